@@ -1,0 +1,149 @@
+import { useMemo, useReducer, useRef, type ReactNode } from 'react';
+import { Box, useApp, useInput } from 'ink';
+import type { EngineControls } from '../src/engine/controls.js';
+import type { EngineSnapshot } from '../src/engine/snapshot.js';
+import { DownloadsPanel } from './downloads-panel.js';
+import { EquityPanel } from './equity-panel.js';
+import { EventsPanel } from './events-panel.js';
+import { HelpOverlay } from './help-overlay.js';
+import { keyToCommand } from './key-commands.js';
+import { planLayout, type PanelRect } from './layout-plan.js';
+import { panelWants, scrollLimits } from './panel-metrics.js';
+import { PositionsPanel } from './positions-panel.js';
+import { RegimePanel } from './regime-panel.js';
+import { StatusBar } from './status-bar.js';
+import { effectiveFocus, INITIAL_UI_STATE, uiReducer, type UiState } from './ui-state.js';
+import { DEFAULT_FPS, useEngineSnapshot } from './use-engine-snapshot.js';
+import { useTerminalSize } from './use-terminal-size.js';
+
+export interface AppProps {
+  readonly controls: EngineControls;
+  /** Most renders per second from engine changes. */
+  readonly fps?: number;
+  /** Override the terminal's columns and rows (tests). */
+  readonly width?: number;
+  readonly height?: number;
+  /**
+   * Called once on q / Ctrl-C. The caller stops the engine and unmounts when it has stopped.
+   * Without it the app calls `controls.stop()` and exits Ink at once.
+   */
+  readonly onQuit?: () => void;
+}
+
+export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit }: AppProps): ReactNode {
+  const terminal = useTerminalSize();
+  const snapshot = useEngineSnapshot(controls, fps);
+  const [ui, dispatch] = useReducer(uiReducer, INITIAL_UI_STATE);
+  const { exit } = useApp();
+  // A ref, not state: a second q can arrive before React has re-rendered with `quitting`.
+  const quitRequested = useRef(false);
+
+  const columns = width ?? terminal.columns;
+  const rows = height ?? terminal.rows;
+  const wants = useMemo(() => panelWants(snapshot), [snapshot]);
+  const plan = useMemo(() => planLayout(columns, rows, wants), [columns, rows, wants]);
+  const focus = effectiveFocus(ui, plan.visible);
+  // Ink re-subscribes the input handler in a passive effect, so a key can reach the previous
+  // render's handler: it reads layout facts from here, and the reducer works from its own state.
+  const latest = useRef({ plan, snapshot });
+  latest.current = { plan, snapshot };
+
+  useInput((input, key) => {
+    const command = keyToCommand(input, key);
+    switch (command) {
+      case 'quit':
+        if (quitRequested.current) return;
+        quitRequested.current = true;
+        dispatch({ type: 'quitting' });
+        if (onQuit) {
+          onQuit();
+        } else {
+          controls.stop();
+          exit();
+        }
+        return;
+      case 'toggle-pause':
+        controls.togglePause();
+        return;
+      case 'retry-downloads':
+        controls.retryFailedDownloads();
+        return;
+      case 'toggle-help':
+        dispatch({ type: 'toggle-help' });
+        return;
+      case 'close-help':
+        dispatch({ type: 'close-help' });
+        return;
+      case 'focus-next':
+      case 'focus-previous':
+        dispatch({ type: 'focus-step', step: command === 'focus-next' ? 1 : -1, visible: latest.current.plan.visible });
+        return;
+      case 'scroll-up':
+      case 'scroll-down':
+        dispatch({
+          type: 'scroll',
+          delta: command === 'scroll-down' ? 1 : -1,
+          visible: latest.current.plan.visible,
+          limits: scrollLimits(latest.current.plan, latest.current.snapshot),
+        });
+        return;
+      case 'zoom-in':
+      case 'zoom-out':
+        dispatch({ type: 'zoom', delta: command === 'zoom-in' ? 1 : -1 });
+        return;
+      case null:
+        return;
+    }
+  });
+
+  return (
+    <Box flexDirection="column" width={plan.width} height={plan.height} overflow="hidden">
+      {ui.helpOpen ? (
+        <HelpOverlay width={plan.width} height={plan.bodyHeight} />
+      ) : (
+        <Box flexDirection="row" height={plan.bodyHeight} flexShrink={0}>
+          {plan.columns.map((column, i) => (
+            <Box key={i} flexDirection="column" width={column.width} flexShrink={0}>
+              {column.panels.map((rect) => (
+                <PanelFor key={rect.id} rect={rect} snapshot={snapshot} ui={ui} focused={rect.id === focus} />
+              ))}
+            </Box>
+          ))}
+        </Box>
+      )}
+      <StatusBar snapshot={snapshot} quitting={ui.quitting} width={plan.width} />
+    </Box>
+  );
+}
+
+interface PanelForProps {
+  readonly rect: PanelRect;
+  readonly snapshot: EngineSnapshot;
+  readonly ui: UiState;
+  readonly focused: boolean;
+}
+
+function PanelFor({ rect, snapshot, ui, focused }: PanelForProps): ReactNode {
+  const size = { width: rect.width, height: rect.height, focused };
+  switch (rect.id) {
+    case 'equity':
+      return <EquityPanel equity={snapshot.equity} zoom={ui.zoom} {...size} />;
+    case 'regime':
+      return <RegimePanel regime={snapshot.regime} marketTime={snapshot.marketTime} {...size} />;
+    case 'downloads':
+      return <DownloadsPanel downloads={snapshot.downloads} scroll={ui.scroll.downloads} {...size} />;
+    case 'positions':
+      return (
+        <PositionsPanel
+          positions={snapshot.positions}
+          cash={snapshot.cash}
+          realizedPnl={snapshot.realizedPnl}
+          trades={snapshot.trades}
+          scroll={ui.scroll.positions}
+          {...size}
+        />
+      );
+    case 'events':
+      return <EventsPanel events={snapshot.events} scroll={ui.scroll.events} {...size} />;
+  }
+}

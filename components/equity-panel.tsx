@@ -1,0 +1,85 @@
+import { useMemo, type ReactNode } from 'react';
+import { Text } from 'ink';
+import type { EquityView } from '../src/engine/snapshot.js';
+import { MIN_CHART_ROWS, renderEquityChart, renderEquitySparkline, zoomWindow } from './equity-chart.js';
+import { formatDuration, formatMoney, formatSignedMoney, formatSignedPercent } from './format.js';
+import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
+import { Panel } from './panel.js';
+import { SegmentLine } from './segment-line.js';
+import { LOSS_COLOR, signColor } from './theme.js';
+import { zoomPointCount } from './zoom-levels.js';
+
+export interface EquityPanelProps {
+  readonly equity: EquityView;
+  readonly zoom: number;
+  readonly width: number;
+  readonly height: number;
+  readonly focused: boolean;
+}
+
+export function EquityPanel({ equity, zoom, width, height, focused }: EquityPanelProps): ReactNode {
+  const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
+  const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
+  const graphRows = innerHeight - 1;
+  const asChart = graphRows >= MIN_CHART_ROWS;
+
+  const window = useMemo(() => zoomWindow(equity.values, zoom), [equity.values, zoom]);
+  const graph = useMemo(
+    () =>
+      asChart
+        ? renderEquityChart(window, innerWidth, graphRows)
+        : graphRows >= 1
+          ? [renderEquitySparkline(window, innerWidth)]
+          : [],
+    [window, innerWidth, graphRows, asChart],
+  );
+
+  return (
+    <Panel title="Equity" width={width} height={height} focused={focused}>
+      <EquityStats equity={equity} zoom={zoom} shown={window.length} times={equity.times} width={innerWidth} />
+      {graph.length === 0 && graphRows >= 1 ? (
+        <Text wrap="truncate" dimColor>
+          waiting for equity points…
+        </Text>
+      ) : (
+        graph.map((line, i) => (
+          <Text key={i} wrap="truncate" color={asChart ? undefined : signColor(equity.current - equity.start)}>
+            {line}
+          </Text>
+        ))
+      )}
+    </Panel>
+  );
+}
+
+interface EquityStatsProps {
+  readonly equity: EquityView;
+  readonly zoom: number;
+  readonly shown: number;
+  readonly times: Float64Array;
+  readonly width: number;
+}
+
+function EquityStats({ equity, zoom, shown, times, width }: EquityStatsProps): ReactNode {
+  const change = equity.current - equity.start;
+  const changeFraction = equity.start !== 0 ? change / equity.start : 0;
+  const first = times[times.length - shown];
+  const last = times[times.length - 1];
+  const span = first !== undefined && last !== undefined && shown > 1 ? ` ${formatDuration(last - first)}` : '';
+  const view = Number.isFinite(zoomPointCount(zoom))
+    ? `view ${shown}/${equity.values.length}${span}`
+    : `view all ${shown}${span}`;
+
+  return (
+    <SegmentLine
+      width={width}
+      segments={[
+        { key: 'current', text: formatMoney(equity.current), rank: 0, bold: true },
+        { key: 'pct', text: formatSignedPercent(changeFraction), rank: 0, color: signColor(change) },
+        { key: 'money', text: `(${formatSignedMoney(change)})`, rank: 3, color: signColor(change) },
+        { key: 'dd', text: `maxDD ${formatSignedPercent(-Math.abs(equity.maxDrawdown))}`, rank: 2, color: LOSS_COLOR },
+        { key: 'view', text: view, rank: 1, dim: true },
+      ]}
+    />
+  );
+}

@@ -1,0 +1,54 @@
+const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const wholeMoney = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+export function formatMoney(value: number): string {
+  return money.format(value);
+}
+
+/** Without cents: for axis labels and large amounts where cents are noise. */
+export function formatWholeMoney(value: number): string {
+  return wholeMoney.format(value);
+}
+
+export function formatSignedMoney(value: number): string {
+  return (value > 0 ? '+' : '') + money.format(value);
+}
+
+/** `fraction` 0.0123 → "+1.23%". */
+export function formatSignedPercent(fraction: number, digits = 2): string {
+  const pct = fraction * 100;
+  return (pct > 0 ? '+' : '') + pct.toFixed(digits) + '%';
+}
+
+export function formatPercent(fraction: number, digits = 0): string {
+  return (fraction * 100).toFixed(digits) + '%';
+}
+
+/** A compact duration: 850ms, 42s, 12m05s, 3h25m, 2d04h. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
+}
+
+/** Market clock in UTC: "2025-03-04 15:45". */
+export function formatClock(epochMs: number): string {
+  if (!Number.isFinite(epochMs)) return '----------- --:--';
+  return new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** Time of day in UTC: "15:45:12". */
+export function formatTimeOfDay(epochMs: number): string {
+  if (!Number.isFinite(epochMs)) return '--:--:--';
+  return new Date(epochMs).toISOString().slice(11, 19);
+}
+
+export function formatMegabytes(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))}MB`;
+}

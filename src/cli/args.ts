@@ -1,0 +1,148 @@
+/** The command line: `trading-tui [start] [options]`. */
+import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../core/risk.js';
+import { DEFAULT_UNIVERSE } from '../market/universe.js';
+import type { Timeframe } from '../market/types.js';
+import {
+  UsageError,
+  parseDurationMs,
+  parseFraction,
+  parseInteger,
+  parsePeriodDays,
+  parseRate,
+  parseSymbols,
+  parseTimeframe,
+} from './parse-values.js';
+
+export interface SimFaultOptions {
+  /** Largest simulated latency per request; each request takes between half of it and all of it. */
+  readonly latencyMs: number | null;
+  readonly failureRate: number | null;
+  readonly hangRate: number | null;
+}
+
+export interface StartOptions {
+  readonly command: 'start';
+  readonly symbols: readonly string[];
+  readonly periodDays: number;
+  readonly periodText: string;
+  readonly timeframe: Timeframe;
+  readonly iterations: number | null;
+  readonly intervalMs: number;
+  readonly seed: number;
+  readonly concurrency: 'auto' | number;
+  readonly timeoutMs: number;
+  readonly equityPoints: number;
+  readonly dbPath: string | null;
+  readonly headless: boolean;
+  readonly json: boolean;
+  readonly fps: number;
+  readonly cash: number;
+  readonly risk: RiskLimits;
+  readonly sim: SimFaultOptions;
+}
+
+export type ParsedCommand = { readonly command: 'help' } | { readonly command: 'version' } | StartOptions;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+interface OptionSpec {
+  readonly takesValue: boolean;
+  readonly apply: (options: Mutable<StartOptions>, value: string, flag: string) => void;
+}
+
+const OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  '--symbols': { takesValue: true, apply: (o, v, f) => (o.symbols = parseSymbols(f, v)) },
+  '--period': {
+    takesValue: true,
+    apply: (o, v, f) => {
+      o.periodDays = parsePeriodDays(f, v);
+      o.periodText = v.trim();
+    },
+  },
+  '--timeframe': { takesValue: true, apply: (o, v, f) => (o.timeframe = parseTimeframe(f, v)) },
+  '--iterations': { takesValue: true, apply: (o, v, f) => (o.iterations = parseInteger(f, v, 1, Number.MAX_SAFE_INTEGER, 'a whole number of iterations')) },
+  '--interval': { takesValue: true, apply: (o, v, f) => (o.intervalMs = parseDurationMs(f, v, { allowZero: true })) },
+  '--seed': { takesValue: true, apply: (o, v, f) => (o.seed = parseInteger(f, v, 0, 2 ** 31 - 1)) },
+  '--concurrency': {
+    takesValue: true,
+    apply: (o, v, f) => (o.concurrency = v.trim() === 'auto' ? 'auto' : parseInteger(f, v, 1, 256, '"auto" or a whole number')),
+  },
+  '--timeout': { takesValue: true, apply: (o, v, f) => (o.timeoutMs = parseDurationMs(f, v, { allowZero: false })) },
+  '--equity-points': { takesValue: true, apply: (o, v, f) => (o.equityPoints = parseInteger(f, v, 10, 1_000_000, 'a number of points')) },
+  '--db': {
+    takesValue: true,
+    apply: (o, v, f) => {
+      if (v.trim() === '') throw new UsageError(`${f} expects the path of a SQLite file (got an empty path)`);
+      o.dbPath = v;
+    },
+  },
+  '--headless': { takesValue: false, apply: (o) => (o.headless = true) },
+  '--json': { takesValue: false, apply: (o) => (o.json = true) },
+  '--fps': { takesValue: true, apply: (o, v, f) => (o.fps = parseInteger(f, v, 1, 60, 'frames per second')) },
+  '--cash': { takesValue: true, apply: (o, v, f) => (o.cash = parseInteger(f, v, 100, 1_000_000_000_000, 'whole dollars')) },
+  '--max-position': { takesValue: true, apply: (o, v, f) => (o.risk = { ...o.risk, maxPositionFraction: parseFraction(f, v, 1) }) },
+  '--max-exposure': { takesValue: true, apply: (o, v, f) => (o.risk = { ...o.risk, maxGrossExposure: parseFraction(f, v, 1) }) },
+  '--daily-loss-limit': { takesValue: true, apply: (o, v, f) => (o.risk = { ...o.risk, dailyLossLimit: parseFraction(f, v, 1) }) },
+  '--sim-latency': { takesValue: true, apply: (o, v, f) => (o.sim = { ...o.sim, latencyMs: parseDurationMs(f, v, { allowZero: true }) }) },
+  '--sim-failure-rate': { takesValue: true, apply: (o, v, f) => (o.sim = { ...o.sim, failureRate: parseRate(f, v) }) },
+  '--sim-hang-rate': { takesValue: true, apply: (o, v, f) => (o.sim = { ...o.sim, hangRate: parseRate(f, v) }) },
+};
+
+export function defaultStartOptions(): Mutable<StartOptions> {
+  return {
+    command: 'start',
+    symbols: DEFAULT_UNIVERSE,
+    periodDays: 60,
+    periodText: '60d',
+    timeframe: '15Min',
+    iterations: null,
+    intervalMs: 1000,
+    seed: 1,
+    concurrency: 'auto',
+    timeoutMs: 15_000,
+    equityPoints: 1440,
+    dbPath: null,
+    headless: false,
+    json: false,
+    fps: 10,
+    cash: 100_000,
+    risk: DEFAULT_RISK_LIMITS,
+    sim: { latencyMs: null, failureRate: null, hangRate: null },
+  };
+}
+
+/** Parses the arguments after the program name; throws `UsageError` with one line for the user. */
+export function parseArgs(argv: readonly string[]): ParsedCommand {
+  const options = defaultStartOptions();
+  let sawCommand = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return { command: 'help' };
+    if (arg === '--version' || arg === '-v') return { command: 'version' };
+    if (!arg.startsWith('-')) {
+      if (arg === 'start' && !sawCommand && i === 0) {
+        sawCommand = true;
+        continue;
+      }
+      throw new UsageError(`unknown command ${JSON.stringify(arg)}: the command is start (the default); see trading-tui --help`);
+    }
+    const equals = arg.indexOf('=');
+    const flag = equals > 0 ? arg.slice(0, equals) : arg;
+    const spec = OPTIONS[flag];
+    if (spec === undefined) throw new UsageError(`unknown option ${flag}; see trading-tui --help for the options`);
+    if (!spec.takesValue) {
+      if (equals > 0) throw new UsageError(`${flag} takes no value (got ${JSON.stringify(arg.slice(equals + 1))})`);
+      spec.apply(options, '', flag);
+      continue;
+    }
+    let value: string | undefined;
+    if (equals > 0) value = arg.slice(equals + 1);
+    else {
+      value = argv[i + 1];
+      i++;
+    }
+    if (value === undefined) throw new UsageError(`${flag} needs a value; see trading-tui --help`);
+    spec.apply(options, value, flag);
+  }
+  return options;
+}

@@ -1,0 +1,94 @@
+/**
+ * Headless output: human-readable lines, or NDJSON with --json. Lines are batched per iteration and
+ * written with backpressure, so a slow reader of a pipe slows the loop instead of filling memory.
+ */
+import type { Writable } from 'node:stream';
+import type { LoopEvent } from '../engine/loop-events.js';
+
+const FLUSH_BYTES = 64 * 1024;
+
+export class HeadlessPrinter {
+  private buffer = '';
+
+  constructor(
+    private readonly out: Writable,
+    private readonly json: boolean,
+  ) {}
+
+  print(event: LoopEvent): void {
+    const line = this.json ? this.jsonLine(event) : humanLine(event);
+    if (line !== null) this.buffer += `${line}\n`;
+    if (event.type === 'iteration' || event.type === 'summary' || event.type === 'start' || this.buffer.length > FLUSH_BYTES) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    this.out.write(this.buffer);
+    this.buffer = '';
+  }
+
+  /** Resolves once the stream can take more (at once when it can). */
+  waitForDrain(): Promise<void> | undefined {
+    if (!this.out.writableNeedDrain) return undefined;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.out.off('drain', done);
+        this.out.off('close', done);
+        this.out.off('error', done);
+        resolve();
+      };
+      this.out.on('drain', done);
+      this.out.on('close', done);
+      this.out.on('error', done);
+    });
+  }
+
+  private jsonLine(event: LoopEvent): string | null {
+    if (event.type === 'download' && event.round === 'refresh' && isRoutine(event)) return null;
+    if (event.type === 'round' && event.kind === 'refresh' && event.counts.done === event.total) return null;
+    return JSON.stringify(event);
+  }
+}
+
+/** Refresh rounds run every iteration; only their trouble is worth a line each. */
+function isRoutine(event: Extract<LoopEvent, { type: 'download' }>): boolean {
+  return event.state === 'running' || (event.state === 'done' && event.attempt === 1);
+}
+
+const money = (value: number): string =>
+  `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const megabytes = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MB`;
+const percent = (fraction: number, digits = 2): string => `${(fraction * 100).toFixed(digits)}%`;
+const shortTime = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
+
+export function humanLine(event: LoopEvent): string | null {
+  switch (event.type) {
+    case 'start':
+      return `trading-tui ${event.mode}: ${event.symbols} symbols, ${event.timeframe} bars, ${event.period} of history, equity ${money(event.equity)}`;
+    case 'download':
+      if (event.state === 'retrying' || event.state === 'failed' || event.state === 'timed-out') {
+        return `  download ${event.symbol} ${event.state} (attempt ${event.attempt}): ${event.error ?? ''}`.trimEnd();
+      }
+      return null;
+    case 'round': {
+      if (event.kind === 'refresh' && event.counts.done === event.total) return null;
+      const c = event.counts;
+      const trouble = [c.failed && `${c.failed} failed`, c['timed-out'] && `${c['timed-out']} timed out`, c.cancelled && `${c.cancelled} cancelled`]
+        .filter(Boolean)
+        .join(', ');
+      return `${event.kind}: ${c.done}/${event.total} done${trouble ? `, ${trouble}` : ''}, ${event.bars} bars in ${(event.elapsedMs / 1000).toFixed(2)} s (${Math.round(event.barsPerSecond)} bars/s), concurrency ${event.concurrency}`;
+    }
+    case 'iteration':
+      return `#${event.i} ${shortTime(event.time)} equity ${money(event.equity)} cash ${money(event.cash)} ${event.regime} ${percent(event.confidence, 0)} positions ${event.positions} heap ${megabytes(event.heapUsed)} rss ${megabytes(event.rss)}`;
+    case 'fill':
+      return `  fill ${event.side.toUpperCase()} ${event.qty} ${event.symbol} @ ${event.price.toFixed(2)} fee ${event.fee.toFixed(2)}`;
+    case 'regime':
+      return `  regime ${event.from} -> ${event.to} (confidence ${percent(event.confidence, 0)}) at ${shortTime(event.time)}`;
+    case 'risk':
+      return `  risk ${event.action}: ${event.reason} (equity ${money(event.equity)})`;
+    case 'error':
+      return `  error: ${event.message}`;
+    case 'summary':
+      return `summary: ${event.iterations} iterations, equity ${money(event.equity)}, return ${percent(event.return)}, max drawdown ${percent(event.maxDrawdown)}, ${event.trades} trades, ${event.equityPoints} equity points in memory`;
+  }
+}

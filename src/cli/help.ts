@@ -1,0 +1,47 @@
+export const HELP_TEXT = `trading-tui — a terminal live trading monitor
+
+Usage:
+  trading-tui [start] [options]
+
+Runs the trading loop and shows it in a full-screen terminal UI. With no broker credentials it
+trades an embedded simulated market (seeded, deterministic). Output is plain text instead of the UI
+with --headless, or when stdout or stdin is not a terminal, TERM is dumb, or CI is set.
+
+Market data and loop:
+  --symbols A,B,C        symbols to trade (default: 60 liquid US stocks and ETFs)
+  --period 60d           history to backfill: Nd, Nw, Nmo or Ny (default 60d)
+  --timeframe 15Min      bar size: 1Min, 5Min, 15Min, 30Min, 1Hour, 1Day (default 15Min)
+  --iterations N         stop after N iterations (default: run until stopped)
+  --interval 1s          wait between iterations: 500ms, 1s, 2m, or 0 for as fast as possible (default 1s)
+  --seed N               seed of the simulated market; same seed and options, same run (default 1)
+  --concurrency auto|N   parallel downloads; auto adapts between 2 and 32 (default auto)
+  --timeout 15s          timeout of each download request (default 15s)
+  --equity-points 1440   equity points held in memory for the chart (default 1440)
+  --db PATH              SQLite file (accepted now; persistence is not built yet and nothing is written)
+
+Money and risk:
+  --cash 100000          starting cash in dollars (default 100000)
+  --max-position 10%     largest position as a share of equity (default 10%)
+  --max-exposure 100%    largest sum of positions as a share of equity (default 100%)
+  --daily-loss-limit 3%  loss in a day at which everything is sold and trading stops until the next day (default 3%)
+
+Simulated market faults (defaults: 20-40ms latency, 1% failures, 0.01% hangs; all 0 with --interval 0):
+  --sim-latency 40ms     largest latency of a request (each takes between half of it and all of it)
+  --sim-failure-rate 0.01  share of requests that fail with a transient error
+  --sim-hang-rate 0.0001   share of requests that never answer (they time out)
+
+Output:
+  --headless             plain output instead of the terminal UI
+  --json                 headless output as NDJSON, one object per line
+  --fps 10               terminal UI frames per second at most (default 10)
+  --version              print the version
+  --help                 print this help
+
+Examples:
+  trading-tui                                   the monitor on the simulated market
+  trading-tui --headless --iterations 100 --interval 0
+  trading-tui --json --symbols AAPL,MSFT,SPY --timeframe 5Min --period 2w
+  trading-tui --seed 7 --interval 250ms --concurrency 16 --timeout 5s
+
+Exit codes: 0 done or stopped (Ctrl-C, SIGTERM), 2 bad usage, 1 unexpected error.
+`;

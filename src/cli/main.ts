@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/** The `trading-tui` command. */
+import { parseArgs, type StartOptions } from './args.js';
+import { HELP_TEXT } from './help.js';
+import { UsageError } from './parse-values.js';
+import { createSimSession, runHeadless } from './start.js';
+import { readVersion } from './version.js';
+
+function shouldRunHeadless(options: StartOptions): boolean {
+  const env = process.env;
+  return (
+    options.headless ||
+    options.json ||
+    !process.stdout.isTTY ||
+    !process.stdin.isTTY ||
+    (env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0') ||
+    env.TERM === 'dumb'
+  );
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`trading-tui: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  if (parsed.command === 'help') {
+    process.stdout.write(HELP_TEXT);
+    return;
+  }
+  if (parsed.command === 'version') {
+    process.stdout.write(`${readVersion()}\n`);
+    return;
+  }
+  const session = createSimSession(parsed);
+  if (shouldRunHeadless(parsed)) {
+    await runHeadless(parsed, session);
+    return;
+  }
+  // Ink's colours come from chalk, which reads FORCE_COLOR (not NO_COLOR) when it loads.
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
+  process.env.NODE_ENV ??= 'production';
+  const { runTui } = await import('./run-tui.js');
+  const finished = session.run();
+  await runTui(session.engine, { fps: parsed.fps });
+  session.engine.stop();
+  await finished;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`trading-tui: unexpected error: ${message}\n`);
+  if (process.env.TRADING_TUI_DEBUG && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,112 @@
+/** Cash and positions, long only: a position is held while its quantity is above zero, and dropped at zero. */
+
+export type Side = 'buy' | 'sell';
+
+export interface Fill {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly qty: number;
+  readonly price: number;
+  readonly fee: number;
+  readonly time: number;
+}
+
+export interface Position {
+  readonly symbol: string;
+  readonly qty: number;
+  readonly avgPrice: number;
+  readonly lastPrice: number;
+}
+
+interface MutablePosition {
+  symbol: string;
+  qty: number;
+  avgPrice: number;
+  lastPrice: number;
+}
+
+export class Portfolio {
+  private cashBalance: number;
+  private readonly held = new Map<string, MutablePosition>();
+  private realized = 0;
+  private feesPaid = 0;
+
+  constructor(startingCash: number) {
+    this.cashBalance = startingCash;
+  }
+
+  get cash(): number {
+    return this.cashBalance;
+  }
+
+  get realizedPnl(): number {
+    return this.realized;
+  }
+
+  get fees(): number {
+    return this.feesPaid;
+  }
+
+  get positionCount(): number {
+    return this.held.size;
+  }
+
+  position(symbol: string): Position | undefined {
+    return this.held.get(symbol);
+  }
+
+  positions(): IterableIterator<Position> {
+    return this.held.values();
+  }
+
+  /** Applies a fill. Selling more than is held is refused: this portfolio never goes short. */
+  applyFill(fill: Fill): void {
+    if (!(fill.qty > 0)) throw new RangeError(`fill quantity must be positive, got ${fill.qty}`);
+    const existing = this.held.get(fill.symbol);
+    const notional = fill.qty * fill.price;
+    if (fill.side === 'buy') {
+      if (existing === undefined) {
+        this.held.set(fill.symbol, { symbol: fill.symbol, qty: fill.qty, avgPrice: fill.price, lastPrice: fill.price });
+      } else {
+        existing.avgPrice = (existing.avgPrice * existing.qty + notional) / (existing.qty + fill.qty);
+        existing.qty += fill.qty;
+        existing.lastPrice = fill.price;
+      }
+      this.cashBalance -= notional + fill.fee;
+    } else {
+      if (existing === undefined || existing.qty < fill.qty) {
+        throw new RangeError(`cannot sell ${fill.qty} ${fill.symbol}: holding ${existing?.qty ?? 0}`);
+      }
+      this.realized += (fill.price - existing.avgPrice) * fill.qty;
+      existing.qty -= fill.qty;
+      existing.lastPrice = fill.price;
+      this.cashBalance += notional - fill.fee;
+      if (existing.qty === 0) this.held.delete(fill.symbol);
+    }
+    // Realized P&L is net of fees on both sides.
+    this.realized -= fill.fee;
+    this.feesPaid += fill.fee;
+  }
+
+  /** Marks a held position to a new price; ignored for symbols not held. */
+  mark(symbol: string, price: number): void {
+    const position = this.held.get(symbol);
+    if (position !== undefined) position.lastPrice = price;
+  }
+
+  marketValue(): number {
+    let value = 0;
+    for (const p of this.held.values()) value += p.qty * p.lastPrice;
+    return value;
+  }
+
+  unrealizedPnl(): number {
+    let pnl = 0;
+    for (const p of this.held.values()) pnl += p.qty * (p.lastPrice - p.avgPrice);
+    return pnl;
+  }
+
+  equity(): number {
+    return this.cashBalance + this.marketValue();
+  }
+}

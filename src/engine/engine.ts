@@ -1,0 +1,478 @@
+/**
+ * The trading loop. Each iteration: the clock moves, a refresh round downloads every symbol's new
+ * bars, and the bars are processed in time order: fills at the open, signals, regime, risk, orders,
+ * marks. One equity point per iteration goes into a fixed ring. The engine publishes an immutable
+ * snapshot and a stream of loop events; it never imports React.
+ */
+import { PaperBroker } from '../broker/paper-broker.js';
+import { Portfolio, type Fill } from '../core/portfolio.js';
+import { RegimeController } from '../core/regime.js';
+import { Float64Ring, Ring } from '../core/ring-buffer.js';
+import { RiskManager, type RiskLimits } from '../core/risk.js';
+import { SymbolSignals, wantsToHold } from '../core/strategy.js';
+import type { Downloader } from '../market/downloader.js';
+import type { RoundKind } from '../market/download-status.js';
+import type { Bar, MarketClock, MarketDataSource, Timeframe } from '../market/types.js';
+import type { EngineControls } from './controls.js';
+import type { LoopEvent, LoopEventListener } from './loop-events.js';
+import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
+import { buildSnapshot } from './build-snapshot.js';
+
+export interface EngineOptions {
+  readonly mode: Mode;
+  readonly symbols: readonly string[];
+  readonly timeframe: Timeframe;
+  readonly periodDays: number;
+  /** Iterations to run, or null to run until stopped. */
+  readonly iterations: number | null;
+  readonly intervalMs: number;
+  readonly equityPoints: number;
+  readonly startingCash: number;
+  readonly risk: RiskLimits;
+  /** Events kept for the UI. */
+  readonly eventCapacity?: number;
+  /** Regime changes kept. */
+  readonly regimeHistoryCapacity?: number;
+  /** Seed of the simulated market, reported at start (null elsewhere). */
+  readonly seed?: number | null;
+  /** The history option as the user wrote it, for the start report. */
+  readonly periodText?: string;
+}
+
+export interface EngineDependencies {
+  readonly market: MarketDataSource;
+  readonly clock: MarketClock;
+  readonly downloader: Downloader;
+  readonly broker?: PaperBroker;
+  readonly readMemory?: () => MemoryView;
+}
+
+export interface RunSummary {
+  readonly iterations: number;
+  readonly equity: number;
+  readonly return: number;
+  readonly maxDrawdown: number;
+  readonly trades: number;
+  readonly equityPoints: number;
+}
+
+const DAY_MS = 86_400_000;
+/** A position is rebalanced only when it is off its target by more than this share of the target. */
+const REBALANCE_TOLERANCE = 0.25;
+/** Cash kept back from buys for slippage and fees. */
+const CASH_BUFFER = 0.005;
+
+const readProcessMemory = (): MemoryView => {
+  const usage = process.memoryUsage();
+  return { rss: usage.rss, heapUsed: usage.heapUsed };
+};
+
+export const isoTime = (time: number): string => (Number.isFinite(time) ? new Date(time).toISOString() : '');
+
+export class TradingEngine implements EngineControls {
+  private readonly symbols: readonly string[];
+  private readonly signals: SymbolSignals[];
+  private readonly lastSeen: Float64Array;
+  /** Bars received in the current round, by symbol index; emptied after each round. */
+  private readonly received: (Bar[] | undefined)[];
+  private readonly cursor: Int32Array;
+  private readonly holdFlags: Uint8Array;
+  private readonly portfolio: Portfolio;
+  private readonly broker: PaperBroker;
+  private readonly regime: RegimeController;
+  private readonly risk: RiskManager;
+  private readonly equityTimes: Float64Ring;
+  private readonly equityValues: Float64Ring;
+  private readonly events: Ring<EngineEvent>;
+  private readonly listeners = new Set<() => void>();
+  private readonly loopListeners = new Set<LoopEventListener>();
+  private readonly readMemory: () => MemoryView;
+  private readonly indexBySymbol: ReadonlyMap<string, number>;
+  /** Ends the current sleep early (stop, pause, retry). */
+  private wakeSleeper: (() => void) | null = null;
+  private roundKind: RoundKind = 'backfill';
+
+  private phase: LoopPhase = 'starting';
+  private iteration = 0;
+  private marketTime = Number.NaN;
+  private trades = 0;
+  private eventSeq = 0;
+  private peakEquity: number;
+  private maxDrawdown = 0;
+  private memory: MemoryView = { rss: 0, heapUsed: 0 };
+  private paused = false;
+  private stopRequested = false;
+  private version = 0;
+  private snapshotCache: { version: number; snapshot: EngineSnapshot } | null = null;
+  private flowControl: () => Promise<void> | undefined = () => undefined;
+
+  constructor(
+    readonly options: EngineOptions,
+    private readonly deps: EngineDependencies,
+  ) {
+    this.symbols = options.symbols;
+    this.indexBySymbol = new Map(options.symbols.map((symbol, index) => [symbol, index]));
+    const count = options.symbols.length;
+    this.signals = options.symbols.map(() => new SymbolSignals());
+    this.lastSeen = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
+    this.received = new Array<Bar[] | undefined>(count).fill(undefined);
+    this.cursor = new Int32Array(count);
+    this.holdFlags = new Uint8Array(count);
+    this.portfolio = new Portfolio(options.startingCash);
+    this.broker = deps.broker ?? new PaperBroker();
+    this.regime = new RegimeController(options.regimeHistoryCapacity ?? 256);
+    this.risk = new RiskManager(options.risk);
+    this.equityTimes = new Float64Ring(options.equityPoints);
+    this.equityValues = new Float64Ring(options.equityPoints);
+    this.events = new Ring(options.eventCapacity ?? 200);
+    this.readMemory = deps.readMemory ?? readProcessMemory;
+    this.peakEquity = options.startingCash;
+  }
+
+  // ---- EngineControls -------------------------------------------------------------------------
+
+  getSnapshot(): EngineSnapshot {
+    if (this.snapshotCache?.version !== this.version) {
+      this.snapshotCache = {
+        version: this.version,
+        snapshot: buildSnapshot({
+          mode: this.options.mode,
+          phase: this.phase,
+          iteration: this.iteration,
+          iterations: this.options.iterations,
+          intervalMs: this.options.intervalMs,
+          marketTime: this.marketTime,
+          portfolio: this.portfolio,
+          equityTimes: this.equityTimes,
+          equityValues: this.equityValues,
+          startingCash: this.options.startingCash,
+          maxDrawdown: this.maxDrawdown,
+          regime: this.regime,
+          downloads: this.deps.downloader.view(),
+          events: this.events.toArray(),
+          memory: this.memory,
+          trades: this.trades,
+          haltReason: this.risk.haltReason,
+        }),
+      };
+    }
+    return this.snapshotCache.snapshot;
+  }
+
+  subscribe(onChange: () => void): () => void {
+    this.listeners.add(onChange);
+    return () => this.listeners.delete(onChange);
+  }
+
+  /** Lets a slow consumer of loop events (a piped stdout) hold the loop between iterations. */
+  setFlowControl(wait: () => Promise<void> | undefined): void {
+    this.flowControl = wait;
+  }
+
+  onLoopEvent(listener: LoopEventListener): () => void {
+    this.loopListeners.add(listener);
+    return () => this.loopListeners.delete(listener);
+  }
+
+  togglePause(): void {
+    this.paused = !this.paused;
+    if (this.phase === 'running' || this.phase === 'paused') this.setPhase(this.paused ? 'paused' : 'running');
+    this.addEvent('info', this.paused ? 'paused by the user' : 'resumed by the user');
+    this.wake();
+  }
+
+  retryFailedDownloads(): void {
+    // Every round asks each symbol for all bars since the last it has, so the next round is the retry.
+    this.addEvent('info', 'retrying failed downloads now');
+    this.wake();
+  }
+
+  stop(): void {
+    if (this.stopRequested) return;
+    this.stopRequested = true;
+    if (this.phase !== 'stopped') this.setPhase('stopping');
+    this.deps.downloader.cancel();
+    this.wake();
+  }
+
+  /** Notified when a download changes state; the engine forwards it as a loop event. */
+  reportDownload(event: Omit<Extract<LoopEvent, { type: 'download' }>, 'type' | 'round'>): void {
+    this.emit({ type: 'download', round: this.roundKind, ...event });
+    if (event.state === 'failed' || event.state === 'timed-out') {
+      this.addEvent('download', `${event.symbol} ${event.state} after ${event.attempt} attempt(s): ${event.error ?? ''}`.trim());
+    }
+    this.changed();
+  }
+
+  // ---- The loop -------------------------------------------------------------------------------
+
+  async run(): Promise<RunSummary> {
+    this.emit({
+      type: 'start',
+      mode: this.options.mode,
+      symbols: this.symbols.length,
+      timeframe: this.options.timeframe,
+      period: this.options.periodText ?? `${this.options.periodDays}d`,
+      seed: this.options.seed ?? null,
+      equity: this.options.startingCash,
+    });
+    this.setPhase('backfill');
+    const backfilled = await this.downloadRound('backfill');
+    if (backfilled) this.processReceived(false);
+    if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
+
+    while (!this.stopRequested && (this.options.iterations === null || this.iteration < this.options.iterations)) {
+      if (this.paused) {
+        await this.sleep(Number.POSITIVE_INFINITY);
+        continue;
+      }
+      this.deps.clock.advance();
+      const complete = await this.downloadRound('refresh');
+      if (!complete) break;
+      this.processReceived(true);
+      this.finishIteration();
+      const backpressure = this.flowControl();
+      if (backpressure !== undefined) await backpressure;
+      if (this.options.iterations !== null && this.iteration >= this.options.iterations) break;
+      if (this.options.intervalMs > 0) await this.sleep(this.options.intervalMs);
+    }
+    this.setPhase('stopped');
+    const summary = this.summary();
+    this.emit({ type: 'summary', ...summary });
+    return summary;
+  }
+
+  summary(): RunSummary {
+    const equity = this.portfolio.equity();
+    return {
+      iterations: this.iteration,
+      equity: roundToCents(equity),
+      return: equity / this.options.startingCash - 1,
+      maxDrawdown: this.maxDrawdown,
+      trades: this.trades,
+      equityPoints: this.equityValues.length,
+    };
+  }
+
+  /** Downloads new bars for every symbol; false when the round was cancelled (the iteration is dropped). */
+  private async downloadRound(kind: RoundKind): Promise<boolean> {
+    this.roundKind = kind;
+    const historyStart = this.deps.clock.now() - this.options.periodDays * DAY_MS;
+    const result = await this.deps.downloader.runRound<Bar[]>(
+      kind,
+      this.symbols,
+      (symbol, signal) => {
+        const index = this.indexBySymbol.get(symbol) as number;
+        const seen = this.lastSeen[index] as number;
+        return this.deps.market.fetchBars({ symbol, timeframe: this.options.timeframe, after: Math.max(seen, historyStart), signal });
+      },
+      (symbol, bars) => {
+        if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
+      },
+      (bars) => bars.length,
+    );
+    this.emit({
+      type: 'round',
+      kind,
+      total: result.total,
+      counts: result.counts,
+      bars: result.bars,
+      elapsedMs: result.elapsedMs,
+      barsPerSecond: result.elapsedMs > 0 ? (result.bars * 1000) / result.elapsedMs : 0,
+      concurrency: this.deps.downloader.concurrency,
+    });
+    if (result.cancelled) {
+      this.received.fill(undefined);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Processes the round's bars in time order, all symbols of one time together. Bars older than the
+   * newest step already processed (a symbol catching up after failures) only feed its signals.
+   */
+  private processReceived(trading: boolean): void {
+    const count = this.symbols.length;
+    this.cursor.fill(0);
+    for (;;) {
+      let stepTime = Number.POSITIVE_INFINITY;
+      for (let s = 0; s < count; s++) {
+        const bar = this.received[s]?.[this.cursor[s] as number];
+        if (bar !== undefined && bar.time < stepTime) stepTime = bar.time;
+      }
+      if (stepTime === Number.POSITIVE_INFINITY) break;
+      const catchingUp = stepTime <= this.marketTime;
+      let returnSum = 0;
+      let returnCount = 0;
+      for (let s = 0; s < count; s++) {
+        const bars = this.received[s];
+        const bar = bars?.[this.cursor[s] as number];
+        if (bar === undefined || bar.time !== stepTime) continue;
+        this.cursor[s] = (this.cursor[s] as number) + 1;
+        const symbol = this.symbols[s] as string;
+        if (trading && !catchingUp) {
+          const fill = this.broker.onBar(symbol, bar);
+          if (fill !== null) this.applyFill(fill);
+        }
+        const signals = this.signals[s] as SymbolSignals;
+        signals.update(bar);
+        if (!Number.isNaN(signals.lastReturn)) {
+          returnSum += signals.lastReturn;
+          returnCount++;
+        }
+        this.portfolio.mark(symbol, bar.close);
+        this.lastSeen[s] = bar.time;
+      }
+      if (catchingUp) continue;
+      this.marketTime = stepTime;
+      if (returnCount > 0) {
+        const change = this.regime.update(stepTime, returnSum / returnCount);
+        if (change !== null && trading) {
+          this.emit({ type: 'regime', time: isoTime(stepTime), from: change.from, to: change.to, confidence: change.confidence });
+          this.addEvent('regime', `regime ${change.from} → ${change.to} (${Math.round(change.confidence * 100)}%)`);
+        }
+      }
+      if (trading) {
+        this.checkRisk(stepTime);
+        this.placeOrders(stepTime);
+      }
+    }
+    this.received.fill(undefined);
+  }
+
+  private applyFill(fill: Fill): void {
+    const held = this.portfolio.position(fill.symbol)?.qty ?? 0;
+    const qty = fill.side === 'sell' ? Math.min(fill.qty, held) : fill.qty;
+    if (qty <= 0) return;
+    const applied = qty === fill.qty ? fill : { ...fill, qty };
+    this.portfolio.applyFill(applied);
+    this.trades++;
+    this.emit({
+      type: 'fill',
+      time: isoTime(fill.time),
+      symbol: fill.symbol,
+      side: fill.side,
+      qty: applied.qty,
+      price: applied.price,
+      fee: applied.fee,
+      cash: roundToCents(this.portfolio.cash),
+    });
+    this.addEvent('fill', `${fill.side === 'buy' ? 'BUY ' : 'SELL'} ${applied.qty} ${fill.symbol} @ ${applied.price.toFixed(2)}`);
+  }
+
+  private checkRisk(time: number): void {
+    const action = this.risk.check(time, this.portfolio.equity());
+    if (action === null) return;
+    this.emit({ type: 'risk', time: isoTime(time), action: action.action, reason: action.reason, equity: roundToCents(action.equity) });
+    this.addEvent('risk', action.action === 'halt' ? `trading halted: ${action.reason}; selling all positions` : `trading resumed: ${action.reason}`);
+  }
+
+  /** Chooses the symbols to hold and sends the orders that move the portfolio there (sells first). */
+  private placeOrders(time: number): void {
+    const params = this.regime.params;
+    const count = this.symbols.length;
+    let chosen = 0;
+    for (let s = 0; s < count; s++) {
+      const holding = this.portfolio.position(this.symbols[s] as string) !== undefined;
+      const hold = this.risk.haltReason === null && wantsToHold(this.signals[s] as SymbolSignals, params, holding);
+      this.holdFlags[s] = hold ? 1 : 0;
+      if (hold) chosen++;
+    }
+    const weight = this.risk.weightPerPosition(chosen, params.maxGrossExposure);
+    const equity = this.portfolio.equity();
+    let cash = this.portfolio.cash;
+    for (let pass = 0; pass < 2; pass++) {
+      const selling = pass === 0;
+      for (let s = 0; s < count; s++) {
+        const symbol = this.symbols[s] as string;
+        const price = (this.signals[s] as SymbolSignals).lastClose;
+        if (!(price > 0)) continue;
+        const held = this.portfolio.position(symbol)?.qty ?? 0;
+        const target = this.holdFlags[s] === 1 ? Math.floor((weight * equity) / price) : 0;
+        const delta = target - held;
+        if (delta === 0 || (target > 0 && Math.abs(delta) < target * REBALANCE_TOLERANCE)) {
+          this.broker.cancel(symbol);
+          continue;
+        }
+        if (selling && delta < 0) {
+          this.broker.submit({ symbol, side: 'sell', qty: -delta, time });
+          cash += -delta * price;
+        } else if (!selling && delta > 0) {
+          const affordable = Math.floor((cash * (1 - CASH_BUFFER)) / price);
+          const qty = Math.min(delta, affordable);
+          if (qty > 0) {
+            this.broker.submit({ symbol, side: 'buy', qty, time });
+            cash -= qty * price;
+          } else {
+            this.broker.cancel(symbol);
+          }
+        }
+      }
+    }
+  }
+
+  private finishIteration(): void {
+    this.iteration++;
+    const equity = this.portfolio.equity();
+    this.equityTimes.push(this.marketTime);
+    this.equityValues.push(equity);
+    if (equity > this.peakEquity) this.peakEquity = equity;
+    const drawdown = this.peakEquity > 0 ? 1 - equity / this.peakEquity : 0;
+    if (drawdown > this.maxDrawdown) this.maxDrawdown = drawdown;
+    this.memory = this.readMemory();
+    this.emit({
+      type: 'iteration',
+      i: this.iteration,
+      time: isoTime(this.marketTime),
+      equity: roundToCents(equity),
+      cash: roundToCents(this.portfolio.cash),
+      regime: this.regime.regime,
+      confidence: round3(this.regime.confidence),
+      positions: this.portfolio.positionCount,
+      heapUsed: this.memory.heapUsed,
+      rss: this.memory.rss,
+    });
+    this.changed();
+  }
+
+  /** Waits `ms` (Infinity: until woken); stop, pause and retry wake it early. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopRequested) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.wakeSleeper = null;
+        resolve();
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      this.wakeSleeper = done;
+    });
+  }
+
+  private wake(): void {
+    this.wakeSleeper?.();
+  }
+
+  private setPhase(phase: LoopPhase): void {
+    this.phase = phase;
+    this.changed();
+  }
+
+  private addEvent(kind: EngineEventKind, message: string): void {
+    this.events.push({ seq: ++this.eventSeq, time: this.marketTime, kind, message });
+    this.changed();
+  }
+
+  private emit(event: LoopEvent): void {
+    for (const listener of this.loopListeners) listener(event);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const listener of this.listeners) listener();
+  }
+}
+
+const roundToCents = (value: number): number => Math.round(value * 100) / 100;
+const round3 = (value: number): number => Math.round(value * 1000) / 1000;

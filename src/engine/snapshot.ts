@@ -1,0 +1,86 @@
+import type { DownloadStatusView } from '../market/download-status.js';
+import type { RegimeName, StrategyParams } from '../core/regime-types.js';
+
+export type Mode = 'SIM' | 'PAPER' | 'LIVE';
+
+export interface PositionView {
+  readonly symbol: string;
+  readonly qty: number;
+  readonly avgPrice: number;
+  readonly lastPrice: number;
+  readonly marketValue: number;
+  readonly unrealizedPnl: number;
+  /** Market value as a fraction of equity. */
+  readonly weight: number;
+}
+
+export type EngineEventKind = 'fill' | 'regime' | 'risk' | 'download' | 'error' | 'info';
+
+export interface EngineEvent {
+  /** Increases by one per event; lets a reader tell which events it has not seen. */
+  readonly seq: number;
+  /** Market time of the event (epoch ms). */
+  readonly time: number;
+  readonly kind: EngineEventKind;
+  readonly message: string;
+}
+
+export interface RegimeChange {
+  readonly time: number;
+  readonly from: RegimeName;
+  readonly to: RegimeName;
+  readonly confidence: number;
+}
+
+export interface RegimeView {
+  readonly current: RegimeName;
+  readonly confidence: number;
+  /** Market time at which the current regime began (epoch ms). */
+  readonly since: number;
+  /** Bars spent in the current regime. */
+  readonly bars: number;
+  /** Oldest first, bounded. */
+  readonly history: readonly RegimeChange[];
+  readonly params: StrategyParams;
+}
+
+export interface EquityView {
+  /** Oldest first; at most `capacity` points. */
+  readonly times: Float64Array;
+  readonly values: Float64Array;
+  readonly capacity: number;
+  readonly start: number;
+  readonly current: number;
+  readonly maxDrawdown: number;
+}
+
+export interface MemoryView {
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+export type LoopPhase = 'starting' | 'backfill' | 'running' | 'paused' | 'halted' | 'stopping' | 'stopped';
+
+/** Everything the UI and the headless printer read. Immutable: a new object per change. */
+export interface EngineSnapshot {
+  readonly mode: Mode;
+  readonly phase: LoopPhase;
+  readonly iteration: number;
+  /** Iterations asked for, or null to run until stopped. */
+  readonly iterations: number | null;
+  readonly intervalMs: number;
+  /** Market clock (epoch ms). */
+  readonly marketTime: number;
+  readonly cash: number;
+  readonly equity: EquityView;
+  readonly positions: readonly PositionView[];
+  readonly regime: RegimeView;
+  readonly downloads: DownloadStatusView;
+  /** Newest last, bounded. */
+  readonly events: readonly EngineEvent[];
+  readonly memory: MemoryView;
+  readonly trades: number;
+  readonly realizedPnl: number;
+  /** Set while trading is halted by the daily loss limit. */
+  readonly haltReason: string | null;
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseArgs } from '../src/cli/args.js';
+import { UsageError } from '../src/cli/parse-values.js';
+import { runBin } from './support/bin.js';
+
+const BAD_INVOCATIONS: [string[], RegExp][] = [
+  [['--period', 'banana'], /--period expects a period like 60d, 8w, 3mo or 1y/],
+  [['--interval', '-3'], /--interval expects a duration like 500ms, 1s or 2m, or 0/],
+  [['--symbols', ''], /--symbols expects a comma-separated list of ticker symbols/],
+  [['--frobnicate'], /unknown option --frobnicate/],
+  [['--timeframe', '2Min'], /--timeframe expects one of 1Min, 5Min, 15Min, 30Min, 1Hour, 1Day/],
+  [['--iterations', '0'], /--iterations expects a whole number of iterations from 1/],
+  [['--concurrency', 'lots'], /--concurrency expects "auto" or a whole number from 1 to 256/],
+  [['--timeout', '0'], /--timeout expects a duration like 500ms, 1s or 2m \(got "0"\)/],
+  [['--seed'], /--seed needs a value/],
+  [['--headless=yes'], /--headless takes no value/],
+  [['stop'], /unknown command "stop"/],
+];
+
+for (const [args, message] of BAD_INVOCATIONS) {
+  test(`bad usage ${JSON.stringify(args)}: one line on stderr naming the flag, exit code 2`, async () => {
+    const result = await runBin(args);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, `one line, got: ${result.stderr}`);
+    assert.match(lines[0] as string, /^trading-tui: /);
+    assert.match(lines[0] as string, message);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+test('--version and --help', async () => {
+  const version = await runBin(['--version']);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  const help = await runBin(['--help']);
+  assert.equal(help.code, 0);
+  for (const flag of ['--symbols', '--period', '--timeframe', '--iterations', '--interval', '--seed', '--concurrency', '--timeout', '--equity-points', '--db', '--headless', '--json', 'Examples:']) {
+    assert.ok(help.stdout.includes(flag), `help mentions ${flag}`);
+  }
+});
+
+test('values are parsed into the units the engine uses', () => {
+  const parsed = parseArgs(['start', '--period', '3mo', '--interval', '250ms', '--timeout', '2s', '--symbols', 'aapl, msft,AAPL', '--concurrency', '7', '--max-position', '5%']);
+  assert.equal(parsed.command, 'start');
+  if (parsed.command !== 'start') return;
+  assert.equal(parsed.periodDays, 90);
+  assert.equal(parsed.intervalMs, 250);
+  assert.equal(parsed.timeoutMs, 2000);
+  assert.deepEqual(parsed.symbols, ['AAPL', 'MSFT']);
+  assert.equal(parsed.concurrency, 7);
+  assert.equal(parsed.risk.maxPositionFraction, 0.05);
+  const defaults = parseArgs([]);
+  assert.ok(defaults.command === 'start' && defaults.symbols.length >= 50 && defaults.timeoutMs === 15_000 && defaults.equityPoints === 1440);
+  for (const period of ['2w', '1y', '60d']) assert.doesNotThrow(() => parseArgs(['--period', period]));
+  assert.throws(() => parseArgs(['--interval=0s5']), UsageError);
+});

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LoopEvent } from '../src/engine/loop-events.js';
+import { DEFAULT_UNIVERSE } from '../src/market/universe.js';
+import { heapAfterGc } from './support/gc.js';
+import { runSession, startOptions } from './support/session.js';
+import { createSimSession } from '../src/cli/start.js';
+
+const ofType = <T extends LoopEvent['type']>(events: LoopEvent[], type: T): Extract<LoopEvent, { type: T }>[] =>
+  events.filter((e): e is Extract<LoopEvent, { type: T }> => e.type === type);
+
+test('a run trades: fills, regime changes, one equity point per iteration, a summary', async () => {
+  const { events, session } = await runSession(['--iterations', '1500', '--interval', '0', '--seed', '3']);
+  const iterations = ofType(events, 'iteration');
+  assert.equal(iterations.length, 1500);
+  assert.ok(ofType(events, 'fill').length > 10, 'it trades');
+  assert.ok(ofType(events, 'regime').length > 2, 'regimes change');
+  const [summary] = ofType(events, 'summary');
+  assert.ok(summary);
+  assert.equal(summary.iterations, 1500);
+  assert.equal(summary.equityPoints, 1440, 'the equity ring holds its capacity, no more');
+  assert.equal(summary.trades, ofType(events, 'fill').length);
+  assert.equal(summary.equity, iterations.at(-1)?.equity);
+  const snapshot = session.engine.getSnapshot();
+  assert.equal(snapshot.equity.values.length, 1440);
+  assert.equal(snapshot.phase, 'stopped');
+  assert.ok(snapshot.events.length <= 200);
+  assert.ok(snapshot.positions.every((p) => p.qty > 0), 'only active positions');
+});
+
+test('the same seed and options give the same run, to the cent', async () => {
+  const args = ['--iterations', '200', '--interval', '0', '--seed', '21', '--sim-latency', '1ms', '--sim-failure-rate', '0.05'];
+  const digest = (events: LoopEvent[]): string =>
+    JSON.stringify(
+      events
+        .filter((e) => e.type === 'fill' || e.type === 'regime' || e.type === 'summary' || e.type === 'iteration')
+        .map((e) => (e.type === 'iteration' ? { ...e, heapUsed: 0, rss: 0 } : e)),
+    );
+  const first = await runSession(args);
+  const second = await runSession(args);
+  assert.ok(ofType(first.events, 'download').some((e) => e.state === 'retrying'), 'faults were exercised');
+  assert.equal(digest(first.events), digest(second.events));
+  const other = await runSession(['--iterations', '400', '--interval', '0', '--seed', '22']);
+  assert.notEqual(ofType(other.events, 'summary')[0]?.equity, ofType(first.events, 'summary')[0]?.equity);
+});
+
+test('the daily loss limit flattens everything, halts, and says so', async () => {
+  const { events } = await runSession(['--iterations', '600', '--interval', '0', '--seed', '3', '--daily-loss-limit', '0.2%']);
+  const halts = ofType(events, 'risk').filter((e) => e.action === 'halt');
+  assert.ok(halts.length > 0, 'a 0.2% daily limit is reached');
+  const halt = halts[0];
+  assert.ok(halt);
+  const after = events.slice(events.indexOf(halt) + 1);
+  const nextDay = after.findIndex((e) => e.type === 'risk' && e.action === 'resume');
+  const sameDay = nextDay === -1 ? after : after.slice(0, nextDay);
+  assert.ok(ofType(sameDay, 'fill').every((f) => f.side === 'sell'), 'nothing is bought while halted');
+  const lastOfDay = ofType(sameDay, 'iteration').at(-1);
+  if (lastOfDay && ofType(sameDay, 'iteration').length > 2) assert.equal(lastOfDay.positions, 0, 'all positions sold');
+});
+
+test('stop() ends the loop at an iteration boundary and cancels downloads in flight', async () => {
+  const session = createSimSession(startOptions(['--interval', '10ms', '--sim-latency', '200ms', '--sim-failure-rate', '0', '--sim-hang-rate', '0']));
+  const iterations: number[] = [];
+  session.engine.onLoopEvent((e) => {
+    if (e.type === 'iteration') iterations.push(e.i);
+  });
+  const done = session.run();
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  const started = performance.now();
+  session.engine.stop();
+  const summary = await done;
+  assert.ok(performance.now() - started < 500, 'downloads in flight were cancelled, not waited for');
+  assert.equal(summary.iterations, iterations.length);
+  assert.equal(session.engine.getSnapshot().phase, 'stopped');
+});
+
+test('snapshots are immutable and shared until something changes', async () => {
+  const { session } = await runSession(['--iterations', '20', '--interval', '0']);
+  const a = session.engine.getSnapshot();
+  assert.equal(session.engine.getSnapshot(), a, 'same object while nothing changed');
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.positions) && Object.isFrozen(a.regime));
+  assert.throws(() => {
+    (a as { iteration: number }).iteration = 99;
+  }, TypeError);
+});
+
+test('memory: 20 000 iterations over 50 symbols leave the heap where it was after warm-up', async () => {
+  const symbols = DEFAULT_UNIVERSE.slice(0, 50).join(',');
+  const session = createSimSession(startOptions(['--symbols', symbols, '--iterations', '22000', '--interval', '0']));
+  const samples = new Map<number, number>();
+  session.engine.onLoopEvent((e) => {
+    if (e.type === 'iteration' && (e.i === 2000 || e.i === 22_000)) samples.set(e.i, heapAfterGc());
+  });
+  await session.run();
+  const warm = samples.get(2000) as number;
+  const end = samples.get(22_000) as number;
+  const growthMb = (end - warm) / 1_048_576;
+  assert.ok(growthMb < 3, `heap grew ${growthMb.toFixed(2)} MB over 20 000 iterations`);
+});

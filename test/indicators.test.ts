@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Atr, EfficiencyRatio, Ema, RollingStats } from '../src/core/indicators.js';
+
+const close = (actual: number, expected: number, tolerance = 1e-9): void =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not within ${tolerance} of ${expected}`);
+
+test('EMA(3) matches values worked by hand (alpha = 0.5, seeded with the first value)', () => {
+  const ema = new Ema(3);
+  // 10 → 10; 11 → 10.5; 12 → 11.25; 13 → 12.125
+  const seen = [10, 11, 12, 13].map((x) => ema.update(x));
+  assert.deepEqual(seen, [10, 10.5, 11.25, 12.125]);
+  assert.equal(ema.ready, true);
+});
+
+test('RollingStats gives the mean and sample standard deviation of the last N values only', () => {
+  const stats = new RollingStats(4);
+  for (const x of [100, 2, 4, 4, 4]) stats.update(x); // window: 2, 4, 4, 4
+  close(stats.mean, 3.5);
+  // deviations -1.5, .5, .5, .5 → squares 2.25+.25*3 = 3 → variance 3/3 = 1
+  close(stats.stdDev, 1);
+  close(stats.zScore(5.5), 2);
+  assert.equal(stats.ready, true);
+});
+
+test('RollingStats stays exact over a long run (running sums are re-added now and then)', () => {
+  const stats = new RollingStats(10);
+  for (let i = 0; i < 250_000; i++) stats.update(1e6 + (i % 10));
+  close(stats.mean, 1e6 + 4.5, 1e-6);
+  close(stats.stdDev, Math.sqrt(82.5 / 9), 1e-6);
+});
+
+test("ATR(3) follows Wilder's smoothing, worked by hand", () => {
+  const atr = new Atr(3);
+  // true ranges: 2 (first bar: high-low), max(3, |13-10|=3, |10-10|=0)=3, max(2, |12-12|, |10-12|=2)=2, then 4
+  atr.update(11, 9, 10);
+  atr.update(13, 10, 12);
+  const first = atr.update(12, 10, 11);
+  close(first, (2 + 3 + 2) / 3);
+  const next = atr.update(15, 11, 14); // TR = max(4, |15-11|=4, |11-11|=0) = 4
+  close(next, ((7 / 3) * 2 + 4) / 3);
+});
+
+test('Efficiency ratio is 1 for a straight line and low for back-and-forth', () => {
+  const straight = new EfficiencyRatio(4);
+  for (const x of [1, 2, 3, 4, 5]) straight.update(x);
+  close(straight.value, 1);
+  const choppy = new EfficiencyRatio(4);
+  for (const x of [1, 2, 1, 2, 1]) choppy.update(x);
+  close(choppy.value, 0);
+  const mixed = new EfficiencyRatio(4);
+  for (const x of [10, 12, 11, 13, 14]) mixed.update(x); // net 4, path 2+1+2+1 = 6
+  close(mixed.value, 4 / 6);
+});

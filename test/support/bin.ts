@@ -1,0 +1,38 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built command, as `npm install` leaves it. */
+export const BIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+export interface BinResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built bin with pipes (so it is not a TTY) and collects its output. */
+export function runBin(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<BinResult> {
+  return collect(startBin(args, env), timeoutMs);
+}
+
+export function startBin(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+}
+
+export function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 60_000): Promise<BinResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`bin did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}

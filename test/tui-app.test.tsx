@@ -1,0 +1,209 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { render } from 'ink-testing-library';
+import stringWidth from 'string-width';
+import { App } from '../components/app.js';
+import type { EngineSnapshot } from '../src/engine/snapshot.js';
+import { FakeControls, flush, frameLines, makeSnapshot, renderOnTerminal } from './tui-fixtures.js';
+
+const TITLES = ['Equity', 'Regime', 'Downloads', 'Positions', 'Events'];
+const KEYS = { tab: '\t', shiftTab: '\x1b[Z', down: '\x1b[B', up: '\x1b[A', escape: '\x1b', ctrlC: '\x03' };
+
+async function renderApp(controls: FakeControls, width: number, height: number) {
+  const app = renderOnTerminal(<App controls={controls} fps={1000} width={width} height={height} />, width, height);
+  await flush();
+  return app;
+}
+
+function assertFits(lines: readonly string[], width: number, height: number): void {
+  assert.ok(lines.length <= height - 1, `${lines.length} lines on a ${height}-row terminal`);
+  for (const line of lines) assert.ok(stringWidth(line) <= width, `wider than ${width} (${stringWidth(line)}): ${line}`);
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test('every panel title is on screen at 120x40', async () => {
+  const app = await renderApp(new FakeControls(), 120, 40);
+  for (const title of TITLES) assert.ok(app.text().includes(title), `missing ${title}`);
+  assertFits(app.lines(), 120, 40);
+  app.unmount();
+});
+
+test('at 60x20 (ink-testing-library, width/height props) no line is wider than 60 and the essentials remain', async () => {
+  const app = render(<App controls={new FakeControls()} fps={1000} width={60} height={20} />);
+  await flush();
+  const lines = frameLines(app.lastFrame());
+  assertFits(lines, 60, 20);
+  const text = lines.join('\n');
+  assert.match(text, /[▁▂▃▄▅▆▇█]{20,}/, 'equity sparkline');
+  assert.match(text, /TREND-UP\s+87%/, 'regime line');
+  assert.ok(text.includes('done 80') && text.includes('fail 2'), 'download counts');
+  assert.match(lines.at(-1) ?? '', /^SIM .*2025-03-04 15:45/, 'status bar');
+  app.unmount();
+});
+
+test('at 200x60 the extra room becomes two columns', async () => {
+  const app = await renderApp(new FakeControls(), 200, 60);
+  const lines = app.lines();
+  assertFits(lines, 200, 60);
+  const top = lines[0] ?? '';
+  assert.ok(top.includes('Equity') && top.includes('Regime'), 'Equity and Regime side by side');
+  app.unmount();
+});
+
+test('the layout follows a terminal resize', async () => {
+  const app = renderOnTerminal(<App controls={new FakeControls()} fps={1000} />, 200, 60);
+  await flush();
+  assertFits(app.lines(), 200, 60);
+  app.stdout.resize(60, 20);
+  await flush();
+  assertFits(app.lines(), 60, 20);
+  app.stdout.resize(120, 40);
+  await flush();
+  assertFits(app.lines(), 120, 40);
+  for (const title of TITLES) assert.ok(app.text().includes(title), `missing ${title} after resize`);
+  app.unmount();
+});
+
+test('small and odd sizes never overflow', async () => {
+  for (const [width, height] of [[40, 10], [80, 24], [100, 30], [61, 21], [109, 50], [110, 24]] as const) {
+    const app = await renderApp(new FakeControls(), width, height);
+    assertFits(app.lines(), width, height);
+    app.unmount();
+  }
+});
+
+test('LIVE mode is shown in the status bar', async () => {
+  const app = await renderApp(new FakeControls(makeSnapshot({ mode: 'LIVE' })), 120, 40);
+  assert.match(app.lines().at(-1) ?? '', /^LIVE /);
+  app.unmount();
+});
+
+test('the status bar shows clock, iteration, interval, memory and key hints', async () => {
+  const app = await renderApp(new FakeControls(), 120, 40);
+  const status = app.lines().at(-1) ?? '';
+  for (const part of ['2025-03-04 15:45', 'it 123/500', 'every 1m', 'rss 150MB', 'heap 48MB', 'q quit', 'p pause', '? help']) {
+    assert.ok(status.includes(part), `status bar lacks ${part}: ${status}`);
+  }
+  app.unmount();
+});
+
+test('p calls togglePause and r calls retryFailedDownloads', async () => {
+  const controls = new FakeControls();
+  const app = await renderApp(controls, 120, 40);
+  await app.press('p');
+  assert.equal(controls.calls.togglePause, 1);
+  await app.press('r');
+  assert.equal(controls.calls.retryFailedDownloads, 1);
+  app.unmount();
+});
+
+test('PAUSED and HALTED come from the snapshot and follow engine updates', async () => {
+  const controls = new FakeControls();
+  const app = await renderApp(controls, 120, 40);
+  assert.ok(!app.text().includes('PAUSED'));
+  controls.publish(makeSnapshot({ phase: 'paused', haltReason: 'daily loss limit' }));
+  await waitFor(() => app.text().includes('PAUSED'));
+  assert.ok(app.lines().at(-1)?.includes('HALTED: daily loss limit'));
+  app.unmount();
+});
+
+test('? toggles the help overlay listing every key; Esc closes it', async () => {
+  const app = await renderApp(new FakeControls(), 120, 40);
+  await app.press('?');
+  const help = app.text();
+  assert.ok(help.includes('Help'));
+  for (const action of ['quit', 'pause', 'focus next', 'scroll', 'zoom', 'retry failed downloads', 'Tab', 'Ctrl-C']) {
+    assert.ok(help.includes(action), `help lacks ${action}`);
+  }
+  assert.ok(!help.includes('Positions'));
+  await app.press('?');
+  assert.ok(app.text().includes('Positions'));
+  await app.press('?');
+  await app.press(KEYS.escape);
+  assert.ok(app.text().includes('Positions'), 'Esc closes the help');
+  app.unmount();
+});
+
+test('+ and - change the zoom shown', async () => {
+  const app = await renderApp(new FakeControls(), 120, 40);
+  assert.ok(app.text().includes('view all 1440'));
+  await app.press('+');
+  assert.ok(app.text().includes('view 720/1440'));
+  await app.press('+');
+  assert.ok(app.text().includes('view 360/1440'));
+  for (let i = 0; i < 3; i++) await app.press('-');
+  assert.ok(app.text().includes('view all 1440'));
+  app.unmount();
+});
+
+test('Tab moves the focus highlight without disturbing the panel contents', async () => {
+  const app = await renderApp(new FakeControls(), 120, 40);
+  assert.ok(app.lines()[0]?.includes('╔═ Equity'));
+  await app.press(KEYS.tab);
+  const lines = app.lines();
+  assert.ok(lines[0]?.includes('╭─ Equity') && lines[0].includes('╔═ Regime'));
+  assert.ok(lines[1]?.includes('102,383.86'), 'equity summary still on the first inner row');
+  assert.match(lines[1] ?? '', /TREND-UP\s+87%/, 'regime line still on the first inner row');
+  app.unmount();
+});
+
+test('arrows scroll the focused list', async () => {
+  const app = await renderApp(new FakeControls(), 120, 40);
+  await app.press(KEYS.shiftTab);
+  assert.ok(app.text().includes('╔═ Events'));
+  assert.ok(app.text().includes('event number 30 '));
+  await app.press(KEYS.down);
+  assert.ok(!app.text().includes('event number 30 '));
+  assert.ok(app.text().includes('event number 29 '));
+  await app.press(KEYS.up);
+  await app.press(KEYS.up);
+  assert.ok(app.text().includes('event number 30 '));
+  app.unmount();
+});
+
+test('q and Ctrl-C call onQuit once', async () => {
+  let quits = 0;
+  const controls = new FakeControls();
+  const app = renderOnTerminal(<App controls={controls} width={120} height={40} onQuit={() => quits++} />, 120, 40);
+  await flush();
+  await app.press('q');
+  await app.press(KEYS.ctrlC);
+  assert.equal(quits, 1);
+  assert.equal(controls.calls.stop, 0, 'stopping is left to onQuit');
+  app.unmount();
+});
+
+test('without onQuit, Ctrl-C stops the engine and exits the app', async () => {
+  const controls = new FakeControls();
+  const app = renderOnTerminal(<App controls={controls} />, 120, 40);
+  const exited = app.waitUntilExit();
+  await flush();
+  await app.press(KEYS.ctrlC);
+  await exited;
+  assert.equal(controls.calls.stop, 1);
+});
+
+test('a snapshot without rounds, positions or events still draws every panel', async () => {
+  const empty: Partial<EngineSnapshot> = {
+    positions: [],
+    events: [],
+    downloads: { round: null, rows: [] },
+    equity: { times: new Float64Array(0), values: new Float64Array(0), capacity: 1440, start: 1e5, current: 1e5, maxDrawdown: 0 },
+    regime: { ...makeSnapshot().regime, history: [] },
+  };
+  const app = await renderApp(new FakeControls(makeSnapshot(empty)), 120, 40);
+  const text = app.text();
+  for (const title of TITLES) assert.ok(text.includes(title), `missing ${title}`);
+  for (const note of ['no downloads yet', 'no open positions', 'no events yet', 'waiting for equity points']) {
+    assert.ok(text.includes(note), `missing "${note}"`);
+  }
+  assertFits(app.lines(), 120, 40);
+  app.unmount();
+});
