@@ -54,16 +54,16 @@ test('renders at most fps times a second under a steady stream of changes', asyn
 test('unmounting unsubscribes and cancels the pending timer', async () => {
   const controls = new FakeControls(makeSnapshot({ iteration: 0 }));
   let renders = 0;
-  const app = render(<Probe controls={controls} fps={2} onRender={() => renders++} />);
+  const app = render(<Probe controls={controls} fps={20} onRender={() => renders++} />);
   await flush();
   assert.equal(controls.listenerCount, 1);
   controls.publish(makeSnapshot({ iteration: 1 }));
   await waitFor(() => app.lastFrame() === 'iteration 1');
-  // The next change waits ~500 ms for its turn; unmount before it comes.
+  // The next change waits ~50 ms for its turn; unmount before it comes.
   controls.publish(makeSnapshot({ iteration: 2 }));
   const reads = controls.snapshotReads;
   app.unmount();
   assert.equal(controls.listenerCount, 0);
-  await new Promise((resolve) => setTimeout(resolve, 600));
+  await new Promise((resolve) => setTimeout(resolve, 120));
   assert.equal(controls.snapshotReads, reads, 'no read after unmount');
 });

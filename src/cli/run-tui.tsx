@@ -118,7 +118,9 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
         stdin,
         patchConsole: false,
         exitOnCtrlC: false,
-        incrementalRendering: true,
+        // Ink 6.8's incremental renderer moves the cursor up one row too few when the frame ends in a
+        // newline (as ours does, being shorter than the terminal): the screen scrolls a row per frame.
+        incrementalRendering: false,
         maxFps: Math.max(30, options.fps),
       });
     } catch (error) {

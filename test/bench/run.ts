@@ -1,0 +1,44 @@
+/**
+ * `npm run bench`: prints the figures the README quotes. Timings vary with the machine and its load;
+ * nothing here passes or fails.
+ */
+import os from 'node:os';
+import { benchDownloader } from './downloader-bench.js';
+import { benchSoak, benchThroughput } from './loop-bench.js';
+import { measureRegimeAccuracy } from '../support/regime-accuracy.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) {
+  process.stderr.write('bench: run with node --expose-gc (npm run bench does)\n');
+  process.exit(2);
+}
+
+const soakIterations = Number(process.env.BENCH_SOAK_ITERATIONS ?? 200_000);
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}`);
+
+console.log('\nloop throughput (full pipeline, --interval 0, no output)');
+for (const [symbols, iterations] of [
+  [50, 20_000],
+  [500, 2_000],
+] as const) {
+  const r = await benchThroughput(symbols, iterations);
+  console.log(`  ${String(symbols).padStart(3)} symbols: ${fmt(r.barUpdatesPerSecond)} bar-updates/s (${fmt(r.iterationsPerSecond)} iterations/s, ${fmt(r.iterations)} iterations in ${fmt(r.seconds, 1)} s)`);
+}
+
+console.log(`\nsoak: ${fmt(soakIterations)} iterations over 50 symbols (heap after GC)`);
+const soak = await benchSoak(soakIterations, 50, gc);
+for (const s of soak.samples) {
+  console.log(`  ${String(s.percent).padStart(3)}% (iteration ${fmt(s.iteration)}): heap ${fmt(s.heapMb, 1)} MB, rss ${fmt(s.rssMb, 1)} MB`);
+}
+console.log(`  ${fmt(soak.seconds, 1)} s in all`);
+
+const d = await benchDownloader();
+console.log(`\ndownloader overhead, ${d.symbols} symbols of instant fetches: ${fmt(d.overheadMsPerRound, 2)} ms per round, ${fmt(d.overheadUsPerRequest, 2)} µs per request`);
+
+console.log('\nregime detector against the simulated market\'s true regimes (20 symbols, 15Min bars)');
+for (const seed of [1, 2, 3]) {
+  const r = await measureRegimeAccuracy(seed, 20_000);
+  console.log(`  seed ${seed}: ${fmt(r.accuracy * 100, 1)}% of ${fmt(r.bars)} bars right (chance 25%, always-the-commonest ${fmt(r.majorityBaseline * 100, 1)}%), ${r.changes} changes called for ${r.trueChanges} true ones`);
+}
