@@ -59,3 +59,19 @@ test('a long NDJSON stream through a pipe arrives whole', async () => {
   assert.equal(lines.filter((l) => l.type === 'iteration').length, 3000);
   assert.equal(lines.at(-1)?.type, 'summary');
 });
+
+test('Ctrl-C stops a run at --interval 0 too (the loop yields to signals between iterations)', async () => {
+  const child = startBin(['--json', '--interval', '0']);
+  const done = collect(child);
+  await new Promise<void>((resolve) => {
+    let count = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      count += (chunk.toString().match(/"type":"iteration"/g) ?? []).length;
+      if (count >= 200) resolve();
+    });
+  });
+  child.kill('SIGINT');
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(parseLines(result.stdout).at(-1)?.type, 'summary');
+});

@@ -25,10 +25,10 @@ Money and risk:
   --max-exposure 100%    largest sum of positions as a share of equity (default 100%)
   --daily-loss-limit 3%  loss in a day at which everything is sold and trading stops until the next day (default 3%)
 
-Simulated market faults (defaults: 20-40ms latency, 1% failures, 0.01% hangs; all 0 with --interval 0):
+Simulated market faults (defaults: 20-40ms latency, 1% failures, 0.002% hangs; all 0 with --interval 0):
   --sim-latency 40ms     largest latency of a request (each takes between half of it and all of it)
   --sim-failure-rate 0.01  share of requests that fail with a transient error
-  --sim-hang-rate 0.0001   share of requests that never answer (they time out)
+  --sim-hang-rate 0.00002  share of requests that never answer (they time out)
 
 Output:
   --headless             plain output instead of the terminal UI

@@ -7,7 +7,7 @@ import { HeadlessPrinter } from './headless-printer.js';
 
 const DEFAULT_SIM_LATENCY_MS = 40;
 const DEFAULT_SIM_FAILURE_RATE = 0.01;
-const DEFAULT_SIM_HANG_RATE = 0.0001;
+const DEFAULT_SIM_HANG_RATE = 0.00002;
 
 /** Faults of the simulated network: on by default, off with --interval 0 unless asked for. */
 export function simFaults(options: StartOptions): SimFaults {

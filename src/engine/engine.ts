@@ -235,6 +235,8 @@ export class TradingEngine implements EngineControls {
       if (backpressure !== undefined) await backpressure;
       if (this.options.iterations !== null && this.iteration >= this.options.iterations) break;
       if (this.options.intervalMs > 0) await this.sleep(this.options.intervalMs);
+      // Instant downloads settle as microtasks only: without this, timers, signals and keys would starve.
+      else await yieldToEventLoop();
     }
     this.setPhase('stopped');
     const summary = this.summary();
@@ -330,7 +332,7 @@ export class TradingEngine implements EngineControls {
         const change = this.regime.update(stepTime, returnSum / returnCount);
         if (change !== null && trading) {
           this.emit({ type: 'regime', time: isoTime(stepTime), from: change.from, to: change.to, confidence: change.confidence });
-          this.addEvent('regime', `regime ${change.from} → ${change.to} (${Math.round(change.confidence * 100)}%)`);
+          this.addEvent('regime', `${change.from} → ${change.to} (${Math.round(change.confidence * 100)}%)`);
         }
       }
       if (trading) {
@@ -474,5 +476,6 @@ export class TradingEngine implements EngineControls {
   }
 }
 
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const roundToCents = (value: number): number => Math.round(value * 100) / 100;
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;

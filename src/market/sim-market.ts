@@ -23,8 +23,8 @@ interface RegimeProfile {
 }
 
 export const SIM_REGIME_PROFILES: Readonly<Record<RegimeName, RegimeProfile>> = {
-  'trend-up': { drift: 0.0007, volatility: 0.0014, idiosyncraticScale: 1, meanReversion: 0, meanBars: 160 },
-  'trend-down': { drift: -0.0007, volatility: 0.0016, idiosyncraticScale: 1, meanReversion: 0, meanBars: 120 },
+  'trend-up': { drift: 0.0004, volatility: 0.0015, idiosyncraticScale: 1, meanReversion: 0, meanBars: 160 },
+  'trend-down': { drift: -0.0004, volatility: 0.0016, idiosyncraticScale: 1, meanReversion: 0, meanBars: 120 },
   range: { drift: 0, volatility: 0.0012, idiosyncraticScale: 0.9, meanReversion: 0.08, meanBars: 180 },
   volatile: { drift: -0.0001, volatility: 0.0045, idiosyncraticScale: 2, meanReversion: 0, meanBars: 90 },
 };

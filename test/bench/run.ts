@@ -13,6 +13,8 @@ if (gc === undefined) {
   process.exit(2);
 }
 
+// React and Ink as users run them (main sets the same before loading the UI).
+process.env.NODE_ENV ??= 'production';
 const soakIterations = Number(process.env.BENCH_SOAK_ITERATIONS ?? 200_000);
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -42,3 +44,13 @@ for (const seed of [1, 2, 3]) {
   const r = await measureRegimeAccuracy(seed, 20_000);
   console.log(`  seed ${seed}: ${fmt(r.accuracy * 100, 1)}% of ${fmt(r.bars)} bars right (chance 25%, always-the-commonest ${fmt(r.majorityBaseline * 100, 1)}%), ${r.changes} changes called for ${r.trueChanges} true ones`);
 }
+
+const { benchCpu, benchFrames } = await import('./tui-bench.js');
+const frames = await benchFrames();
+console.log(`\nterminal UI at ${frames.columns}x${frames.rows} with a full ${frames.points}-point chart (Ink on a fake terminal)`);
+console.log(`  one frame: ${fmt(frames.medianMs, 2)} ms median, ${fmt(frames.meanMs, 2)} ms mean over ${frames.frames} frames (snapshot to bytes written)`);
+console.log(`  bytes written per frame: ${fmt(frames.bytesOneValueChanged)} when one value changes, ${fmt(frames.bytesNewEquityPoint)} when a new equity point moves the chart`);
+const cpuSeconds = Number(process.env.BENCH_CPU_SECONDS ?? 30);
+const cpu = await benchCpu(cpuSeconds);
+if (cpu === null) console.log('  CPU: skipped (tmux is not installed)');
+else console.log(`  CPU of the whole program in tmux at --interval 1s: ${fmt(cpu.cpuPercent, 1)}% of one core over ${cpu.seconds} s (rss ${fmt(cpu.rssMb, 0)} MB)`);
