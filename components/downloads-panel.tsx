@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Text } from 'ink';
 import type { DownloadStatusView, RoundStatus, SymbolDownloadStatus } from '../src/market/download-status.js';
-import { formatDuration, formatWholeMoney } from './format.js';
+import { formatDuration, formatWholeMoney } from '../src/core/format.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { SegmentLine } from './segment-line.js';

@@ -1,6 +1,6 @@
 import { plot } from 'asciichart';
 import { downsampleMinMax } from './downsample.js';
-import { formatWholeMoney } from './format.js';
+import { formatWholeMoney } from '../src/core/format.js';
 import { sparkline } from './sparkline.js';
 import { zoomPointCount } from './zoom-levels.js';
 

@@ -2,7 +2,7 @@ import { useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EquityView } from '../src/engine/snapshot.js';
 import { MIN_CHART_ROWS, renderEquityChart, renderEquitySparkline, zoomWindow } from './equity-chart.js';
-import { formatDuration, formatMoney, formatSignedMoney, formatSignedPercent } from './format.js';
+import { formatDuration, formatMoney, formatSignedMoney, formatSignedPercent } from '../src/core/format.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { SegmentLine } from './segment-line.js';

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EngineEvent } from '../src/engine/snapshot.js';
-import { formatTimeOfDay } from './format.js';
+import { formatTimeOfDay } from '../src/core/format.js';
 import { PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { padRight } from './text-fit.js';

@@ -1,7 +1,7 @@
 import { useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { PositionView } from '../src/engine/snapshot.js';
-import { formatMoney, formatSignedMoney } from './format.js';
+import { formatMoney, formatSignedMoney } from '../src/core/format.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { SegmentLine } from './segment-line.js';

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Text } from 'ink';
 import { REGIME_NAMES, type StrategyParams } from '../src/core/regime-types.js';
 import type { RegimeView } from '../src/engine/snapshot.js';
-import { formatDuration, formatPercent, formatTimeOfDay } from './format.js';
+import { formatDuration, formatPercent, formatTimeOfDay } from '../src/core/format.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { SegmentLine } from './segment-line.js';

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
-import { formatClock, formatDuration, formatMegabytes } from './format.js';
+import { formatClock, formatDuration, formatMegabytes } from '../src/core/format.js';
 import { SegmentLine } from './segment-line.js';
 import { fitSegments, truncate, type LineSegment } from './text-fit.js';
 import { MODE_COLORS } from './theme.js';
@@ -20,13 +20,13 @@ function phaseSegments(snapshot: EngineSnapshot, quitting: boolean): LineSegment
   if (snapshot.phase === 'paused') {
     segments.push({ key: 'paused', text: 'PAUSED', rank: 0, bold: true, color: 'black', backgroundColor: 'yellow' });
   }
-  if (snapshot.haltReason !== null || snapshot.phase === 'halted') {
+  if (snapshot.haltReason !== null) {
     const reason = snapshot.haltReason === null ? '' : `: ${truncate(snapshot.haltReason, 40)}`;
     segments.push({ key: 'halted', text: `HALTED${reason}`, rank: 0, bold: true, color: 'red' });
   }
   if (quitting && snapshot.phase !== 'stopped') {
     segments.push({ key: 'quitting', text: 'stopping…', rank: 0, color: 'yellow' });
-  } else if (snapshot.phase !== 'running' && snapshot.phase !== 'paused' && snapshot.phase !== 'halted') {
+  } else if (snapshot.phase !== 'running' && snapshot.phase !== 'paused') {
     segments.push({ key: 'phase', text: snapshot.phase, rank: 1, color: 'yellow' });
   }
   return segments;

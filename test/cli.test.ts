@@ -16,6 +16,7 @@ const BAD_INVOCATIONS: [string[], RegExp][] = [
   [['--seed'], /--seed needs a value/],
   [['--headless=yes'], /--headless takes no value/],
   [['stop'], /unknown command "stop"/],
+  [['--period', '10y', '--timeframe', '1Min'], /--period 10y of 1Min bars for 60 symbols is [\d,]+ bars; at most 2,000,000/],
 ];
 
 for (const [args, message] of BAD_INVOCATIONS) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Downloader, type DownloadStateChange, type FetchSymbol, type RoundResult } from '../src/market/downloader.js';
+import { Downloader, MAX_RETRY_AFTER_MS, type DownloadStateChange, type FetchSymbol, type RoundResult } from '../src/market/downloader.js';
 import { PermanentError, TransientError } from '../src/market/types.js';
 
 v8.setFlagsFromString('--expose-gc');
@@ -19,7 +19,6 @@ function activeTimers(): number {
 
 const ignore = (): void => {};
 const countItems = (value: readonly unknown[]): number => value.length;
-const countNothing = (): number => 0;
 
 /** Settles only when its signal aborts, as a well-behaved hung request does. */
 function hangUntilAborted(signal: AbortSignal): Promise<never> {
@@ -85,7 +84,7 @@ test('auto concurrency stays within max and within the limit in force when each 
     try {
       await sleep(1);
       // Every 7th symbol is rate limited once, so the limit moves both ways.
-      if (attempt === 1 && Number(symbol.slice(1)) % 7 === 0) throw new TransientError('429', 1, true);
+      if (attempt === 1 && Number(symbol.slice(1)) % 7 === 0) throw new TransientError('429', 1);
       return [1];
     } finally {
       counter.leave();
@@ -263,7 +262,7 @@ test('backoff grows exponentially, and a 429 waits at least its Retry-After', as
     ['Y'],
     async (_symbol, _signal, attempt) => {
       limited.push(performance.now());
-      if (attempt === 1) throw new TransientError('HTTP 429', 60, true);
+      if (attempt === 1) throw new TransientError('HTTP 429', 60);
       return [];
     },
     ignore,
@@ -327,7 +326,7 @@ test('auto concurrency halves once for a wave of 429s, and never goes under min'
   // The first 16 requests start together and all come back 429: one wave, one decrease.
   const oneWave: FetchSymbol<number[]> = async (symbol, _signal, attempt) => {
     await sleep(5);
-    if (attempt === 1 && Number(symbol.slice(1)) < 16) throw new TransientError('HTTP 429', 1, true);
+    if (attempt === 1 && Number(symbol.slice(1)) < 16) throw new TransientError('HTTP 429', 1);
     return [1];
   };
   const first = await downloader.runRound('refresh', symbolsOf(64), oneWave, ignore, countItems);
@@ -337,7 +336,7 @@ test('auto concurrency halves once for a wave of 429s, and never goes under min'
   seen.length = 0;
   const allLimited: FetchSymbol<number[]> = async () => {
     await sleep(2);
-    throw new TransientError('HTTP 429', 1, true);
+    throw new TransientError('HTTP 429', 1);
   };
   const second = await downloader.runRound('refresh', symbolsOf(40), allLimited, ignore, countItems);
   assert.equal(second.counts.failed, 40);
@@ -515,6 +514,24 @@ test('thousands of rounds keep neither memory nor timers', async () => {
   assert.equal(last?.counts.done, 50);
   assert.ok(growth < 2 * 1024 * 1024, `heap grew by ${(growth / 1024).toFixed(0)} KiB`);
   assert.equal(activeTimers(), timersBefore);
-  const noBars = await downloader.runRound('refresh', symbols, fetch, ignore, countNothing);
-  assert.equal(noBars.bars, 0);
+});
+
+test('a server asking to wait longer than a minute fails the symbol instead of stalling the round', async () => {
+  const downloader = new Downloader({ concurrency: 4, timeoutMs: 1000, backoffBaseMs: 1 });
+  const started = performance.now();
+  const result = await downloader.runRound(
+    'refresh',
+    ['A', 'B'],
+    async (symbol) => {
+      if (symbol === 'A') throw new TransientError('HTTP 429', MAX_RETRY_AFTER_MS * 10);
+      return [1];
+    },
+    () => {},
+    (bars: number[]) => bars.length,
+  );
+  assert.ok(performance.now() - started < 1000);
+  assert.equal(result.counts.failed, 1);
+  assert.equal(result.counts.done, 1);
+  assert.match(downloader.view().rows[0]?.error ?? '', /asks to wait 600 s; more than 60 s/);
+  downloader.close();
 });

@@ -46,16 +46,24 @@ test('the same seed and options give the same run, to the cent', async () => {
 
 test('the daily loss limit flattens everything, halts, and says so', async () => {
   const { events } = await runSession(['--iterations', '600', '--interval', '0', '--seed', '3', '--daily-loss-limit', '0.2%']);
-  const halts = ofType(events, 'risk').filter((e) => e.action === 'halt');
-  assert.ok(halts.length > 0, 'a 0.2% daily limit is reached');
-  const halt = halts[0];
-  assert.ok(halt);
+  const halt = ofType(events, 'risk').find((e) => e.action === 'halt');
+  assert.ok(halt, 'a 0.2% daily limit is reached');
   const after = events.slice(events.indexOf(halt) + 1);
   const nextDay = after.findIndex((e) => e.type === 'risk' && e.action === 'resume');
   const sameDay = nextDay === -1 ? after : after.slice(0, nextDay);
+  const sameDayIterations = ofType(sameDay, 'iteration');
+  assert.ok(sameDayIterations.length >= 2, 'the halt came with time left in the day');
+  assert.ok(ofType(sameDay, 'fill').length > 0, 'positions were sold');
   assert.ok(ofType(sameDay, 'fill').every((f) => f.side === 'sell'), 'nothing is bought while halted');
-  const lastOfDay = ofType(sameDay, 'iteration').at(-1);
-  if (lastOfDay && ofType(sameDay, 'iteration').length > 2) assert.equal(lastOfDay.positions, 0, 'all positions sold');
+  assert.equal(sameDayIterations.at(-1)?.positions, 0, 'all positions sold by the end of the day');
+});
+
+test('cash never goes negative: sells pay for buys, and buys are cut to the cash', async () => {
+  const { events } = await runSession(['--iterations', '4000', '--interval', '0', '--seed', '5']);
+  const fills = ofType(events, 'fill');
+  assert.ok(fills.length > 100);
+  const lowest = Math.min(...fills.map((f) => f.cash), ...ofType(events, 'iteration').map((e) => e.cash));
+  assert.ok(lowest >= 0, `cash went down to ${lowest}`);
 });
 
 test('stop() ends the loop at an iteration boundary and cancels downloads in flight', async () => {

@@ -75,3 +75,29 @@ test('Ctrl-C stops a run at --interval 0 too (the loop yields to signals between
   assert.equal(result.code, 0, result.stderr);
   assert.equal(parseLines(result.stdout).at(-1)?.type, 'summary');
 });
+
+test('a reader that goes away (| head) ends the run quietly', async () => {
+  const child = startBin(['--json', '--interval', '0']);
+  const done = collect(child);
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.stdout.destroy();
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr, '');
+});
+
+test('Ctrl-C works while the reader of the pipe has stopped reading', async () => {
+  const child = startBin(['--json', '--interval', '0']);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.stdout.pause();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  child.stdout.resume();
+  const code = await exited;
+  clearTimeout(timer);
+  assert.equal(code, 0, stderr);
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Atr, EfficiencyRatio, Ema, RollingStats } from '../src/core/indicators.js';
+import { Ema, RollingStats } from '../src/core/indicators.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not within ${tolerance} of ${expected}`);
@@ -28,27 +28,4 @@ test('RollingStats stays exact over a long run (running sums are re-added now an
   for (let i = 0; i < 250_000; i++) stats.update(1e6 + (i % 10));
   close(stats.mean, 1e6 + 4.5, 1e-6);
   close(stats.stdDev, Math.sqrt(82.5 / 9), 1e-6);
-});
-
-test("ATR(3) follows Wilder's smoothing, worked by hand", () => {
-  const atr = new Atr(3);
-  // true ranges: 2 (first bar: high-low), max(3, |13-10|=3, |10-10|=0)=3, max(2, |12-12|, |10-12|=2)=2, then 4
-  atr.update(11, 9, 10);
-  atr.update(13, 10, 12);
-  const first = atr.update(12, 10, 11);
-  close(first, (2 + 3 + 2) / 3);
-  const next = atr.update(15, 11, 14); // TR = max(4, |15-11|=4, |11-11|=0) = 4
-  close(next, ((7 / 3) * 2 + 4) / 3);
-});
-
-test('Efficiency ratio is 1 for a straight line and low for back-and-forth', () => {
-  const straight = new EfficiencyRatio(4);
-  for (const x of [1, 2, 3, 4, 5]) straight.update(x);
-  close(straight.value, 1);
-  const choppy = new EfficiencyRatio(4);
-  for (const x of [1, 2, 1, 2, 1]) choppy.update(x);
-  close(choppy.value, 0);
-  const mixed = new EfficiencyRatio(4);
-  for (const x of [10, 12, 11, 13, 14]) mixed.update(x); // net 4, path 2+1+2+1 = 6
-  close(mixed.value, 4 / 6);
 });

@@ -3,6 +3,7 @@
  * order by `slippageBps`, rounded to the cent, and charged `feeBps` of its value (at least `minFee`).
  */
 import type { Fill, Side } from '../core/portfolio.js';
+import { roundToCents } from '../core/units.js';
 import type { Bar } from '../market/types.js';
 
 export interface MarketOrder {
@@ -21,17 +22,12 @@ export interface ExecutionCosts {
 
 export const DEFAULT_COSTS: ExecutionCosts = { slippageBps: 2, feeBps: 0.5, minFee: 0.01 };
 
-const roundToCents = (value: number): number => Math.round(value * 100) / 100;
 
 export class PaperBroker {
   /** At most one working order per symbol: a newer order replaces the older. */
   private readonly working = new Map<string, MarketOrder>();
 
   constructor(readonly costs: ExecutionCosts = DEFAULT_COSTS) {}
-
-  get workingOrders(): number {
-    return this.working.size;
-  }
 
   submit(order: MarketOrder): void {
     if (!(order.qty > 0) || !Number.isInteger(order.qty)) throw new RangeError(`order quantity must be a positive whole number, got ${order.qty}`);
@@ -42,14 +38,6 @@ export class PaperBroker {
     this.working.delete(symbol);
   }
 
-  cancelAll(): void {
-    this.working.clear();
-  }
-
-  hasWorkingOrder(symbol: string): boolean {
-    return this.working.has(symbol);
-  }
-
   /** Fills the symbol's working order, if any, at this bar's open. */
   onBar(symbol: string, bar: Bar): Fill | null {
     const order = this.working.get(symbol);
@@ -57,7 +45,10 @@ export class PaperBroker {
     this.working.delete(symbol);
     const direction = order.side === 'buy' ? 1 : -1;
     const price = Math.max(0.01, roundToCents(bar.open * (1 + (direction * this.costs.slippageBps) / 10_000)));
-    const fee = Math.max(this.costs.minFee, roundToCents((order.qty * price * this.costs.feeBps) / 10_000));
-    return { symbol, side: order.side, qty: order.qty, price, fee, time: bar.time };
+    return { symbol, side: order.side, qty: order.qty, price, fee: this.feeFor(order.qty, price), time: bar.time };
+  }
+
+  feeFor(qty: number, price: number): number {
+    return Math.max(this.costs.minFee, roundToCents((qty * price * this.costs.feeBps) / 10_000));
   }
 }

@@ -2,6 +2,7 @@
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../core/risk.js';
 import { DEFAULT_UNIVERSE } from '../market/universe.js';
 import type { Timeframe } from '../market/types.js';
+import { barsInPeriod } from '../market/session-calendar.js';
 import {
   UsageError,
   parseDurationMs,
@@ -144,5 +145,19 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     if (value === undefined) throw new UsageError(`${flag} needs a value; see trading-tui --help`);
     spec.apply(options, value, flag);
   }
+  checkHistorySize(options);
   return options;
+}
+
+/** Bars of history (all symbols) the backfill may hold: about 200 MB of bars at the peak. */
+export const MAX_HISTORY_BARS = 2_000_000;
+
+function checkHistorySize(options: StartOptions): void {
+  const perSymbol = barsInPeriod(options.periodDays, options.timeframe);
+  const total = perSymbol * options.symbols.length;
+  if (total > MAX_HISTORY_BARS) {
+    throw new UsageError(
+      `--period ${options.periodText} of ${options.timeframe} bars for ${options.symbols.length} symbols is ${total.toLocaleString('en-US')} bars; at most ${MAX_HISTORY_BARS.toLocaleString('en-US')} (shorten --period, use a larger --timeframe or fewer --symbols)`,
+    );
+  }
 }

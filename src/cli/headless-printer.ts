@@ -3,12 +3,15 @@
  * written with backpressure, so a slow reader of a pipe slows the loop instead of filling memory.
  */
 import type { Writable } from 'node:stream';
+import { formatMegabytes, formatMoney, formatPercent } from '../core/format.js';
 import type { LoopEvent } from '../engine/loop-events.js';
 
 const FLUSH_BYTES = 64 * 1024;
 
 export class HeadlessPrinter {
   private buffer = '';
+  /** Set when the reader went away (EPIPE): later output is dropped. */
+  private closed = false;
 
   constructor(
     private readonly out: Writable,
@@ -16,20 +19,26 @@ export class HeadlessPrinter {
   ) {}
 
   print(event: LoopEvent): void {
+    if (this.closed) return;
     const line = this.json ? this.jsonLine(event) : humanLine(event);
     if (line !== null) this.buffer += `${line}\n`;
     if (event.type === 'iteration' || event.type === 'summary' || event.type === 'start' || this.buffer.length > FLUSH_BYTES) this.flush();
   }
 
+  close(): void {
+    this.closed = true;
+    this.buffer = '';
+  }
+
   flush(): void {
-    if (this.buffer.length === 0) return;
+    if (this.closed || this.buffer.length === 0) return;
     this.out.write(this.buffer);
     this.buffer = '';
   }
 
   /** Resolves once the stream can take more (at once when it can). */
   waitForDrain(): Promise<void> | undefined {
-    if (!this.out.writableNeedDrain) return undefined;
+    if (this.closed || !this.out.writableNeedDrain) return undefined;
     return new Promise((resolve) => {
       const done = (): void => {
         this.out.off('drain', done);
@@ -55,10 +64,7 @@ function isRoutine(event: Extract<LoopEvent, { type: 'download' }>): boolean {
   return event.state === 'running' || (event.state === 'done' && event.attempt === 1);
 }
 
-const money = (value: number): string =>
-  `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const megabytes = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MB`;
-const percent = (fraction: number, digits = 2): string => `${(fraction * 100).toFixed(digits)}%`;
+const money = (value: number): string => `$${formatMoney(value)}`;
 const shortTime = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
 
 export function humanLine(event: LoopEvent): string | null {
@@ -79,16 +85,14 @@ export function humanLine(event: LoopEvent): string | null {
       return `${event.kind}: ${c.done}/${event.total} done${trouble ? `, ${trouble}` : ''}, ${event.bars} bars in ${(event.elapsedMs / 1000).toFixed(2)} s (${Math.round(event.barsPerSecond)} bars/s), concurrency ${event.concurrency}`;
     }
     case 'iteration':
-      return `#${event.i} ${shortTime(event.time)} equity ${money(event.equity)} cash ${money(event.cash)} ${event.regime} ${percent(event.confidence, 0)} positions ${event.positions} heap ${megabytes(event.heapUsed)} rss ${megabytes(event.rss)}`;
+      return `#${event.i} ${shortTime(event.time)} equity ${money(event.equity)} cash ${money(event.cash)} ${event.regime} ${formatPercent(event.confidence, 0)} positions ${event.positions} heap ${formatMegabytes(event.heapUsed)} rss ${formatMegabytes(event.rss)}`;
     case 'fill':
       return `  fill ${event.side.toUpperCase()} ${event.qty} ${event.symbol} @ ${event.price.toFixed(2)} fee ${event.fee.toFixed(2)}`;
     case 'regime':
-      return `  regime ${event.from} -> ${event.to} (confidence ${percent(event.confidence, 0)}) at ${shortTime(event.time)}`;
+      return `  regime ${event.from} -> ${event.to} (confidence ${formatPercent(event.confidence, 0)}) at ${shortTime(event.time)}`;
     case 'risk':
       return `  risk ${event.action}: ${event.reason} (equity ${money(event.equity)})`;
-    case 'error':
-      return `  error: ${event.message}`;
     case 'summary':
-      return `summary: ${event.iterations} iterations, equity ${money(event.equity)}, return ${percent(event.return)}, max drawdown ${percent(event.maxDrawdown)}, ${event.trades} trades, ${event.equityPoints} equity points in memory`;
+      return `summary: ${event.iterations} iterations, equity ${money(event.equity)}, return ${formatPercent(event.return, 2)}, max drawdown ${formatPercent(event.maxDrawdown, 2)}, ${event.trades} trades, ${event.equityPoints} equity points in memory`;
   }
 }

@@ -83,6 +83,16 @@ export async function runHeadless(options: StartOptions, session: Session): Prom
   const printer = new HeadlessPrinter(process.stdout, options.json);
   const unsubscribe = session.engine.onLoopEvent((event) => printer.print(event));
   session.engine.setFlowControl(() => printer.waitForDrain());
+  // A reader that goes away (`| head`) ends the run quietly, as it would for any Unix filter.
+  const onOutputError = (error: NodeJS.ErrnoException): void => {
+    printer.close();
+    session.engine.stop();
+    if (error.code !== 'EPIPE') {
+      process.stderr.write(`trading-tui: cannot write the output: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+  };
+  process.stdout.on('error', onOutputError);
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts++;
@@ -98,5 +108,6 @@ export async function runHeadless(options: StartOptions, session: Session): Prom
     unsubscribe();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.stdout.off('error', onOutputError);
   }
 }

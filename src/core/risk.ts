@@ -11,7 +11,7 @@ export interface RiskLimits {
 
 export const DEFAULT_RISK_LIMITS: RiskLimits = { maxPositionFraction: 0.1, maxGrossExposure: 1, dailyLossLimit: 0.03 };
 
-const DAY_MS = 86_400_000;
+import { DAY_MS } from './units.js';
 
 export type RiskAction =
   | { readonly action: 'halt'; readonly reason: string; readonly equity: number; readonly dayStartEquity: number }

@@ -10,6 +10,7 @@ import { RegimeController } from '../core/regime.js';
 import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
+import { DAY_MS, roundToCents } from '../core/units.js';
 import type { Downloader } from '../market/downloader.js';
 import type { RoundKind } from '../market/download-status.js';
 import type { Bar, MarketClock, MarketDataSource, Timeframe } from '../market/types.js';
@@ -56,11 +57,13 @@ export interface RunSummary {
   readonly equityPoints: number;
 }
 
-const DAY_MS = 86_400_000;
 /** A position is rebalanced only when it is off its target by more than this share of the target. */
 const REBALANCE_TOLERANCE = 0.25;
 /** Cash kept back from buys for slippage and fees. */
 const CASH_BUFFER = 0.005;
+
+/** process.memoryUsage() costs ~12 µs: at thousands of iterations a second, sample it now and then. */
+const MEMORY_SAMPLE_MS = 250;
 
 const readProcessMemory = (): MemoryView => {
   const usage = process.memoryUsage();
@@ -100,6 +103,12 @@ export class TradingEngine implements EngineControls {
   private peakEquity: number;
   private maxDrawdown = 0;
   private memory: MemoryView = { rss: 0, heapUsed: 0 };
+  private memorySampledAt = Number.NEGATIVE_INFINITY;
+  /** Fills of the current time step, applied sells first so their cash pays for the buys. */
+  private readonly stepFills: Fill[] = [];
+  /** Resolves when stop() is called, to end any wait early. */
+  private readonly stopped: Promise<void>;
+  private resolveStopped: () => void = () => {};
   private paused = false;
   private stopRequested = false;
   private version = 0;
@@ -127,6 +136,9 @@ export class TradingEngine implements EngineControls {
     this.events = new Ring(options.eventCapacity ?? 200);
     this.readMemory = deps.readMemory ?? readProcessMemory;
     this.peakEquity = options.startingCash;
+    this.stopped = new Promise((resolve) => {
+      this.resolveStopped = resolve;
+    });
   }
 
   // ---- EngineControls -------------------------------------------------------------------------
@@ -192,6 +204,7 @@ export class TradingEngine implements EngineControls {
     this.stopRequested = true;
     if (this.phase !== 'stopped') this.setPhase('stopping');
     this.deps.downloader.cancel();
+    this.resolveStopped();
     this.wake();
   }
 
@@ -232,7 +245,7 @@ export class TradingEngine implements EngineControls {
       this.processReceived(true);
       this.finishIteration();
       const backpressure = this.flowControl();
-      if (backpressure !== undefined) await backpressure;
+      if (backpressure !== undefined) await Promise.race([backpressure, this.stopped]);
       if (this.options.iterations !== null && this.iteration >= this.options.iterations) break;
       if (this.options.intervalMs > 0) await this.sleep(this.options.intervalMs);
       // Instant downloads settle as microtasks only: without this, timers, signals and keys would starve.
@@ -258,6 +271,7 @@ export class TradingEngine implements EngineControls {
 
   /** Downloads new bars for every symbol; false when the round was cancelled (the iteration is dropped). */
   private async downloadRound(kind: RoundKind): Promise<boolean> {
+    if (this.stopRequested) return false;
     this.roundKind = kind;
     const historyStart = this.deps.clock.now() - this.options.periodDays * DAY_MS;
     const result = await this.deps.downloader.runRound<Bar[]>(
@@ -315,7 +329,7 @@ export class TradingEngine implements EngineControls {
         const symbol = this.symbols[s] as string;
         if (trading && !catchingUp) {
           const fill = this.broker.onBar(symbol, bar);
-          if (fill !== null) this.applyFill(fill);
+          if (fill !== null) this.stepFills.push(fill);
         }
         const signals = this.signals[s] as SymbolSignals;
         signals.update(bar);
@@ -326,6 +340,7 @@ export class TradingEngine implements EngineControls {
         this.portfolio.mark(symbol, bar.close);
         this.lastSeen[s] = bar.time;
       }
+      this.applyStepFills();
       if (catchingUp) continue;
       this.marketTime = stepTime;
       if (returnCount > 0) {
@@ -343,11 +358,21 @@ export class TradingEngine implements EngineControls {
     this.received.fill(undefined);
   }
 
+  private applyStepFills(): void {
+    if (this.stepFills.length === 0) return;
+    for (const fill of this.stepFills) if (fill.side === 'sell') this.applyFill(fill);
+    for (const fill of this.stepFills) if (fill.side === 'buy') this.applyFill(fill);
+    this.stepFills.length = 0;
+  }
+
+  /** Applies a fill, cut down to what is held (sells) or what the cash pays for at the fill price (buys). */
   private applyFill(fill: Fill): void {
     const held = this.portfolio.position(fill.symbol)?.qty ?? 0;
-    const qty = fill.side === 'sell' ? Math.min(fill.qty, held) : fill.qty;
+    let qty = fill.qty;
+    if (fill.side === 'sell') qty = Math.min(qty, held);
+    else while (qty > 0 && qty * fill.price + this.broker.feeFor(qty, fill.price) > this.portfolio.cash) qty = Math.min(qty - 1, Math.floor(this.portfolio.cash / fill.price));
     if (qty <= 0) return;
-    const applied = qty === fill.qty ? fill : { ...fill, qty };
+    const applied = qty === fill.qty ? fill : { ...fill, qty, fee: this.broker.feeFor(qty, fill.price) };
     this.portfolio.applyFill(applied);
     this.trades++;
     this.emit({
@@ -422,7 +447,11 @@ export class TradingEngine implements EngineControls {
     if (equity > this.peakEquity) this.peakEquity = equity;
     const drawdown = this.peakEquity > 0 ? 1 - equity / this.peakEquity : 0;
     if (drawdown > this.maxDrawdown) this.maxDrawdown = drawdown;
-    this.memory = this.readMemory();
+    const now = performance.now();
+    if (now - this.memorySampledAt >= MEMORY_SAMPLE_MS) {
+      this.memory = this.readMemory();
+      this.memorySampledAt = now;
+    }
     this.emit({
       type: 'iteration',
       i: this.iteration,
@@ -477,5 +506,4 @@ export class TradingEngine implements EngineControls {
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const roundToCents = (value: number): number => Math.round(value * 100) / 100;
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;

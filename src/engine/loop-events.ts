@@ -11,7 +11,6 @@ export type LoopEvent =
   | { type: 'fill'; time: string; symbol: string; side: Side; qty: number; price: number; fee: number; cash: number }
   | { type: 'regime'; time: string; from: RegimeName; to: RegimeName; confidence: number }
   | { type: 'risk'; time: string; action: 'halt' | 'resume'; reason: string; equity: number }
-  | { type: 'error'; message: string }
   | { type: 'summary'; iterations: number; equity: number; return: number; maxDrawdown: number; trades: number; equityPoints: number };
 
 export type LoopEventListener = (event: LoopEvent) => void;

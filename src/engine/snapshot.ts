@@ -51,6 +51,7 @@ export interface EquityView {
   readonly capacity: number;
   readonly start: number;
   readonly current: number;
+  /** Largest fall from a peak, as a fraction of the peak (0.05 = 5%). */
   readonly maxDrawdown: number;
 }
 
@@ -59,7 +60,7 @@ export interface MemoryView {
   readonly heapUsed: number;
 }
 
-export type LoopPhase = 'starting' | 'backfill' | 'running' | 'paused' | 'halted' | 'stopping' | 'stopped';
+export type LoopPhase = 'starting' | 'backfill' | 'running' | 'paused' | 'stopping' | 'stopped';
 
 /** Everything the UI and the headless printer read. Immutable: a new object per change. */
 export interface EngineSnapshot {

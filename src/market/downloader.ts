@@ -85,6 +85,8 @@ function isTerminal(code: number): boolean {
 
 /** setTimeout refuses longer delays (it fires at once instead). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A server asking for a longer wait than this (Retry-After) fails the symbol instead of stalling the round. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 /** Latency below this is noise: it never counts as "latency went up". */
 const LATENCY_SLACK_MS = 2;
@@ -349,8 +351,14 @@ class RoundRun<T> implements ActiveRound, TimerTarget {
 
   private attemptFailed(index: number, controller: AbortController, err: unknown): void {
     if (!this.endAttempt(index, controller)) return;
-    if (err instanceof TransientError) this.failedAttempt(index, true, false, errorText(err), err.retryAfterMs);
-    else this.failedAttempt(index, false, false, errorText(err), undefined);
+    if (err instanceof TransientError) {
+      const wait = err.retryAfterMs;
+      if (wait !== undefined && !(wait <= MAX_RETRY_AFTER_MS)) {
+        this.failedAttempt(index, false, false, `${errorText(err)} (the server asks to wait ${Number.isFinite(wait) ? `${Math.round(wait / 1000)} s` : 'forever'}; more than ${MAX_RETRY_AFTER_MS / 1000} s)`, undefined);
+      } else {
+        this.failedAttempt(index, true, false, errorText(err), wait);
+      }
+    } else this.failedAttempt(index, false, false, errorText(err), undefined);
   }
 
   attemptTimedOut(index: number, controller: AbortController): void {

@@ -2,9 +2,9 @@
  * The simulated market's calendar: weekdays only, a 9:30–16:00 New York session, taken as
  * 14:30–21:00 UTC all year (daylight saving time is ignored, the market being simulated).
  */
+import { DAY_MS } from '../core/units.js';
 import { TIMEFRAME_MINUTES, type Timeframe } from './types.js';
 
-const DAY_MS = 86_400_000;
 const SESSION_OPEN_UTC_MS = (14 * 60 + 30) * 60_000;
 const SESSION_MINUTES = 390;
 /** A Monday: the first day of every simulated history. */

@@ -5,6 +5,7 @@
  * latency, failures and hangs, and keeps a bounded window of history.
  */
 import { SeededRandom, hashString, uniformFrom } from '../core/random.js';
+import { roundToCents } from '../core/units.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
 import { barsInPeriod, simBarTime } from './session-calendar.js';
 import { PermanentError, TIMEFRAME_MINUTES, TransientError, type Bar, type BarQuery, type MarketClock, type MarketDataSource, type Timeframe } from './types.js';
@@ -50,7 +51,6 @@ export interface SimMarketOptions {
   readonly faults?: SimFaults;
   /** Bars kept beyond the history window (bounds memory; older bars are forgotten). */
   readonly extraBarsHeld?: number;
-  readonly startingCapital?: number;
 }
 
 interface SymbolSeries {
@@ -67,7 +67,6 @@ interface SymbolSeries {
   requests: number;
 }
 
-const roundToCents = (price: number): number => Math.round(price * 100) / 100;
 
 export class SimulatedMarket implements MarketDataSource, MarketClock {
   readonly timeframe: Timeframe;
@@ -115,10 +114,6 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
       });
     });
     for (let i = 0; i < this.historyBars; i++) this.advance();
-  }
-
-  get symbols(): string[] {
-    return [...this.series.keys()];
   }
 
   /** Bars produced since the start of the simulated history. */

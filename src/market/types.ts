@@ -52,7 +52,6 @@ export class TransientError extends Error {
     message: string,
     /** Server-given wait before a retry (429 Retry-After), in ms. */
     readonly retryAfterMs?: number,
-    readonly rateLimited = false,
   ) {
     super(message);
   }
