@@ -57,7 +57,7 @@ export interface RunSummary {
   readonly equityPoints: number;
 }
 
-/** A position is rebalanced only when it is off its target by more than this share of the target. */
+/** A held position is trimmed only when it is above its target by more than this share of the target. */
 const REBALANCE_TOLERANCE = 0.25;
 /** Cash kept back from buys for slippage and fees. */
 const CASH_BUFFER = 0.005;
@@ -416,9 +416,9 @@ export class TradingEngine implements EngineControls {
         const price = (this.signals[s] as SymbolSignals).lastClose;
         if (!(price > 0)) continue;
         const held = this.portfolio.position(symbol)?.qty ?? 0;
-        const target = this.holdFlags[s] === 1 ? Math.floor((weight * equity) / price) : 0;
+        const target = this.targetQuantity(this.holdFlags[s] === 1, held, Math.floor((weight * equity) / price));
         const delta = target - held;
-        if (delta === 0 || (target > 0 && Math.abs(delta) < target * REBALANCE_TOLERANCE)) {
+        if (delta === 0) {
           this.broker.cancel(symbol);
           continue;
         }
@@ -437,6 +437,16 @@ export class TradingEngine implements EngineControls {
         }
       }
     }
+  }
+
+  /**
+   * Positions are sized when opened and afterwards only trimmed when they outgrow their weight by
+   * more than the tolerance (a lower regime cap, more positions, a rally): no churn of small top-ups.
+   */
+  private targetQuantity(hold: boolean, held: number, sizedQuantity: number): number {
+    if (!hold) return 0;
+    if (held === 0) return sizedQuantity;
+    return held > sizedQuantity * (1 + REBALANCE_TOLERANCE) ? sizedQuantity : held;
   }
 
   private finishIteration(): void {
