@@ -1,3 +1,4 @@
+import './support/not-in-ci.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Key } from 'ink';
