@@ -38,7 +38,7 @@ test('--version and --help', async () => {
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   const help = await runBin(['--help']);
   assert.equal(help.code, 0);
-  for (const flag of ['--symbols', '--period', '--timeframe', '--iterations', '--interval', '--seed', '--concurrency', '--timeout', '--equity-points', '--db', '--headless', '--json', 'Examples:']) {
+  for (const flag of ['--symbols', '--period', '--timeframe', '--iterations', '--interval', '--seed', '--concurrency', '--timeout', '--equity-points', '--db', '--fresh', '--cache-ttl', '--profile', 'maintenance', 'learn', 'watch', '--headless', '--json', 'Examples:']) {
     assert.ok(help.stdout.includes(flag), `help mentions ${flag}`);
   }
 });

@@ -43,7 +43,7 @@ test('selling more than is held is refused and changes nothing', () => {
 
 test('paper broker fills a market order at the next bar open with slippage and fee', () => {
   const broker = new PaperBroker({ slippageBps: 10, feeBps: 1, minFee: 0.5 });
-  broker.submit({ symbol: 'SPY', side: 'buy', qty: 100, time: 0 });
+  broker.submit({ clientOrderId: 'a', symbol: 'SPY', side: 'buy', qty: 100, time: 0 });
   const bar = { time: 900_000, open: 400, high: 401, low: 399, close: 400.5, volume: 1000 };
   const fill = broker.onBar('SPY', bar);
   assert.ok(fill);
@@ -51,9 +51,9 @@ test('paper broker fills a market order at the next bar open with slippage and f
   assert.equal(fill.fee, 4); // 100 * 400.4 * 0.0001 = 4.004 → 4.00
   assert.equal(fill.time, 900_000);
   assert.equal(broker.onBar('SPY', bar), null, 'an order fills once');
-  broker.submit({ symbol: 'SPY', side: 'sell', qty: 1, time: 0 });
+  broker.submit({ clientOrderId: 'b', symbol: 'SPY', side: 'sell', qty: 1, time: 0 });
   const sell = broker.onBar('SPY', bar);
   assert.equal(sell?.price, 399.6);
   assert.equal(sell?.fee, 0.5, 'the minimum fee applies');
-  assert.throws(() => broker.submit({ symbol: 'SPY', side: 'buy', qty: 1.5, time: 0 }), RangeError);
+  assert.throws(() => broker.submit({ clientOrderId: 'c', symbol: 'SPY', side: 'buy', qty: 1.5, time: 0 }), RangeError);
 });

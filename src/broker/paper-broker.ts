@@ -7,6 +7,8 @@ import { roundToCents } from '../core/units.js';
 import type { Bar } from '../market/types.js';
 
 export interface MarketOrder {
+  /** Unique per order; the key that ties an order to its fill in the database and at a broker. */
+  readonly clientOrderId: string;
   readonly symbol: string;
   readonly side: Side;
   readonly qty: number;
@@ -29,23 +31,33 @@ export class PaperBroker {
 
   constructor(readonly costs: ExecutionCosts = DEFAULT_COSTS) {}
 
-  submit(order: MarketOrder): void {
+  /** Places an order; returns the symbol's older working order, which it replaces. */
+  submit(order: MarketOrder): MarketOrder | undefined {
     if (!(order.qty > 0) || !Number.isInteger(order.qty)) throw new RangeError(`order quantity must be a positive whole number, got ${order.qty}`);
+    const replaced = this.working.get(order.symbol);
     this.working.set(order.symbol, order);
+    return replaced;
   }
 
-  cancel(symbol: string): void {
-    this.working.delete(symbol);
+  /** Cancels the symbol's working order; returns it, if there was one. */
+  cancel(symbol: string): MarketOrder | undefined {
+    const cancelled = this.working.get(symbol);
+    if (cancelled !== undefined) this.working.delete(symbol);
+    return cancelled;
+  }
+
+  workingOrders(): MarketOrder[] {
+    return [...this.working.values()];
   }
 
   /** Fills the symbol's working order, if any, at this bar's open. */
-  onBar(symbol: string, bar: Bar): Fill | null {
+  onBar(symbol: string, bar: Bar): (Fill & { readonly clientOrderId: string }) | null {
     const order = this.working.get(symbol);
     if (order === undefined) return null;
     this.working.delete(symbol);
     const direction = order.side === 'buy' ? 1 : -1;
     const price = Math.max(0.01, roundToCents(bar.open * (1 + (direction * this.costs.slippageBps) / 10_000)));
-    return { symbol, side: order.side, qty: order.qty, price, fee: this.feeFor(order.qty, price), time: bar.time };
+    return { clientOrderId: order.clientOrderId, symbol, side: order.side, qty: order.qty, price, fee: this.feeFor(order.qty, price), time: bar.time };
   }
 
   feeFor(qty: number, price: number): number {

@@ -34,6 +34,13 @@ export interface StartOptions {
   readonly timeoutMs: number;
   readonly equityPoints: number;
   readonly dbPath: string | null;
+  /** Keep nothing on disk (--no-db). */
+  readonly noDb: boolean;
+  /** Start a new portfolio instead of continuing the saved one. */
+  readonly fresh: boolean;
+  readonly cacheTtlMs: number;
+  /** A tuned regime detector profile saved by `learn tune`. */
+  readonly profile: string | null;
   readonly headless: boolean;
   readonly json: boolean;
   readonly fps: number;
@@ -77,6 +84,16 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
       o.dbPath = v;
     },
   },
+  '--no-db': { takesValue: false, apply: (o) => (o.noDb = true) },
+  '--fresh': { takesValue: false, apply: (o) => (o.fresh = true) },
+  '--cache-ttl': { takesValue: true, apply: (o, v, f) => (o.cacheTtlMs = parseDurationMs(f, v, { allowZero: true })) },
+  '--profile': {
+    takesValue: true,
+    apply: (o, v, f) => {
+      if (!/^[\w.-]{1,64}$/.test(v)) throw new UsageError(`${f} expects a profile name (letters, digits, . _ -), got ${JSON.stringify(v)}`);
+      o.profile = v;
+    },
+  },
   '--headless': { takesValue: false, apply: (o) => (o.headless = true) },
   '--json': { takesValue: false, apply: (o) => (o.json = true) },
   '--fps': { takesValue: true, apply: (o, v, f) => (o.fps = parseInteger(f, v, 1, 60, 'frames per second')) },
@@ -103,6 +120,10 @@ export function defaultStartOptions(): Mutable<StartOptions> {
     timeoutMs: 15_000,
     equityPoints: 1440,
     dbPath: null,
+    noDb: false,
+    fresh: false,
+    cacheTtlMs: 60 * 60_000,
+    profile: null,
     headless: false,
     json: false,
     fps: 10,

@@ -2,6 +2,9 @@ export const HELP_TEXT = `trading-tui — a terminal live trading monitor
 
 Usage:
   trading-tui [start] [options]
+  trading-tui watch [--db PATH] [--poll 1s]
+  trading-tui maintenance stats|cleanup|check [options]
+  trading-tui learn report|tune [options]
 
 Runs the trading loop and shows it in a full-screen terminal UI. With no broker credentials it
 trades an embedded simulated market (seeded, deterministic). Output is plain text instead of the UI
@@ -17,7 +20,14 @@ Market data and loop:
   --concurrency auto|N   parallel downloads; auto adapts between 2 and 32 (default auto)
   --timeout 15s          timeout of each download request (default 15s)
   --equity-points 1440   equity points held in memory for the chart (default 1440)
-  --db PATH              SQLite file (accepted now; persistence is not built yet and nothing is written)
+
+Database (everything the bot does is kept; a restart continues the saved portfolio):
+  --db PATH              SQLite file (default: $TRADING_TUI_DB, else $XDG_DATA_HOME/trading-tui/trading.db,
+                         else ~/.local/share/trading-tui/trading.db)
+  --fresh                start a new portfolio (earlier runs stay in the database)
+  --cache-ttl 60m        how long downloaded bars are reused from the database (default 60m; 0 = never)
+  --profile NAME         regime detector settings saved by learn tune
+  --no-db                keep nothing on disk
 
 Money and risk:
   --cash 100000          starting cash in dollars (default 100000)
@@ -37,11 +47,22 @@ Output:
   --version              print the version
   --help                 print this help
 
+Commands:
+  watch                  the same screen, read-only, attached to a database a headless bot is writing
+  maintenance stats      file size, rows per table, oldest and newest record, runs  [--json]
+  maintenance cleanup    --older-than 30d [--dry-run] [--include-trades] [--vacuum]
+  maintenance check      integrity, schema version, WAL size (exit 1 if unhealthy)
+  learn report           performance by regime  [--run ID] [--json]
+  learn tune             search the regime detector's settings on the stored bars  [--max-sets N] [--save NAME]
+
 Examples:
   trading-tui                                   the monitor on the simulated market
   trading-tui --headless --iterations 100 --interval 0
   trading-tui --json --symbols AAPL,MSFT,SPY --timeframe 5Min --period 2w
   trading-tui --seed 7 --interval 250ms --concurrency 16 --timeout 5s
+  trading-tui --headless --db /srv/bot/trading.db &   then, from any SSH session:   trading-tui watch --db /srv/bot/trading.db
+  trading-tui maintenance cleanup --older-than 30d --dry-run
+  trading-tui learn tune --save calm && trading-tui --profile calm
 
 Exit codes: 0 done or stopped (Ctrl-C, SIGTERM), 2 bad usage, 1 unexpected error.
 `;

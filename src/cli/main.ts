@@ -3,7 +3,7 @@
 import { parseArgs, type StartOptions } from './args.js';
 import { HELP_TEXT } from './help.js';
 import { UsageError } from './parse-values.js';
-import { createSimSession, runHeadless } from './start.js';
+import { StoreError } from '../store/store-error.js';
 import { readVersion } from './version.js';
 
 function shouldRunHeadless(options: StartOptions): boolean {
@@ -18,18 +18,33 @@ function shouldRunHeadless(options: StartOptions): boolean {
   );
 }
 
+/** Commands besides `start`, each in its own module: `runCommand(args)` resolves with the exit code. */
+const COMMANDS = ['maintenance', 'learn', 'watch'] as const;
+type CommandName = (typeof COMMANDS)[number];
+const isCommand = (name: string | undefined): name is CommandName => COMMANDS.some((c) => c === name);
+
 async function main(argv: readonly string[]): Promise<void> {
-  let parsed;
   try {
-    parsed = parseArgs(argv);
+    const [first, ...rest] = argv;
+    if (isCommand(first)) {
+      const module = (await import(`./commands/${first}.js`)) as { runCommand(args: readonly string[]): Promise<number> };
+      process.exitCode = await module.runCommand(rest);
+      return;
+    }
+    await start(argv);
   } catch (error) {
-    if (error instanceof UsageError) {
+    // Errors a user can cause and fix: one line, exit code 2.
+    if (error instanceof UsageError || error instanceof StoreError) {
       process.stderr.write(`trading-tui: ${error.message}\n`);
       process.exitCode = 2;
       return;
     }
     throw error;
   }
+}
+
+async function start(argv: readonly string[]): Promise<void> {
+  const parsed = parseArgs(argv);
   if (parsed.command === 'help') {
     process.stdout.write(HELP_TEXT);
     return;
@@ -38,7 +53,9 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${readVersion()}\n`);
     return;
   }
-  const session = createSimSession(parsed);
+  // Loaded only to start: --help, --version and usage errors never load the native SQLite module.
+  const { createSession, runHeadless } = await import('./start.js');
+  const session = await createSession(parsed);
   if (shouldRunHeadless(parsed)) {
     await runHeadless(parsed, session);
     return;

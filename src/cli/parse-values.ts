@@ -22,9 +22,9 @@ export function parsePeriodDays(flag: string, text: string): number {
 export function parseDurationMs(flag: string, text: string, { allowZero }: { allowZero: boolean }): number {
   const trimmed = text.trim();
   if (allowZero && trimmed === '0') return 0;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(trimmed);
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(trimmed);
   const amount = match ? Number(match[1]) : Number.NaN;
-  const ms = match ? amount * ({ ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm']) : Number.NaN;
+  const ms = match ? amount * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'] : Number.NaN;
   if (!match || !Number.isFinite(ms) || (!allowZero && ms <= 0) || ms > 86_400_000) {
     const zero = allowZero ? ', or 0' : '';
     throw new UsageError(`${flag} expects a duration like 500ms, 1s or 2m${zero} (got ${JSON.stringify(text)})`);

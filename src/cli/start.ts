@@ -1,9 +1,19 @@
-/** Builds the market, downloader and engine from the start options, and runs them headless or in the TUI. */
+/** Builds the market, downloader, store and engine from the start options, and runs them headless. */
 import { TradingEngine, type RunSummary } from '../engine/engine.js';
+import type { ResumeState, TradingRecord } from '../engine/trading-record.js';
+import type { RegimeDetectorConfig } from '../core/regime.js';
 import { Downloader } from '../market/downloader.js';
 import { SimulatedMarket, type SimFaults } from '../market/sim-market.js';
+import type { MarketDataSource } from '../market/types.js';
+import { loadProfile } from '../learn/profiles.js';
+import { CachedMarketData } from '../store/cached-market-data.js';
+import { openStore, resolveDatabasePath, StoreError } from '../store/open-store.js';
+import { beginRun } from '../store/run-registry.js';
+import type { SqliteConnection } from '../store/sqlite-connection.js';
+import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
 import type { StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
+import { readVersion } from './version.js';
 
 const DEFAULT_SIM_LATENCY_MS = 40;
 const DEFAULT_SIM_FAILURE_RATE = 0.01;
@@ -24,7 +34,11 @@ export function simFaults(options: StartOptions): SimFaults {
 export interface Session {
   readonly engine: TradingEngine;
   readonly downloader: Downloader;
-  /** Runs the loop to its end; the downloader is closed afterwards. */
+  /** The database in use, or null with --no-db. */
+  readonly databasePath: string | null;
+  /** Bars the backfill and refreshes took from the cache and from the market, since start. */
+  cacheCounts(): { readonly fromCache: number; readonly fromSource: number } | null;
+  /** Runs the loop to its end; then closes the downloader and writes what is left to the database. */
   run(): Promise<RunSummary>;
 }
 
@@ -33,14 +47,63 @@ export interface DownloaderTuning {
   readonly backoffBaseMs?: number;
 }
 
+interface Persistence {
+  readonly path: string;
+  readonly connection: SqliteConnection;
+  readonly writer: SqliteTradingRecord;
+  readonly runId: number;
+  readonly resume: ResumeState | null;
+  readonly detectorConfig: RegimeDetectorConfig | undefined;
+}
+
+/** A session on the simulated market, kept in memory only (tests and benchmarks). */
 export function createSimSession(options: StartOptions, tuning: DownloaderTuning = {}): Session {
+  return assembleSession(options, tuning, null);
+}
+
+/** A session as the command line asks for it: with the database unless --no-db. */
+export async function createSession(options: StartOptions, tuning: DownloaderTuning = {}): Promise<Session> {
+  if (options.noDb) {
+    if (options.profile !== null) throw new StoreError('--profile needs the database (it is where profiles are saved); drop --no-db');
+    return createSimSession(options, tuning);
+  }
+  const path = resolveDatabasePath(options.dbPath);
+  const connection = await openStore(path);
+  try {
+    const detectorConfig = options.profile === null ? undefined : await loadProfile(connection, options.profile);
+    const started = await beginRun(connection, {
+      fresh: options.fresh,
+      startingCash: options.cash,
+      mode: 'SIM',
+      seed: options.seed,
+      options: describeOptions(options),
+      version: readVersion(),
+      equityPoints: options.equityPoints,
+    });
+    if (started.resume !== null) checkResumable(options, started.resume, path);
+    const writer = new SqliteTradingRecord(connection, started.runId, started.portfolioId, options.cacheTtlMs);
+    return assembleSession(options, tuning, { path, connection, writer, runId: started.runId, resume: started.resume, detectorConfig });
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function assembleSession(options: StartOptions, tuning: DownloaderTuning, persistence: Persistence | null): Session {
+  const resume = persistence?.resume ?? null;
   const market = new SimulatedMarket({
     seed: options.seed,
     symbols: options.symbols,
     timeframe: options.timeframe,
     periodDays: options.periodDays,
     faults: simFaults(options),
+    barCount: resume?.checkpoint.market.barCount,
   });
+  const cache =
+    persistence === null
+      ? null
+      : new CachedMarketData(market, persistence.connection, persistence.writer, { source: `sim:${options.seed}`, ttlMs: options.cacheTtlMs });
+  const source: MarketDataSource = cache ?? market;
   let engine: TradingEngine | null = null;
   const downloader = new Downloader({
     concurrency: options.concurrency,
@@ -48,6 +111,7 @@ export function createSimSession(options: StartOptions, tuning: DownloaderTuning
     ...tuning,
     onStateChange: (change) => engine?.reportDownload(change),
   });
+  const record: TradingRecord | undefined = persistence?.writer;
   engine = new TradingEngine(
     {
       mode: 'SIM',
@@ -61,21 +125,55 @@ export function createSimSession(options: StartOptions, tuning: DownloaderTuning
       risk: options.risk,
       seed: options.seed,
       periodText: options.periodText,
+      detectorConfig: persistence?.detectorConfig,
+      orderIdPrefix: persistence === null ? 'tt-' : `tt-r${persistence.runId}-`,
+      resume: resume ?? undefined,
     },
-    { market, clock: market, downloader },
+    {
+      market: source,
+      clock: market,
+      downloader,
+      record,
+      marketCheckpoint: () => ({ kind: 'sim', seed: options.seed, barCount: market.barCount, timeframe: options.timeframe, symbols: options.symbols }),
+    },
   );
   const session = engine;
   return {
     engine: session,
     downloader,
+    databasePath: persistence?.path ?? null,
+    cacheCounts: () => (cache === null ? null : { fromCache: cache.barsFromCache, fromSource: cache.barsFromSource }),
     run: async () => {
       try {
         return await session.run();
       } finally {
         downloader.close();
+        if (persistence !== null) {
+          try {
+            await persistence.writer.close();
+          } finally {
+            await persistence.connection.close();
+          }
+        }
       }
     },
   };
+}
+
+/** What the runs table keeps of the options: everything given on the command line (no credentials exist here). */
+function describeOptions(options: StartOptions): Record<string, unknown> {
+  const { command: _command, headless: _headless, json: _json, fps: _fps, ...kept } = options;
+  return kept;
+}
+
+function checkResumable(options: StartOptions, resume: ResumeState, path: string): void {
+  const saved = resume.checkpoint.market;
+  const sameSymbols = saved.symbols.length === options.symbols.length && saved.symbols.every((s) => options.symbols.includes(s));
+  if (saved.seed !== options.seed || saved.timeframe !== options.timeframe || !sameSymbols) {
+    throw new StoreError(
+      `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${saved.symbols.length} symbols; start with the same options to continue it, or with --fresh for a new portfolio`,
+    );
+  }
 }
 
 /** Runs with plain output; SIGINT and SIGTERM stop at the next iteration boundary. */

@@ -88,6 +88,14 @@ export class Portfolio {
     this.feesPaid += fill.fee;
   }
 
+  /** Puts back a saved state (a restart). */
+  restore(cash: number, realizedPnl: number, positions: readonly Position[]): void {
+    this.cashBalance = cash;
+    this.realized = realizedPnl;
+    this.held.clear();
+    for (const p of positions) if (p.qty > 0) this.held.set(p.symbol, { ...p });
+  }
+
   /** Marks a held position to a new price; ignored for symbols not held. */
   mark(symbol: string, price: number): void {
     const position = this.held.get(symbol);

@@ -115,6 +115,13 @@ export class RegimeDetector {
     return [calm * pUp, calm * pDown, calm * pRange, pVolatile];
   }
 
+  /** Sets the regime a restart had (the detector's statistics come back by warming up on history). */
+  restoreRegime(regime: RegimeName): void {
+    this.current = regime;
+    this.challenger = null;
+    this.challengerBars = 0;
+  }
+
   private applyHysteresis(leader: RegimeName): RegimeReading {
     if (leader === this.current) {
       this.challenger = null;
@@ -207,5 +214,14 @@ export class RegimeController {
 
   history(): RegimeChangeRecord[] {
     return this.changes.toArray();
+  }
+
+  /** Puts back the state a restart saved: the regime, when it began, and the history of changes. */
+  restore(state: { current: RegimeName; since: number; bars: number }, history: readonly RegimeChangeRecord[]): void {
+    this.detector.restoreRegime(state.current);
+    this.regimeStart = state.since;
+    this.barsInRegime = state.bars;
+    this.changes.clear();
+    for (const change of history) this.changes.push(change);
   }
 }

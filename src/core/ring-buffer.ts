@@ -74,6 +74,12 @@ export class Ring<T> {
     return this.count === 0 ? undefined : this.items[(this.head - 1 + this.capacity) % this.capacity];
   }
 
+  clear(): void {
+    this.items.fill(undefined);
+    this.head = 0;
+    this.count = 0;
+  }
+
   /** A copy of the held items, oldest first. */
   toArray(): T[] {
     const out: T[] = new Array<T>(this.count);

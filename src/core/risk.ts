@@ -28,6 +28,17 @@ export class RiskManager {
     return this.haltedFor;
   }
 
+  /** The state a restart needs. */
+  state(): { day: number; dayStartEquity: number; haltReason: string | null } {
+    return { day: this.day, dayStartEquity: this.dayStartEquity, haltReason: this.haltedFor };
+  }
+
+  restore(state: { day: number; dayStartEquity: number; haltReason: string | null }): void {
+    this.day = state.day;
+    this.dayStartEquity = state.dayStartEquity;
+    this.haltedFor = state.haltReason;
+  }
+
   /** Checks the daily loss limit at a bar; returns an action when the state changes. */
   check(time: number, equity: number): RiskAction | null {
     const day = Math.floor(time / DAY_MS);

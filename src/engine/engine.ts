@@ -6,7 +6,7 @@
  */
 import { PaperBroker } from '../broker/paper-broker.js';
 import { Portfolio, type Fill } from '../core/portfolio.js';
-import { RegimeController } from '../core/regime.js';
+import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
 import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
@@ -18,6 +18,9 @@ import type { EngineControls } from './controls.js';
 import type { LoopEvent, LoopEventListener } from './loop-events.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { buildSnapshot } from './build-snapshot.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { FillRecord, OrderRecord, OrderStatus, ResumeState, TradingRecord } from './trading-record.js';
+import type { MarketOrder } from '../broker/paper-broker.js';
 
 export interface EngineOptions {
   readonly mode: Mode;
@@ -38,6 +41,12 @@ export interface EngineOptions {
   readonly seed?: number | null;
   /** The history option as the user wrote it, for the start report. */
   readonly periodText?: string;
+  /** The regime detector's settings (a tuned profile), else the defaults. */
+  readonly detectorConfig?: RegimeDetectorConfig;
+  /** Start of every client order id; unique per run so ids never repeat across restarts. */
+  readonly orderIdPrefix?: string;
+  /** A saved state to continue from (a restart on the same database). */
+  readonly resume?: ResumeState;
 }
 
 export interface EngineDependencies {
@@ -46,6 +55,10 @@ export interface EngineDependencies {
   readonly downloader: Downloader;
   readonly broker?: PaperBroker;
   readonly readMemory?: () => MemoryView;
+  /** Where each iteration's history is written (the database); nothing is kept without it. */
+  readonly record?: TradingRecord;
+  /** The market's state for a checkpoint (the simulated market: enough to regenerate it). */
+  readonly marketCheckpoint?: () => Checkpoint['market'];
 }
 
 export interface RunSummary {
@@ -105,10 +118,14 @@ export class TradingEngine implements EngineControls {
   private memory: MemoryView = { rss: 0, heapUsed: 0 };
   private memorySampledAt = Number.NEGATIVE_INFINITY;
   /** Fills of the current time step, applied sells first so their cash pays for the buys. */
-  private readonly stepFills: Fill[] = [];
+  private readonly stepFills: (Fill & { readonly clientOrderId: string })[] = [];
   /** Resolves when stop() is called, to end any wait early. */
   private readonly stopped: Promise<void>;
   private resolveStopped: () => void = () => {};
+  private orderSeq = 0;
+  private recordFailure: unknown = null;
+  /** What this iteration adds to the record; only collected when there is a record to write to. */
+  private readonly pending = { events: [] as EngineEvent[], orders: [] as OrderRecord[], fills: [] as FillRecord[], regimeChanges: [] as RegimeChangeRecord[] };
   private paused = false;
   private stopRequested = false;
   private version = 0;
@@ -129,7 +146,7 @@ export class TradingEngine implements EngineControls {
     this.holdFlags = new Uint8Array(count);
     this.portfolio = new Portfolio(options.startingCash);
     this.broker = deps.broker ?? new PaperBroker();
-    this.regime = new RegimeController(options.regimeHistoryCapacity ?? 256);
+    this.regime = new RegimeController(options.regimeHistoryCapacity ?? 256, options.detectorConfig);
     this.risk = new RiskManager(options.risk);
     this.equityTimes = new Float64Ring(options.equityPoints);
     this.equityValues = new Float64Ring(options.equityPoints);
@@ -232,9 +249,13 @@ export class TradingEngine implements EngineControls {
     this.setPhase('backfill');
     const backfilled = await this.downloadRound('backfill');
     if (backfilled) this.processReceived(false);
+    if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
     if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
 
-    while (!this.stopRequested && (this.options.iterations === null || this.iteration < this.options.iterations)) {
+    // --iterations counts this run's iterations; the iteration number goes on from a resumed run.
+    const firstIteration = this.iteration;
+    const done = (): boolean => this.options.iterations !== null && this.iteration - firstIteration >= this.options.iterations;
+    while (!this.stopRequested && !done()) {
       if (this.paused) {
         await this.sleep(Number.POSITIVE_INFINITY);
         continue;
@@ -243,24 +264,35 @@ export class TradingEngine implements EngineControls {
       const complete = await this.downloadRound('refresh');
       if (!complete) break;
       this.processReceived(true);
-      this.finishIteration();
+      const writerBehind = this.finishIteration();
+      if (writerBehind !== undefined) {
+        try {
+          await writerBehind;
+        } catch (error) {
+          // The record cannot be kept: stop rather than trade on without it, and say why.
+          this.recordFailure = error;
+          this.addEvent('error', error instanceof Error ? error.message : String(error));
+          this.stop();
+        }
+      }
       const backpressure = this.flowControl();
       if (backpressure !== undefined) await Promise.race([backpressure, this.stopped]);
-      if (this.options.iterations !== null && this.iteration >= this.options.iterations) break;
+      if (done()) break;
       if (this.options.intervalMs > 0) await this.sleep(this.options.intervalMs);
       // Instant downloads settle as microtasks only: without this, timers, signals and keys would starve.
       else await yieldToEventLoop();
     }
     this.setPhase('stopped');
-    const summary = this.summary();
+    const summary = this.summary(this.iteration - firstIteration);
     this.emit({ type: 'summary', ...summary });
+    if (this.recordFailure !== null) throw this.recordFailure;
     return summary;
   }
 
-  summary(): RunSummary {
+  summary(iterations: number): RunSummary {
     const equity = this.portfolio.equity();
     return {
-      iterations: this.iteration,
+      iterations,
       equity: roundToCents(equity),
       return: equity / this.options.startingCash - 1,
       maxDrawdown: this.maxDrawdown,
@@ -346,6 +378,7 @@ export class TradingEngine implements EngineControls {
       if (returnCount > 0) {
         const change = this.regime.update(stepTime, returnSum / returnCount);
         if (change !== null && trading) {
+          if (this.deps.record !== undefined) this.pending.regimeChanges.push(change);
           this.emit({ type: 'regime', time: isoTime(stepTime), from: change.from, to: change.to, confidence: change.confidence });
           this.addEvent('regime', `${change.from} → ${change.to} (${Math.round(change.confidence * 100)}%)`);
         }
@@ -366,14 +399,16 @@ export class TradingEngine implements EngineControls {
   }
 
   /** Applies a fill, cut down to what is held (sells) or what the cash pays for at the fill price (buys). */
-  private applyFill(fill: Fill): void {
+  private applyFill(fill: Fill & { readonly clientOrderId: string }): void {
     const held = this.portfolio.position(fill.symbol)?.qty ?? 0;
     let qty = fill.qty;
     if (fill.side === 'sell') qty = Math.min(qty, held);
     else while (qty > 0 && qty * fill.price + this.broker.feeFor(qty, fill.price) > this.portfolio.cash) qty = Math.min(qty - 1, Math.floor(this.portfolio.cash / fill.price));
+    this.recordOrder({ ...fill, status: 'filled' });
     if (qty <= 0) return;
     const applied = qty === fill.qty ? fill : { ...fill, qty, fee: this.broker.feeFor(qty, fill.price) };
     this.portfolio.applyFill(applied);
+    if (this.deps.record !== undefined) this.pending.fills.push({ ...applied, regime: this.regime.regime });
     this.trades++;
     this.emit({
       type: 'fill',
@@ -419,24 +454,109 @@ export class TradingEngine implements EngineControls {
         const target = this.targetQuantity(this.holdFlags[s] === 1, held, Math.floor((weight * equity) / price));
         const delta = target - held;
         if (delta === 0) {
-          this.broker.cancel(symbol);
+          this.cancelOrder(symbol);
           continue;
         }
         if (selling && delta < 0) {
-          this.broker.submit({ symbol, side: 'sell', qty: -delta, time });
+          this.submitOrder(symbol, 'sell', -delta, time);
           cash += -delta * price;
         } else if (!selling && delta > 0) {
           const affordable = Math.floor((cash * (1 - CASH_BUFFER)) / price);
           const qty = Math.min(delta, affordable);
           if (qty > 0) {
-            this.broker.submit({ symbol, side: 'buy', qty, time });
+            this.submitOrder(symbol, 'buy', qty, time);
             cash -= qty * price;
           } else {
-            this.broker.cancel(symbol);
+            this.cancelOrder(symbol);
           }
         }
       }
     }
+  }
+
+  private submitOrder(symbol: string, side: 'buy' | 'sell', qty: number, time: number): void {
+    const order: MarketOrder = { clientOrderId: `${this.options.orderIdPrefix ?? 'tt-'}${++this.orderSeq}`, symbol, side, qty, time };
+    const replaced = this.broker.submit(order);
+    if (replaced !== undefined) this.recordOrder({ ...replaced, status: 'replaced' });
+    this.recordOrder({ ...order, status: 'working' });
+  }
+
+  private cancelOrder(symbol: string): void {
+    const cancelled = this.broker.cancel(symbol);
+    if (cancelled !== undefined) this.recordOrder({ ...cancelled, status: 'cancelled' });
+  }
+
+  private recordOrder(order: MarketOrder & { readonly status: OrderStatus }): void {
+    if (this.deps.record === undefined) return;
+    const { clientOrderId, time, symbol, side, qty, status } = order;
+    this.pending.orders.push({ clientOrderId, time, symbol, side, qty, status });
+  }
+
+  /** Continues a saved run: portfolio, working orders, counters, equity history, regime, risk. */
+  private applyResume(resume: ResumeState): void {
+    const saved = resume.checkpoint;
+    this.portfolio.restore(saved.cash, saved.realizedPnl, saved.positions);
+    for (const p of saved.positions) {
+      const index = this.indexBySymbol.get(p.symbol);
+      const last = index === undefined ? Number.NaN : (this.signals[index] as SymbolSignals).lastClose;
+      if (last > 0) this.portfolio.mark(p.symbol, last);
+    }
+    for (const order of saved.workingOrders) this.broker.submit(order);
+    this.iteration = saved.iteration;
+    this.trades = saved.trades;
+    this.peakEquity = saved.peakEquity;
+    this.maxDrawdown = saved.maxDrawdown;
+    this.risk.restore(saved.risk);
+    this.regime.restore(saved.regime, resume.regimeHistory);
+    for (let i = 0; i < resume.equityValues.length; i++) {
+      this.equityTimes.push(resume.equityTimes[i] as number);
+      this.equityValues.push(resume.equityValues[i] as number);
+    }
+    for (const event of resume.events) this.events.push(event);
+    this.eventSeq = resume.events.at(-1)?.seq ?? 0;
+    this.addEvent('info', `resumed at iteration ${saved.iteration}: equity ${roundToCents(this.portfolio.equity()).toFixed(2)}, ${saved.positions.length} positions, ${saved.workingOrders.length} working orders`);
+  }
+
+  private checkpoint(): Checkpoint {
+    const market = this.deps.marketCheckpoint?.();
+    if (market === undefined) throw new Error('a trading record needs the market checkpoint');
+    return {
+      iteration: this.iteration,
+      marketTime: this.marketTime,
+      cash: this.portfolio.cash,
+      realizedPnl: this.portfolio.realizedPnl,
+      positions: [...this.portfolio.positions()].map((p) => ({ ...p })),
+      workingOrders: this.broker.workingOrders(),
+      regime: { current: this.regime.regime, since: this.regime.since, bars: this.regime.bars },
+      peakEquity: this.peakEquity,
+      maxDrawdown: this.maxDrawdown,
+      trades: this.trades,
+      risk: this.risk.state(),
+      market,
+    };
+  }
+
+  /** Hands the iteration's history to the record; resolves when the loop may go on. */
+  private recordIteration(equity: number): Promise<void> | undefined {
+    const record = this.deps.record;
+    if (record === undefined) return undefined;
+    const { events, orders, fills, regimeChanges } = this.pending;
+    this.pending.events = [];
+    this.pending.orders = [];
+    this.pending.fills = [];
+    this.pending.regimeChanges = [];
+    return record.record({
+      iteration: this.iteration,
+      time: this.marketTime,
+      equity,
+      cash: this.portfolio.cash,
+      regime: this.regime.regime,
+      events,
+      orders,
+      fills,
+      regimeChanges,
+      checkpoint: this.checkpoint(),
+    });
   }
 
   /**
@@ -449,7 +569,8 @@ export class TradingEngine implements EngineControls {
     return held > sizedQuantity * (1 + REBALANCE_TOLERANCE) ? sizedQuantity : held;
   }
 
-  private finishIteration(): void {
+  /** Ends the iteration; a returned promise means the record's writer is behind and the loop should wait. */
+  private finishIteration(): Promise<void> | undefined {
     this.iteration++;
     const equity = this.portfolio.equity();
     this.equityTimes.push(this.marketTime);
@@ -475,6 +596,7 @@ export class TradingEngine implements EngineControls {
       rss: this.memory.rss,
     });
     this.changed();
+    return this.recordIteration(equity);
   }
 
   /** Waits `ms` (Infinity: until woken); stop, pause and retry wake it early. */
@@ -501,7 +623,9 @@ export class TradingEngine implements EngineControls {
   }
 
   private addEvent(kind: EngineEventKind, message: string): void {
-    this.events.push({ seq: ++this.eventSeq, time: this.marketTime, kind, message });
+    const event = { seq: ++this.eventSeq, time: this.marketTime, kind, message };
+    this.events.push(event);
+    if (this.deps.record !== undefined) this.pending.events.push(event);
     this.changed();
   }
 

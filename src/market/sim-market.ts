@@ -51,6 +51,8 @@ export interface SimMarketOptions {
   readonly faults?: SimFaults;
   /** Bars kept beyond the history window (bounds memory; older bars are forgotten). */
   readonly extraBarsHeld?: number;
+  /** Bars to have produced at the start (a restart continues the same market); at least the history. */
+  readonly barCount?: number;
 }
 
 interface SymbolSeries {
@@ -113,7 +115,8 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
         requests: 0,
       });
     });
-    for (let i = 0; i < this.historyBars; i++) this.advance();
+    const startAt = Math.max(this.historyBars, options.barCount ?? 0);
+    for (let i = 0; i < startAt; i++) this.advance();
   }
 
   /** Bars produced since the start of the simulated history. */

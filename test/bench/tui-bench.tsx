@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { render } from 'ink';
 import { App } from '../../components/app.js';
 import type { EngineSnapshot } from '../../src/engine/snapshot.js';
-import { BIN } from '../support/bin.js';
+import { BIN, freshDataHome } from '../support/bin.js';
 import { TmuxPane, hasTmux } from '../support/tmux.js';
 import { FakeControls, FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream, equitySeries, makeSnapshot } from '../tui-fixtures.js';
 
@@ -89,7 +89,7 @@ export async function benchCpu(seconds: number): Promise<{ seconds: number; cpuP
   if (!hasTmux) return null;
   const pane = new TmuxPane();
   try {
-    pane.start(`exec env -u CI TERM=xterm-256color ${process.execPath} ${BIN} --interval 1s`, 120, 40);
+    pane.start(`exec env -u CI TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 1s`, 120, 40);
     await pane.waitFor('the UI', (lines) => lines.join('\n').includes('Equity'));
     const pid = Number(pane.read('pane_pid'));
     await new Promise((resolve) => setTimeout(resolve, 5000));

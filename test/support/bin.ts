@@ -1,5 +1,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+const dataHomes = mkdtempSync(join(tmpdir(), 'trading-tui-data-'));
+process.on('exit', () => rmSync(dataHomes, { recursive: true, force: true }));
+let dataHomeCount = 0;
+
+/** A data folder of its own for each run, so runs never continue each other's portfolio by accident. */
+export function freshDataHome(): string {
+  return join(dataHomes, String(++dataHomeCount));
+}
 
 /** The built command, as `npm install` leaves it. */
 export const BIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -17,7 +29,7 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
 }
 
 export function startBin(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, XDG_DATA_HOME: freshDataHome(), TRADING_TUI_DB: '', ...env }, stdio: 'pipe' });
 }
 
 export function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 60_000): Promise<BinResult> {

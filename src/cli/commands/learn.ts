@@ -1,0 +1,149 @@
+/** `trading-tui learn report|tune`: what the record says about each regime, and tuning the detector on stored bars. */
+import { existsSync } from 'node:fs';
+import { formatDuration, formatPercent, formatSignedPercent } from '../../core/format.js';
+import { OBJECTIVE, historyBarsFor } from '../../learn/backtest.js';
+import { DEFAULT_PROFILE_NAME, saveProfile } from '../../learn/profiles.js';
+import { ReplayMarket } from '../../learn/replay-market.js';
+import { buildRegimeReport, type RegimeReport } from '../../learn/report.js';
+import { loadStoredBars, type StoredBars } from '../../learn/stored-bars.js';
+import { DEFAULT_MAX_SETS, GRID_SIZE, tune, type TrialResult, type TuningResult } from '../../learn/tune.js';
+import { StoreError, openStore, resolveDatabasePath } from '../../store/open-store.js';
+import { UsageError, parseInteger, parseSymbols } from '../parse-values.js';
+import { dbFlag, parseFlags, subcommand } from './flags.js';
+import { formatTable } from './text-table.js';
+
+const write = (text: string): void => {
+  process.stdout.write(text);
+};
+
+export async function runCommand(args: readonly string[]): Promise<number> {
+  const { name, rest } = subcommand('learn', args, ['report', 'tune'] as const);
+  return name === 'report' ? report(rest) : tuneCommand(rest);
+}
+
+// ---- report ---------------------------------------------------------------------------------------
+
+async function report(args: readonly string[]): Promise<number> {
+  const flags = parseFlags('learn report', args, { '--run': 'value', '--json': 'switch', '--db': 'value' });
+  const runText = flags.values.get('--run');
+  const runId = runText === undefined ? null : parseInteger('--run', runText, 1, Number.MAX_SAFE_INTEGER, 'a run id');
+  const path = resolveDatabasePath(dbFlag(flags));
+  const connection = await openStore(path, { readonly: true });
+  let result: RegimeReport;
+  try {
+    result = await buildRegimeReport(connection, runId);
+  } finally {
+    await connection.close();
+  }
+  if (flags.switches.has('--json')) {
+    write(`${JSON.stringify({ path, ...result })}\n`);
+    return 0;
+  }
+  const scope = result.run === null ? `all ${result.runs} run(s)` : `run ${result.run}`;
+  write(`performance by regime, ${scope}: ${result.equityPoints} equity points, ${result.fills} fills (${path})\n`);
+  write(
+    formatTable(
+      [
+        { header: 'regime' },
+        { header: 'time', align: 'right' },
+        { header: 'bars', align: 'right' },
+        { header: 'trades', align: 'right' },
+        { header: 'round trips', align: 'right' },
+        { header: 'hit rate', align: 'right' },
+        { header: 'return', align: 'right' },
+        { header: 'max drawdown', align: 'right' },
+      ],
+      result.regimes.map((r) => [
+        r.regime,
+        r.intervals === 0 ? '-' : formatDuration(r.timeMs),
+        String(r.intervals),
+        String(r.trades),
+        String(r.roundTrips),
+        r.hitRate === null ? '-' : formatPercent(r.hitRate, 1),
+        formatSignedPercent(r.return),
+        formatPercent(r.maxDrawdown, 2),
+      ]),
+    ),
+  );
+  write('time: bars in the regime × the bar spacing; each bar counts for the regime in force at its start.\n');
+  write('hit rate: sells closing (part of) a position above its average cost, fees included.\n');
+  return 0;
+}
+
+// ---- tune -----------------------------------------------------------------------------------------
+
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+async function tuneCommand(args: readonly string[]): Promise<number> {
+  const flags = parseFlags('learn tune', args, { '--db': 'value', '--symbols': 'value', '--max-sets': 'value', '--save': 'value' });
+  const symbolsText = flags.values.get('--symbols');
+  const symbols = symbolsText === undefined ? null : parseSymbols('--symbols', symbolsText);
+  const maxSetsText = flags.values.get('--max-sets');
+  const maxSets = maxSetsText === undefined ? DEFAULT_MAX_SETS : parseInteger('--max-sets', maxSetsText, 1, GRID_SIZE, 'a number of settings to try');
+  const name = flags.values.get('--save') ?? DEFAULT_PROFILE_NAME;
+  if (!PROFILE_NAME.test(name)) throw new UsageError(`--save expects a profile name of letters, digits, '.', '_' or '-' (got ${JSON.stringify(name)})`);
+  const path = resolveDatabasePath(dbFlag(flags));
+  // openStore would create a missing file, which has no bars to tune on anyway.
+  if (!existsSync(path)) throw new StoreError(`no database at ${path} (give --db)`);
+  const connection = await openStore(path);
+  try {
+    const bars = await loadStoredBars(connection, symbols);
+    write(describeData(bars));
+    write(`objective: ${OBJECTIVE}\n`);
+    const progress = process.stderr.isTTY ? (_: TrialResult, i: number, n: number) => process.stderr.write(`\rbacktest ${i}/${n}${i === n ? '\n' : ''}`) : undefined;
+    const result = await tune(bars, maxSets, progress);
+    write(describeResult(result));
+    await saveProfile(connection, {
+      name,
+      createdAt: Date.now(),
+      objective: `${OBJECTIVE}; ${bars.source} ${bars.timeframe} bars of ${bars.series.map((s) => s.symbol).join(',')}`,
+      score: result.best.score,
+      config: result.best.config,
+    });
+    const which = result.best === result.baseline ? 'the default settings scored best; saved them' : 'saved the best';
+    write(`${which} as profile "${name}" in ${path} (use it with: trading-tui start --profile ${name})\n`);
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}
+
+function describeData(bars: StoredBars): string {
+  const replay = new ReplayMarket(bars.series, historyBarsFor);
+  const history = replay.steps.length - replay.remaining;
+  const symbols = bars.series.map((s) => s.symbol);
+  const shown = symbols.length > 8 ? `${symbols.slice(0, 8).join(', ')}, …` : symbols.join(', ');
+  return `tuning on ${symbols.length} symbol(s) (${shown}): ${bars.source} ${bars.timeframe} bars, ${replay.steps.length} steps (${history} as history, ${replay.remaining} backtested)\n`;
+}
+
+function describeResult(result: TuningResult): string {
+  const row = (label: string, t: TrialResult): string[] => [
+    label,
+    String(t.config.window),
+    String(t.config.trendT),
+    String(t.config.volatileRatio),
+    String(t.config.minDwell),
+    formatSignedPercent(t.return),
+    formatPercent(t.maxDrawdown, 2),
+    String(t.trades),
+    t.score.toFixed(3),
+  ];
+  const right = 'right' as const;
+  return (
+    `${result.trials.length} setting(s) tried\n` +
+    formatTable(
+      [
+        { header: 'settings' },
+        { header: 'window', align: right },
+        { header: 'trendT', align: right },
+        { header: 'volatileRatio', align: right },
+        { header: 'minDwell', align: right },
+        { header: 'return', align: right },
+        { header: 'max drawdown', align: right },
+        { header: 'trades', align: right },
+        { header: 'score', align: right },
+      ],
+      [row('default', result.baseline), row('best', result.best)],
+    )
+  );
+}

@@ -1,0 +1,40 @@
+/** Aligned plain-text columns for command output. */
+
+export interface Column {
+  readonly header: string;
+  /** Numbers read best right-aligned. */
+  readonly align?: 'left' | 'right';
+}
+
+/** Formats rows under headers, each column as wide as its widest cell, two spaces apart; ends with a newline. */
+export function formatTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
+  const widths = columns.map((column, c) => Math.max(column.header.length, ...rows.map((row) => (row[c] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    columns
+      .map((column, c) => {
+        const cell = cells[c] ?? '';
+        const width = widths[c] as number;
+        return column.align === 'right' ? cell.padStart(width) : cell.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** 1536 → "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Epoch ms → "2025-03-04 15:45:12Z", or "-" for none. */
+export function formatTimestamp(time: number | null): string {
+  if (time === null || !Number.isFinite(time)) return '-';
+  return new Date(time).toISOString().slice(0, 19).replace('T', ' ') + 'Z';
+}

@@ -1,0 +1,21 @@
+import type { Position } from '../core/portfolio.js';
+import type { RegimeName } from '../core/regime-types.js';
+import type { MarketOrder } from '../broker/paper-broker.js';
+
+/** What a restart needs to continue where a run stopped; saved with every iteration. */
+export interface Checkpoint {
+  readonly iteration: number;
+  /** Market time of the last processed bar (epoch ms). */
+  readonly marketTime: number;
+  readonly cash: number;
+  readonly realizedPnl: number;
+  readonly positions: readonly Position[];
+  readonly workingOrders: readonly MarketOrder[];
+  readonly regime: { readonly current: RegimeName; readonly since: number; readonly bars: number };
+  readonly peakEquity: number;
+  readonly maxDrawdown: number;
+  readonly trades: number;
+  readonly risk: { readonly day: number; readonly dayStartEquity: number; readonly haltReason: string | null };
+  /** Where the market was: for the simulated market, enough to regenerate it exactly. */
+  readonly market: { readonly kind: 'sim'; readonly seed: number; readonly barCount: number; readonly timeframe: string; readonly symbols: readonly string[] };
+}

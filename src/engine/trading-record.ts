@@ -1,0 +1,52 @@
+import type { Fill, Side } from '../core/portfolio.js';
+import type { RegimeName } from '../core/regime-types.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { EngineEvent, RegimeChange } from './snapshot.js';
+
+export type OrderStatus = 'working' | 'filled' | 'replaced' | 'cancelled';
+
+export interface OrderRecord {
+  readonly clientOrderId: string;
+  readonly time: number;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly qty: number;
+  readonly status: OrderStatus;
+}
+
+export interface FillRecord extends Fill {
+  readonly clientOrderId: string;
+  /** The regime in force when the order was filled. */
+  readonly regime: RegimeName;
+}
+
+/** Everything one iteration adds to the record, written together. */
+export interface IterationRecord {
+  readonly iteration: number;
+  readonly time: number;
+  readonly equity: number;
+  readonly cash: number;
+  readonly regime: RegimeName;
+  readonly events: readonly EngineEvent[];
+  /** New orders and status changes, in the order they happened. */
+  readonly orders: readonly OrderRecord[];
+  readonly fills: readonly FillRecord[];
+  readonly regimeChanges: readonly RegimeChange[];
+  readonly checkpoint: Checkpoint;
+}
+
+/** Where the engine's history goes (the SQLite store); the engine does not know how it is kept. */
+export interface TradingRecord {
+  /** Queues an iteration's writes. A returned promise means the writer is behind: the loop waits for it. */
+  record(iteration: IterationRecord): Promise<void> | undefined;
+}
+
+/** What a restart continues from. */
+export interface ResumeState {
+  readonly checkpoint: Checkpoint;
+  /** The newest equity points, oldest first. */
+  readonly equityTimes: Float64Array;
+  readonly equityValues: Float64Array;
+  readonly regimeHistory: readonly RegimeChange[];
+  readonly events: readonly EngineEvent[];
+}

@@ -1,0 +1,62 @@
+/** `learn report`: performance by regime, streamed from the database row by row. */
+import { REGIME_NAMES } from '../core/regime-types.js';
+import { StoreError } from '../store/open-store.js';
+import type { SqliteConnection } from '../store/sqlite-connection.js';
+import { EquityByRegime, TradesByRegime, combine, type RegimePerformance } from './regime-performance.js';
+
+export interface RegimeReport {
+  /** The run reported on, or null for every run. */
+  readonly run: number | null;
+  readonly runs: number;
+  readonly equityPoints: number;
+  readonly fills: number;
+  readonly regimes: readonly RegimePerformance[];
+}
+
+interface FillQueryRow {
+  readonly run_id: number;
+  readonly portfolio_id: number;
+  readonly symbol: string;
+  readonly side: string;
+  readonly qty: number;
+  readonly price: number;
+  readonly fee: number;
+  readonly regime: string;
+}
+
+/** Reports on one run (`runId`) or on all of them (null). */
+export async function buildRegimeReport(connection: SqliteConnection, runId: number | null): Promise<RegimeReport> {
+  let portfolioId: number | null = null;
+  if (runId !== null) {
+    const run = await connection.get<{ portfolio_id: number }>('SELECT portfolio_id FROM runs WHERE id = ?', [runId]);
+    if (run === undefined) throw new StoreError(`no run ${runId} in ${connection.path} (maintenance stats lists the runs)`);
+    portfolioId = run.portfolio_id;
+  }
+  const runs = (await connection.get<{ n: number }>('SELECT count(*) AS n FROM runs'))?.n ?? 0;
+  if (runs === 0) throw new StoreError(`no runs recorded in ${connection.path} yet (start the bot first)`);
+
+  const equity = new EquityByRegime();
+  const equityPoints = await connection.each<{ run_id: number; time: number; equity: number; regime: string }>(
+    `SELECT run_id, time, equity, regime FROM equity_points ${runId === null ? '' : 'WHERE run_id = ?'} ORDER BY run_id, iteration`,
+    runId === null ? [] : [runId],
+    (row) => equity.add(row.run_id, row.time, row.equity, row.regime),
+  );
+  equity.finishRun();
+
+  // A run can sell what an earlier run of the same portfolio bought (a restart): the earlier fills
+  // are read too, to know the cost, but only the reported run's fills are counted.
+  const trades = new TradesByRegime();
+  let fills = 0;
+  const filter = runId === null ? '' : 'WHERE r.portfolio_id = ? AND f.run_id <= ?';
+  await connection.each<FillQueryRow>(
+    `SELECT f.run_id, r.portfolio_id, f.symbol, f.side, f.qty, f.price, f.fee, f.regime
+     FROM fills f JOIN runs r ON r.id = f.run_id ${filter} ORDER BY f.time, f.id`,
+    runId === null ? [] : [portfolioId, runId],
+    (row) => {
+      const counted = runId === null || row.run_id === runId;
+      if (counted) fills++;
+      trades.add({ portfolioId: row.portfolio_id, symbol: row.symbol, side: row.side, qty: row.qty, price: row.price, fee: row.fee, regime: row.regime }, counted);
+    },
+  );
+  return { run: runId, runs: runId === null ? runs : 1, equityPoints, fills, regimes: combine(equity, trades, REGIME_NAMES) };
+}

@@ -1,0 +1,83 @@
+/**
+ * A bar cache with a time to live in front of a market data source: bars fetched within the TTL are
+ * read back from the database instead of being downloaded again (a restart within the TTL downloads
+ * only what is new). The in-memory side keeps each symbol's newest bars, bounded in entries and bytes.
+ */
+import { LruCache } from '../core/lru-cache.js';
+import type { Bar, BarQuery, MarketDataSource } from '../market/types.js';
+import type { SqliteConnection } from './sqlite-connection.js';
+import type { SqliteTradingRecord } from './sqlite-trading-record.js';
+
+export interface BarCacheOptions {
+  /** Names the data: the simulated market with its seed, or a broker's feed. */
+  readonly source: string;
+  readonly ttlMs: number;
+  readonly maxEntries?: number;
+  readonly maxBytes?: number;
+  /** Bars kept in memory per symbol. */
+  readonly barsPerEntry?: number;
+  readonly now?: () => number;
+}
+
+/** Rough size of a bar object in V8: six numbers and the object itself. */
+const BAR_BYTES = 96;
+
+interface CachedRow {
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+const SELECT_CACHED = `SELECT time, open, high, low, close, volume FROM bar_cache
+  WHERE source = ? AND symbol = ? AND timeframe = ? AND time > ? AND fetched_at >= ? ORDER BY time`;
+
+export class CachedMarketData implements MarketDataSource {
+  private readonly memory: LruCache<string, Bar[]>;
+  private readonly now: () => number;
+  /** Bars served from the database or memory instead of the source, since start. */
+  barsFromCache = 0;
+  barsFromSource = 0;
+
+  constructor(
+    private readonly source: MarketDataSource,
+    private readonly connection: SqliteConnection,
+    private readonly writer: SqliteTradingRecord,
+    private readonly options: BarCacheOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.memory = new LruCache(options.maxEntries ?? 2000, options.maxBytes ?? 64 * 1024 * 1024, (bars) => bars.length * BAR_BYTES);
+  }
+
+  async fetchBars(query: BarQuery): Promise<Bar[]> {
+    const cached = await this.cachedBars(query.symbol, query.timeframe, query.after);
+    const newestCached = cached.at(-1)?.time ?? query.after;
+    const fresh = await this.source.fetchBars({ ...query, after: Math.max(query.after, newestCached) });
+    const fetchedAt = this.now();
+    this.writer.cacheBars({ source: this.options.source, symbol: query.symbol, timeframe: query.timeframe, bars: fresh, fetchedAt });
+    this.barsFromCache += cached.length;
+    this.barsFromSource += fresh.length;
+    const all = cached.length === 0 ? fresh : fresh.length === 0 ? cached : cached.concat(fresh);
+    this.remember(query.symbol, query.timeframe, all);
+    return query.limit === undefined ? all : all.slice(-query.limit);
+  }
+
+  private async cachedBars(symbol: string, timeframe: string, after: number): Promise<Bar[]> {
+    const held = this.memory.get(`${symbol}|${timeframe}`);
+    // The memory holds the newest bars; it answers when it reaches back far enough.
+    if (held !== undefined && held.length > 0 && (held[0] as Bar).time <= after) return held.filter((b) => b.time > after);
+    const rows = await this.connection.all<CachedRow>(SELECT_CACHED, [this.options.source, symbol, timeframe, after, this.now() - this.options.ttlMs]);
+    return rows.map((r) => ({ time: r.time, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }));
+  }
+
+  private remember(symbol: string, timeframe: string, bars: Bar[]): void {
+    if (bars.length === 0) return;
+    const key = `${symbol}|${timeframe}`;
+    const keep = this.options.barsPerEntry ?? 64;
+    const previous = this.memory.get(key) ?? [];
+    const merged = previous.length > 0 && (previous.at(-1) as Bar).time < (bars[0] as Bar).time ? previous.concat(bars) : bars;
+    this.memory.set(key, merged.length > keep ? merged.slice(-keep) : merged);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * One long-lived SQLite connection (package `sqlite3`) behind promises. Statements are prepared once
+ * and reused. A statement that fails because the connection broke reopens it once and is retried;
+ * the old handle is closed first, so connections never pile up.
+ */
+import sqlite3 from 'sqlite3';
+
+export type SqlValue = string | number | bigint | null | Buffer;
+export type SqlParams = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
+
+export interface RunOutcome {
+  readonly changes: number;
+  readonly lastId: number;
+}
+
+export interface ConnectionOptions {
+  readonly readonly?: boolean;
+  readonly busyTimeoutMs?: number;
+  /** Runs after every (re)open, before any statement: pragmas. */
+  readonly onOpen?: (connection: SqliteConnection) => Promise<void>;
+}
+
+/** Errors that mean the handle itself is unusable, not that the statement was wrong. */
+const BROKEN_CONNECTION = /SQLITE_MISUSE: Database (is closed|handle is closed)|SQLITE_IOERR|SQLITE_CANTOPEN/;
+
+export interface SqliteError extends Error {
+  readonly code?: string;
+  readonly errno?: number;
+}
+
+export class SqliteConnection {
+  private handle: sqlite3.Database;
+  private statements = new Map<string, sqlite3.Statement>();
+  private closed = false;
+  /** Counts reopenings, for tests and stats. */
+  reopenCount = 0;
+
+  private constructor(
+    readonly path: string,
+    private readonly options: ConnectionOptions,
+    handle: sqlite3.Database,
+  ) {
+    this.handle = handle;
+  }
+
+  static async open(path: string, options: ConnectionOptions = {}): Promise<SqliteConnection> {
+    const handle = await openHandle(path, options);
+    const connection = new SqliteConnection(path, options, handle);
+    try {
+      await options.onOpen?.(connection);
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  run(sql: string, params: SqlParams = []): Promise<RunOutcome> {
+    return this.withReconnect(() =>
+      new Promise<RunOutcome>((resolve, reject) => {
+        this.statement(sql).run(params, function (this: sqlite3.RunResult, error: Error | null) {
+          if (error) reject(error);
+          else resolve({ changes: this.changes, lastId: this.lastID });
+        });
+      }),
+    );
+  }
+
+  get<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+    return this.withReconnect(() =>
+      new Promise<T | undefined>((resolve, reject) => {
+        const statement = this.statement(sql);
+        statement.get(params, (error: Error | null, row: T | undefined) => {
+          // A statement stopped after its first row keeps a read transaction open until it is reset.
+          statement.reset(() => (error ? reject(error) : resolve(row)));
+        });
+      }),
+    );
+  }
+
+  all<T>(sql: string, params: SqlParams = []): Promise<T[]> {
+    return this.withReconnect(() =>
+      new Promise<T[]>((resolve, reject) => {
+        this.statement(sql).all(params, (error: Error | null, rows: T[]) => {
+          if (error) reject(error);
+          else resolve(rows);
+        });
+      }),
+    );
+  }
+
+  /** Streams rows one at a time (never the whole result in memory); resolves with the row count. */
+  each<T>(sql: string, params: SqlParams, onRow: (row: T) => void): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      let failure: unknown = null;
+      this.handle.each(
+        sql,
+        params,
+        (error: Error | null, row: T) => {
+          if (error || failure !== null) return;
+          try {
+            onRow(row);
+          } catch (thrown) {
+            failure = thrown;
+          }
+        },
+        (error: Error | null, count: number) => {
+          if (error) reject(error);
+          else if (failure !== null) reject(failure);
+          else resolve(count);
+        },
+      );
+    });
+  }
+
+  /** Runs SQL text that may hold several statements (migrations, pragmas); not prepared. */
+  exec(sql: string): Promise<void> {
+    return this.withReconnect(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          this.handle.exec(sql, (error: Error | null) => (error ? reject(error) : resolve()));
+        }),
+    );
+  }
+
+  /** Runs `work` inside BEGIN IMMEDIATE … COMMIT; rolls back if it throws. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work();
+      await this.exec('COMMIT');
+      return result;
+    } catch (error) {
+      await this.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.closeHandle();
+  }
+
+  /** For tests: closes the handle under the connection, as a broken connection would be. */
+  async breakForTest(): Promise<void> {
+    await this.closeHandle();
+  }
+
+  private statement(sql: string): sqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.handle.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private async withReconnect<T>(attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (this.closed || !BROKEN_CONNECTION.test(String((error as Error).message))) throw error;
+      await this.reopen();
+      return attempt();
+    }
+  }
+
+  private async reopen(): Promise<void> {
+    await this.closeHandle().catch(() => undefined);
+    this.handle = await openHandle(this.path, this.options);
+    this.reopenCount++;
+    await this.options.onOpen?.(this);
+  }
+
+  private async closeHandle(): Promise<void> {
+    const statements = [...this.statements.values()];
+    this.statements = new Map();
+    await Promise.all(statements.map((s) => new Promise<void>((resolve) => s.finalize(() => resolve()))));
+    await new Promise<void>((resolve, reject) => {
+      this.handle.close((error) => {
+        if (error && !/SQLITE_MISUSE/.test(error.message)) reject(error);
+        else resolve();
+      });
+    });
+  }
+}
+
+function openHandle(path: string, options: ConnectionOptions): Promise<sqlite3.Database> {
+  const mode = options.readonly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+  return new Promise((resolve, reject) => {
+    const handle = new sqlite3.Database(path, mode, (error) => {
+      if (error) reject(error);
+      else {
+        handle.configure('busyTimeout', options.busyTimeoutMs ?? 5000);
+        resolve(handle);
+      }
+    });
+  });
+}

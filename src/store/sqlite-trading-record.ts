@@ -1,0 +1,121 @@
+/**
+ * Writes the engine's history to SQLite: each iteration's rows in one transaction, off the loop's
+ * path. While one write is in flight the next iteration is queued; a third waits (the loop feels the
+ * disk only when it falls behind), so a killed process loses at most its last iteration.
+ */
+import type { Bar } from '../market/types.js';
+import type { IterationRecord, TradingRecord } from '../engine/trading-record.js';
+import { describeSqliteError, StoreError } from './open-store.js';
+import type { SqliteConnection } from './sqlite-connection.js';
+
+export interface CachedBars {
+  readonly source: string;
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly bars: readonly Bar[];
+  readonly fetchedAt: number;
+}
+
+const INSERT_EVENT = 'INSERT INTO events (run_id, time, kind, message) VALUES (?, ?, ?, ?)';
+const INSERT_EQUITY = 'INSERT OR REPLACE INTO equity_points (run_id, iteration, time, equity, cash, regime) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_ORDER = 'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const UPDATE_ORDER = 'UPDATE orders SET status = ? WHERE client_order_id = ?';
+const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime)
+  VALUES (?, (SELECT id FROM orders WHERE client_order_id = ?), ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_REGIME = 'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
+const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT(portfolio_id) DO UPDATE SET run_id = excluded.run_id, iteration = excluded.iteration, saved_at = excluded.saved_at, state = excluded.state`;
+const INSERT_BAR = `INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const EXPIRE_BARS = `DELETE FROM bar_cache WHERE (source, symbol, timeframe, time) IN
+  (SELECT source, symbol, timeframe, time FROM bar_cache WHERE fetched_at < ? LIMIT 5000)`;
+
+/** Expired cached bars are deleted every this many writes, a batch at a time. */
+const EXPIRY_EVERY_WRITES = 100;
+
+export class SqliteTradingRecord implements TradingRecord {
+  private iterations: IterationRecord[] = [];
+  private bars: CachedBars[] = [];
+  private inFlight: Promise<void> | null = null;
+  private failure: StoreError | null = null;
+  private writes = 0;
+  /** Rows written so far (for the benchmark and stats). */
+  rowsWritten = 0;
+
+  constructor(
+    private readonly connection: SqliteConnection,
+    private readonly runId: number,
+    private readonly portfolioId: number,
+    private readonly cacheTtlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  record(iteration: IterationRecord): Promise<void> | undefined {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const writing = this.inFlight;
+    this.iterations.push(iteration);
+    this.startWriting();
+    // One write in flight and this one queued is fine; if a write was already in flight, wait for it.
+    return writing ?? undefined;
+  }
+
+  /** Queues bars for the cache; written with the next iteration (or at once when idle). */
+  cacheBars(entry: CachedBars): void {
+    if (this.failure !== null || entry.bars.length === 0) return;
+    this.bars.push(entry);
+    this.startWriting();
+  }
+
+  /** Writes everything queued, marks the run ended, and surfaces a write failure. */
+  async close(): Promise<void> {
+    while (this.inFlight !== null) await this.inFlight;
+    if (this.failure !== null) throw this.failure;
+    await this.connection.run('UPDATE runs SET ended_at = ? WHERE id = ?', [this.now(), this.runId]);
+  }
+
+  private startWriting(): void {
+    if (this.inFlight !== null) return;
+    this.inFlight = this.drain().finally(() => {
+      this.inFlight = null;
+      if (this.failure === null && (this.iterations.length > 0 || this.bars.length > 0)) this.startWriting();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const iterations = this.iterations;
+    const bars = this.bars;
+    this.iterations = [];
+    this.bars = [];
+    try {
+      await this.connection.transaction(async () => {
+        for (const entry of bars) await this.writeBars(entry);
+        for (const iteration of iterations) await this.writeIteration(iteration);
+        if (++this.writes % EXPIRY_EVERY_WRITES === 0) await this.connection.run(EXPIRE_BARS, [this.now() - this.cacheTtlMs]);
+      });
+    } catch (error) {
+      this.failure = new StoreError(`cannot write to the database: ${describeSqliteError(error)}`);
+    }
+  }
+
+  private async writeIteration(it: IterationRecord): Promise<void> {
+    const c = this.connection;
+    const run = this.runId;
+    for (const e of it.events) await c.run(INSERT_EVENT, [run, Number.isFinite(e.time) ? e.time : it.time, e.kind, e.message]);
+    for (const o of it.orders) {
+      if (o.status === 'working') await c.run(INSERT_ORDER, [run, o.clientOrderId, o.time, o.symbol, o.side, o.qty, o.status]);
+      else await c.run(UPDATE_ORDER, [o.status, o.clientOrderId]);
+    }
+    for (const f of it.fills) await c.run(INSERT_FILL, [run, f.clientOrderId, f.time, f.symbol, f.side, f.qty, f.price, f.fee, f.regime]);
+    for (const r of it.regimeChanges) await c.run(INSERT_REGIME, [run, r.time, r.from, r.to, r.confidence]);
+    await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime]);
+    await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
+    this.rowsWritten += it.events.length + it.orders.length + it.fills.length + it.regimeChanges.length + 2;
+  }
+
+  private async writeBars(entry: CachedBars): Promise<void> {
+    for (const b of entry.bars) {
+      await this.connection.run(INSERT_BAR, [entry.source, entry.symbol, entry.timeframe, b.time, b.open, b.high, b.low, b.close, b.volume, entry.fetchedAt]);
+    }
+    this.rowsWritten += entry.bars.length;
+  }
+}

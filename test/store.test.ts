@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { createSession } from '../src/cli/start.js';
+import type { LoopEvent } from '../src/engine/loop-events.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/schema.js';
+import { openStore, resolveDatabasePath, StoreError } from '../src/store/open-store.js';
+import { SqliteConnection } from '../src/store/sqlite-connection.js';
+import { collect, runBin, startBin } from './support/bin.js';
+import { startOptions } from './support/session.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'trading-tui-store-'));
+after(() => rmSync(folder, { recursive: true, force: true }));
+let count = 0;
+const dbPath = (): string => join(folder, `t${++count}.db`);
+const SYMBOLS = 'AAPL,MSFT,SPY,QQQ,IWM,NVDA,AMZN,META';
+
+async function runStored(path: string, args: string[]): Promise<{ events: LoopEvent[]; cache: { fromCache: number; fromSource: number } | null }> {
+  const session = await createSession(startOptions(['--db', path, '--interval', '0', '--symbols', SYMBOLS, '--period', '10d', ...args]), { backoffBaseMs: 1 });
+  const events: LoopEvent[] = [];
+  session.engine.onLoopEvent((e) => events.push(e));
+  await session.run();
+  return { events, cache: session.cacheCounts() };
+}
+
+const tables = async (c: SqliteConnection): Promise<string[]> =>
+  (await c.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
+
+test('the default location follows XDG_DATA_HOME, then HOME; --db and TRADING_TUI_DB override it', () => {
+  assert.equal(resolveDatabasePath(null, { XDG_DATA_HOME: '/data' }), '/data/trading-tui/trading.db');
+  assert.match(resolveDatabasePath(null, {}), /\.local\/share\/trading-tui\/trading\.db$/);
+  assert.equal(resolveDatabasePath(null, { TRADING_TUI_DB: '/x/y.db', XDG_DATA_HOME: '/data' }), '/x/y.db');
+  assert.equal(resolveDatabasePath('/flag.db', { TRADING_TUI_DB: '/x/y.db' }), '/flag.db');
+});
+
+test('migrations: an empty file becomes the current schema, WAL, with its folder created 0700', async () => {
+  const path = join(folder, 'new-folder', 'deeper', 'trading.db');
+  const c = await openStore(path);
+  assert.equal((await c.get<{ user_version: number }>('PRAGMA user_version'))?.user_version, SCHEMA_VERSION);
+  assert.equal((await c.get<{ journal_mode: string }>('PRAGMA journal_mode'))?.journal_mode, 'wal');
+  assert.equal((await c.get<{ foreign_keys: number }>('PRAGMA foreign_keys'))?.foreign_keys, 1);
+  assert.ok((await tables(c)).includes('profiles'));
+  await c.close();
+  assert.equal(statSync(join(folder, 'new-folder')).mode & 0o777, 0o700);
+  const empty = dbPath();
+  writeFileSync(empty, '');
+  const fromEmpty = await openStore(empty);
+  assert.equal((await fromEmpty.get<{ user_version: number }>('PRAGMA user_version'))?.user_version, SCHEMA_VERSION);
+  await fromEmpty.close();
+});
+
+test('migrations: every earlier version is brought up to date with its data kept', async () => {
+  for (let version = 1; version < SCHEMA_VERSION; version++) {
+    const path = dbPath();
+    const old = await SqliteConnection.open(path);
+    for (let v = 0; v < version; v++) await old.exec(MIGRATIONS[v] as string);
+    await old.exec(`PRAGMA user_version = ${version}`);
+    await old.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (1, 50000)');
+    await old.close();
+    const c = await openStore(path);
+    assert.equal((await c.get<{ user_version: number }>('PRAGMA user_version'))?.user_version, SCHEMA_VERSION);
+    assert.equal((await c.get<{ cash: number }>('SELECT starting_cash AS cash FROM portfolios'))?.cash, 50000);
+    await c.close();
+  }
+});
+
+test('resume: equity continues where it stopped, positions and history intact', async () => {
+  const path = dbPath();
+  const first = await runStored(path, ['--iterations', '60', '--seed', '6']);
+  const last = first.events.filter((e) => e.type === 'iteration').at(-1);
+  assert.equal(last?.type === 'iteration' && last.i, 60);
+  const saved = await openStore(path);
+  const checkpoint = JSON.parse((await saved.get<{ state: string }>('SELECT state FROM checkpoints'))?.state ?? '{}') as { positions: { symbol: string; qty: number; avgPrice: number }[]; cash: number };
+  await saved.close();
+  assert.ok(checkpoint.positions.length > 0, 'the first run holds positions');
+
+  const session = await createSession(startOptions(['--db', path, '--interval', '0', '--symbols', SYMBOLS, '--period', '10d', '--iterations', '5', '--seed', '6']));
+  const events: LoopEvent[] = [];
+  session.engine.onLoopEvent((e) => events.push(e));
+  let atStart: ReturnType<typeof session.engine.getSnapshot> | null = null;
+  session.engine.subscribe(() => {
+    if (atStart === null && session.engine.getSnapshot().phase === 'running') atStart = session.engine.getSnapshot();
+  });
+  await session.run();
+  const resumed = atStart as ReturnType<typeof session.engine.getSnapshot> | null;
+  assert.ok(resumed, 'the loop started');
+  assert.equal(resumed.iteration, 60);
+  assert.equal(resumed.cash, checkpoint.cash);
+  assert.deepEqual(
+    resumed.positions.map((p) => [p.symbol, p.qty, p.avgPrice]).sort(),
+    checkpoint.positions.map((p) => [p.symbol, p.qty, p.avgPrice]).sort(),
+  );
+  assert.equal(resumed.equity.values.length, 60, 'the chart is full at once');
+  const iterations = events.filter((e): e is Extract<LoopEvent, { type: 'iteration' }> => e.type === 'iteration');
+  assert.deepEqual(iterations.map((e) => e.i), [61, 62, 63, 64, 65]);
+  assert.ok(Date.parse(iterations[0]?.time ?? '') > Date.parse(last?.type === 'iteration' ? last.time : ''), 'the market clock goes on');
+  assert.ok(resumed.events.some((e) => /resumed at iteration 60/.test(e.message)));
+
+  const fresh = await runStored(path, ['--iterations', '2', '--seed', '6', '--fresh']);
+  const freshFirst = fresh.events.find((e) => e.type === 'iteration');
+  assert.equal(freshFirst?.type === 'iteration' && freshFirst.i, 1, '--fresh starts a new portfolio');
+  const c = await openStore(path);
+  assert.equal((await c.get<{ n: number }>('SELECT count(*) AS n FROM portfolios'))?.n, 2, 'the old portfolio stays');
+  assert.equal((await c.get<{ n: number }>('SELECT count(*) AS n FROM runs WHERE ended_at IS NOT NULL'))?.n, 3);
+  await c.close();
+});
+
+test('every iteration is written: equity points, fills, orders, regime changes, events', async () => {
+  const path = dbPath();
+  const { events } = await runStored(path, ['--iterations', '300', '--seed', '2']);
+  const c = await openStore(path);
+  const n = async (sql: string): Promise<number> => (await c.get<{ n: number }>(sql))?.n ?? -1;
+  assert.equal(await n('SELECT count(*) AS n FROM equity_points'), 300);
+  assert.equal(await n('SELECT count(*) AS n FROM fills'), events.filter((e) => e.type === 'fill').length);
+  assert.equal(await n('SELECT count(*) AS n FROM regime_changes'), events.filter((e) => e.type === 'regime').length);
+  assert.equal(await n("SELECT count(*) AS n FROM fills WHERE order_id IS NULL"), 0, 'every fill has its order');
+  assert.equal(await n("SELECT count(*) AS n FROM orders WHERE status = 'filled'"), await n('SELECT count(DISTINCT order_id) AS n FROM fills'));
+  const lastEquity = events.filter((e) => e.type === 'iteration').at(-1);
+  const stored = await c.get<{ equity: number }>('SELECT equity FROM equity_points ORDER BY iteration DESC LIMIT 1');
+  assert.ok(lastEquity?.type === 'iteration' && Math.abs((stored?.equity ?? 0) - lastEquity.equity) < 0.01);
+  await c.close();
+});
+
+test('the bar cache: a restart within the TTL downloads only what is new; with a TTL of 0 everything again', async () => {
+  const path = dbPath();
+  const first = await runStored(path, ['--iterations', '5']);
+  assert.equal(first.cache?.fromCache, 0);
+  assert.ok((first.cache?.fromSource ?? 0) > 1000);
+  const second = await runStored(path, ['--iterations', '5']);
+  assert.ok((second.cache?.fromCache ?? 0) > 1000, 'history came from the cache');
+  assert.ok((second.cache?.fromSource ?? 0) <= 8 * 6, `only the new bars were downloaded (${second.cache?.fromSource})`);
+  const expired = await runStored(path, ['--iterations', '5', '--cache-ttl', '0']);
+  assert.equal(expired.cache?.fromCache, 0);
+  assert.ok((expired.cache?.fromSource ?? 0) > 1000);
+});
+
+test('kill -9 during a run loses at most the last iteration, and the file stays sound', { timeout: 60_000 }, async () => {
+  const path = dbPath();
+  const child = startBin(['--json', '--db', path, '--interval', '20ms', '--symbols', SYMBOLS, '--period', '10d']);
+  let seen = 0;
+  let lastPrinted = 0;
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const m of chunk.toString().matchAll(/"type":"iteration","i":(\d+)/g)) lastPrinted = Number(m[1]);
+      seen = lastPrinted;
+      if (seen >= 40) resolve();
+    });
+  });
+  child.kill('SIGKILL');
+  await collect(child);
+  const c = await openStore(path);
+  assert.equal((await c.get<{ integrity_check: string }>('PRAGMA integrity_check'))?.integrity_check, 'ok');
+  const saved = (await c.get<{ iteration: number }>('SELECT iteration FROM checkpoints'))?.iteration ?? 0;
+  await c.close();
+  assert.ok(saved >= lastPrinted - 1, `checkpoint at ${saved}, last printed ${lastPrinted}`);
+  const again = await runBin(['--json', '--db', path, '--interval', '0', '--symbols', SYMBOLS, '--period', '10d', '--iterations', '1']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`"type":"iteration","i":${saved + 1},`));
+});
+
+test('bad database files: one line, exit code 2, and the file untouched', async () => {
+  const notDb = dbPath();
+  writeFileSync(notDb, 'these are my notes, not a database\n'.repeat(200));
+  const newer = dbPath();
+  const c = await SqliteConnection.open(newer);
+  await c.exec('CREATE TABLE future (x); PRAGMA user_version = 99');
+  await c.close();
+  for (const [path, message] of [
+    [notDb, /is not a SQLite database; refusing to touch it/],
+    [newer, /was written by a newer trading-tui \(schema 99; this version knows up to \d+\)/],
+  ] as const) {
+    const before = readFileSync(path);
+    const result = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path]);
+    assert.equal(result.code, 2);
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0] as string, message);
+    assert.deepEqual(readFileSync(path), before, 'the file is byte for byte as it was');
+    assert.equal(existsSync(`${path}-wal`), false);
+  }
+  // Root writes through permission bits, so the folder that cannot be written is one under a file.
+  const aFile = dbPath();
+  writeFileSync(aFile, 'x');
+  const unwritable = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', join(aFile, 'sub', 'trading.db')]);
+  assert.equal(unwritable.code, 2);
+  assert.match(unwritable.stderr, /^trading-tui: cannot create the folder for .*trading\.db: a part of the path is a file, not a folder\n$/);
+  if (process.getuid?.() !== 0) {
+    const locked = join(folder, 'locked');
+    mkdirSync(locked, { mode: 0o500 });
+    const denied = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', join(locked, 'trading.db')]);
+    assert.equal(denied.code, 2);
+    assert.match(denied.stderr, /^trading-tui: cannot open .*: the file cannot be opened or created/);
+  }
+  await assert.rejects(openStore(join(folder, 'missing.db'), { readonly: true }), StoreError);
+});
+
+const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
+
+test('a full disk: one line, exit code 2, and the database still sound', { skip: canMount ? false : 'needs root to mount a small tmpfs', timeout: 60_000 }, async () => {
+  const mountPoint = join(folder, 'tiny');
+  mkdirSync(mountPoint);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint]);
+  if (mounted.status !== 0) return;
+  try {
+    const path = join(mountPoint, 'trading.db');
+    const result = await runBin(['--headless', '--interval', '0', '--db', path, '--period', '60d']);
+    assert.equal(result.code, 2, result.stderr);
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0] as string, /the disk \(or the database size limit\) is full/);
+    const c = await openStore(path, { readonly: true });
+    assert.equal((await c.get<{ integrity_check: string }>('PRAGMA integrity_check'))?.integrity_check, 'ok');
+    await c.close();
+  } finally {
+    spawnSync('umount', [mountPoint]);
+  }
+});
+
+test('a broken connection is reopened once and the statement retried', async () => {
+  const c = await openStore(dbPath());
+  await c.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (1, 1)');
+  await c.breakForTest();
+  assert.equal((await c.get<{ n: number }>('SELECT count(*) AS n FROM portfolios'))?.n, 1);
+  assert.equal(c.reopenCount, 1);
+  await c.close();
+});
