@@ -2,11 +2,12 @@ import { useMemo, useReducer, useRef, type ReactNode } from 'react';
 import { Box, useApp, useInput } from 'ink';
 import type { EngineControls } from '../src/engine/controls.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
+import type { WatchStatus } from '../src/store/watch-status.js';
 import { DownloadsPanel } from './downloads-panel.js';
 import { EquityPanel } from './equity-panel.js';
 import { EventsPanel } from './events-panel.js';
 import { HelpOverlay } from './help-overlay.js';
-import { keyToCommand } from './key-commands.js';
+import { keyToCommand, WRITE_COMMANDS } from './key-commands.js';
 import { planLayout, type PanelRect } from './layout-plan.js';
 import { panelWants, scrollLimits } from './panel-metrics.js';
 import { PositionsPanel } from './positions-panel.js';
@@ -15,6 +16,7 @@ import { StatusBar } from './status-bar.js';
 import { effectiveFocus, INITIAL_UI_STATE, uiReducer, type UiState } from './ui-state.js';
 import { DEFAULT_FPS, useEngineSnapshot } from './use-engine-snapshot.js';
 import { useTerminalSize } from './use-terminal-size.js';
+import { useWatchStatus } from './use-watch-status.js';
 
 export interface AppProps {
   readonly controls: EngineControls;
@@ -28,11 +30,18 @@ export interface AppProps {
    * Without it the app calls `controls.stop()` and exits Ink at once.
    */
   readonly onQuit?: () => void;
+  /**
+   * Watching a database another process writes (`trading-tui watch`): reads how fresh the data is,
+   * every second. The status bar says WATCH, and the keys that would change the bot do nothing.
+   */
+  readonly watch?: () => WatchStatus;
 }
 
-export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit }: AppProps): ReactNode {
+export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch }: AppProps): ReactNode {
   const terminal = useTerminalSize();
   const snapshot = useEngineSnapshot(controls, fps);
+  const watchView = useWatchStatus(watch, snapshot);
+  const readOnly = watch !== undefined;
   const [ui, dispatch] = useReducer(uiReducer, INITIAL_UI_STATE);
   const { exit } = useApp();
   // A ref, not state: a second q can arrive before React has re-rendered with `quitting`.
@@ -50,6 +59,7 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit }: AppP
 
   useInput((input, key) => {
     const command = keyToCommand(input, key);
+    if (readOnly && command !== null && WRITE_COMMANDS.has(command)) return;
     switch (command) {
       case 'quit':
         if (quitRequested.current) return;
@@ -99,19 +109,19 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit }: AppP
   return (
     <Box flexDirection="column" width={plan.width} height={plan.height} overflow="hidden">
       {ui.helpOpen ? (
-        <HelpOverlay width={plan.width} height={plan.bodyHeight} />
+        <HelpOverlay width={plan.width} height={plan.bodyHeight} readOnly={readOnly} />
       ) : (
         <Box flexDirection="row" height={plan.bodyHeight} flexShrink={0}>
           {plan.columns.map((column, i) => (
             <Box key={i} flexDirection="column" width={column.width} flexShrink={0}>
               {column.panels.map((rect) => (
-                <PanelFor key={rect.id} rect={rect} snapshot={snapshot} ui={ui} focused={rect.id === focus} />
+                <PanelFor key={rect.id} rect={rect} snapshot={snapshot} ui={ui} focused={rect.id === focus} readOnly={readOnly} />
               ))}
             </Box>
           ))}
         </Box>
       )}
-      <StatusBar snapshot={snapshot} quitting={ui.quitting} width={plan.width} />
+      <StatusBar snapshot={snapshot} quitting={ui.quitting} width={plan.width} watch={watchView} />
     </Box>
   );
 }
@@ -121,9 +131,12 @@ interface PanelForProps {
   readonly snapshot: EngineSnapshot;
   readonly ui: UiState;
   readonly focused: boolean;
+  readonly readOnly: boolean;
 }
 
-function PanelFor({ rect, snapshot, ui, focused }: PanelForProps): ReactNode {
+const NOT_RECORDED = 'not recorded in the database (the bot keeps downloads in memory)';
+
+function PanelFor({ rect, snapshot, ui, focused, readOnly }: PanelForProps): ReactNode {
   const size = { width: rect.width, height: rect.height, focused };
   switch (rect.id) {
     case 'equity':
@@ -131,7 +144,14 @@ function PanelFor({ rect, snapshot, ui, focused }: PanelForProps): ReactNode {
     case 'regime':
       return <RegimePanel regime={snapshot.regime} marketTime={snapshot.marketTime} {...size} />;
     case 'downloads':
-      return <DownloadsPanel downloads={snapshot.downloads} scroll={ui.scroll.downloads} {...size} />;
+      return (
+        <DownloadsPanel
+          downloads={snapshot.downloads}
+          scroll={ui.scroll.downloads}
+          emptyText={readOnly ? NOT_RECORDED : undefined}
+          {...size}
+        />
+      );
     case 'positions':
       return (
         <PositionsPanel

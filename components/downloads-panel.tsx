@@ -26,9 +26,11 @@ export interface DownloadsPanelProps {
   readonly width: number;
   readonly height: number;
   readonly focused: boolean;
+  /** What to say while there is no round: `watch` says the database does not keep downloads. */
+  readonly emptyText?: string;
 }
 
-export function DownloadsPanel({ downloads, scroll, width, height, focused }: DownloadsPanelProps): ReactNode {
+export function DownloadsPanel({ downloads, scroll, width, height, focused, emptyText = 'no downloads yet' }: DownloadsPanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const { round } = downloads;
@@ -38,7 +40,7 @@ export function DownloadsPanel({ downloads, scroll, width, height, focused }: Do
     <Panel title="Downloads" width={width} height={height} focused={focused}>
       {round === null ? (
         <Text wrap="truncate" dimColor>
-          no downloads yet
+          {emptyText}
         </Text>
       ) : (
         [

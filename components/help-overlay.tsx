@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Text } from 'ink';
-import { KEY_HELP } from './key-commands.js';
+import { KEY_HELP, WATCH_KEY_HELP } from './key-commands.js';
 import { PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { padRight } from './text-fit.js';
@@ -8,13 +8,16 @@ import { padRight } from './text-fit.js';
 export interface HelpOverlayProps {
   readonly width: number;
   readonly height: number;
+  /** Watching a database: the keys that would change the bot are shown as off. */
+  readonly readOnly?: boolean;
 }
 
 /** Replaces the panels while open; the status bar stays. */
-export function HelpOverlay({ width, height }: HelpOverlayProps): ReactNode {
-  const keyWidth = Math.max(...KEY_HELP.map(([keys]) => keys.length)) + 2;
+export function HelpOverlay({ width, height, readOnly = false }: HelpOverlayProps): ReactNode {
+  const help = readOnly ? WATCH_KEY_HELP : KEY_HELP;
+  const keyWidth = Math.max(...help.map(([keys]) => keys.length)) + 2;
   const lines = [
-    ...KEY_HELP.map(([keys, action]) => (
+    ...help.map(([keys, action]) => (
       <Text key={keys} wrap="truncate">
         <Text bold>{padRight(keys, keyWidth)}</Text>
         {action}

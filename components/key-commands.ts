@@ -52,3 +52,13 @@ export const KEY_HELP: readonly (readonly [keys: string, action: string])[] = [
   ['r', 'retry failed downloads'],
   ['?  Esc', 'show / hide this help'],
 ];
+
+/** Keys whose commands would change the bot; `watch` only reads the database, so they do nothing there. */
+export const WRITE_COMMANDS: ReadonlySet<KeyCommand> = new Set<KeyCommand>(['toggle-pause', 'retry-downloads']);
+
+/** `KEY_HELP` for `watch`: the same keys, saying which are off and that quitting leaves the bot running. */
+export const WATCH_KEY_HELP: readonly (readonly [keys: string, action: string])[] = KEY_HELP.map(([keys, action]) => {
+  if (keys === 'p' || keys === 'r') return [keys, `${action}: off, watch is read-only`] as const;
+  if (keys.startsWith('q')) return [keys, 'quit (the bot keeps running)'] as const;
+  return [keys, action] as const;
+});

@@ -4,16 +4,23 @@ import { formatClock, formatDuration, formatMegabytes } from '../src/core/format
 import { SegmentLine } from './segment-line.js';
 import { fitSegments, truncate, type LineSegment } from './text-fit.js';
 import { MODE_COLORS } from './theme.js';
+import type { WatchView } from './use-watch-status.js';
 
 export interface StatusBarProps {
   readonly snapshot: EngineSnapshot;
   readonly quitting: boolean;
   readonly width: number;
+  /** Set when watching a database (`trading-tui watch`) instead of running the engine. */
+  readonly watch?: WatchView | null;
 }
 
 const SEPARATOR = '  ';
 const HINTS = 'q quit  p pause  ? help';
+const WATCH_HINTS = 'q quit  ? help  read-only';
 const SHORT_HINT = '? help';
+/** Data older than these is shown yellow, then red: the bot may be slow, stuck or gone. */
+export const STALE_AFTER_MS = 10_000;
+export const GONE_AFTER_MS = 60_000;
 
 function phaseSegments(snapshot: EngineSnapshot, quitting: boolean): LineSegment[] {
   const segments: LineSegment[] = [];
@@ -32,13 +39,33 @@ function phaseSegments(snapshot: EngineSnapshot, quitting: boolean): LineSegment
   return segments;
 }
 
-export function StatusBar({ snapshot, quitting, width }: StatusBarProps): ReactNode {
+/** `updated 3s ago`, coloured by age; the error of a skipped poll next to it. */
+export function watchSegments(watch: WatchView): LineSegment[] {
+  const { status, now } = watch;
+  const segments: LineSegment[] = [];
+  if (status.lastWriteAt <= 0) {
+    segments.push({ key: 'freshness', text: 'no checkpoint yet', rank: 0, color: 'yellow' });
+  } else {
+    const ageMs = Math.max(0, now - status.lastWriteAt);
+    const age = ageMs < 60_000 ? `${Math.floor(ageMs / 1000)}s` : formatDuration(ageMs);
+    const color = ageMs > GONE_AFTER_MS ? 'red' : ageMs > STALE_AFTER_MS ? 'yellow' : undefined;
+    segments.push({ key: 'freshness', text: `updated ${age} ago`, rank: 0, color, bold: color !== undefined });
+  }
+  if (status.error !== null) segments.push({ key: 'error', text: truncate(status.error, 50), rank: 0, color: 'red' });
+  return segments;
+}
+
+export function StatusBar({ snapshot, quitting, width, watch = null }: StatusBarProps): ReactNode {
   const iteration = snapshot.iterations === null ? `${snapshot.iteration}` : `${snapshot.iteration}/${snapshot.iterations}`;
   const segments: LineSegment[] = [
-    { key: 'mode', text: snapshot.mode, rank: 0, bold: true, color: MODE_COLORS[snapshot.mode] },
+    watch === null
+      ? { key: 'mode', text: snapshot.mode, rank: 0, bold: true, color: MODE_COLORS[snapshot.mode] }
+      : { key: 'mode', text: 'WATCH', rank: 0, bold: true, color: 'cyan' },
+    ...(watch === null ? [] : watchSegments(watch)),
     { key: 'clock', text: `${formatClock(snapshot.marketTime)} UTC`, rank: 1 },
     { key: 'iteration', text: `it ${iteration}`, rank: 2 },
-    { key: 'interval', text: `every ${formatDuration(snapshot.intervalMs)}`, rank: 6, dim: true },
+    // A watched run's pace is known only when its options recorded it.
+    ...(watch !== null && snapshot.intervalMs <= 0 ? [] : [{ key: 'interval', text: `every ${formatDuration(snapshot.intervalMs)}`, rank: 6, dim: true }]),
     ...phaseSegments(snapshot, quitting),
     {
       key: 'memory',
@@ -46,7 +73,8 @@ export function StatusBar({ snapshot, quitting, width }: StatusBarProps): ReactN
       rank: 5,
       dim: true,
     },
-    { key: 'hints', text: HINTS, rank: 4, dim: true },
+    { key: 'hints', text: watch === null ? HINTS : WATCH_HINTS, rank: 4, dim: true },
+    ...(watch === null ? [] : [{ key: 'db', text: truncate(watch.status.dbPath, 40), rank: 7, dim: true }]),
   ];
   let kept = fitSegments(segments, width, SEPARATOR);
   if (!kept.some((s) => s.key === 'hints')) {

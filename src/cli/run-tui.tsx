@@ -1,6 +1,7 @@
 import { render, type Instance } from 'ink';
 import { App } from '../../components/app.js';
 import type { EngineControls } from '../engine/controls.js';
+import type { WatchStatus } from '../store/watch-status.js';
 
 // Terminal control sequences (not colours): alternate screen and cursor visibility.
 const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h';
@@ -36,6 +37,8 @@ export interface RunTuiOptions {
   /** The terminal; process.stdout and process.stdin unless a test passes its own. */
   readonly stdout?: NodeJS.WriteStream;
   readonly stdin?: NodeJS.ReadStream;
+  /** Watching a database (`trading-tui watch`): how fresh its data is; the UI is then read-only. */
+  readonly watch?: () => WatchStatus;
 }
 
 /**
@@ -113,7 +116,7 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     process.on('exit', restoreTerminal);
 
     try {
-      instance = render(<App controls={controls} fps={options.fps} onQuit={() => void quit()} />, {
+      instance = render(<App controls={controls} fps={options.fps} onQuit={() => void quit()} watch={options.watch} />, {
         stdout,
         stdin,
         patchConsole: false,

@@ -30,7 +30,8 @@ export interface SqliteError extends Error {
 
 export class SqliteConnection {
   private handle: sqlite3.Database;
-  private statements = new Map<string, sqlite3.Statement>();
+  /** Prepared statements by SQL text; a statement whose preparation failed is not kept. */
+  private statements = new Map<string, Promise<sqlite3.Statement>>();
   private closed = false;
   /** Counts reopenings, for tests and stats. */
   reopenCount = 0;
@@ -56,37 +57,39 @@ export class SqliteConnection {
   }
 
   run(sql: string, params: SqlParams = []): Promise<RunOutcome> {
-    return this.withReconnect(() =>
-      new Promise<RunOutcome>((resolve, reject) => {
-        this.statement(sql).run(params, function (this: sqlite3.RunResult, error: Error | null) {
+    return this.withReconnect(async () => {
+      const statement = await this.statement(sql);
+      return new Promise<RunOutcome>((resolve, reject) => {
+        statement.run(params, function (this: sqlite3.RunResult, error: Error | null) {
           if (error) reject(error);
           else resolve({ changes: this.changes, lastId: this.lastID });
         });
-      }),
-    );
+      });
+    });
   }
 
   get<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
-    return this.withReconnect(() =>
-      new Promise<T | undefined>((resolve, reject) => {
-        const statement = this.statement(sql);
+    return this.withReconnect(async () => {
+      const statement = await this.statement(sql);
+      return new Promise<T | undefined>((resolve, reject) => {
         statement.get(params, (error: Error | null, row: T | undefined) => {
           // A statement stopped after its first row keeps a read transaction open until it is reset.
           statement.reset(() => (error ? reject(error) : resolve(row)));
         });
-      }),
-    );
+      });
+    });
   }
 
   all<T>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return this.withReconnect(() =>
-      new Promise<T[]>((resolve, reject) => {
-        this.statement(sql).all(params, (error: Error | null, rows: T[]) => {
+    return this.withReconnect(async () => {
+      const statement = await this.statement(sql);
+      return new Promise<T[]>((resolve, reject) => {
+        statement.all(params, (error: Error | null, rows: T[]) => {
           if (error) reject(error);
           else resolve(rows);
         });
-      }),
-    );
+      });
+    });
   }
 
   /** Streams rows one at a time (never the whole result in memory); resolves with the row count. */
@@ -147,13 +150,20 @@ export class SqliteConnection {
     await this.closeHandle();
   }
 
-  private statement(sql: string): sqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.handle.prepare(sql);
-      this.statements.set(sql, statement);
+  private statement(sql: string): Promise<sqlite3.Statement> {
+    let prepared = this.statements.get(sql);
+    if (prepared === undefined) {
+      prepared = new Promise<sqlite3.Statement>((resolve, reject) => {
+        const statement = this.handle.prepare(sql, (error: Error | null) => {
+          if (error) {
+            this.statements.delete(sql);
+            reject(error);
+          } else resolve(statement);
+        });
+      });
+      this.statements.set(sql, prepared);
     }
-    return statement;
+    return prepared;
   }
 
   private async withReconnect<T>(attempt: () => Promise<T>): Promise<T> {
@@ -176,7 +186,10 @@ export class SqliteConnection {
   private async closeHandle(): Promise<void> {
     const statements = [...this.statements.values()];
     this.statements = new Map();
-    await Promise.all(statements.map((s) => new Promise<void>((resolve) => s.finalize(() => resolve()))));
+    const prepared = await Promise.allSettled(statements);
+    await Promise.all(
+      prepared.map((p) => (p.status === 'fulfilled' ? new Promise<void>((resolve) => p.value.finalize(() => resolve())) : Promise.resolve())),
+    );
     await new Promise<void>((resolve, reject) => {
       this.handle.close((error) => {
         if (error && !/SQLITE_MISUSE/.test(error.message)) reject(error);

@@ -6,7 +6,7 @@
 import type { Bar } from '../market/types.js';
 import type { IterationRecord, TradingRecord } from '../engine/trading-record.js';
 import { describeSqliteError, StoreError } from './open-store.js';
-import type { SqliteConnection } from './sqlite-connection.js';
+import type { SqlValue, SqliteConnection } from './sqlite-connection.js';
 
 export interface CachedBars {
   readonly source: string;
@@ -16,7 +16,7 @@ export interface CachedBars {
   readonly fetchedAt: number;
 }
 
-const INSERT_EVENT = 'INSERT INTO events (run_id, time, kind, message) VALUES (?, ?, ?, ?)';
+const INSERT_EVENTS = 'INSERT INTO events (run_id, time, kind, message) VALUES ';
 const INSERT_EQUITY = 'INSERT OR REPLACE INTO equity_points (run_id, iteration, time, equity, cash, regime) VALUES (?, ?, ?, ?, ?, ?)';
 const INSERT_ORDER = 'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status) VALUES (?, ?, ?, ?, ?, ?, ?)';
 const UPDATE_ORDER = 'UPDATE orders SET status = ? WHERE client_order_id = ?';
@@ -25,8 +25,9 @@ const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qt
 const INSERT_REGIME = 'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
 const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(portfolio_id) DO UPDATE SET run_id = excluded.run_id, iteration = excluded.iteration, saved_at = excluded.saved_at, state = excluded.state`;
-const INSERT_BAR = `INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_BARS = 'INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at) VALUES ';
+/** Rows per multi-row INSERT: one statement per chunk instead of one per row. */
+const ROWS_PER_INSERT = 64;
 const EXPIRE_BARS = `DELETE FROM bar_cache WHERE (source, symbol, timeframe, time) IN
   (SELECT source, symbol, timeframe, time FROM bar_cache WHERE fetched_at < ? LIMIT 5000)`;
 
@@ -59,11 +60,10 @@ export class SqliteTradingRecord implements TradingRecord {
     return writing ?? undefined;
   }
 
-  /** Queues bars for the cache; written with the next iteration (or at once when idle). */
+  /** Queues bars for the cache; they are written with the next iteration, in its transaction. */
   cacheBars(entry: CachedBars): void {
     if (this.failure !== null || entry.bars.length === 0) return;
     this.bars.push(entry);
-    this.startWriting();
   }
 
   /** Writes everything queued, marks the run ended, and surfaces a write failure. */
@@ -88,7 +88,7 @@ export class SqliteTradingRecord implements TradingRecord {
     this.bars = [];
     try {
       await this.connection.transaction(async () => {
-        for (const entry of bars) await this.writeBars(entry);
+        await this.writeBars(bars);
         for (const iteration of iterations) await this.writeIteration(iteration);
         if (++this.writes % EXPIRY_EVERY_WRITES === 0) await this.connection.run(EXPIRE_BARS, [this.now() - this.cacheTtlMs]);
       });
@@ -100,7 +100,7 @@ export class SqliteTradingRecord implements TradingRecord {
   private async writeIteration(it: IterationRecord): Promise<void> {
     const c = this.connection;
     const run = this.runId;
-    for (const e of it.events) await c.run(INSERT_EVENT, [run, Number.isFinite(e.time) ? e.time : it.time, e.kind, e.message]);
+    await this.insertRows(INSERT_EVENTS, 4, it.events.map((e) => [run, Number.isFinite(e.time) ? e.time : it.time, e.kind, e.message]));
     for (const o of it.orders) {
       if (o.status === 'working') await c.run(INSERT_ORDER, [run, o.clientOrderId, o.time, o.symbol, o.side, o.qty, o.status]);
       else await c.run(UPDATE_ORDER, [o.status, o.clientOrderId]);
@@ -109,13 +109,24 @@ export class SqliteTradingRecord implements TradingRecord {
     for (const r of it.regimeChanges) await c.run(INSERT_REGIME, [run, r.time, r.from, r.to, r.confidence]);
     await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime]);
     await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
-    this.rowsWritten += it.events.length + it.orders.length + it.fills.length + it.regimeChanges.length + 2;
+    this.rowsWritten += it.orders.length + it.fills.length + it.regimeChanges.length + 2;
   }
 
-  private async writeBars(entry: CachedBars): Promise<void> {
-    for (const b of entry.bars) {
-      await this.connection.run(INSERT_BAR, [entry.source, entry.symbol, entry.timeframe, b.time, b.open, b.high, b.low, b.close, b.volume, entry.fetchedAt]);
+  private async writeBars(entries: readonly CachedBars[]): Promise<void> {
+    const rows: SqlValue[][] = [];
+    for (const { source, symbol, timeframe, fetchedAt, bars } of entries) {
+      for (const b of bars) rows.push([source, symbol, timeframe, b.time, b.open, b.high, b.low, b.close, b.volume, fetchedAt]);
     }
-    this.rowsWritten += entry.bars.length;
+    await this.insertRows(INSERT_BARS, 10, rows);
+  }
+
+  /** Inserts rows with as few statements as possible; each statement text (one per chunk size) is prepared once. */
+  private async insertRows(insertPrefix: string, columns: number, rows: readonly SqlValue[][]): Promise<void> {
+    const placeholders = `(${new Array<string>(columns).fill('?').join(', ')})`;
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+      await this.connection.run(insertPrefix + new Array<string>(chunk.length).fill(placeholders).join(', '), chunk.flat());
+    }
+    this.rowsWritten += rows.length;
   }
 }

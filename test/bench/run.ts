@@ -45,6 +45,12 @@ for (const seed of [1, 2, 3]) {
   console.log(`  seed ${seed}: ${fmt(r.accuracy * 100, 1)}% of ${fmt(r.bars)} bars right (chance 25%, always-the-commonest ${fmt(r.majorityBaseline * 100, 1)}%), ${r.changes} changes called for ${r.trueChanges} true ones`);
 }
 
+const { benchStore } = await import('./store-bench.js');
+const stored = await benchStore(Number(process.env.BENCH_STORE_ITERATIONS ?? 10_000), 50);
+console.log(`\nSQLite record: ${fmt(stored.iterations)} iterations over ${stored.symbols} symbols at --interval 0, written as they run`);
+console.log(`  ${fmt(stored.rowsPerSecond)} rows/s (${fmt(stored.rows)} rows, ${fmt(stored.cachedBars)} of them cached bars, in ${fmt(stored.seconds, 1)} s; ${fmt(stored.iterationsPerSecond)} iterations/s)`);
+console.log(`  database growth: ${fmt(stored.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations (bar cache included)`);
+
 const { benchCpu, benchFrames } = await import('./tui-bench.js');
 const frames = await benchFrames();
 console.log(`\nterminal UI at ${frames.columns}x${frames.rows} with a full ${frames.points}-point chart (Ink on a fake terminal)`);

@@ -1,0 +1,86 @@
+/** `trading-tui watch`: the monitor, read-only, over a database a running bot writes. */
+import { DatabaseSnapshotSource, DEFAULT_POLL_MS } from '../../store/database-snapshot-source.js';
+import { openStore, resolveDatabasePath } from '../../store/open-store.js';
+import { parseDurationMs, parseInteger, UsageError } from '../parse-values.js';
+
+export const WATCH_HELP = `Usage: trading-tui watch [--db PATH] [--fps N] [--poll 1s]
+
+Shows the monitor over the database a bot is writing (trading-tui start --headless --db PATH),
+read-only: it never writes and never blocks the bot. Keys that would change the bot are off.
+
+  --db PATH    the database (default: $TRADING_TUI_DB, else ~/.local/share/trading-tui/trading.db)
+  --fps N      most redraws per second, 1 to 60 (default 10)
+  --poll T     how often to look for new data, 100ms to 1m (default 1s)
+  -h, --help   this help
+`;
+
+export interface WatchOptions {
+  readonly dbPath: string | null;
+  readonly fps: number;
+  readonly pollMs: number;
+  readonly help: boolean;
+}
+
+const MIN_POLL_MS = 100;
+const MAX_POLL_MS = 60_000;
+
+export function parseWatchArgs(args: readonly string[]): WatchOptions {
+  let dbPath: string | null = null;
+  let fps = 10;
+  let pollMs = DEFAULT_POLL_MS;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--help' || arg === '-h') return { dbPath, fps, pollMs, help: true };
+    const equals = arg.indexOf('=');
+    const flag = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
+    if (flag !== '--db' && flag !== '--fps' && flag !== '--poll') {
+      const what = arg.startsWith('-') ? `option ${flag}` : `argument ${JSON.stringify(arg)}`;
+      throw new UsageError(`unknown ${what} for watch; it takes --db PATH, --fps N and --poll DURATION`);
+    }
+    const value = equals > 0 && flag !== arg ? arg.slice(equals + 1) : args[++i];
+    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value; see trading-tui watch --help`);
+    if (flag === '--db') dbPath = value;
+    else if (flag === '--fps') fps = parseInteger(flag, value, 1, 60, 'frames per second');
+    else {
+      pollMs = parseDurationMs(flag, value, { allowZero: false });
+      if (pollMs < MIN_POLL_MS || pollMs > MAX_POLL_MS) throw new UsageError(`--poll expects a duration from 100ms to 1m (got ${JSON.stringify(value)})`);
+    }
+  }
+  return { dbPath, fps, pollMs, help: false };
+}
+
+export interface WatchTerminal {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stdin: NodeJS.ReadStream;
+}
+
+/** Runs the read-only monitor until the user quits; resolves with the exit code. */
+export async function runWatch(options: WatchOptions, terminal: WatchTerminal = { stdout: process.stdout, stdin: process.stdin }): Promise<number> {
+  const path = resolveDatabasePath(options.dbPath);
+  const connection = await openStore(path, { readonly: true });
+  if (!terminal.stdout.isTTY || !terminal.stdin.isTTY) {
+    await connection.close();
+    throw new UsageError('watch needs a terminal; use trading-tui maintenance stats for a one-shot view');
+  }
+  const source = new DatabaseSnapshotSource(connection, path, { pollMs: options.pollMs });
+  try {
+    // Ink's colours come from chalk, which reads FORCE_COLOR (not NO_COLOR) when it loads.
+    if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
+    process.env.NODE_ENV ??= 'production';
+    const { runTui } = await import('../run-tui.js');
+    source.start();
+    await runTui(source, { fps: options.fps, stdout: terminal.stdout, stdin: terminal.stdin, watch: () => source.getWatchStatus() });
+  } finally {
+    await source.close();
+  }
+  return 0;
+}
+
+export async function runCommand(args: readonly string[]): Promise<number> {
+  const options = parseWatchArgs(args);
+  if (options.help) {
+    process.stdout.write(WATCH_HELP);
+    return 0;
+  }
+  return runWatch(options);
+}
