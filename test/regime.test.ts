@@ -73,3 +73,15 @@ test('accuracy against the simulated market is well above chance', async () => {
   // Four regimes: chance is 25%.
   assert.ok(accuracy > 0.6, `mean accuracy ${accuracy}`);
 });
+
+test('a short history is enough: one near-zero first return does not make calm markets look volatile', () => {
+  const random = new SeededRandom(7);
+  const detector = new RegimeDetector();
+  detector.update(1e-9);
+  let volatileBars = 0;
+  for (let i = 0; i < 200; i++) {
+    detector.update(0.0015 * random.normal());
+    if (i > 100 && detector.regime === 'volatile') volatileBars++;
+  }
+  assert.equal(volatileBars, 0);
+});

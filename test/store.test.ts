@@ -227,3 +227,46 @@ test('a broken connection is reopened once and the statement retried', async () 
   assert.equal(c.reopenCount, 1);
   await c.close();
 });
+
+test('two processes on one file: stats, check and report while the bot writes never meet "database is locked"', { timeout: 90_000 }, async () => {
+  const path = dbPath();
+  const bot = startBin(['--json', '--db', path, '--interval', '5ms', '--symbols', SYMBOLS, '--period', '10d']);
+  const botDone = collect(bot);
+  await new Promise<void>((resolve) => {
+    let seen = 0;
+    bot.stdout.on('data', (chunk: Buffer) => {
+      seen += (chunk.toString().match(/"type":"iteration"/g) ?? []).length;
+      if (seen >= 20) resolve();
+    });
+  });
+  for (let round = 0; round < 4; round++) {
+    const results = await Promise.all([
+      runBin(['maintenance', 'stats', '--db', path, '--json']),
+      runBin(['maintenance', 'check', '--db', path]),
+      runBin(['learn', 'report', '--db', path, '--json']),
+    ]);
+    for (const result of results) {
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stderr + result.stdout, /locked|SQLITE_BUSY/);
+    }
+  }
+  bot.kill('SIGTERM');
+  const botResult = await botDone;
+  assert.equal(botResult.code, 0, botResult.stderr);
+  assert.doesNotMatch(botResult.stderr, /locked|SQLITE_BUSY/);
+});
+
+test('start --profile uses a profile saved in the database, and names the saved ones when it is missing', async () => {
+  const path = dbPath();
+  const c = await openStore(path);
+  await c.run('INSERT INTO profiles (name, created_at, objective, score, config) VALUES (?, ?, ?, ?, ?)', ['calm', 1, 'test', 1, JSON.stringify({ window: 16, minDwell: 8 })]);
+  await c.close();
+  const missing = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path, '--profile', 'wild']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^trading-tui: no profile wild in .* \(saved profiles: calm\)\n$/);
+  const withProfile = await runStored(path, ['--iterations', '200', '--profile', 'calm', '--seed', '4']);
+  const without = await runStored(dbPath(), ['--iterations', '200', '--seed', '4']);
+  const readings = (events: LoopEvent[]): string =>
+    JSON.stringify(events.flatMap((e) => (e.type === 'iteration' ? [[e.regime, e.confidence]] : [])));
+  assert.notEqual(readings(withProfile.events), readings(without.events), 'the tuned detector reads the market differently');
+});

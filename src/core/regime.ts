@@ -83,7 +83,9 @@ export class RegimeDetector {
     this.returns.update(marketReturn);
     const variance = marketReturn * marketReturn;
     if (Number.isNaN(this.baselineVariance)) {
-      this.baselineVariance = variance;
+      // Start from the first full window's variance: one bar's square can be near zero, and the
+      // clipped baseline would then take thousands of bars to climb out, calling everything volatile.
+      if (this.returns.ready) this.baselineVariance = this.returns.stdDev ** 2;
     } else {
       // Clip what a volatile spell feeds the baseline, or the baseline would rise to meet it.
       const clipped = Math.min(variance, this.baselineVariance * this.config.volatileRatio ** 2);
