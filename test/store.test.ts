@@ -270,3 +270,64 @@ test('start --profile uses a profile saved in the database, and names the saved 
     JSON.stringify(events.flatMap((e) => (e.type === 'iteration' ? [[e.regime, e.confidence]] : [])));
   assert.notEqual(readings(withProfile.events), readings(without.events), 'the tuned detector reads the market differently');
 });
+
+test("another program's SQLite database is refused and left untouched", async () => {
+  const path = dbPath();
+  const other = await SqliteConnection.open(path);
+  await other.exec("CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('bread')");
+  await other.close();
+  const before = readFileSync(path);
+  const result = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /^trading-tui: .* is another program's SQLite database \(it has a table recipes\); refusing to touch it/);
+  assert.deepEqual(readFileSync(path), before);
+});
+
+test('one bot per database: a second one is refused while the first runs; a dead one is taken over', { timeout: 60_000 }, async () => {
+  const path = dbPath();
+  const first = startBin(['--json', '--db', path, '--interval', '50ms', '--symbols', SYMBOLS, '--period', '10d']);
+  const firstDone = collect(first);
+  await new Promise<void>((resolve) => first.stdout.once('data', () => resolve()));
+  const second = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path, '--symbols', SYMBOLS, '--period', '10d']);
+  assert.equal(second.code, 2);
+  assert.match(second.stderr, new RegExp(`^trading-tui: another trading-tui \\(pid ${first.pid}\\) is trading on `));
+  first.kill('SIGKILL');
+  await firstDone;
+  const third = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path, '--symbols', SYMBOLS, '--period', '10d']);
+  assert.equal(third.code, 0, third.stderr);
+  assert.equal(existsSync(`${path}.lock`), false, 'the lock is released at the end');
+});
+
+test("the bar cache never serves another run's future, nor another symbol order's prices", async () => {
+  const path = dbPath();
+  await runStored(path, ['--iterations', '200', '--seed', '8']);
+  const firstTime = (events: LoopEvent[]): string | undefined => events.find((e): e is Extract<LoopEvent, { type: 'iteration' }> => e.type === 'iteration')?.time;
+  const memoryOnly = createSession(startOptions(['--no-db', '--interval', '0', '--symbols', SYMBOLS, '--period', '10d', '--iterations', '1', '--seed', '8']));
+  const expected: LoopEvent[] = [];
+  const session = await memoryOnly;
+  session.engine.onLoopEvent((e) => expected.push(e));
+  await session.run();
+  const fresh = await runStored(path, ['--iterations', '1', '--seed', '8', '--fresh']);
+  assert.equal(firstTime(fresh.events), firstTime(expected), 'a fresh portfolio starts at the start of the market, not at the cached future');
+  assert.equal(JSON.stringify(fresh.events.filter((e) => e.type === 'iteration').map((e) => e.type === 'iteration' && e.equity)), JSON.stringify(expected.filter((e) => e.type === 'iteration').map((e) => e.type === 'iteration' && e.equity)));
+  const reordered = SYMBOLS.split(',').reverse().join(',');
+  const refused = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path, '--symbols', reordered, '--period', '10d', '--seed', '8']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /symbols in the same order/);
+});
+
+test('a database that fails under a command gives one line and exit code 2', async () => {
+  const path = dbPath();
+  await runStored(path, ['--iterations', '200']);
+  const bytes = readFileSync(path);
+  // Overwrite pages in the middle: the header stays valid, the b-trees do not.
+  bytes.fill(0x5a, Math.floor(bytes.length / 3), Math.floor(bytes.length / 3) + 16_384);
+  writeFileSync(path, bytes);
+  const stats = await runBin(['maintenance', 'stats', '--db', path]);
+  assert.equal(stats.code, 2, stats.stderr);
+  assert.match(stats.stderr, /^trading-tui: .*corrupt.*\n$/);
+  // A command whose rows lie outside the damaged pages may still succeed; it never fails with a stack.
+  const report = await runBin(['learn', 'report', '--db', path]);
+  assert.ok(report.code === 0 || report.code === 2, report.stderr);
+  assert.doesNotMatch(report.stderr, /\n\s+at /);
+});

@@ -3,7 +3,7 @@
 import { parseArgs, type StartOptions } from './args.js';
 import { HELP_TEXT } from './help.js';
 import { UsageError } from './parse-values.js';
-import { StoreError } from '../store/store-error.js';
+import { StoreError, describeSqliteError } from '../store/store-error.js';
 import { readVersion } from './version.js';
 
 function shouldRunHeadless(options: StartOptions): boolean {
@@ -36,6 +36,12 @@ async function main(argv: readonly string[]): Promise<void> {
     // Errors a user can cause and fix: one line, exit code 2.
     if (error instanceof UsageError || error instanceof StoreError) {
       process.stderr.write(`trading-tui: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    // A database that fails under a command (corrupt pages, a full disk): the same one line, exit 2.
+    if (error instanceof Error && /^SQLITE_[A-Z]+/.test(error.message)) {
+      process.stderr.write(`trading-tui: the database failed: ${describeSqliteError(error)}\n`);
       process.exitCode = 2;
       return;
     }

@@ -9,11 +9,13 @@ import { loadProfile } from '../learn/profiles.js';
 import { CachedMarketData } from '../store/cached-market-data.js';
 import { openStore, resolveDatabasePath, StoreError } from '../store/open-store.js';
 import { beginRun } from '../store/run-registry.js';
+import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
 import type { StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
 import { readVersion } from './version.js';
+import { hashString } from '../core/random.js';
 
 const DEFAULT_SIM_LATENCY_MS = 40;
 const DEFAULT_SIM_FAILURE_RATE = 0.01;
@@ -51,7 +53,10 @@ interface Persistence {
   readonly path: string;
   readonly connection: SqliteConnection;
   readonly writer: SqliteTradingRecord;
+  readonly lock: RunLock;
   readonly runId: number;
+  /** The portfolio's own starting cash (a resumed one may have started with other --cash). */
+  readonly startingCash: number;
   readonly resume: ResumeState | null;
   readonly detectorConfig: RegimeDetectorConfig | undefined;
 }
@@ -69,7 +74,9 @@ export async function createSession(options: StartOptions, tuning: DownloaderTun
   }
   const path = resolveDatabasePath(options.dbPath);
   const connection = await openStore(path);
+  let lock: RunLock | null = null;
   try {
+    lock = acquireRunLock(path);
     const detectorConfig = options.profile === null ? undefined : await loadProfile(connection, options.profile);
     const started = await beginRun(connection, {
       fresh: options.fresh,
@@ -82,8 +89,9 @@ export async function createSession(options: StartOptions, tuning: DownloaderTun
     });
     if (started.resume !== null) checkResumable(options, started.resume, path);
     const writer = new SqliteTradingRecord(connection, started.runId, started.portfolioId, options.cacheTtlMs);
-    return assembleSession(options, tuning, { path, connection, writer, runId: started.runId, resume: started.resume, detectorConfig });
+    return assembleSession(options, tuning, { path, connection, writer, lock, runId: started.runId, resume: started.resume, detectorConfig, startingCash: started.startingCash });
   } catch (error) {
+    lock?.release();
     await connection.close().catch(() => undefined);
     throw error;
   }
@@ -102,7 +110,12 @@ function assembleSession(options: StartOptions, tuning: DownloaderTuning, persis
   const cache =
     persistence === null
       ? null
-      : new CachedMarketData(market, persistence.connection, persistence.writer, { source: `sim:${options.seed}`, ttlMs: options.cacheTtlMs });
+      : new CachedMarketData(market, persistence.connection, persistence.writer, {
+          // The simulated prices depend on the seed and on the symbols, in order.
+          source: `sim:${options.seed}:${hashString(options.symbols.join(',')).toString(36)}`,
+          ttlMs: options.cacheTtlMs,
+          marketNow: () => market.now(),
+        });
   const source: MarketDataSource = cache ?? market;
   let engine: TradingEngine | null = null;
   const downloader = new Downloader({
@@ -121,7 +134,7 @@ function assembleSession(options: StartOptions, tuning: DownloaderTuning, persis
       iterations: options.iterations,
       intervalMs: options.intervalMs,
       equityPoints: options.equityPoints,
-      startingCash: options.cash,
+      startingCash: persistence?.startingCash ?? options.cash,
       risk: options.risk,
       seed: options.seed,
       periodText: options.periodText,
@@ -153,6 +166,7 @@ function assembleSession(options: StartOptions, tuning: DownloaderTuning, persis
             await persistence.writer.close();
           } finally {
             await persistence.connection.close();
+            persistence.lock.release();
           }
         }
       }
@@ -168,13 +182,16 @@ function describeOptions(options: StartOptions): Record<string, unknown> {
 
 function checkResumable(options: StartOptions, resume: ResumeState, path: string): void {
   const saved = resume.checkpoint.market;
-  const sameSymbols = saved.symbols.length === options.symbols.length && saved.symbols.every((s) => options.symbols.includes(s));
+  // The simulated prices depend on the order of the symbols too.
+  const sameSymbols = saved.symbols.length === options.symbols.length && saved.symbols.every((s, i) => options.symbols[i] === s);
   if (saved.seed !== options.seed || saved.timeframe !== options.timeframe || !sameSymbols) {
     throw new StoreError(
-      `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${saved.symbols.length} symbols; start with the same options to continue it, or with --fresh for a new portfolio`,
+      `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${saved.symbols.length} symbols (${abbreviate(saved.symbols)}); start with the same options, symbols in the same order, to continue it, or with --fresh for a new portfolio`,
     );
   }
 }
+
+const abbreviate = (symbols: readonly string[]): string => (symbols.length <= 6 ? symbols.join(',') : `${symbols.slice(0, 5).join(',')},…`);
 
 /** Runs with plain output; SIGINT and SIGTERM stop at the next iteration boundary. */
 export async function runHeadless(options: StartOptions, session: Session): Promise<RunSummary> {

@@ -283,6 +283,11 @@ export class TradingEngine implements EngineControls {
       else await yieldToEventLoop();
     }
     this.setPhase('stopped');
+    if (this.deps.record !== undefined) {
+      this.deps.record.recordTail(this.pending.events, this.pending.orders);
+      this.pending.events = [];
+      this.pending.orders = [];
+    }
     const summary = this.summary(this.iteration - firstIteration);
     this.emit({ type: 'summary', ...summary });
     if (this.recordFailure !== null) throw this.recordFailure;
@@ -404,7 +409,8 @@ export class TradingEngine implements EngineControls {
     let qty = fill.qty;
     if (fill.side === 'sell') qty = Math.min(qty, held);
     else while (qty > 0 && qty * fill.price + this.broker.feeFor(qty, fill.price) > this.portfolio.cash) qty = Math.min(qty - 1, Math.floor(this.portfolio.cash / fill.price));
-    this.recordOrder({ ...fill, status: 'filled' });
+    // An order cut to nothing (no cash, nothing held) did not fill: it is recorded as cancelled.
+    this.recordOrder({ ...fill, status: qty > 0 ? 'filled' : 'cancelled' });
     if (qty <= 0) return;
     const applied = qty === fill.qty ? fill : { ...fill, qty, fee: this.broker.feeFor(qty, fill.price) };
     this.portfolio.applyFill(applied);

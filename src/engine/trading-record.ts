@@ -39,6 +39,8 @@ export interface IterationRecord {
 export interface TradingRecord {
   /** Queues an iteration's writes. A returned promise means the writer is behind: the loop waits for it. */
   record(iteration: IterationRecord): Promise<void> | undefined;
+  /** What happened after the last iteration (the stop itself), written before the record closes. */
+  recordTail(events: readonly EngineEvent[], orders: readonly OrderRecord[]): void;
 }
 
 /** What a restart continues from. */

@@ -17,6 +17,10 @@ export interface BarCacheOptions {
   /** Bars kept in memory per symbol. */
   readonly barsPerEntry?: number;
   readonly now?: () => number;
+  /** The market's clock: cached bars after it (another run's future) are never served. */
+  readonly marketNow: () => number;
+  /** Longest stretch without bars that is not a hole (nights, weekends, holidays). */
+  readonly maxGapMs?: number;
 }
 
 /** Rough size of a bar object in V8: six numbers and the object itself. */
@@ -32,7 +36,9 @@ interface CachedRow {
 }
 
 const SELECT_CACHED = `SELECT time, open, high, low, close, volume FROM bar_cache
-  WHERE source = ? AND symbol = ? AND timeframe = ? AND time > ? AND fetched_at >= ? ORDER BY time`;
+  WHERE source = ? AND symbol = ? AND timeframe = ? AND time > ? AND time <= ? AND fetched_at >= ? ORDER BY time`;
+
+const FOUR_DAYS_MS = 4 * 86_400_000;
 
 export class CachedMarketData implements MarketDataSource {
   private readonly memory: LruCache<string, Bar[]>;
@@ -68,7 +74,10 @@ export class CachedMarketData implements MarketDataSource {
     const held = this.memory.get(`${symbol}|${timeframe}`);
     // The memory holds the newest bars; it answers when it reaches back far enough.
     if (held !== undefined && held.length > 0 && (held[0] as Bar).time <= after) return held.filter((b) => b.time > after);
-    const rows = await this.connection.all<CachedRow>(SELECT_CACHED, [this.options.source, symbol, timeframe, after, this.now() - this.options.ttlMs]);
+    const rows = await this.connection.all<CachedRow>(SELECT_CACHED, [this.options.source, symbol, timeframe, after, this.options.marketNow(), this.now() - this.options.ttlMs]);
+    // Rows whose older part expired leave a hole before them: then the whole range is downloaded again.
+    const first = rows[0];
+    if (first === undefined || (Number.isFinite(after) && first.time - after > (this.options.maxGapMs ?? FOUR_DAYS_MS))) return [];
     return rows.map((r) => ({ time: r.time, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }));
   }
 

@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { SqliteConnection } from './sqlite-connection.js';
 
-import { StoreError } from './store-error.js';
+import { StoreError, describeSqliteError } from './store-error.js';
 
-export { StoreError } from './store-error.js';
+export { StoreError, describeSqliteError } from './store-error.js';
 
 /** `--db`, else `TRADING_TUI_DB`, else `$XDG_DATA_HOME/trading-tui/trading.db`, else `~/.local/share/…`. */
 export function resolveDatabasePath(flag: string | null, env: NodeJS.ProcessEnv = process.env): string {
@@ -83,7 +83,11 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
       if (version < SCHEMA_VERSION) throw new StoreError(`${path} has an older schema (${version}); start the bot once to upgrade it`);
       return connection;
     }
-    if (version === 0) await connection.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    if (version === 0) {
+      const foreign = await connection.get<{ name: string }>("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1");
+      if (foreign !== undefined) throw new StoreError(`${path} is another program's SQLite database (it has a table ${foreign.name}); refusing to touch it (pick another file with --db)`);
+      await connection.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    }
     await connection.get('PRAGMA journal_mode = WAL');
     await connection.exec('PRAGMA synchronous = NORMAL');
     await migrate(connection, version);
@@ -115,16 +119,4 @@ const FILE_ERRORS: Readonly<Record<string, string>> = {
 function describeFileError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   return (code !== undefined ? FILE_ERRORS[code] : undefined) ?? (error as Error).message;
-}
-
-/** SQLite's error codes, in words a user can act on. */
-export function describeSqliteError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/SQLITE_FULL/.test(message)) return 'the disk (or the database size limit) is full';
-  if (/SQLITE_CANTOPEN/.test(message)) return 'the file cannot be opened or created (check the folder exists and is writable)';
-  if (/SQLITE_READONLY/.test(message)) return 'the file or its folder is read-only';
-  if (/SQLITE_NOTADB/.test(message)) return 'the file is not a SQLite database';
-  if (/SQLITE_CORRUPT/.test(message)) return 'the database is corrupt (try trading-tui maintenance check)';
-  if (/SQLITE_BUSY/.test(message)) return 'the database is busy (another process holds a write lock)';
-  return message.replace(/^Error: /, '');
 }

@@ -21,20 +21,22 @@ export interface RunDescription {
 export interface StartedRun {
   readonly runId: number;
   readonly portfolioId: number;
+  readonly startingCash: number;
   readonly resume: ResumeState | null;
 }
 
 export async function beginRun(connection: SqliteConnection, run: RunDescription): Promise<StartedRun> {
   const now = run.now ?? Date.now();
-  const latest = run.fresh ? undefined : await connection.get<{ id: number }>('SELECT id FROM portfolios ORDER BY id DESC LIMIT 1');
+  const latest = run.fresh ? undefined : await connection.get<{ id: number; starting_cash: number }>('SELECT id, starting_cash FROM portfolios ORDER BY id DESC LIMIT 1');
   const portfolioId =
     latest?.id ?? (await connection.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (?, ?)', [now, run.startingCash])).lastId;
+  const startingCash = latest?.starting_cash ?? run.startingCash;
   const resume = latest === undefined ? null : await loadResumeState(connection, portfolioId, run.equityPoints);
   const { lastId: runId } = await connection.run(
     'INSERT INTO runs (portfolio_id, started_at, mode, seed, options, version) VALUES (?, ?, ?, ?, ?, ?)',
     [portfolioId, now, run.mode, run.seed, JSON.stringify(run.options), run.version],
   );
-  return { runId, portfolioId, resume };
+  return { runId, portfolioId, startingCash, resume };
 }
 
 async function loadResumeState(connection: SqliteConnection, portfolioId: number, equityPoints: number): Promise<ResumeState | null> {

@@ -33,6 +33,8 @@ export class SqliteConnection {
   /** Prepared statements by SQL text; a statement whose preparation failed is not kept. */
   private statements = new Map<string, Promise<sqlite3.Statement>>();
   private closed = false;
+  /** Set inside transaction(): a reconnect there would run the rest in autocommit, so it is not tried. */
+  private inTransaction = false;
   /** Counts reopenings, for tests and stats. */
   reopenCount = 0;
 
@@ -129,6 +131,7 @@ export class SqliteConnection {
   /** Runs `work` inside BEGIN IMMEDIATE … COMMIT; rolls back if it throws. */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.exec('BEGIN IMMEDIATE');
+    this.inTransaction = true;
     try {
       const result = await work();
       await this.exec('COMMIT');
@@ -136,6 +139,8 @@ export class SqliteConnection {
     } catch (error) {
       await this.exec('ROLLBACK').catch(() => undefined);
       throw error;
+    } finally {
+      this.inTransaction = false;
     }
   }
 
@@ -170,7 +175,7 @@ export class SqliteConnection {
     try {
       return await attempt();
     } catch (error) {
-      if (this.closed || !BROKEN_CONNECTION.test(String((error as Error).message))) throw error;
+      if (this.closed || this.inTransaction || !BROKEN_CONNECTION.test(String((error as Error).message))) throw error;
       await this.reopen();
       return attempt();
     }

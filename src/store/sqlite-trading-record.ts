@@ -4,7 +4,8 @@
  * disk only when it falls behind), so a killed process loses at most its last iteration.
  */
 import type { Bar } from '../market/types.js';
-import type { IterationRecord, TradingRecord } from '../engine/trading-record.js';
+import type { IterationRecord, OrderRecord, TradingRecord } from '../engine/trading-record.js';
+import type { EngineEvent } from '../engine/snapshot.js';
 import { describeSqliteError, StoreError } from './open-store.js';
 import type { SqlValue, SqliteConnection } from './sqlite-connection.js';
 
@@ -34,9 +35,15 @@ const EXPIRE_BARS = `DELETE FROM bar_cache WHERE (source, symbol, timeframe, tim
 /** Expired cached bars are deleted every this many writes, a batch at a time. */
 const EXPIRY_EVERY_WRITES = 100;
 
+/** Waits between tries of a write that met a busy database (another process holding the write lock). */
+const BUSY_RETRY_MS = 250;
+
 export class SqliteTradingRecord implements TradingRecord {
   private iterations: IterationRecord[] = [];
   private bars: CachedBars[] = [];
+  /** Events and order changes after the last iteration (a stop), written with the next batch. */
+  private looseEvents: EngineEvent[] = [];
+  private looseOrders: OrderRecord[] = [];
   private inFlight: Promise<void> | null = null;
   private failure: StoreError | null = null;
   private writes = 0;
@@ -66,8 +73,15 @@ export class SqliteTradingRecord implements TradingRecord {
     this.bars.push(entry);
   }
 
+  recordTail(events: readonly EngineEvent[], orders: readonly OrderRecord[]): void {
+    if (this.failure !== null) return;
+    this.looseEvents.push(...events);
+    this.looseOrders.push(...orders);
+  }
+
   /** Writes everything queued, marks the run ended, and surfaces a write failure. */
   async close(): Promise<void> {
+    if (this.bars.length > 0 || this.looseEvents.length > 0 || this.looseOrders.length > 0) this.startWriting();
     while (this.inFlight !== null) await this.inFlight;
     if (this.failure !== null) throw this.failure;
     await this.connection.run('UPDATE runs SET ended_at = ? WHERE id = ?', [this.now(), this.runId]);
@@ -84,32 +98,61 @@ export class SqliteTradingRecord implements TradingRecord {
   private async drain(): Promise<void> {
     const iterations = this.iterations;
     const bars = this.bars;
+    const events = this.looseEvents;
+    const orders = this.looseOrders;
     this.iterations = [];
     this.bars = [];
-    try {
-      await this.connection.transaction(async () => {
+    this.looseEvents = [];
+    this.looseOrders = [];
+    const write = (): Promise<void> =>
+      this.connection.transaction(async () => {
         await this.writeBars(bars);
         for (const iteration of iterations) await this.writeIteration(iteration);
+        await this.writeEventsAndOrders(events, orders, iterations.at(-1)?.time ?? Number.NaN);
         if (++this.writes % EXPIRY_EVERY_WRITES === 0) await this.connection.run(EXPIRE_BARS, [this.now() - this.cacheTtlMs]);
       });
-    } catch (error) {
-      this.failure = new StoreError(`cannot write to the database: ${describeSqliteError(error)}`);
+    let retriedOnce = false;
+    for (;;) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        // Another process holding the write lock (a VACUUM, say) only delays the record; the loop waits.
+        if (/SQLITE_BUSY/.test(String(error))) {
+          await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+          continue;
+        }
+        // A broken connection reopens on the next statement: the whole transaction is tried once more.
+        if (!retriedOnce) {
+          retriedOnce = true;
+          continue;
+        }
+        this.failure = new StoreError(`cannot write to the database: ${describeSqliteError(error)}`);
+        return;
+      }
     }
+  }
+
+  private async writeEventsAndOrders(events: readonly EngineEvent[], orders: readonly OrderRecord[], fallbackTime: number): Promise<void> {
+    const run = this.runId;
+    const time = (t: number): number => (Number.isFinite(t) ? t : Number.isFinite(fallbackTime) ? fallbackTime : this.now());
+    await this.insertRows(INSERT_EVENTS, 4, events.map((e) => [run, time(e.time), e.kind, e.message]));
+    for (const o of orders) {
+      if (o.status === 'working') await this.connection.run(INSERT_ORDER, [run, o.clientOrderId, o.time, o.symbol, o.side, o.qty, o.status]);
+      else await this.connection.run(UPDATE_ORDER, [o.status, o.clientOrderId]);
+    }
+    this.rowsWritten += orders.length;
   }
 
   private async writeIteration(it: IterationRecord): Promise<void> {
     const c = this.connection;
     const run = this.runId;
-    await this.insertRows(INSERT_EVENTS, 4, it.events.map((e) => [run, Number.isFinite(e.time) ? e.time : it.time, e.kind, e.message]));
-    for (const o of it.orders) {
-      if (o.status === 'working') await c.run(INSERT_ORDER, [run, o.clientOrderId, o.time, o.symbol, o.side, o.qty, o.status]);
-      else await c.run(UPDATE_ORDER, [o.status, o.clientOrderId]);
-    }
+    await this.writeEventsAndOrders(it.events, it.orders, it.time);
     for (const f of it.fills) await c.run(INSERT_FILL, [run, f.clientOrderId, f.time, f.symbol, f.side, f.qty, f.price, f.fee, f.regime]);
     for (const r of it.regimeChanges) await c.run(INSERT_REGIME, [run, r.time, r.from, r.to, r.confidence]);
     await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime]);
     await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
-    this.rowsWritten += it.orders.length + it.fills.length + it.regimeChanges.length + 2;
+    this.rowsWritten += it.fills.length + it.regimeChanges.length + 2;
   }
 
   private async writeBars(entries: readonly CachedBars[]): Promise<void> {

@@ -49,7 +49,9 @@ const { benchStore } = await import('./store-bench.js');
 const stored = await benchStore(Number(process.env.BENCH_STORE_ITERATIONS ?? 10_000), 50);
 console.log(`\nSQLite record: ${fmt(stored.iterations)} iterations over ${stored.symbols} symbols at --interval 0, written as they run`);
 console.log(`  ${fmt(stored.rowsPerSecond)} rows/s (${fmt(stored.rows)} rows, ${fmt(stored.cachedBars)} of them cached bars, in ${fmt(stored.seconds, 1)} s; ${fmt(stored.iterationsPerSecond)} iterations/s)`);
-console.log(`  database growth: ${fmt(stored.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations (bar cache included)`);
+console.log(`  database growth: ${fmt(stored.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations, bar cache included (the default 60m TTL bounds the cache)`);
+const recordOnly = await benchStore(Math.max(1000, Math.round(stored.iterations / 2)), 50, ['--cache-ttl', '0']);
+console.log(`  the record alone (--cache-ttl 0, expired bars deleted as it runs): ${fmt(recordOnly.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations`);
 
 const { benchCpu, benchFrames } = await import('./tui-bench.js');
 const frames = await benchFrames();

@@ -19,13 +19,13 @@ export interface StoreBenchResult {
 const TABLES = ['events', 'equity_points', 'orders', 'fills', 'regime_changes', 'checkpoints', 'runs', 'portfolios'];
 
 /** A run at --interval 0 writing to a fresh database: rows per second and file growth. */
-export async function benchStore(iterations: number, symbols: number): Promise<StoreBenchResult> {
+export async function benchStore(iterations: number, symbols: number, extraArgs: readonly string[] = []): Promise<StoreBenchResult> {
   const folder = mkdtempSync(join(tmpdir(), 'trading-tui-bench-'));
   try {
     const path = join(folder, 'bench.db');
     const universe = Array.from({ length: symbols }, (_, i) => `S${String(i).padStart(3, '0')}`).join(',');
     // A short history keeps the bar cache small, so the growth measured is the run's own record.
-    const session = await createSession(startOptions(['--db', path, '--symbols', universe, '--iterations', String(iterations), '--interval', '0', '--period', '5d']));
+    const session = await createSession(startOptions(['--db', path, '--symbols', universe, '--iterations', String(iterations), '--interval', '0', '--period', '5d', ...extraArgs]));
     const started = performance.now();
     await session.run();
     const seconds = (performance.now() - started) / 1000;
