@@ -2,7 +2,8 @@ import type { Portfolio } from '../core/portfolio.js';
 import type { RegimeController } from '../core/regime.js';
 import type { Float64Ring } from '../core/ring-buffer.js';
 import type { DownloadStatusView } from '../market/download-status.js';
-import type { EngineEvent, EngineSnapshot, LoopPhase, MemoryView, Mode, PositionView } from './snapshot.js';
+import type { EngineEvent, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
+import { toPositionViews } from './position-views.js';
 
 export interface SnapshotSources {
   readonly mode: Mode;
@@ -27,22 +28,7 @@ export interface SnapshotSources {
 /** Copies the engine's state into a frozen snapshot that later changes cannot touch. */
 export function buildSnapshot(source: SnapshotSources): EngineSnapshot {
   const equity = source.portfolio.equity();
-  const positions: PositionView[] = [];
-  for (const p of source.portfolio.positions()) {
-    const marketValue = p.qty * p.lastPrice;
-    positions.push(
-      Object.freeze({
-        symbol: p.symbol,
-        qty: p.qty,
-        avgPrice: p.avgPrice,
-        lastPrice: p.lastPrice,
-        marketValue,
-        unrealizedPnl: p.qty * (p.lastPrice - p.avgPrice),
-        weight: equity > 0 ? marketValue / equity : 0,
-      }),
-    );
-  }
-  positions.sort((a, b) => b.marketValue - a.marketValue);
+  const positions = toPositionViews(source.portfolio.positions(), equity);
   const regime = source.regime;
   return Object.freeze({
     mode: source.mode,
@@ -60,7 +46,7 @@ export function buildSnapshot(source: SnapshotSources): EngineSnapshot {
       current: equity,
       maxDrawdown: source.maxDrawdown,
     }),
-    positions: Object.freeze(positions),
+    positions,
     regime: Object.freeze({
       current: regime.regime,
       confidence: regime.confidence,

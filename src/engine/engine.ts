@@ -18,6 +18,7 @@ import type { EngineControls } from './controls.js';
 import type { LoopEvent, LoopEventListener } from './loop-events.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { buildSnapshot } from './build-snapshot.js';
+import { readProcessMemory } from './position-views.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { FillRecord, OrderRecord, OrderStatus, ResumeState, TradingRecord } from './trading-record.js';
 import type { MarketOrder } from '../broker/paper-broker.js';
@@ -77,11 +78,6 @@ const CASH_BUFFER = 0.005;
 
 /** process.memoryUsage() costs ~12 µs: at thousands of iterations a second, sample it now and then. */
 const MEMORY_SAMPLE_MS = 250;
-
-const readProcessMemory = (): MemoryView => {
-  const usage = process.memoryUsage();
-  return { rss: usage.rss, heapUsed: usage.heapUsed };
-};
 
 export const isoTime = (time: number): string => (Number.isFinite(time) ? new Date(time).toISOString() : '');
 

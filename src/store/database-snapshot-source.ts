@@ -5,6 +5,7 @@
 import type { EngineControls } from '../engine/controls.js';
 import type { EngineSnapshot, MemoryView } from '../engine/snapshot.js';
 import { describeSqliteError } from './open-store.js';
+import { readProcessMemory } from '../engine/position-views.js';
 import {
   emptyWatchSnapshot,
   snapshotFromRows,
@@ -55,10 +56,6 @@ const REGIME_CHANGES = `SELECT time, from_regime, to_regime, confidence FROM reg
 const headKey = (head: CheckpointHead | undefined): string =>
   head === undefined ? 'none' : `${head.portfolio_id}/${head.run_id}/${head.iteration}/${head.saved_at}/${head.ended_at ?? ''}`;
 
-function readProcessMemory(): MemoryView {
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rss, heapUsed };
-}
 
 export class DatabaseSnapshotSource implements EngineControls {
   /** Counters for tests: probes run every poll; reads only when the data changed. */

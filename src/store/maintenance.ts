@@ -1,6 +1,7 @@
 /** What `trading-tui maintenance` does to the database: stats, cleanup of old rows, and a health check. */
 import { statSync } from 'node:fs';
 import { SCHEMA_VERSION } from './schema.js';
+import { runningBot } from './run-lock.js';
 import type { SqlValue, SqliteConnection } from './sqlite-connection.js';
 
 // ---- Stats ----------------------------------------------------------------------------------------
@@ -98,19 +99,35 @@ interface CleanupTarget {
   readonly params: readonly SqlValue[];
 }
 
-/** The newest run and every run a checkpoint continues from keep their newest equity points. */
+/**
+ * The equity points a restart loads: the newest 1440 of each saved portfolio (across its runs, as
+ * resume reads them) and of the newest run's portfolio.
+ */
 async function protectedEquityRanges(connection: SqliteConnection): Promise<{ runId: number; fromIteration: number }[]> {
-  const runs = await connection.all<{ id: number }>(
-    `SELECT id FROM (SELECT id FROM runs ORDER BY started_at DESC, id DESC LIMIT 1)
-     UNION SELECT run_id AS id FROM checkpoints`,
+  const portfolios = await connection.all<{ id: number }>(
+    `SELECT portfolio_id AS id FROM checkpoints
+     UNION SELECT portfolio_id AS id FROM (SELECT portfolio_id FROM runs ORDER BY started_at DESC, id DESC LIMIT 1)`,
   );
   const ranges: { runId: number; fromIteration: number }[] = [];
-  for (const { id } of runs) {
-    const boundary = await connection.get<{ iteration: number }>(
-      'SELECT iteration FROM equity_points WHERE run_id = ? ORDER BY iteration DESC LIMIT 1 OFFSET ?',
-      [id, PROTECTED_EQUITY_POINTS - 1],
+  for (const { id } of portfolios) {
+    const runs = await connection.all<{ id: number; points: number }>(
+      'SELECT id, (SELECT count(*) FROM equity_points WHERE run_id = runs.id) AS points FROM runs WHERE portfolio_id = ? ORDER BY id DESC',
+      [id],
     );
-    ranges.push({ runId: id, fromIteration: boundary?.iteration ?? Number.MIN_SAFE_INTEGER });
+    let remaining = PROTECTED_EQUITY_POINTS;
+    for (const run of runs) {
+      if (remaining <= 0) break;
+      if (run.points <= remaining) {
+        ranges.push({ runId: run.id, fromIteration: Number.MIN_SAFE_INTEGER });
+      } else {
+        const boundary = await connection.get<{ iteration: number }>(
+          'SELECT iteration FROM equity_points WHERE run_id = ? ORDER BY iteration DESC LIMIT 1 OFFSET ?',
+          [run.id, remaining - 1],
+        );
+        ranges.push({ runId: run.id, fromIteration: boundary?.iteration ?? Number.MIN_SAFE_INTEGER });
+      }
+      remaining -= run.points;
+    }
   }
   return ranges;
 }
@@ -182,7 +199,8 @@ export async function runCleanup(connection: SqliteConnection, options: CleanupO
  */
 export async function reclaimSpace(connection: SqliteConnection, full: boolean): Promise<void> {
   await connection.exec(full ? 'VACUUM' : 'PRAGMA incremental_vacuum');
-  await connection.get('PRAGMA wal_checkpoint(TRUNCATE)');
+  // With a bot writing, a TRUNCATE checkpoint would wait on it; a passive one never blocks anyone.
+  await connection.get(`PRAGMA wal_checkpoint(${runningBot(connection.path) === null ? 'TRUNCATE' : 'PASSIVE'})`);
 }
 
 // ---- Check ----------------------------------------------------------------------------------------

@@ -18,6 +18,17 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** The pid of a live bot trading on this database, or null. */
+export function runningBot(databasePath: string): number | null {
+  let holder: number;
+  try {
+    holder = Number.parseInt(readFileSync(`${databasePath}.lock`, 'utf8'), 10);
+  } catch {
+    return null;
+  }
+  return Number.isInteger(holder) && holder > 0 && isRunning(holder) ? holder : null;
+}
+
 export function acquireRunLock(databasePath: string): RunLock {
   const lockPath = `${databasePath}.lock`;
   for (let attempt = 0; attempt < 2; attempt++) {

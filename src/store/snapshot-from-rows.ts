@@ -1,6 +1,7 @@
 /** Turns what `watch` reads from the database into the snapshot the UI draws. Pure: no I/O. */
 import { PARAMS_BY_REGIME } from '../core/regime.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
+import { toPositionViews } from '../engine/position-views.js';
 import type { Checkpoint } from '../engine/checkpoint.js';
 import type {
   EngineEvent,
@@ -107,20 +108,7 @@ function runPace(options: string | undefined): { iterations: number | null; inte
 function positionViews(checkpoint: Checkpoint): { positions: readonly PositionView[]; equity: number } {
   let equity = checkpoint.cash;
   for (const p of checkpoint.positions) equity += p.qty * p.lastPrice;
-  const positions = checkpoint.positions.map((p): PositionView => {
-    const marketValue = p.qty * p.lastPrice;
-    return Object.freeze({
-      symbol: p.symbol,
-      qty: p.qty,
-      avgPrice: p.avgPrice,
-      lastPrice: p.lastPrice,
-      marketValue,
-      unrealizedPnl: p.qty * (p.lastPrice - p.avgPrice),
-      weight: equity > 0 ? marketValue / equity : 0,
-    });
-  });
-  positions.sort((a, b) => b.marketValue - a.marketValue);
-  return { positions: Object.freeze(positions), equity };
+  return { positions: toPositionViews(checkpoint.positions, equity), equity };
 }
 
 function equitySeries(rows: readonly EquityRow[]): { times: Float64Array; values: Float64Array } {

@@ -19,6 +19,7 @@ import {
   type RunInfo,
 } from '../../store/maintenance.js';
 import { StoreError, describeSqliteError, openStore, resolveDatabasePath } from '../../store/open-store.js';
+import { runningBot } from '../../store/run-lock.js';
 import { SqliteConnection } from '../../store/sqlite-connection.js';
 import { UsageError, parsePeriodDays } from '../parse-values.js';
 import { dbFlag, parseFlags, subcommand } from './flags.js';
@@ -101,6 +102,10 @@ async function cleanup(args: readonly string[]): Promise<number> {
   const path = resolveDatabasePath(dbFlag(flags));
   // openStore would create a missing file; a cleanup has nothing to do there.
   if (!existsSync(path)) throw new StoreError(`no database at ${path} (give --db)`);
+  const bot = flags.switches.has('--vacuum') ? runningBot(path) : null;
+  if (bot !== null) {
+    throw new StoreError(`a bot (pid ${bot}) is trading on ${path}: --vacuum rewrites the whole file under a write lock and would hold it up; run without --vacuum (space is still reclaimed incrementally)`);
+  }
   const cutoff = Date.now() - days * DAY_MS;
   const options = { cutoff, includeTrades };
   const before = databaseFileSizes(path);
