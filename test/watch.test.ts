@@ -244,8 +244,8 @@ test('watch flags: --db, --fps, --poll in both spellings; bad ones are one-line 
     [['--poll', 'soon'], /--poll expects a duration/],
     [['--poll', '10ms'], /--poll expects a duration from 100ms to 1m/],
     [['--db'], /--db needs a value/],
-    [['--headless'], /unknown option --headless for watch/],
-    [['extra'], /unknown argument "extra" for watch/],
+    [['--headless'], /unknown option --headless for "watch"/],
+    [['extra'], /unexpected argument "extra" for "watch"/],
   ];
   for (const [args, message] of bad) assert.throws(() => parseWatchArgs(args), (e: unknown) => e instanceof UsageError && message.test(e.message), args.join(' '));
 });

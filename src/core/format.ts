@@ -52,3 +52,21 @@ export function formatTimeOfDay(epochMs: number): string {
 export function formatMegabytes(bytes: number): string {
   return `${Math.round(bytes / (1024 * 1024))}MB`;
 }
+
+/** 1536 → "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Epoch ms → "2025-03-04 15:45:12Z", or "-" for none. */
+export function formatTimestamp(time: number | null): string {
+  if (time === null || !Number.isFinite(time)) return '-';
+  return new Date(time).toISOString().slice(0, 19).replace('T', ' ') + 'Z';
+}

@@ -23,7 +23,8 @@ import { runningBot } from '../../store/run-lock.js';
 import { SqliteConnection } from '../../store/sqlite-connection.js';
 import { UsageError, parsePeriodDays } from '../parse-values.js';
 import { dbFlag, parseFlags, subcommand } from './flags.js';
-import { formatBytes, formatTable, formatTimestamp } from './text-table.js';
+import { formatBytes, formatTimestamp } from '../../core/format.js';
+import { formatTable } from './text-table.js';
 
 const write = (text: string): void => {
   process.stdout.write(text);

@@ -2,6 +2,7 @@
 import { DatabaseSnapshotSource, DEFAULT_POLL_MS } from '../../store/database-snapshot-source.js';
 import { openStore, resolveDatabasePath } from '../../store/open-store.js';
 import { parseDurationMs, parseInteger, UsageError } from '../parse-values.js';
+import { dbFlag, parseFlags } from './flags.js';
 
 export const WATCH_HELP = `Usage: trading-tui watch [--db PATH] [--fps N] [--poll 1s]
 
@@ -25,28 +26,18 @@ const MIN_POLL_MS = 100;
 const MAX_POLL_MS = 60_000;
 
 export function parseWatchArgs(args: readonly string[]): WatchOptions {
-  let dbPath: string | null = null;
-  let fps = 10;
-  let pollMs = DEFAULT_POLL_MS;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--help' || arg === '-h') return { dbPath, fps, pollMs, help: true };
-    const equals = arg.indexOf('=');
-    const flag = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
-    if (flag !== '--db' && flag !== '--fps' && flag !== '--poll') {
-      const what = arg.startsWith('-') ? `option ${flag}` : `argument ${JSON.stringify(arg)}`;
-      throw new UsageError(`unknown ${what} for watch; it takes --db PATH, --fps N and --poll DURATION`);
-    }
-    const value = equals > 0 && flag !== arg ? arg.slice(equals + 1) : args[++i];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value; see trading-tui watch --help`);
-    if (flag === '--db') dbPath = value;
-    else if (flag === '--fps') fps = parseInteger(flag, value, 1, 60, 'frames per second');
-    else {
-      pollMs = parseDurationMs(flag, value, { allowZero: false });
-      if (pollMs < MIN_POLL_MS || pollMs > MAX_POLL_MS) throw new UsageError(`--poll expects a duration from 100ms to 1m (got ${JSON.stringify(value)})`);
-    }
-  }
-  return { dbPath, fps, pollMs, help: false };
+  if (args.includes('--help') || args.includes('-h')) return { dbPath: null, fps: 10, pollMs: DEFAULT_POLL_MS, help: true };
+  const flags = parseFlags('watch', args, { '--db': 'value', '--fps': 'value', '--poll': 'value' });
+  const fpsText = flags.values.get('--fps');
+  const pollText = flags.values.get('--poll');
+  const pollMs = pollText === undefined ? DEFAULT_POLL_MS : parseDurationMs('--poll', pollText, { allowZero: false });
+  if (pollMs < MIN_POLL_MS || pollMs > MAX_POLL_MS) throw new UsageError(`--poll expects a duration from 100ms to 1m (got ${JSON.stringify(pollText)})`);
+  return {
+    dbPath: dbFlag(flags),
+    fps: fpsText === undefined ? 10 : parseInteger('--fps', fpsText, 1, 60, 'frames per second'),
+    pollMs,
+    help: false,
+  };
 }
 
 export interface WatchTerminal {
