@@ -1,0 +1,320 @@
+/**
+ * Historical bars from Alpaca through `@alpacahq/alpaca-trade-api` v4, as a `MarketDataSource`.
+ *
+ * What the SDK gives (v4.0.2, read in node_modules/@alpacahq/alpaca-trade-api/src):
+ * - Retries: GET only, on 408/425/429/500/502/503/504 and network errors, exponential backoff
+ *   (250 ms..5 s, ±20 % jitter), `Retry-After` honoured but capped at `maxDelayMs`. On for the
+ *   `Alpaca` facade (2 retries), OFF for raw Api classes: alpaca-sdk.ts sets the facade's default.
+ *   We only map the error left once the SDK gives up (429 → TransientError with its `retryAfterMs`).
+ * - Rate limit: a client-side token bucket (200/min by default), per host. Kept.
+ * - Pagination: `pagination.collectBySymbol` follows `next_page_token` and merges symbol maps. Used.
+ * - Timeouts: `timeoutMs` per attempt (default 30 s; we pass 15 s) plus a per-call AbortSignal via
+ *   `initOverrides`, handed to `fetch`: aborting it really ends the HTTP request. Used.
+ * - Errors: `ApiError` subclasses by status (`AuthError` 401, `PermissionError` 403,
+ *   `RateLimitError` 429, ...) with `status`, `code`, `retryAfterMs`; `FetchError` for network,
+ *   timeout (cause `TimeoutError`) and abort (cause `AbortError`).
+ * - No base URL option on the facade and no `APCA_API_*_URL` env support: alpaca-sdk.ts builds the
+ *   raw `StockApi` with `basePath`. The bar model is not validated (`bars` passes through as JSON).
+ *
+ * What this adds: a batcher turning the downloader's per-symbol calls into multi-symbol requests
+ * (calls with the same timeframe/after/limit made in the same turn of the event loop, in chunks of
+ * `chunkSize` symbols, 10 000 bars a page), per-symbol abort, body validation, the mapping to
+ * TransientError/PermanentError/AlpacaAuthError, and secret redaction in every message.
+ */
+import { PermanentError, TransientError, type Bar, type BarQuery, type MarketDataSource, type Timeframe } from '../../market/types.js';
+import {
+  collectPagesBySymbol,
+  createStockBarsClient,
+  describeAlpacaFailure,
+  MalformedBodyError,
+  type AlpacaFailure,
+  type AlpacaFeed,
+  type AlpacaRestOptions,
+  type StockBarsClient,
+  type SymbolPage,
+} from './alpaca-sdk.js';
+
+export interface AlpacaMarketDataOptions extends AlpacaRestOptions {
+  /** Symbols per multi-symbol request; default 50. */
+  readonly chunkSize?: number;
+  /** Bars per page (Alpaca's maximum is 10 000); default 10 000. */
+  readonly pageLimit?: number;
+  /** Data feed; default: Alpaca's choice for the account's subscription. */
+  readonly feed?: AlpacaFeed;
+}
+
+/** Alpaca refused the credentials (401) or the access (403). */
+export class AlpacaAuthError extends Error {
+  override readonly name = 'AlpacaAuthError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const REDACTED = '[REDACTED]';
+
+/** `text` with every occurrence of each secret (and its URL-encoded form) replaced. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret === '') continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+  }
+  let result = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) result = result.split(form).join(REDACTED);
+  return result;
+}
+
+export const DEFAULT_CHUNK_SIZE = 50;
+export const MAX_PAGE_LIMIT = 10_000;
+const SHOWN_SYMBOLS = 5;
+
+interface Waiter {
+  readonly symbol: string;
+  readonly signal: AbortSignal;
+  readonly resolve: (bars: Bar[]) => void;
+  readonly reject: (err: unknown) => void;
+  onAbort: (() => void) | undefined;
+  settled: boolean;
+}
+
+interface Group {
+  readonly timeframe: Timeframe;
+  readonly after: number;
+  readonly limit: number | undefined;
+  readonly waiters: Waiter[];
+}
+
+/** Bars of one page, checked; `errors` holds the symbols whose own bars were malformed. */
+interface CheckedPage extends SymbolPage<Bar> {
+  readonly errors: ReadonlyMap<string, string>;
+}
+
+export class AlpacaMarketData implements MarketDataSource {
+  private readonly client: StockBarsClient;
+  private readonly secrets: readonly string[];
+  private readonly chunkSize: number;
+  private readonly pageLimit: number;
+  private readonly feed: AlpacaFeed | undefined;
+  private pending = new Map<string, Group>();
+  private flushScheduled = false;
+
+  constructor(options: AlpacaMarketDataOptions, client?: StockBarsClient) {
+    this.client = client ?? createStockBarsClient(options);
+    this.secrets = [options.credentials.keyId, options.credentials.secretKey];
+    this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? DEFAULT_CHUNK_SIZE));
+    this.pageLimit = Math.min(MAX_PAGE_LIMIT, Math.max(1, Math.floor(options.pageLimit ?? MAX_PAGE_LIMIT)));
+    this.feed = options.feed;
+  }
+
+  fetchBars(query: BarQuery): Promise<Bar[]> {
+    const { signal } = query;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<Bar[]>((resolve, reject) => {
+      const waiter: Waiter = { symbol: query.symbol, signal, resolve, reject, onAbort: undefined, settled: false };
+      const limit = query.limit === undefined ? undefined : Math.max(1, Math.floor(query.limit));
+      const key = `${query.timeframe}|${query.after}|${limit ?? ''}`;
+      let group = this.pending.get(key);
+      if (group === undefined) {
+        group = { timeframe: query.timeframe, after: query.after, limit, waiters: [] };
+        this.pending.set(key, group);
+      }
+      group.waiters.push(waiter);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // After the microtasks of this turn: a downloader starting its next symbols as earlier ones settle lands in one batch.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const groups = [...this.pending.values()];
+    this.pending = new Map();
+    for (const group of groups) {
+      const bySymbol = new Map<string, Waiter[]>();
+      for (const waiter of group.waiters) {
+        const same = bySymbol.get(waiter.symbol);
+        if (same === undefined) bySymbol.set(waiter.symbol, [waiter]);
+        else same.push(waiter);
+      }
+      const symbols = [...bySymbol.keys()];
+      // "The newest N bars" across many symbols would page through each symbol's older history: one symbol per request instead.
+      const size = group.limit === undefined ? this.chunkSize : 1;
+      for (let i = 0; i < symbols.length; i += size) {
+        const chunk = symbols.slice(i, i + size);
+        void this.runChunk(group, chunk, chunk.flatMap((symbol) => bySymbol.get(symbol) ?? []));
+      }
+    }
+  }
+
+  private async runChunk(group: Group, symbols: readonly string[], waiters: readonly Waiter[]): Promise<void> {
+    const controller = new AbortController();
+    let live = 0;
+    for (const waiter of waiters) {
+      if (waiter.signal.aborted) {
+        this.settle(waiter, () => waiter.reject(waiter.signal.reason));
+        continue;
+      }
+      live++;
+      waiter.onAbort = () => {
+        this.settle(waiter, () => waiter.reject(waiter.signal.reason));
+        if (--live === 0) controller.abort(waiter.signal.reason);
+      };
+      waiter.signal.addEventListener('abort', waiter.onAbort, { once: true });
+    }
+    if (live === 0) return;
+
+    const symbolErrors = new Map<string, string>();
+    let collected: Record<string, Bar[]>;
+    try {
+      collected = await collectPagesBySymbol<Bar>(
+        async (pageToken) => {
+          const page = await this.fetchCheckedPage(group, symbols, pageToken, controller.signal);
+          for (const [symbol, error] of page.errors) if (!symbolErrors.has(symbol)) symbolErrors.set(symbol, error);
+          return page;
+        },
+        group.limit === undefined ? {} : { maxPerSymbol: group.limit, symbols },
+      );
+    } catch (err) {
+      const failure = describeAlpacaFailure(err);
+      for (const waiter of waiters) this.settle(waiter, () => waiter.reject(this.toError(failure, waiter.symbol, symbols.length)));
+      return;
+    }
+    for (const waiter of waiters) {
+      const error = symbolErrors.get(waiter.symbol);
+      if (error !== undefined) {
+        const failure: AlpacaFailure = { kind: 'malformed', message: error };
+        this.settle(waiter, () => waiter.reject(this.toError(failure, waiter.symbol, symbols.length)));
+      } else {
+        const bars = finishBars(collected[waiter.symbol] ?? [], group.after, group.limit);
+        this.settle(waiter, () => waiter.resolve(bars));
+      }
+    }
+  }
+
+  private async fetchCheckedPage(group: Group, symbols: readonly string[], pageToken: string | undefined, signal: AbortSignal): Promise<CheckedPage> {
+    const limited = group.limit !== undefined;
+    const start = Number.isFinite(group.after) ? new Date(Math.max(0, Math.floor(group.after) + 1)) : undefined;
+    const page = await this.client.fetchPage(
+      {
+        symbols,
+        timeframe: group.timeframe,
+        ...(start === undefined ? {} : { start }),
+        limit: limited ? Math.min(this.pageLimit, group.limit ?? 1) : this.pageLimit,
+        sort: limited ? 'desc' : 'asc',
+        ...(this.feed === undefined ? {} : { feed: this.feed }),
+        ...(pageToken === undefined ? {} : { pageToken }),
+      },
+      signal,
+    );
+    return checkBarsPage(page.bars, page.nextPageToken, symbols);
+  }
+
+  /** Runs `action` once per waiter, and drops its abort listener (the downloader reuses signals). */
+  private settle(waiter: Waiter, action: () => void): void {
+    if (waiter.settled) return;
+    waiter.settled = true;
+    if (waiter.onAbort !== undefined) {
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.onAbort = undefined;
+    }
+    action();
+  }
+
+  private toError(failure: AlpacaFailure, symbol: string, chunkSymbols: number): Error {
+    const redact = (text: string): string => redactSecrets(text, this.secrets);
+    if (failure.kind === 'auth') {
+      return new AlpacaAuthError(failure.status, redact(`Alpaca rejected the API key (HTTP ${failure.status}): ${failure.message}`));
+    }
+    const where = chunkSymbols > 1 ? `${symbol} (one request for ${chunkSymbols} symbols)` : symbol;
+    const text = (what: string): string => redact(`Alpaca bars for ${where}: ${what}`);
+    switch (failure.kind) {
+      case 'rate-limited':
+        return new TransientError(text(`rate limited (HTTP 429): ${failure.message}`), failure.retryAfterMs);
+      case 'server':
+        return new TransientError(text(`HTTP ${failure.status}: ${failure.message}`), failure.retryAfterMs);
+      case 'timeout':
+      case 'network':
+        return new TransientError(text(failure.message));
+      case 'aborted':
+        return new TransientError(text(failure.message));
+      case 'rejected':
+        return new PermanentError(text(`HTTP ${failure.status}: ${failure.message}`));
+      case 'malformed':
+        return new PermanentError(text(`malformed response: ${failure.message}`));
+      case 'unknown':
+        return new PermanentError(text(failure.message));
+    }
+  }
+}
+
+/** Sorted oldest first, only after `after`, the newest `limit`. */
+function finishBars(bars: Bar[], after: number, limit: number | undefined): Bar[] {
+  const kept = bars.filter((bar) => bar.time > after).sort((a, b) => a.time - b.time);
+  return limit === undefined || kept.length <= limit ? kept : kept.slice(kept.length - limit);
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function describeSymbols(symbols: readonly string[]): string {
+  const shown = symbols.slice(0, SHOWN_SYMBOLS).join(', ');
+  return symbols.length > SHOWN_SYMBOLS ? `${shown} and ${symbols.length - SHOWN_SYMBOLS} more` : shown;
+}
+
+/** Checks a page's shape; a bad bar fails only its symbol, a bad page fails them all. */
+export function checkBarsPage(bars: unknown, nextPageToken: unknown, symbols: readonly string[]): CheckedPage {
+  const forSymbols = `(a page for ${describeSymbols(symbols)})`;
+  if (bars === undefined) throw new MalformedBodyError(`no "bars" ${forSymbols}`);
+  if (nextPageToken !== null && nextPageToken !== undefined && typeof nextPageToken !== 'string') {
+    throw new MalformedBodyError(`"next_page_token" is ${typeof nextPageToken}, not a string or null ${forSymbols}`);
+  }
+  const data: Record<string, Bar[]> = {};
+  const errors = new Map<string, string>();
+  const token = typeof nextPageToken === 'string' && nextPageToken !== '' ? nextPageToken : null;
+  if (bars === null) return { data, nextPageToken: token, errors };
+  if (typeof bars !== 'object' || Array.isArray(bars)) throw new MalformedBodyError(`"bars" is not an object keyed by symbol ${forSymbols}`);
+  const wanted = new Set(symbols);
+  for (const [symbol, list] of Object.entries(bars as Record<string, unknown>)) {
+    if (!wanted.has(symbol)) continue;
+    if (!Array.isArray(list)) {
+      errors.set(symbol, `"bars.${symbol}" is not an array`);
+      continue;
+    }
+    const converted: Bar[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const result = toBar(list[i]);
+      if (typeof result === 'string') {
+        errors.set(symbol, `bar ${i} of ${symbol}: ${result}`);
+        break;
+      }
+      converted.push(result);
+    }
+    if (!errors.has(symbol)) data[symbol] = converted;
+  }
+  return { data, nextPageToken: token, errors };
+}
+
+/** An Alpaca bar `{t,o,h,l,c,v,n,vw}` as a Bar, or what is wrong with it. */
+function toBar(raw: unknown): Bar | string {
+  if (typeof raw !== 'object' || raw === null) return 'not an object';
+  const record = raw as Record<string, unknown>;
+  const t = record['t'];
+  const time = typeof t === 'string' && RFC3339.test(t) ? Date.parse(t) : Number.NaN;
+  if (!Number.isFinite(time)) return `"t" is not an RFC 3339 time (${JSON.stringify(t) ?? 'undefined'})`;
+  const values: number[] = [];
+  for (const field of ['o', 'h', 'l', 'c', 'v'] as const) {
+    const value = record[field];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      return `"${field}" is not a non-negative number (${JSON.stringify(value) ?? 'undefined'})`;
+    }
+    values.push(value);
+  }
+  const [open = 0, high = 0, low = 0, close = 0, volume = 0] = values;
+  return { time, open, high, low, close, volume };
+}
