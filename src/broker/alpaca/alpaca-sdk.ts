@@ -1,10 +1,13 @@
 /**
- * The one place that touches `@alpacahq/alpaca-trade-api` (v4) for market data: builds its REST
- * client with our endpoints, and turns its error classes into a plain, typed description.
+ * The one place that touches `@alpacahq/alpaca-trade-api` (v4): builds its REST clients (market
+ * data and trading) with our endpoints, and turns its error classes into a plain, typed description.
  *
- * The `Alpaca` facade takes no base URL, so the raw generated `StockApi` is built from a
- * `marketData.Configuration` whose `basePath` is the data URL. A raw Configuration has the SDK's
- * retries and rate limiter OFF unless set, so the facade's defaults are set here explicitly.
+ * The `Alpaca` facade takes no base URL, so the raw generated Api classes are built from a
+ * `Configuration` whose `basePath` is our URL. A raw Configuration has the SDK's retries and rate
+ * limiter OFF unless set, so the facade's defaults are set here explicitly. The SDK retries only
+ * GET/HEAD/OPTIONS/TRACE (core/runtime.ts `RETRYABLE_METHODS`): an order POST or a DELETE is sent
+ * once, whatever the retry policy says. Trading responses carry money and quantities as strings:
+ * the trading client converts and checks every field it returns (see `TradingFields`).
  */
 import { ApiError, FetchError, marketData, pagination } from '@alpacahq/alpaca-trade-api';
 
@@ -98,15 +101,20 @@ export const DEFAULT_ALPACA_TIMEOUT_MS = 15_000;
 const FACADE_RETRY: AlpacaRetryPolicy = { maxRetries: 2 };
 const FACADE_RATE_LIMIT: AlpacaRateLimit = { maxRequests: 200, intervalMs: 60_000 };
 
-export function createStockBarsClient(options: AlpacaRestOptions): StockBarsClient {
-  const configuration = new marketData.Configuration({
-    basePath: options.endpoints?.dataUrl ?? ALPACA_DATA_URL,
+/** Credentials, timeout, retries and rate limit as the SDK's `ConfigurationParameters`. */
+function transportParameters(options: AlpacaRestOptions, basePath: string): marketData.ConfigurationParameters {
+  return {
+    basePath,
     keyId: options.credentials.keyId,
     secret: options.credentials.secretKey,
     timeoutMs: options.timeoutMs ?? DEFAULT_ALPACA_TIMEOUT_MS,
     retry: options.retry === false ? undefined : { ...FACADE_RETRY, ...options.retry },
     rateLimit: options.rateLimit === false ? undefined : { ...FACADE_RATE_LIMIT, ...options.rateLimit },
-  });
+  };
+}
+
+export function createStockBarsClient(options: AlpacaRestOptions): StockBarsClient {
+  const configuration = new marketData.Configuration(transportParameters(options, options.endpoints?.dataUrl ?? ALPACA_DATA_URL));
   const stocks = new marketData.StockApi(configuration);
   return {
     async fetchPage(query, signal) {
