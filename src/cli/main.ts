@@ -23,7 +23,17 @@ const COMMANDS = ['maintenance', 'learn', 'watch'] as const;
 type CommandName = (typeof COMMANDS)[number];
 const isCommand = (name: string | undefined): name is CommandName => COMMANDS.some((c) => c === name);
 
+/** Set before any command loads the UI (start and watch both do). */
+function prepareUiEnvironment(): void {
+  // Ink's colours come from chalk, which reads FORCE_COLOR (not NO_COLOR) when it loads.
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
+  // Always React's production build: the development build keeps data per render and, at --interval 0,
+  // grows the heap by ~100 KB an iteration (measured); a NODE_ENV=development left in a shell must not do that.
+  process.env.NODE_ENV = 'production';
+}
+
 async function main(argv: readonly string[]): Promise<void> {
+  prepareUiEnvironment();
   try {
     const [first, ...rest] = argv;
     if (isCommand(first)) {
@@ -66,11 +76,6 @@ async function start(argv: readonly string[]): Promise<void> {
     await runHeadless(parsed, session);
     return;
   }
-  // Ink's colours come from chalk, which reads FORCE_COLOR (not NO_COLOR) when it loads.
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
-  // Always React's production build: the development build keeps data per render and, at --interval 0,
-  // grows the heap by ~100 KB an iteration (measured); a NODE_ENV=development left in a shell must not do that.
-  process.env.NODE_ENV = 'production';
   const { runTui } = await import('./run-tui.js');
   const finished = session.run();
   await runTui(session.engine, { fps: parsed.fps });

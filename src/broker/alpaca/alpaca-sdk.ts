@@ -9,9 +9,11 @@
  * once, whatever the retry policy says. Trading responses carry money and quantities as strings:
  * the trading client converts and checks every field it returns (see `TradingFields`).
  */
-import { ApiError, FetchError, marketData, pagination } from '@alpacahq/alpaca-trade-api';
+import { ApiError, FetchError, marketData, pagination, trading } from '@alpacahq/alpaca-trade-api';
 
 export const ALPACA_DATA_URL: string = marketData.MARKET_DATA_HOST;
+/** Paper trading, the default when no `tradingUrl` is given (live needs it set explicitly). */
+export const ALPACA_PAPER_TRADING_URL: string = trading.TRADING_PAPER_HOST;
 
 /** Endpoint overrides (proxies, tests); an absent one means the SDK's own host. */
 export interface AlpacaEndpoints {
@@ -209,3 +211,229 @@ export function describeAlpacaFailure(err: unknown): AlpacaFailure {
   if (err instanceof Error) return { kind: 'unknown', message: `${err.name}: ${err.message}` };
   return { kind: 'unknown', message: String(err) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Trading REST: account, clock, assets, positions, orders. Every value is checked and converted
+// here (money and quantities arrive as strings); a bad one is a MalformedBodyError naming it.
+
+export interface AlpacaAccount {
+  readonly accountNumber: string;
+  readonly status: string;
+  readonly currency: string;
+  readonly cash: number;
+  readonly equity: number;
+  readonly buyingPower: number;
+}
+
+export interface AlpacaClock {
+  readonly isOpen: boolean;
+  /** Epoch ms. */
+  readonly timestamp: number;
+  readonly nextOpen: number;
+  readonly nextClose: number;
+}
+
+export interface AlpacaAsset {
+  readonly symbol: string;
+  readonly status: string;
+  readonly tradable: boolean;
+}
+
+export interface AlpacaPosition {
+  readonly symbol: string;
+  readonly qty: number;
+  readonly avgEntryPrice: number;
+  /** Null when Alpaca has no price for it. */
+  readonly currentPrice: number | null;
+}
+
+export type AlpacaOrderSide = 'buy' | 'sell';
+
+export interface AlpacaOrder {
+  readonly id: string;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: AlpacaOrderSide;
+  readonly type: string;
+  readonly qty: number;
+  readonly filledQty: number;
+  readonly filledAvgPrice: number | null;
+  /** Alpaca's order status: new, accepted, partially_filled, filled, canceled, rejected, ... */
+  readonly status: string;
+}
+
+export interface NewMarketOrder {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: AlpacaOrderSide;
+  readonly qty: number;
+}
+
+/** Each call is one SDK request (GETs with the SDK's retries; POST and DELETE sent once). */
+export interface AlpacaTradingClient {
+  account(signal?: AbortSignal): Promise<AlpacaAccount>;
+  clock(signal?: AbortSignal): Promise<AlpacaClock>;
+  /** Active US equities. */
+  assets(signal?: AbortSignal): Promise<AlpacaAsset[]>;
+  positions(signal?: AbortSignal): Promise<AlpacaPosition[]>;
+  /** Open orders, up to Alpaca's maximum of 500. */
+  openOrders(signal?: AbortSignal): Promise<AlpacaOrder[]>;
+  /** POST /v2/orders: type market, time_in_force day. */
+  createMarketOrder(order: NewMarketOrder, signal?: AbortSignal): Promise<AlpacaOrder>;
+  /** GET /v2/orders:by_client_order_id; a missing order is a 404 ApiError. */
+  orderByClientOrderId(clientOrderId: string, signal?: AbortSignal): Promise<AlpacaOrder>;
+  /** DELETE /v2/orders/{order_id}. */
+  cancelOrder(orderId: string, signal?: AbortSignal): Promise<void>;
+}
+
+const MAX_OPEN_ORDERS = 500;
+
+export function createTradingClient(options: AlpacaRestOptions): AlpacaTradingClient {
+  const configuration = new trading.Configuration(transportParameters(options, options.endpoints?.tradingUrl ?? ALPACA_PAPER_TRADING_URL));
+  const accounts = new trading.AccountsApi(configuration);
+  const clocks = new trading.ClockApi(configuration);
+  const assets = new trading.AssetsApi(configuration);
+  const positions = new trading.PositionsApi(configuration);
+  const orders = new trading.OrdersApi(configuration);
+  const init = (signal: AbortSignal | undefined): RequestInit => (signal === undefined ? {} : { signal });
+  // The raw response's body, unchecked: the generated models pass the wire JSON through untyped.
+  const body = async (response: Promise<{ readonly raw: Response }>): Promise<unknown> => (await response).raw.json() as Promise<unknown>;
+  return {
+    async account(signal) {
+      return TradingFields.account(await body(accounts.getAccountRaw(init(signal))));
+    },
+    async clock(signal) {
+      return TradingFields.clock(await body(clocks.legacyClockRaw(init(signal))));
+    },
+    async assets(signal) {
+      const list = await body(assets.getV2AssetsRaw({ status: 'active', assetClass: 'us_equity' }, init(signal)));
+      return TradingFields.list(list, 'assets').map((item, i) => TradingFields.asset(item, `assets[${i}]`));
+    },
+    async positions(signal) {
+      const list = await body(positions.getAllOpenPositionsRaw(init(signal)));
+      return TradingFields.list(list, 'positions').map((item, i) => TradingFields.position(item, i));
+    },
+    async openOrders(signal) {
+      const list = await body(orders.getAllOrdersRaw({ status: 'open', limit: MAX_OPEN_ORDERS, direction: 'asc' }, init(signal)));
+      return TradingFields.list(list, 'orders').map((item, i) => TradingFields.order(item, `orders[${i}]`));
+    },
+    async createMarketOrder(order, signal) {
+      const request: trading.PostOrderRequest = {
+        clientOrderId: order.clientOrderId,
+        symbol: order.symbol,
+        side: order.side,
+        qty: String(order.qty),
+        type: 'market',
+        timeInForce: 'day',
+      };
+      return TradingFields.order(await body(orders.postOrderRaw({ postOrderRequest: request }, init(signal))), 'order');
+    },
+    async orderByClientOrderId(clientOrderId, signal) {
+      return TradingFields.order(await body(orders.getOrderByClientOrderIdRaw({ clientOrderId }, init(signal))), 'order');
+    },
+    async cancelOrder(orderId, signal) {
+      await orders.deleteOrderByOrderID({ orderId }, init(signal));
+    },
+  };
+}
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+function show(value: unknown): string {
+  return value === undefined ? 'missing' : `${JSON.stringify(value)}`;
+}
+
+/** Checks and converts Alpaca's trading JSON; `where` names the field in the error (`account.cash`). */
+export const TradingFields = {
+  record(value: unknown, where: string): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedBodyError(`${where} is ${show(value)}, not an object`);
+    return value as Record<string, unknown>;
+  },
+  list(value: unknown, where: string): unknown[] {
+    if (!Array.isArray(value)) throw new MalformedBodyError(`${where} is ${typeof value === 'object' ? show(value) : typeof value}, not an array`);
+    return value as unknown[];
+  },
+  /** A decimal string (or a finite JSON number) as a number. */
+  decimal(value: unknown, where: string): number {
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+    if (typeof value === 'string' && DECIMAL.test(value)) {
+      const parsed = Number(value);
+      if (Number.isFinite(parsed)) return parsed;
+    }
+    throw new MalformedBodyError(`${where} is ${show(value)}, not a decimal number`);
+  },
+  optionalDecimal(value: unknown, where: string): number | null {
+    return value === null || value === undefined || value === '' ? null : TradingFields.decimal(value, where);
+  },
+  text(value: unknown, where: string): string {
+    if (typeof value !== 'string' || value === '') throw new MalformedBodyError(`${where} is ${show(value)}, not a non-empty string`);
+    return value;
+  },
+  flag(value: unknown, where: string): boolean {
+    if (typeof value !== 'boolean') throw new MalformedBodyError(`${where} is ${show(value)}, not true or false`);
+    return value;
+  },
+  /** An RFC 3339 time as epoch ms. */
+  time(value: unknown, where: string): number {
+    const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    if (!Number.isFinite(ms)) throw new MalformedBodyError(`${where} is ${show(value)}, not a time`);
+    return ms;
+  },
+  account(value: unknown): AlpacaAccount {
+    const r = TradingFields.record(value, 'account');
+    return {
+      accountNumber: TradingFields.text(r['account_number'], 'account.account_number'),
+      status: TradingFields.text(r['status'], 'account.status'),
+      currency: TradingFields.text(r['currency'], 'account.currency'),
+      cash: TradingFields.decimal(r['cash'], 'account.cash'),
+      equity: TradingFields.decimal(r['equity'], 'account.equity'),
+      buyingPower: TradingFields.decimal(r['buying_power'], 'account.buying_power'),
+    };
+  },
+  clock(value: unknown): AlpacaClock {
+    const r = TradingFields.record(value, 'clock');
+    return {
+      isOpen: TradingFields.flag(r['is_open'], 'clock.is_open'),
+      timestamp: TradingFields.time(r['timestamp'], 'clock.timestamp'),
+      nextOpen: TradingFields.time(r['next_open'], 'clock.next_open'),
+      nextClose: TradingFields.time(r['next_close'], 'clock.next_close'),
+    };
+  },
+  asset(value: unknown, where: string): AlpacaAsset {
+    const r = TradingFields.record(value, where);
+    return {
+      symbol: TradingFields.text(r['symbol'], `${where}.symbol`),
+      status: TradingFields.text(r['status'], `${where}.status`),
+      tradable: TradingFields.flag(r['tradable'], `${where}.tradable`),
+    };
+  },
+  position(value: unknown, index: number): AlpacaPosition {
+    const r = TradingFields.record(value, `positions[${index}]`);
+    const symbol = TradingFields.text(r['symbol'], `positions[${index}].symbol`);
+    const where = `positions[${symbol}]`;
+    return {
+      symbol,
+      qty: TradingFields.decimal(r['qty'], `${where}.qty`),
+      avgEntryPrice: TradingFields.decimal(r['avg_entry_price'], `${where}.avg_entry_price`),
+      currentPrice: TradingFields.optionalDecimal(r['current_price'], `${where}.current_price`),
+    };
+  },
+  order(value: unknown, at: string): AlpacaOrder {
+    const r = TradingFields.record(value, at);
+    const clientOrderId = TradingFields.text(r['client_order_id'], `${at}.client_order_id`);
+    const where = `${at} ${clientOrderId}`;
+    const side = TradingFields.text(r['side'], `${where}.side`);
+    if (side !== 'buy' && side !== 'sell') throw new MalformedBodyError(`${where}.side is ${show(side)}, not "buy" or "sell"`);
+    return {
+      id: TradingFields.text(r['id'], `${where}.id`),
+      clientOrderId,
+      symbol: TradingFields.text(r['symbol'], `${where}.symbol`),
+      side,
+      type: TradingFields.text(r['type'], `${where}.type`),
+      qty: TradingFields.decimal(r['qty'], `${where}.qty`),
+      filledQty: TradingFields.decimal(r['filled_qty'], `${where}.filled_qty`),
+      filledAvgPrice: TradingFields.optionalDecimal(r['filled_avg_price'], `${where}.filled_avg_price`),
+      status: TradingFields.text(r['status'], `${where}.status`),
+    };
+  },
+} as const;
