@@ -167,10 +167,10 @@ export function collectPagesBySymbol<T>(
 
 /** What went wrong with a call, in the SDK's terms, after its own retries. */
 export type AlpacaFailure =
-  | { readonly kind: 'auth'; readonly status: number; readonly message: string }
+  | { readonly kind: 'auth'; readonly status: number; readonly message: string; readonly code?: number | string }
   | { readonly kind: 'rate-limited'; readonly status: number; readonly message: string; readonly retryAfterMs?: number }
   | { readonly kind: 'server'; readonly status: number; readonly message: string; readonly retryAfterMs?: number }
-  | { readonly kind: 'rejected'; readonly status: number; readonly message: string }
+  | { readonly kind: 'rejected'; readonly status: number; readonly message: string; readonly code?: number | string }
   | { readonly kind: 'timeout'; readonly message: string }
   | { readonly kind: 'aborted'; readonly message: string }
   | { readonly kind: 'network'; readonly message: string }
@@ -194,10 +194,11 @@ export function describeAlpacaFailure(err: unknown): AlpacaFailure {
     const message = err.code === undefined ? err.message : `${err.message} (code ${String(err.code)})`;
     const retryAfterMs = err.retryAfterMs;
     const wait = retryAfterMs === undefined ? {} : { retryAfterMs };
-    if (status === 401 || status === 403) return { kind: 'auth', status, message };
+    const code = err.code === undefined ? {} : { code: err.code };
+    if (status === 401 || status === 403) return { kind: 'auth', status, message, ...code };
     if (status === 429) return { kind: 'rate-limited', status, message, ...wait };
     if (status >= 500 || RETRYABLE_STATUSES.has(status)) return { kind: 'server', status, message, ...wait };
-    return { kind: 'rejected', status, message };
+    return { kind: 'rejected', status, message, ...code };
   }
   if (err instanceof FetchError) {
     const causeName = err.cause instanceof Error ? err.cause.name : '';
@@ -255,7 +256,8 @@ export interface AlpacaOrder {
   readonly symbol: string;
   readonly side: AlpacaOrderSide;
   readonly type: string;
-  readonly qty: number;
+  /** Null for a notional (dollar amount) order. */
+  readonly qty: number | null;
   readonly filledQty: number;
   readonly filledAvgPrice: number | null;
   /** Alpaca's order status: new, accepted, partially_filled, filled, canceled, rejected, ... */
@@ -430,7 +432,7 @@ export const TradingFields = {
       symbol: TradingFields.text(r['symbol'], `${where}.symbol`),
       side,
       type: TradingFields.text(r['type'], `${where}.type`),
-      qty: TradingFields.decimal(r['qty'], `${where}.qty`),
+      qty: TradingFields.optionalDecimal(r['qty'], `${where}.qty`),
       filledQty: TradingFields.decimal(r['filled_qty'], `${where}.filled_qty`),
       filledAvgPrice: TradingFields.optionalDecimal(r['filled_avg_price'], `${where}.filled_avg_price`),
       status: TradingFields.text(r['status'], `${where}.status`),
