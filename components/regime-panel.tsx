@@ -43,8 +43,8 @@ function CurrentRegime({ regime, marketTime, width }: { regime: RegimeView; mark
       segments={[
         { key: 'name', text: regime.current.toUpperCase(), rank: 0, bold: true, color: REGIME_COLORS[regime.current] },
         { key: 'confidence', text: formatPercent(regime.confidence), rank: 0 },
-        { key: 'for', text: `for ${formatDuration(marketTime - regime.since)}`, rank: 1 },
-        { key: 'bars', text: `${regime.bars} bars`, rank: 2, dim: true },
+        { key: 'for', text: marketTime - regime.since < 1000 ? 'since this bar' : `for ${formatDuration(marketTime - regime.since)}`, rank: 1 },
+        { key: 'bars', text: `${regime.bars} bar${regime.bars === 1 ? '' : 's'}`, rank: 2, dim: true },
       ]}
     />
   );

@@ -3,9 +3,12 @@
  * Alpaca's documented shapes: bars as `{bars: {SYM: [{t,o,h,l,c,v,n,vw}]}, next_page_token}`,
  * money as strings, errors as `{code, message}`, `X-RateLimit-*` headers on every answer.
  * Bars come from the deterministic SimulatedMarket. Tests queue faults (a status, a 429 with
- * Retry-After, a hang, a malformed body) and read the request log.
+ * Retry-After, a hang, a malformed body, an order POST accepted but never answered) and read the
+ * request log. Trading: account, clock, assets, positions and orders (kept in memory, never filled;
+ * client_order_id unique; a buy beyond the buying power at the last close is a 403).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SimulatedMarket } from '../../src/market/sim-market.js';
 import type { Bar, Timeframe } from '../../src/market/types.js';
@@ -19,7 +22,18 @@ export interface FakeAlpacaOptions {
   readonly seed?: number;
   /** Put the key id in the 401 message, as a careless proxy might (to test redaction). */
   readonly echoKeyInErrors?: boolean;
+  /** Listed as assets with `tradable: false`. */
+  readonly untradable?: readonly string[];
+  /** Held at start; current_price is the symbol's last close. */
+  readonly positions?: readonly { readonly symbol: string; readonly qty: number; readonly avgEntryPrice: number }[];
+  /** Default 200000 (cash 100000, multiplier 2). */
+  readonly buyingPower?: number;
 }
+
+/** An order as the fake holds it, in Alpaca's wire shape (money and quantities as strings). */
+export type FakeOrder = Record<string, unknown> & { readonly id: string; readonly client_order_id: string; status: string };
+
+const TERMINAL_ORDER_STATUSES = new Set(['filled', 'canceled', 'expired', 'rejected', 'replaced', 'done_for_day', 'stopped', 'suspended']);
 
 export interface FakeRequest {
   readonly method: string;
@@ -36,7 +50,9 @@ export interface LoggedRequest extends FakeRequest {
 export type FaultResponse =
   | { readonly kind: 'status'; readonly status: number; readonly code?: number; readonly message?: string; readonly retryAfter?: string }
   | { readonly kind: 'hang' }
-  | { readonly kind: 'body'; readonly body: string };
+  | { readonly kind: 'body'; readonly body: string }
+  /** POST /v2/orders only: the order is stored, then the answer never comes (until the client aborts). */
+  | { readonly kind: 'accept-then-hang' };
 
 export interface Fault {
   /** Which requests it hits; default all. */
@@ -62,6 +78,8 @@ export class FakeAlpacaServer {
   hungClosed = 0;
   private readonly faults: Fault[] = [];
   private readonly bars = new Map<string, readonly Bar[]>();
+  /** Every order accepted, in order of arrival. */
+  readonly orders: FakeOrder[] = [];
   private readonly timeframe: Timeframe;
   private remaining = RATE_LIMIT;
 
@@ -91,6 +109,19 @@ export class FakeAlpacaServer {
     return this.bars.get(symbol) ?? [];
   }
 
+  /** Stores an order as if it had been placed earlier (for snapshots). */
+  seedOrder(fields: { clientOrderId: string; symbol: string; side: 'buy' | 'sell'; qty: number; filledQty?: number; status?: string }): FakeOrder {
+    const order = this.newOrder(fields.clientOrderId, fields.symbol, fields.side, String(fields.qty));
+    order['filled_qty'] = String(fields.filledQty ?? 0);
+    order.status = fields.status ?? order.status;
+    this.orders.push(order);
+    return order;
+  }
+
+  ordersWithClientId(clientOrderId: string): FakeOrder[] {
+    return this.orders.filter((o) => o.client_order_id === clientOrderId);
+  }
+
   addFault(fault: Fault): void {
     this.faults.push(fault);
   }
@@ -118,6 +149,12 @@ export class FakeAlpacaServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => this.route(req, res, Buffer.concat(chunks).toString('utf8')));
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const token = url.searchParams.get('page_token');
     const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, page: token === null ? 0 : decodeToken(token).page };
@@ -142,10 +179,19 @@ export class FakeAlpacaServer {
       return;
     }
     const fault = this.takeFault(request);
+    const hang = (): void => {
+      logged.status = 'hung';
+      res.on('close', () => this.hungClosed++);
+    };
     if (fault !== undefined) {
       if (fault.kind === 'hang') {
-        logged.status = 'hung';
-        res.on('close', () => this.hungClosed++);
+        hang();
+        return;
+      }
+      if (fault.kind === 'accept-then-hang') {
+        const placed = this.placeOrder(rawBody);
+        if (placed.status === 200) hang();
+        else send(placed.status, placed.body);
         return;
       }
       if (fault.kind === 'body') {
@@ -155,6 +201,20 @@ export class FakeAlpacaServer {
       const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter };
       if (fault.status === 429) headers['X-RateLimit-Remaining'] = '0';
       send(fault.status, { code: fault.code ?? fault.status * 100_000, message: fault.message ?? defaultMessage(fault.status) }, headers);
+      return;
+    }
+    if (request.method === 'POST' && request.path === '/v2/orders') {
+      const placed = this.placeOrder(rawBody);
+      send(placed.status, placed.body);
+      return;
+    }
+    if (request.method === 'DELETE' && request.path.startsWith('/v2/orders/')) {
+      const cancelled = this.cancelOrder(decodeURIComponent(request.path.slice('/v2/orders/'.length)));
+      if (cancelled.status === 204) {
+        logged.status = 204;
+        res.writeHead(204, { 'X-RateLimit-Limit': String(RATE_LIMIT), 'X-RateLimit-Remaining': String(this.remaining) });
+        res.end();
+      } else send(cancelled.status, cancelled.body);
       return;
     }
     if (request.method !== 'GET') {
@@ -171,12 +231,111 @@ export class FakeAlpacaServer {
       case '/v2/account':
         send(200, account());
         return;
-      case '/v2/assets':
-        send(200, this.options.symbols.map(asset));
+      case '/v2/assets': {
+        const untradable = new Set(this.options.untradable ?? []);
+        send(200, this.options.symbols.map((symbol) => asset(symbol, !untradable.has(symbol))));
         return;
+      }
+      case '/v2/positions':
+        send(200, (this.options.positions ?? []).map((p) => position(p.symbol, p.qty, p.avgEntryPrice, this.lastClose(p.symbol))));
+        return;
+      case '/v2/orders': {
+        const status = request.query.get('status') ?? 'open';
+        const limit = Number(request.query.get('limit') ?? 50);
+        const matching = this.orders.filter((o) => status === 'all' || (status === 'open') !== TERMINAL_ORDER_STATUSES.has(o.status));
+        send(200, matching.slice(0, limit));
+        return;
+      }
+      case '/v2/orders:by_client_order_id': {
+        const found = this.orders.find((o) => o.client_order_id === request.query.get('client_order_id'));
+        if (found === undefined) send(404, { code: 40410000, message: 'order not found' });
+        else send(200, found);
+        return;
+      }
       default:
         send(404, { code: 40410000, message: 'endpoint not found' });
     }
+  }
+
+  private lastClose(symbol: string): number {
+    const bars = this.bars.get(symbol) ?? [];
+    return bars[bars.length - 1]?.close ?? 100;
+  }
+
+  private newOrder(clientOrderId: string, symbol: string, side: string, qty: string): FakeOrder {
+    const now = new Date().toISOString();
+    return {
+      id: randomUUID(),
+      client_order_id: clientOrderId,
+      created_at: now,
+      updated_at: now,
+      submitted_at: now,
+      filled_at: null,
+      expired_at: null,
+      canceled_at: null,
+      failed_at: null,
+      replaced_at: null,
+      replaced_by: null,
+      replaces: null,
+      asset_id: `fake-asset-${symbol}`,
+      symbol,
+      asset_class: 'us_equity',
+      notional: null,
+      qty,
+      filled_qty: '0',
+      filled_avg_price: null,
+      order_class: '',
+      order_type: 'market',
+      type: 'market',
+      side,
+      time_in_force: 'day',
+      limit_price: null,
+      stop_price: null,
+      status: 'accepted',
+      extended_hours: false,
+      legs: null,
+      trail_percent: null,
+      trail_price: null,
+      hwm: null,
+      position_intent: side === 'buy' ? 'buy_to_open' : 'sell_to_close',
+    };
+  }
+
+  /** POST /v2/orders: checks the request as Alpaca does, then stores the order. */
+  private placeOrder(rawBody: string): { status: number; body: unknown } {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(rawBody) as Record<string, unknown>;
+    } catch {
+      return { status: 400, body: { code: 40010000, message: 'request body format is invalid' } };
+    }
+    const symbol = typeof body['symbol'] === 'string' ? body['symbol'] : '';
+    const side = body['side'];
+    const qty = typeof body['qty'] === 'string' ? Number(body['qty']) : Number.NaN;
+    const clientOrderId = typeof body['client_order_id'] === 'string' ? body['client_order_id'] : randomUUID();
+    if (!this.options.symbols.includes(symbol)) return { status: 422, body: { code: 40010001, message: `asset "${symbol}" not found` } };
+    if ((this.options.untradable ?? []).includes(symbol)) return { status: 422, body: { code: 40010001, message: `asset ${symbol} is not tradable` } };
+    if (side !== 'buy' && side !== 'sell') return { status: 422, body: { code: 40010001, message: 'invalid side' } };
+    if (!(qty > 0)) return { status: 422, body: { code: 40010001, message: 'qty must be > 0' } };
+    if (body['type'] !== 'market' || body['time_in_force'] !== 'day') return { status: 422, body: { code: 40010001, message: 'the fake takes day market orders only' } };
+    if (clientOrderId.length > 128) return { status: 422, body: { code: 40010001, message: 'client_order_id must be no more than 128 characters' } };
+    if (this.orders.some((o) => o.client_order_id === clientOrderId)) return { status: 422, body: { code: 40010001, message: 'client_order_id must be unique' } };
+    if (side === 'buy' && qty * this.lastClose(symbol) > (this.options.buyingPower ?? 200_000)) {
+      return { status: 403, body: { code: 40310000, message: 'insufficient buying power' } };
+    }
+    const order = this.newOrder(clientOrderId, symbol, side, String(body['qty']));
+    this.orders.push(order);
+    return { status: 200, body: order };
+  }
+
+  /** DELETE /v2/orders/{id}: 204, 404 unknown, 422 when no longer cancelable. */
+  private cancelOrder(id: string): { status: number; body: unknown } {
+    const order = this.orders.find((o) => o.id === id);
+    if (order === undefined) return { status: 404, body: { code: 40410000, message: 'order not found' } };
+    if (TERMINAL_ORDER_STATUSES.has(order.status)) return { status: 422, body: { code: 42210000, message: `order is not cancelable (status ${order.status})` } };
+    order.status = 'canceled';
+    order['canceled_at'] = new Date().toISOString();
+    return { status: 204, body: null };
   }
 
   private takeFault(request: FakeRequest): FaultResponse | undefined {
@@ -300,7 +459,31 @@ function account(): Record<string, unknown> {
   };
 }
 
-function asset(symbol: string): Record<string, unknown> {
+function position(symbol: string, qty: number, avgEntryPrice: number, price: number): Record<string, unknown> {
+  const money = (n: number): string => n.toFixed(2);
+  return {
+    asset_id: `fake-asset-${symbol}`,
+    symbol,
+    exchange: 'NASDAQ',
+    asset_class: 'us_equity',
+    asset_marginable: true,
+    qty: String(qty),
+    qty_available: String(qty),
+    avg_entry_price: String(avgEntryPrice),
+    side: 'long',
+    market_value: money(qty * price),
+    cost_basis: money(qty * avgEntryPrice),
+    unrealized_pl: money(qty * (price - avgEntryPrice)),
+    unrealized_plpc: String((price - avgEntryPrice) / avgEntryPrice),
+    unrealized_intraday_pl: '0',
+    unrealized_intraday_plpc: '0',
+    current_price: String(price),
+    lastday_price: String(price),
+    change_today: '0',
+  };
+}
+
+function asset(symbol: string, tradable: boolean): Record<string, unknown> {
   return {
     id: `fake-asset-${symbol}`,
     class: 'us_equity',
@@ -308,7 +491,7 @@ function asset(symbol: string): Record<string, unknown> {
     symbol,
     name: `${symbol} Fake Inc.`,
     status: 'active',
-    tradable: true,
+    tradable,
     marginable: true,
     shortable: true,
     easy_to_borrow: true,
