@@ -212,6 +212,8 @@ export interface FakeFill {
 
 /** The trading stream (JSON). */
 export class FakeTradingStream extends FakeStream {
+  private executions = 0;
+
   /** Sends a `trade_updates` frame to every listening session; returns how many got it. */
   pushFill(fill: FakeFill): number {
     let sent = 0;
@@ -236,7 +238,7 @@ export class FakeTradingStream extends FakeStream {
       status: fill.event === 'fill' ? 'filled' : 'partially_filled',
       extended_hours: false,
     };
-    const data = { event: fill.event, execution_id: `exec-${sent}`, order, price: fill.price, qty: fill.qty, position_qty: fill.filledQty, timestamp: fill.timestamp };
+    const data = { event: fill.event, execution_id: `exec-${(this.executions += 1)}`, order, price: fill.price, qty: fill.qty, position_qty: fill.filledQty, timestamp: fill.timestamp };
     for (const session of this.sessions) {
       if (!session.authenticated || !session.subscribed.has('trade_updates')) continue;
       this.send(session, { stream: 'trade_updates', data });

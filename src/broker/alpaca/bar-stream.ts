@@ -165,7 +165,6 @@ export class LiveBarStream {
       wsFactory: this.sockets.factory,
     });
     this.stream.onBar((bar) => this.emitBar(bar));
-    this.stream.onReconnected(() => this.stream.on('bar', () => {}));
     this.stream.onStateChange((state) => this.onSdkState(state));
     this.stream.on(EVENT.SUBSCRIPTION, () => this.onSubscribed());
     this.stream.onError((message) => this.onSdkError(message));
@@ -192,6 +191,7 @@ export class LiveBarStream {
     clearInterval(this.silenceTimer);
     this.stream.disconnect();
     this.stream.removeAllListeners();
+    await this.sockets.terminateAll();
     this.current = { ...this.current, state: 'down' };
   }
 
