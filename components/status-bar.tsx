@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
-import { formatClock, formatDuration, formatMegabytes } from '../src/core/format.js';
+import { formatClock, formatDuration, formatEasternTime, formatMegabytes } from '../src/core/format.js';
 import { SegmentLine } from './segment-line.js';
 import { fitSegments, truncate, type LineSegment } from './text-fit.js';
 import { MODE_COLORS } from './theme.js';
@@ -30,6 +30,9 @@ function phaseSegments(snapshot: EngineSnapshot, quitting: boolean): LineSegment
   if (snapshot.haltReason !== null) {
     const reason = snapshot.haltReason === null ? '' : `: ${truncate(snapshot.haltReason, 40)}`;
     segments.push({ key: 'halted', text: `HALTED${reason}`, rank: 0, bold: true, color: 'red' });
+  }
+  if (snapshot.market !== undefined && !snapshot.market.open) {
+    segments.push({ key: 'market', text: `closed · opens ${formatEasternTime(snapshot.market.nextOpen)}`, rank: 0, color: 'yellow' });
   }
   if (quitting && snapshot.phase !== 'stopped') {
     segments.push({ key: 'quitting', text: 'stopping…', rank: 0, color: 'yellow' });

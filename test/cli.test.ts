@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseArgs } from '../src/cli/args.js';
+import { parseArgs, type StartOptions } from '../src/cli/args.js';
+import { resolveBroker } from '../src/cli/start.js';
 import { UsageError } from '../src/cli/parse-values.js';
 import { runBin } from './support/bin.js';
 
@@ -41,6 +42,32 @@ test('--version and --help', async () => {
   for (const flag of ['--symbols', '--period', '--timeframe', '--iterations', '--interval', '--seed', '--concurrency', '--timeout', '--equity-points', '--db', '--fresh', '--cache-ttl', '--profile', 'maintenance', 'learn', 'watch', '--headless', '--json', 'Examples:']) {
     assert.ok(help.stdout.includes(flag), `help mentions ${flag}`);
   }
+});
+
+test('--broker, --live and --yes-i-mean-live; the broker follows the Alpaca keys unless given', () => {
+  const defaults = parseArgs([]);
+  assert.ok(defaults.command === 'start' && defaults.broker === null && !defaults.live && !defaults.yesIMeanLive);
+  const live = parseArgs(['--broker=alpaca', '--live', '--yes-i-mean-live']);
+  assert.ok(live.command === 'start' && live.broker === 'alpaca' && live.live && live.yesIMeanLive);
+  assert.throws(() => parseArgs(['--broker', 'ibkr']), /--broker expects sim or alpaca, got "ibkr"/);
+  assert.throws(() => parseArgs(['--broker', 'sim', '--live']), UsageError);
+  const keys = { APCA_API_KEY_ID: 'k', APCA_API_SECRET_KEY: 's' };
+  const options = (args: string[]): StartOptions => {
+    const parsed = parseArgs(args);
+    assert.ok(parsed.command === 'start');
+    return parsed;
+  };
+  assert.equal(resolveBroker(options([]), {}), 'sim');
+  assert.equal(resolveBroker(options([]), { APCA_API_KEY_ID: 'k' }), 'sim');
+  assert.equal(resolveBroker(options([]), keys), 'alpaca');
+  assert.equal(resolveBroker(options(['--broker', 'sim']), keys), 'sim');
+  assert.equal(resolveBroker(options(['--broker', 'alpaca']), {}), 'alpaca');
+});
+
+test('--broker alpaca without keys: one line, exit 2', async () => {
+  const result = await runBin(['--broker', 'alpaca', '--headless', '--no-db']);
+  assert.equal(result.code, 2);
+  assert.equal(result.stderr, 'trading-tui: --broker alpaca needs the APCA_API_KEY_ID and APCA_API_SECRET_KEY environment variables (see README, "Alpaca")\n');
 });
 
 test('values are parsed into the units the engine uses', () => {

@@ -15,7 +15,7 @@ test('the TUI in a real terminal: panels, resize, pause, quit', { skip: hasTmux 
   const statusFile = join(folder, 'status');
   try {
     // CI is unset inside the pane: with it set the program would (rightly) run headless.
-    pane.start(`env -u CI TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 100ms --seed 4; echo $? > ${statusFile}`, 120, 40);
+    pane.start(`env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 100ms --seed 4; echo $? > ${statusFile}`, 120, 40);
     const full = await pane.waitFor('every panel and a drawn chart', (lines) => {
       const screen = lines.join('\n');
       return TITLES.every((t) => screen.includes(t)) && /[┼┤]/.test(screen) && /#\d+/.test(screen);
@@ -47,7 +47,7 @@ test('the TUI in a real terminal: panels, resize, pause, quit', { skip: hasTmux 
 test('SIGHUP (a dropped SSH session) restores the terminal too', { skip: hasTmux ? false : 'tmux is not installed', timeout: 60_000 }, async () => {
   const pane = new TmuxPane();
   try {
-    pane.start(`exec env -u CI TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 100ms`, 100, 30);
+    pane.start(`exec env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 100ms`, 100, 30);
     await pane.waitFor('the UI', (lines) => lines.join('\n').includes('Equity'));
     const pid = pane.read('pane_pid');
     process.kill(Number(pid), 'SIGHUP');

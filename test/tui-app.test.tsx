@@ -66,7 +66,9 @@ test('the layout follows a terminal resize', async () => {
   await flush();
   assertFits(app.lines(), 60, 20);
   app.stdout.resize(120, 40);
-  await flush();
+  // Under load the frame for the new size can take more than one flush: wait for it, up to 2 s.
+  const deadline = Date.now() + 2000;
+  while (!TITLES.every((t) => app.text().includes(t)) && Date.now() < deadline) await flush();
   assertFits(app.lines(), 120, 40);
   for (const title of TITLES) assert.ok(app.text().includes(title), `missing ${title} after resize`);
   app.unmount();
@@ -84,6 +86,17 @@ test('LIVE mode is shown in the status bar', async () => {
   const app = await renderApp(new FakeControls(makeSnapshot({ mode: 'LIVE' })), 120, 40);
   assert.match(app.lines().at(-1) ?? '', /^LIVE /);
   app.unmount();
+});
+
+test('a closed market is shown in the status bar with its next open in New York time', async () => {
+  const app = await renderApp(new FakeControls(makeSnapshot({ mode: 'PAPER', market: { open: false, nextOpen: Date.parse('2025-01-07T14:30:00Z') } })), 120, 40);
+  const status = app.lines().at(-1) ?? '';
+  assert.match(status, /^PAPER /);
+  assert.ok(status.includes('closed · opens Tue 09:30 ET'), status);
+  app.unmount();
+  const open = await renderApp(new FakeControls(makeSnapshot({ mode: 'PAPER', market: { open: true, nextOpen: 0 } })), 120, 40);
+  assert.ok(!(open.lines().at(-1) ?? '').includes('closed'));
+  open.unmount();
 });
 
 test('the status bar shows clock, iteration, interval, memory and key hints', async () => {

@@ -266,7 +266,7 @@ test('watching the real headless bot while it writes: no busy errors on either s
   const dir = mkdtempSync(join(tmpdir(), 'trading-tui-watch-bot-'));
   const path = join(dir, 'trading.db');
   const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-  const bot = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--headless', '--db', path, '--symbols', 'AAPL,MSFT,SPY', '--interval', '20ms', '--seed', '5'], { stdio: 'pipe' });
+  const bot = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--broker', 'sim', '--headless', '--db', path, '--symbols', 'AAPL,MSFT,SPY', '--interval', '20ms', '--seed', '5'], { stdio: 'pipe' });
   let stderr = '';
   bot.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => bot.on('close', (code) => resolve(code)));

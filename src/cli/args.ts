@@ -47,6 +47,12 @@ export interface StartOptions {
   readonly cash: number;
   readonly risk: RiskLimits;
   readonly sim: SimFaultOptions;
+  /** Where orders go; null: Alpaca when its credentials are in the environment, else the simulation. */
+  readonly broker: 'sim' | 'alpaca' | null;
+  /** Alpaca's live endpoints (real money) instead of paper. */
+  readonly live: boolean;
+  /** Live without the typed confirmation (headless). */
+  readonly yesIMeanLive: boolean;
 }
 
 export type ParsedCommand = { readonly command: 'help' } | { readonly command: 'version' } | StartOptions;
@@ -94,6 +100,16 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
       o.profile = v;
     },
   },
+  '--broker': {
+    takesValue: true,
+    apply: (o, v, f) => {
+      const broker = v.trim();
+      if (broker !== 'sim' && broker !== 'alpaca') throw new UsageError(`${f} expects sim or alpaca, got ${JSON.stringify(v)}`);
+      o.broker = broker;
+    },
+  },
+  '--live': { takesValue: false, apply: (o) => (o.live = true) },
+  '--yes-i-mean-live': { takesValue: false, apply: (o) => (o.yesIMeanLive = true) },
   '--headless': { takesValue: false, apply: (o) => (o.headless = true) },
   '--json': { takesValue: false, apply: (o) => (o.json = true) },
   '--fps': { takesValue: true, apply: (o, v, f) => (o.fps = parseInteger(f, v, 1, 60, 'frames per second')) },
@@ -130,6 +146,9 @@ export function defaultStartOptions(): Mutable<StartOptions> {
     cash: 100_000,
     risk: DEFAULT_RISK_LIMITS,
     sim: { latencyMs: null, failureRate: null, hangRate: null },
+    broker: null,
+    live: false,
+    yesIMeanLive: false,
   };
 }
 
@@ -167,6 +186,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     spec.apply(options, value, flag);
   }
   checkHistorySize(options);
+  if (options.broker === 'sim' && options.live) throw new UsageError('--live trades real money at Alpaca; it cannot go with --broker sim');
   return options;
 }
 

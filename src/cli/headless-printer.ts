@@ -3,10 +3,12 @@
  * written with backpressure, so a slow reader of a pipe slows the loop instead of filling memory.
  */
 import type { Writable } from 'node:stream';
-import { formatMegabytes, formatMoney, formatPercent } from '../core/format.js';
+import { formatEasternTime, formatMegabytes, formatMoney, formatPercent } from '../core/format.js';
 import type { LoopEvent } from '../engine/loop-events.js';
 
 const FLUSH_BYTES = 64 * 1024;
+/** Written at once: the market and broker lines may come while the loop idles (a closed market). */
+const FLUSHED_AT_ONCE: ReadonlySet<LoopEvent['type']> = new Set(['iteration', 'summary', 'start', 'market', 'notice']);
 
 export class HeadlessPrinter {
   private buffer = '';
@@ -22,7 +24,7 @@ export class HeadlessPrinter {
     if (this.closed) return;
     const line = this.json ? this.jsonLine(event) : humanLine(event);
     if (line !== null) this.buffer += `${line}\n`;
-    if (event.type === 'iteration' || event.type === 'summary' || event.type === 'start' || this.buffer.length > FLUSH_BYTES) this.flush();
+    if (FLUSHED_AT_ONCE.has(event.type) || this.buffer.length > FLUSH_BYTES) this.flush();
   }
 
   close(): void {
@@ -92,6 +94,10 @@ export function humanLine(event: LoopEvent): string | null {
       return `  regime ${event.from} -> ${event.to} (confidence ${formatPercent(event.confidence, 0)}) at ${shortTime(event.time)}`;
     case 'risk':
       return `  risk ${event.action}: ${event.reason} (equity ${money(event.equity)})`;
+    case 'notice':
+      return `  ${event.kind === 'error' ? 'error' : 'note'}: ${event.message}`;
+    case 'market':
+      return event.open ? 'market open' : `market closed · opens ${formatEasternTime(Date.parse(event.nextOpen))}`;
     case 'summary':
       return `summary: ${event.iterations} iterations, equity ${money(event.equity)}, return ${formatPercent(event.return, 2)}, max drawdown ${formatPercent(event.maxDrawdown, 2)}, ${event.trades} trades, ${event.equityPoints} equity points in memory`;
   }

@@ -6,9 +6,16 @@ Usage:
   trading-tui maintenance stats|cleanup|check [options]
   trading-tui learn report|tune [options]
 
-Runs the trading loop and shows it in a full-screen terminal UI. With no broker credentials it
-trades an embedded simulated market (seeded, deterministic). Output is plain text instead of the UI
+Runs the trading loop and shows it in a full-screen terminal UI. With APCA_API_KEY_ID and
+APCA_API_SECRET_KEY set it trades that Alpaca paper account; without them, an embedded simulated
+market (seeded, deterministic). Output is plain text instead of the UI
 with --headless, or when stdout or stdin is not a terminal, TERM is dumb, or CI is set.
+
+Broker:
+  --broker sim|alpaca    where orders go (default: alpaca when APCA_API_KEY_ID and APCA_API_SECRET_KEY
+                         are set, else sim); Alpaca trades the paper account
+  --live                 Alpaca's live account (real money): type the account number to confirm
+  --yes-i-mean-live      with --live, skip the typed confirmation (needed headless)
 
 Market data and loop:
   --symbols A,B,C        symbols to trade (default: 60 liquid US stocks and ETFs)
@@ -17,7 +24,7 @@ Market data and loop:
   --iterations N         stop after N iterations (default: run until stopped)
   --interval 1s          wait between iterations: 500ms, 1s, 2m, or 0 for as fast as possible (default 1s)
   --seed N               seed of the simulated market; same seed and options, same run (default 1)
-  --concurrency auto|N   parallel downloads; auto adapts between 2 and 32 (default auto)
+  --concurrency auto|N   parallel downloads; auto adapts between 2 and 32 (default auto; 50 on Alpaca)
   --timeout 15s          timeout of each download request (default 15s)
   --equity-points 1440   equity points held in memory for the chart (default 1440)
 
@@ -56,7 +63,8 @@ Commands:
   learn tune             search the regime detector's settings on the stored bars  [--max-sets N] [--save NAME]
 
 Examples:
-  trading-tui                                   the monitor on the simulated market
+  trading-tui                                   the monitor on the simulated market (or Alpaca paper with its keys set)
+  trading-tui --broker alpaca --symbols AAPL,MSFT,SPY   an Alpaca paper account
   trading-tui --headless --iterations 100 --interval 0
   trading-tui --json --symbols AAPL,MSFT,SPY --timeframe 5Min --period 2w
   trading-tui --seed 7 --interval 250ms --concurrency 16 --timeout 5s

@@ -44,7 +44,8 @@ async function main(argv: readonly string[]): Promise<void> {
     await start(argv);
   } catch (error) {
     // Errors a user can cause and fix: one line, exit code 2.
-    if (error instanceof UsageError || error instanceof StoreError) {
+    // AlpacaAuthError is told by name: importing it here would load the SDK for every command.
+    if (error instanceof UsageError || error instanceof StoreError || (error instanceof Error && error.name === 'AlpacaAuthError')) {
       process.stderr.write(`trading-tui: ${error.message}\n`);
       process.exitCode = 2;
       return;
@@ -71,8 +72,12 @@ async function start(argv: readonly string[]): Promise<void> {
   }
   // Loaded only to start: --help, --version and usage errors never load the native SQLite module.
   const { createSession, runHeadless } = await import('./start.js');
-  const session = await createSession(parsed);
-  if (shouldRunHeadless(parsed)) {
+  const headless = shouldRunHeadless(parsed);
+  if (parsed.live && headless && !parsed.yesIMeanLive) {
+    throw new UsageError('--live trades real money: without a terminal to confirm on, add --yes-i-mean-live');
+  }
+  const session = await createSession(parsed, {}, { env: process.env, confirmLive: confirmLiveOnTerminal });
+  if (headless) {
     await runHeadless(parsed, session);
     return;
   }
@@ -81,6 +86,18 @@ async function start(argv: readonly string[]): Promise<void> {
   await runTui(session.engine, { fps: parsed.fps });
   session.engine.stop();
   await finished;
+}
+
+/** Live trading is confirmed by typing the account number. */
+async function confirmLiveOnTerminal(accountNumber: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const reader = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await reader.question(`LIVE trading with real money on Alpaca account ${accountNumber}.\nType the account number to confirm: `);
+    return answer.trim() === accountNumber;
+  } finally {
+    reader.close();
+  }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -16,6 +16,26 @@ import type { StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
 import { readVersion } from './version.js';
 import { hashString } from '../core/random.js';
+import type { Broker, BrokerState, MarketHoursSource } from '../engine/broker.js';
+import type { Checkpoint } from '../engine/checkpoint.js';
+import type { Mode } from '../engine/snapshot.js';
+import type { MarketClock } from '../market/types.js';
+
+/** Asks the user to confirm live trading on this account (types its number); false refuses. */
+export type LivePrompt = (accountNumber: string) => Promise<boolean>;
+
+/** Where credentials come from and how live trading is confirmed (the bin: process.env and the terminal). */
+export interface BrokerAccess {
+  readonly env: NodeJS.ProcessEnv;
+  readonly confirmLive: LivePrompt;
+}
+
+/** In-process callers (tests) get the simulation unless they hand over an environment. */
+const NO_BROKER_ACCESS: BrokerAccess = { env: {}, confirmLive: () => Promise.resolve(false) };
+
+export function hasAlpacaCredentials(env: NodeJS.ProcessEnv): boolean {
+  return (env.APCA_API_KEY_ID ?? '') !== '' && (env.APCA_API_SECRET_KEY ?? '') !== '';
+}
 
 const DEFAULT_SIM_LATENCY_MS = 40;
 const DEFAULT_SIM_FAILURE_RATE = 0.01;
@@ -61,16 +81,51 @@ interface Persistence {
   readonly detectorConfig: RegimeDetectorConfig | undefined;
 }
 
+/** What the session trades on: the simulated market, or a broker's (Alpaca). */
+export interface MarketKit {
+  readonly mode: Mode;
+  readonly source: MarketDataSource;
+  readonly clock: MarketClock;
+  readonly broker?: Broker;
+  readonly marketHours?: MarketHoursSource;
+  readonly concurrency: 'auto' | number;
+  readonly seed: number | null;
+  /** The bar cache's key for this market, or null for no cache. */
+  readonly cacheSource: string | null;
+  /** The starting cash of a new portfolio. */
+  readonly newPortfolioCash: number;
+  readonly brokerState?: BrokerState;
+  checkpoint(): Checkpoint['market'];
+  close(): Promise<void>;
+}
+
 /** A session on the simulated market, kept in memory only (tests and benchmarks). */
 export function createSimSession(options: StartOptions, tuning: DownloaderTuning = {}): Session {
-  return assembleSession(options, tuning, null);
+  return assembleSession(options, tuning, null, simKit(options, null));
+}
+
+/** Simulation unless --broker says otherwise; by default Alpaca when its credentials are set. */
+export function resolveBroker(options: StartOptions, env: NodeJS.ProcessEnv): 'sim' | 'alpaca' {
+  if (options.broker !== null) return options.broker;
+  if (options.live) return 'alpaca';
+  return hasAlpacaCredentials(env) ? 'alpaca' : 'sim';
 }
 
 /** A session as the command line asks for it: with the database unless --no-db. */
-export async function createSession(options: StartOptions, tuning: DownloaderTuning = {}): Promise<Session> {
+export async function createSession(options: StartOptions, tuning: DownloaderTuning = {}, access: BrokerAccess = NO_BROKER_ACCESS): Promise<Session> {
+  if (resolveBroker(options, access.env) === 'alpaca') {
+    // Loaded only for Alpaca: the simulation never loads the SDK.
+    const { alpacaKit, connectAlpaca } = await import('./alpaca-session.js');
+    const connection = await connectAlpaca(options, access.env, access.confirmLive);
+    return openSession(connection.options, tuning, (resume) => alpacaKit(connection, resume), connection.mode);
+  }
+  return openSession(options, tuning, (resume) => simKit(options, resume), 'SIM');
+}
+
+async function openSession(options: StartOptions, tuning: DownloaderTuning, makeKit: (resume: ResumeState | null) => MarketKit, mode: Mode): Promise<Session> {
   if (options.noDb) {
     if (options.profile !== null) throw new StoreError('--profile needs the database (it is where profiles are saved); drop --no-db');
-    return createSimSession(options, tuning);
+    return assembleSession(options, tuning, null, makeKit(null));
   }
   const path = resolveDatabasePath(options.dbPath);
   const connection = await openStore(path);
@@ -81,15 +136,17 @@ export async function createSession(options: StartOptions, tuning: DownloaderTun
     const started = await beginRun(connection, {
       fresh: options.fresh,
       startingCash: options.cash,
-      mode: 'SIM',
-      seed: options.seed,
+      mode,
+      seed: mode === 'SIM' ? options.seed : null,
       options: describeOptions(options),
       version: readVersion(),
       equityPoints: options.equityPoints,
     });
-    if (started.resume !== null) checkResumable(options, started.resume, path);
+    if (started.resume !== null) checkResumable(options, started.resume, path, mode);
+    const kit = makeKit(started.resume);
+    const startingCash = started.resume === null ? kit.newPortfolioCash : started.startingCash;
     const writer = new SqliteTradingRecord(connection, started.runId, started.portfolioId, options.cacheTtlMs);
-    return assembleSession(options, tuning, { path, connection, writer, lock, runId: started.runId, resume: started.resume, detectorConfig, startingCash: started.startingCash });
+    return assembleSession(options, tuning, { path, connection, writer, lock, runId: started.runId, resume: started.resume, detectorConfig, startingCash }, kit);
   } catch (error) {
     lock?.release();
     await connection.close().catch(() => undefined);
@@ -97,29 +154,44 @@ export async function createSession(options: StartOptions, tuning: DownloaderTun
   }
 }
 
-function assembleSession(options: StartOptions, tuning: DownloaderTuning, persistence: Persistence | null): Session {
-  const resume = persistence?.resume ?? null;
+function simKit(options: StartOptions, resume: ResumeState | null): MarketKit {
+  const saved = resume?.checkpoint.market;
   const market = new SimulatedMarket({
     seed: options.seed,
     symbols: options.symbols,
     timeframe: options.timeframe,
     periodDays: options.periodDays,
     faults: simFaults(options),
-    barCount: resume?.checkpoint.market.barCount,
+    barCount: saved?.kind === 'sim' ? saved.barCount : undefined,
   });
+  return {
+    mode: 'SIM',
+    source: market,
+    clock: market,
+    concurrency: options.concurrency,
+    seed: options.seed,
+    // The simulated prices depend on the seed and on the symbols, in order.
+    cacheSource: `sim:${options.seed}:${hashString(options.symbols.join(',')).toString(36)}`,
+    newPortfolioCash: options.cash,
+    checkpoint: () => ({ kind: 'sim', seed: options.seed, barCount: market.barCount, timeframe: options.timeframe, symbols: options.symbols }),
+    close: async () => {},
+  };
+}
+
+function assembleSession(options: StartOptions, tuning: DownloaderTuning, persistence: Persistence | null, kit: MarketKit): Session {
+  const resume = persistence?.resume ?? null;
   const cache =
-    persistence === null
+    persistence === null || kit.cacheSource === null
       ? null
-      : new CachedMarketData(market, persistence.connection, persistence.writer, {
-          // The simulated prices depend on the seed and on the symbols, in order.
-          source: `sim:${options.seed}:${hashString(options.symbols.join(',')).toString(36)}`,
+      : new CachedMarketData(kit.source, persistence.connection, persistence.writer, {
+          source: kit.cacheSource,
           ttlMs: options.cacheTtlMs,
-          marketNow: () => market.now(),
+          marketNow: () => kit.clock.now(),
         });
-  const source: MarketDataSource = cache ?? market;
+  const source: MarketDataSource = cache ?? kit.source;
   let engine: TradingEngine | null = null;
   const downloader = new Downloader({
-    concurrency: options.concurrency,
+    concurrency: kit.concurrency,
     timeoutMs: options.timeoutMs,
     ...tuning,
     onStateChange: (change) => engine?.reportDownload(change),
@@ -127,27 +199,30 @@ function assembleSession(options: StartOptions, tuning: DownloaderTuning, persis
   const record: TradingRecord | undefined = persistence?.writer;
   engine = new TradingEngine(
     {
-      mode: 'SIM',
+      mode: kit.mode,
       symbols: options.symbols,
       timeframe: options.timeframe,
       periodDays: options.periodDays,
       iterations: options.iterations,
       intervalMs: options.intervalMs,
       equityPoints: options.equityPoints,
-      startingCash: persistence?.startingCash ?? options.cash,
+      startingCash: persistence?.startingCash ?? kit.newPortfolioCash,
       risk: options.risk,
-      seed: options.seed,
+      seed: kit.seed,
       periodText: options.periodText,
       detectorConfig: persistence?.detectorConfig,
-      orderIdPrefix: persistence === null ? 'tt-' : `tt-r${persistence.runId}-`,
+      orderIdPrefix: orderIdPrefix(kit.mode, persistence?.runId ?? null),
       resume: resume ?? undefined,
+      brokerState: kit.brokerState,
     },
     {
       market: source,
-      clock: market,
+      clock: kit.clock,
       downloader,
       record,
-      marketCheckpoint: () => ({ kind: 'sim', seed: options.seed, barCount: market.barCount, timeframe: options.timeframe, symbols: options.symbols }),
+      broker: kit.broker,
+      marketHours: kit.marketHours,
+      marketCheckpoint: () => kit.checkpoint(),
     },
   );
   const session = engine;
@@ -161,6 +236,7 @@ function assembleSession(options: StartOptions, tuning: DownloaderTuning, persis
         return await session.run();
       } finally {
         downloader.close();
+        await kit.close();
         if (persistence !== null) {
           try {
             await persistence.writer.close();
@@ -180,8 +256,18 @@ function describeOptions(options: StartOptions): Record<string, unknown> {
   return kept;
 }
 
-function checkResumable(options: StartOptions, resume: ResumeState, path: string): void {
+function checkResumable(options: StartOptions, resume: ResumeState, path: string, mode: Mode): void {
   const saved = resume.checkpoint.market;
+  if (saved.kind === 'alpaca') {
+    // Alpaca holds the account: any symbols and timeframe may continue it; only paper and live never mix.
+    if (saved.live !== (mode === 'LIVE')) {
+      throw new StoreError(`the portfolio in ${path} trades Alpaca ${saved.live ? 'live' : 'paper'}; start ${saved.live ? 'with' : 'without'} --live to continue it, or with --fresh (or another --db) for a new portfolio`);
+    }
+    return;
+  }
+  if (mode !== 'SIM') {
+    throw new StoreError(`the portfolio in ${path} trades the simulated market; start with --broker sim to continue it, or with --fresh (or another --db) for a new Alpaca portfolio`);
+  }
   // The simulated prices depend on the order of the symbols too.
   const sameSymbols = saved.symbols.length === options.symbols.length && saved.symbols.every((s, i) => options.symbols[i] === s);
   if (saved.seed !== options.seed || saved.timeframe !== options.timeframe || !sameSymbols) {
@@ -189,6 +275,12 @@ function checkResumable(options: StartOptions, resume: ResumeState, path: string
       `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${saved.symbols.length} symbols (${abbreviate(saved.symbols)}); start with the same options, symbols in the same order, to continue it, or with --fresh for a new portfolio`,
     );
   }
+}
+
+/** Alpaca keeps client_order_ids per account forever (other databases, other machines): add the start time. */
+function orderIdPrefix(mode: Mode, runId: number | null): string {
+  const run = runId === null ? '' : `r${runId}-`;
+  return mode === 'SIM' ? `tt-${run}` : `tt-${run}${Date.now().toString(36)}-`;
 }
 
 const abbreviate = (symbols: readonly string[]): string => (symbols.length <= 6 ? symbols.join(',') : `${symbols.slice(0, 5).join(',')},…`);

@@ -23,6 +23,7 @@ export interface SnapshotSources {
   readonly memory: MemoryView;
   readonly trades: number;
   readonly haltReason: string | null;
+  readonly market?: { readonly open: boolean; readonly nextOpen: number } | null;
 }
 
 /** Copies the engine's state into a frozen snapshot that later changes cannot touch. */
@@ -61,5 +62,6 @@ export function buildSnapshot(source: SnapshotSources): EngineSnapshot {
     trades: source.trades,
     realizedPnl: source.portfolio.realizedPnl,
     haltReason: source.haltReason,
+    ...(source.market === undefined || source.market === null ? {} : { market: { open: source.market.open, nextOpen: source.market.nextOpen } }),
   });
 }

@@ -17,5 +17,21 @@ export interface Checkpoint {
   readonly trades: number;
   readonly risk: { readonly day: number; readonly dayStartEquity: number; readonly haltReason: string | null };
   /** Where the market was: for the simulated market, enough to regenerate it exactly. */
-  readonly market: { readonly kind: 'sim'; readonly seed: number; readonly barCount: number; readonly timeframe: string; readonly symbols: readonly string[] };
+  readonly market: SimCheckpoint | BrokerCheckpoint;
+}
+
+export interface SimCheckpoint {
+  readonly kind: 'sim';
+  readonly seed: number;
+  readonly barCount: number;
+  readonly timeframe: string;
+  readonly symbols: readonly string[];
+}
+
+/** A real market keeps its own history: only what it was asked for. */
+export interface BrokerCheckpoint {
+  readonly kind: 'alpaca';
+  readonly live: boolean;
+  readonly timeframe: string;
+  readonly symbols: readonly string[];
 }

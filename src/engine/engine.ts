@@ -5,7 +5,8 @@
  * snapshot and a stream of loop events; it never imports React.
  */
 import { PaperBroker } from '../broker/paper-broker.js';
-import { Portfolio, type Fill } from '../core/portfolio.js';
+import { Portfolio } from '../core/portfolio.js';
+import type { Broker, BrokerFill, BrokerState, MarketHours, MarketHoursSource } from './broker.js';
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
 import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
@@ -48,13 +49,17 @@ export interface EngineOptions {
   readonly orderIdPrefix?: string;
   /** A saved state to continue from (a restart on the same database). */
   readonly resume?: ResumeState;
+  /** The broker's account at start (a real broker is the source of truth); applied after any resume. */
+  readonly brokerState?: BrokerState;
 }
 
 export interface EngineDependencies {
   readonly market: MarketDataSource;
   readonly clock: MarketClock;
   readonly downloader: Downloader;
-  readonly broker?: PaperBroker;
+  readonly broker?: Broker;
+  /** A real market's hours: while closed the loop idles (no refresh rounds). */
+  readonly marketHours?: MarketHoursSource;
   readonly readMemory?: () => MemoryView;
   /** Where each iteration's history is written (the database); nothing is kept without it. */
   readonly record?: TradingRecord;
@@ -90,7 +95,8 @@ export class TradingEngine implements EngineControls {
   private readonly cursor: Int32Array;
   private readonly holdFlags: Uint8Array;
   private readonly portfolio: Portfolio;
-  private readonly broker: PaperBroker;
+  private readonly broker: Broker;
+  private market: MarketHours | null = null;
   private readonly regime: RegimeController;
   private readonly risk: RiskManager;
   private readonly equityTimes: Float64Ring;
@@ -114,7 +120,7 @@ export class TradingEngine implements EngineControls {
   private memory: MemoryView = { rss: 0, heapUsed: 0 };
   private memorySampledAt = Number.NEGATIVE_INFINITY;
   /** Fills of the current time step, applied sells first so their cash pays for the buys. */
-  private readonly stepFills: (Fill & { readonly clientOrderId: string })[] = [];
+  private readonly stepFills: BrokerFill[] = [];
   /** Resolves when stop() is called, to end any wait early. */
   private readonly stopped: Promise<void>;
   private resolveStopped: () => void = () => {};
@@ -178,6 +184,7 @@ export class TradingEngine implements EngineControls {
           memory: this.memory,
           trades: this.trades,
           haltReason: this.risk.haltReason,
+          market: this.market,
         }),
       };
     }
@@ -246,6 +253,7 @@ export class TradingEngine implements EngineControls {
     const backfilled = await this.downloadRound('backfill');
     if (backfilled) this.processReceived(false);
     if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
+    if (backfilled && this.options.brokerState !== undefined) this.applyBrokerState(this.options.brokerState);
     if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
 
     // --iterations counts this run's iterations; the iteration number goes on from a resumed run.
@@ -254,6 +262,13 @@ export class TradingEngine implements EngineControls {
     while (!this.stopRequested && !done()) {
       if (this.paused) {
         await this.sleep(Number.POSITIVE_INFINITY);
+        continue;
+      }
+      this.takeNotices();
+      if (!(await this.marketIsOpen())) {
+        this.takeBrokerFills();
+        this.applyStepFills();
+        await this.sleep(Math.max(this.options.intervalMs, 1000));
         continue;
       }
       this.deps.clock.advance();
@@ -278,6 +293,7 @@ export class TradingEngine implements EngineControls {
       // Instant downloads settle as microtasks only: without this, timers, signals and keys would starve.
       else await yieldToEventLoop();
     }
+    this.takeNotices();
     this.setPhase('stopped');
     if (this.deps.record !== undefined) {
       this.deps.record.recordTail(this.pending.events, this.pending.orders);
@@ -352,6 +368,7 @@ export class TradingEngine implements EngineControls {
       }
       if (stepTime === Number.POSITIVE_INFINITY) break;
       const catchingUp = stepTime <= this.marketTime;
+      if (trading && !catchingUp) this.takeBrokerFills();
       let returnSum = 0;
       let returnCount = 0;
       for (let s = 0; s < count; s++) {
@@ -389,7 +406,52 @@ export class TradingEngine implements EngineControls {
         this.placeOrders(stepTime);
       }
     }
+    if (trading) {
+      this.takeBrokerFills();
+      this.applyStepFills();
+    }
     this.received.fill(undefined);
+  }
+
+  private takeBrokerFills(): void {
+    for (const fill of this.broker.takeFills()) this.stepFills.push(fill);
+  }
+
+  private takeNotices(): void {
+    for (const notice of this.broker.takeNotices()) {
+      this.emit({ type: 'notice', kind: notice.kind, message: notice.message });
+      this.addEvent(notice.kind, notice.message);
+    }
+  }
+
+  /** True without market hours (the simulated market); reports each change of open/closed. */
+  private async marketIsOpen(): Promise<boolean> {
+    if (this.deps.marketHours === undefined) return true;
+    const hours = await this.deps.marketHours.check();
+    if (this.market?.open !== hours.open || this.market.nextOpen !== hours.nextOpen) {
+      const changed = this.market?.open !== hours.open;
+      this.market = hours;
+      if (changed) {
+        this.emit({ type: 'market', open: hours.open, nextOpen: isoTime(hours.nextOpen) });
+        this.addEvent('info', hours.open ? 'market open' : `market closed; opens ${isoTime(hours.nextOpen)}`);
+      }
+      this.changed();
+    }
+    return hours.open;
+  }
+
+  /** The broker's account replaces the saved one: cash and positions as the broker has them. */
+  private applyBrokerState(state: BrokerState): void {
+    const positions = state.positions.map((p) => {
+      const index = this.indexBySymbol.get(p.symbol);
+      const last = index === undefined ? Number.NaN : (this.signals[index] as SymbolSignals).lastClose;
+      return { symbol: p.symbol, qty: p.qty, avgPrice: p.avgPrice, lastPrice: last > 0 ? last : (p.lastPrice ?? p.avgPrice) };
+    });
+    this.portfolio.restore(state.cash, this.portfolio.realizedPnl, positions);
+    for (const note of state.notes) {
+      this.emit({ type: 'notice', kind: 'info', message: note });
+      this.addEvent('info', note);
+    }
   }
 
   private applyStepFills(): void {
@@ -400,11 +462,12 @@ export class TradingEngine implements EngineControls {
   }
 
   /** Applies a fill, cut down to what is held (sells) or what the cash pays for at the fill price (buys). */
-  private applyFill(fill: Fill & { readonly clientOrderId: string }): void {
+  private applyFill(fill: BrokerFill): void {
     const held = this.portfolio.position(fill.symbol)?.qty ?? 0;
     let qty = fill.qty;
     if (fill.side === 'sell') qty = Math.min(qty, held);
-    else while (qty > 0 && qty * fill.price + this.broker.feeFor(qty, fill.price) > this.portfolio.cash) qty = Math.min(qty - 1, Math.floor(this.portfolio.cash / fill.price));
+    // A real broker's fill happened: it is taken whole (the account's buying power allowed it).
+    else if (!this.broker.fillsLater) while (qty > 0 && qty * fill.price + this.broker.feeFor(qty, fill.price) > this.portfolio.cash) qty = Math.min(qty - 1, Math.floor(this.portfolio.cash / fill.price));
     // An order cut to nothing (no cash, nothing held) did not fill: it is recorded as cancelled.
     this.recordOrder({ ...fill, status: qty > 0 ? 'filled' : 'cancelled' });
     if (qty <= 0) return;
@@ -452,6 +515,12 @@ export class TradingEngine implements EngineControls {
         const symbol = this.symbols[s] as string;
         const price = (this.signals[s] as SymbolSignals).lastClose;
         if (!(price > 0)) continue;
+        const pending = this.broker.fillsLater ? this.broker.working(symbol) : undefined;
+        if (pending !== undefined) {
+          if (selling && pending.side === 'sell') cash += pending.qty * price;
+          else if (!selling && pending.side === 'buy') cash -= pending.qty * price;
+          continue;
+        }
         const held = this.portfolio.position(symbol)?.qty ?? 0;
         const target = this.targetQuantity(this.holdFlags[s] === 1, held, Math.floor((weight * equity) / price));
         const delta = target - held;
@@ -503,7 +572,7 @@ export class TradingEngine implements EngineControls {
       const last = index === undefined ? Number.NaN : (this.signals[index] as SymbolSignals).lastClose;
       if (last > 0) this.portfolio.mark(p.symbol, last);
     }
-    for (const order of saved.workingOrders) this.broker.submit(order);
+    this.broker.restoreWorking(saved.workingOrders);
     this.iteration = saved.iteration;
     this.trades = saved.trades;
     this.peakEquity = saved.peakEquity;

@@ -11,6 +11,8 @@ export type LoopEvent =
   | { type: 'fill'; time: string; symbol: string; side: Side; qty: number; price: number; fee: number; cash: number }
   | { type: 'regime'; time: string; from: RegimeName; to: RegimeName; confidence: number }
   | { type: 'risk'; time: string; action: 'halt' | 'resume'; reason: string; equity: number }
+  | { type: 'notice'; kind: 'error' | 'info'; message: string }
+  | { type: 'market'; open: boolean; nextOpen: string }
   | { type: 'summary'; iterations: number; equity: number; return: number; maxDrawdown: number; trades: number; equityPoints: number };
 
 export type LoopEventListener = (event: LoopEvent) => void;

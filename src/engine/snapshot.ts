@@ -84,4 +84,6 @@ export interface EngineSnapshot {
   readonly realizedPnl: number;
   /** Set while trading is halted by the daily loss limit. */
   readonly haltReason: string | null;
+  /** A real market's hours (absent for the simulated market). */
+  readonly market?: { readonly open: boolean; readonly nextOpen: number };
 }

@@ -5,13 +5,13 @@
  * Bars come from the deterministic SimulatedMarket. Tests queue faults (a status, a 429 with
  * Retry-After, a hang, a malformed body, an order POST accepted but never answered) and read the
  * request log. Trading: account, clock, assets, positions and orders (kept in memory, never filled;
- * client_order_id unique; a buy beyond the buying power at the last close is a 403).
+ * client_order_id unique; a buy beyond the buying power at the last close is a 403; `onOrder` lets a test fill them).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SimulatedMarket } from '../../src/market/sim-market.js';
-import type { Bar, Timeframe } from '../../src/market/types.js';
+import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../../src/market/types.js';
 
 export interface FakeAlpacaOptions {
   readonly keyId: string;
@@ -28,6 +28,14 @@ export interface FakeAlpacaOptions {
   readonly positions?: readonly { readonly symbol: string; readonly qty: number; readonly avgEntryPrice: number }[];
   /** Default 200000 (cash 100000, multiplier 2). */
   readonly buyingPower?: number;
+  /** Move every bar by whole bars so that the newest is the one under way now (as on a trading day). */
+  readonly shiftToNow?: boolean;
+  /** The newest bars per symbol kept back at first; each bars request (first page) lets one more out, as time passing would. */
+  readonly holdBack?: number;
+  /** /v2/clock's is_open; default true. */
+  readonly marketOpen?: boolean;
+  /** Called after an order is accepted, with the symbol's last visible close (to fill it on a fake stream). */
+  readonly onOrder?: (order: FakeOrder, lastClose: number) => void;
 }
 
 /** An order as the fake holds it, in Alpaca's wire shape (money and quantities as strings). */
@@ -82,6 +90,7 @@ export class FakeAlpacaServer {
   readonly orders: FakeOrder[] = [];
   private readonly timeframe: Timeframe;
   private remaining = RATE_LIMIT;
+  private released = 0;
 
   private constructor(
     private readonly server: Server,
@@ -145,6 +154,29 @@ export class FakeAlpacaServer {
     const signal = new AbortController().signal;
     for (const symbol of this.options.symbols) {
       this.bars.set(symbol, await market.fetchBars({ symbol, timeframe: this.timeframe, after: Number.NEGATIVE_INFINITY, signal }));
+    }
+    if (this.options.shiftToNow === true) {
+      const newest = Math.max(...[...this.bars.values()].map((bars) => bars[bars.length - 1]?.time ?? Number.NEGATIVE_INFINITY));
+      const barMs = TIMEFRAME_MINUTES[this.timeframe] * 60_000;
+      const shift = Math.floor((Date.now() - newest) / barMs) * barMs;
+      for (const [symbol, bars] of this.bars) this.bars.set(symbol, bars.map((bar) => ({ ...bar, time: bar.time + shift })));
+    }
+  }
+
+  /** The bars a client can see now (all but those still held back). */
+  private visibleBars(symbol: string): readonly Bar[] {
+    const all = this.bars.get(symbol) ?? [];
+    const hidden = Math.max(0, (this.options.holdBack ?? 0) - this.released);
+    return hidden === 0 ? all : all.slice(0, Math.max(0, all.length - hidden));
+  }
+
+  /** Marks an order filled (as a fill pushed on the trading stream says). */
+  markFilled(clientOrderId: string, price: number): void {
+    for (const order of this.ordersWithClientId(clientOrderId)) {
+      order.status = 'filled';
+      order['filled_qty'] = order['qty'];
+      order['filled_avg_price'] = String(price);
+      order['filled_at'] = new Date().toISOString();
     }
   }
 
@@ -226,7 +258,7 @@ export class FakeAlpacaServer {
         this.serveBars(request, send);
         return;
       case '/v2/clock':
-        send(200, clock());
+        send(200, clock(this.options.marketOpen ?? true));
         return;
       case '/v2/account':
         send(200, account());
@@ -258,7 +290,7 @@ export class FakeAlpacaServer {
   }
 
   private lastClose(symbol: string): number {
-    const bars = this.bars.get(symbol) ?? [];
+    const bars = this.visibleBars(symbol);
     return bars[bars.length - 1]?.close ?? 100;
   }
 
@@ -325,6 +357,7 @@ export class FakeAlpacaServer {
     }
     const order = this.newOrder(clientOrderId, symbol, side, String(body['qty']));
     this.orders.push(order);
+    this.options.onOrder?.(order, this.lastClose(symbol));
     return { status: 200, body: order };
   }
 
@@ -367,8 +400,9 @@ export class FakeAlpacaServer {
     const start = q.has('start') ? Date.parse(q.get('start') ?? '') : Number.NEGATIVE_INFINITY;
     const end = q.has('end') ? Date.parse(q.get('end') ?? '') : Number.POSITIVE_INFINITY;
     const descending = q.get('sort') === 'desc';
+    if (request.page === 0 && this.released < (this.options.holdBack ?? 0)) this.released++;
     const matching: SymbolBars[] = [...new Set(symbols)].sort().map((symbol) => {
-      const all = this.bars.get(symbol) ?? [];
+      const all = this.visibleBars(symbol);
       const inRange = all.filter((b) => b.time >= start && b.time <= end);
       return { symbol, bars: descending ? inRange.reverse() : inRange };
     });
@@ -430,10 +464,10 @@ function defaultMessage(status: number): string {
   return 'error';
 }
 
-function clock(): Record<string, unknown> {
+function clock(open: boolean): Record<string, unknown> {
   return {
     timestamp: '2025-01-06T10:00:00-05:00',
-    is_open: true,
+    is_open: open,
     next_open: '2025-01-07T09:30:00-05:00',
     next_close: '2025-01-06T16:00:00-05:00',
   };

@@ -13,6 +13,16 @@ export function freshDataHome(): string {
   return join(dataHomes, String(++dataHomeCount));
 }
 
+/** A developer's own Alpaca keys never reach a test run: a test that wants Alpaca points these at the fakes. */
+const NO_ALPACA: NodeJS.ProcessEnv = {
+  APCA_API_KEY_ID: '',
+  APCA_API_SECRET_KEY: '',
+  APCA_API_BASE_URL: '',
+  APCA_API_DATA_URL: '',
+  APCA_API_STREAM_URL: '',
+  APCA_API_DATA_STREAM_URL: '',
+};
+
 /** The built command, as `npm install` leaves it. */
 export const BIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -29,7 +39,7 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
 }
 
 export function startBin(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, XDG_DATA_HOME: freshDataHome(), TRADING_TUI_DB: '', ...env }, stdio: 'pipe' });
+  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...NO_ALPACA, XDG_DATA_HOME: freshDataHome(), TRADING_TUI_DB: '', ...env }, stdio: 'pipe' });
 }
 
 export function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 60_000): Promise<BinResult> {
