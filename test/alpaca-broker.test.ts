@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlpacaBroker, type AlpacaOrderApi } from '../src/broker/alpaca/alpaca-broker.js';
 import type { MarketOrder } from '../src/broker/paper-broker.js';
+import { parseOrderEnded } from '../src/broker/alpaca/trade-update-stream.js';
 
 class FakeApi implements AlpacaOrderApi {
   readonly calls: string[] = [];
@@ -63,4 +64,26 @@ test('stream fills wait for the engine; a full fill ends the working order, a pa
   broker.onStreamFill({ ...base, side: 'short', event: 'fill', clientOrderId: 'z', symbol: 'ZZZ', qty: 1, price: 1, filledQty: 1 });
   assert.deepEqual(broker.takeFills(), []);
   assert.equal(broker.takeNotices()[0]?.kind, 'error');
+});
+
+test('an order Alpaca cancels, expires or rejects stops being working, so the symbol can trade again', () => {
+  const broker = new AlpacaBroker(new FakeApi());
+  broker.submit(order('a', 'AAA'));
+  broker.submit(order('b', 'BBB'));
+  broker.onOrderEnded({ event: 'expired', clientOrderId: 'other', symbol: 'AAA' });
+  assert.deepEqual(broker.working('AAA'), order('a', 'AAA'), 'an event for another order changes nothing');
+  broker.onOrderEnded({ event: 'expired', clientOrderId: 'a', symbol: 'AAA' });
+  broker.onOrderEnded({ event: 'canceled', clientOrderId: 'b', symbol: 'BBB' });
+  assert.equal(broker.working('AAA'), undefined);
+  assert.equal(broker.working('BBB'), undefined);
+  assert.deepEqual(
+    broker.takeNotices().map((n) => n.message),
+    ['Alpaca expired order a (buy 10 AAA)', 'Alpaca canceled order b (buy 10 BBB)'],
+  );
+});
+
+test('ending events are read from trade_updates payloads', () => {
+  assert.deepEqual(parseOrderEnded({ event: 'rejected', order: { client_order_id: 'x', symbol: 'SPY' } }), { event: 'rejected', clientOrderId: 'x', symbol: 'SPY' });
+  assert.equal(parseOrderEnded({ event: 'fill', order: { client_order_id: 'x', symbol: 'SPY' } }), null);
+  assert.equal(parseOrderEnded({ event: 'canceled', order: { symbol: 'SPY' } }), null);
 });

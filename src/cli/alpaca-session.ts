@@ -62,6 +62,7 @@ export function alpacaKit(connection: AlpacaConnection, resume: ResumeState | nu
     credentials,
     ...(endpoints.tradingStreamUrl === undefined ? {} : { url: endpoints.tradingStreamUrl }),
     onFill: (fill) => broker.onStreamFill(fill),
+    onOrderEnded: (ended) => broker.onOrderEnded(ended),
     onStatus: (status) => {
       if (status.state === 'down' && status.error !== undefined) broker.notice('error', `trade updates stream down: ${status.error}`);
     },

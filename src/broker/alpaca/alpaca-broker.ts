@@ -5,7 +5,7 @@
  */
 import type { Broker, BrokerFill, BrokerNotice } from '../../engine/broker.js';
 import type { MarketOrder } from '../paper-broker.js';
-import type { Fill as StreamFill } from './trade-update-stream.js';
+import type { Fill as StreamFill, OrderEnded } from './trade-update-stream.js';
 
 /** The part of AlpacaTrading the broker uses. */
 export interface AlpacaOrderApi {
@@ -83,6 +83,14 @@ export class AlpacaBroker implements Broker {
     const order = this.workingBySymbol.get(fill.symbol);
     if (fill.event === 'fill' && order?.clientOrderId === fill.clientOrderId) this.workingBySymbol.delete(fill.symbol);
     this.fills.push({ clientOrderId: fill.clientOrderId, symbol: fill.symbol, side, qty: fill.qty, price: fill.price, fee: 0, time: fill.time });
+  }
+
+  /** From the trade_updates stream: the order is no longer working, so the symbol can be traded again. */
+  onOrderEnded(ended: OrderEnded): void {
+    const order = this.workingBySymbol.get(ended.symbol);
+    if (order?.clientOrderId !== ended.clientOrderId) return;
+    this.workingBySymbol.delete(ended.symbol);
+    this.notice('info', `Alpaca ${ended.event.replace(/_/g, ' ')} order ${ended.clientOrderId} (${order.side} ${order.qty} ${order.symbol})`);
   }
 
   takeFills(): BrokerFill[] {

@@ -34,6 +34,8 @@ export interface TradeUpdateStreamOptions {
   /** The full trading stream URL (`APCA_API_STREAM_URL`); default the paper one. */
   readonly url?: string;
   readonly onFill: (fill: Fill) => void;
+  /** An order Alpaca ended without (fully) filling it: canceled, expired, rejected, done for the day. */
+  readonly onOrderEnded?: (ended: OrderEnded) => void;
   readonly onStatus?: (status: TradeUpdateStreamStatus) => void;
   readonly initialReconnectMs?: number;
   readonly maxReconnectMs?: number;
@@ -45,6 +47,25 @@ const SDK_STATE = streaming.STATE;
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
+}
+
+export const ENDING_EVENTS = ['canceled', 'expired', 'rejected', 'done_for_day'] as const;
+export type EndingEvent = (typeof ENDING_EVENTS)[number];
+
+export interface OrderEnded {
+  readonly event: EndingEvent;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+}
+
+/** The order an ending event is about, or null when it is not one (or has no client order id). */
+export function parseOrderEnded(data: Record<string, unknown>): OrderEnded | null {
+  const event = ENDING_EVENTS.find((e) => e === data['event']);
+  const order = data['order'];
+  if (event === undefined || typeof order !== 'object' || order === null) return null;
+  const raw = order as Record<string, unknown>;
+  const clientOrderId = text(raw['client_order_id']);
+  return clientOrderId === '' ? null : { event, clientOrderId, symbol: text(raw['symbol']) };
 }
 
 /** A fill from a raw `trade_updates` payload, or an error text for a malformed one. */
@@ -131,7 +152,11 @@ export class TradeUpdateStream {
   }
 
   private onUpdate(update: streaming.TradeUpdate): void {
-    if (update.event !== 'fill' && update.event !== 'partial_fill') return;
+    if (update.event !== 'fill' && update.event !== 'partial_fill') {
+      const ended = parseOrderEnded(update as unknown as Record<string, unknown>);
+      if (ended !== null) this.options.onOrderEnded?.(ended);
+      return;
+    }
     const fill = parseFill({ ...update, event: update.event, price: update.price, qty: update.qty, timestamp: update['timestamp'] instanceof Date ? update['timestamp'].toISOString() : undefined });
     if (typeof fill === 'string') this.setState(this.current.state, fill);
     else this.options.onFill(fill);
