@@ -214,6 +214,16 @@ test('bad keys: exit 2 with one line, and neither secret in it', async () => {
   }
 });
 
+test('no network at start: one line naming where, exit 2, no secret', async () => {
+  // A port nothing listens on: the connection is refused at once.
+  const closed = 'http://127.0.0.1:59999';
+  const env = { APCA_API_KEY_ID: KEY_ID, APCA_API_SECRET_KEY: SECRET, APCA_API_BASE_URL: closed, APCA_API_DATA_URL: closed, APCA_API_STREAM_URL: 'ws://127.0.0.1:59999/stream', APCA_API_DATA_STREAM_URL: 'ws://127.0.0.1:59999' };
+  const result = await runBin([...ARGS, '--no-db'], env);
+  assert.equal(result.code, 2, result.stderr);
+  assert.equal(result.stderr, `trading-tui: cannot reach Alpaca at ${closed}: connect ECONNREFUSED 127.0.0.1:59999\n`);
+  assert.ok(!result.stderr.includes(SECRET));
+});
+
 test('unknown symbols are dropped with a line each; none left is one line, exit 2', async () => {
   const fakes = await startFakes();
   try {

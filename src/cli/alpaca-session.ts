@@ -4,7 +4,7 @@
  * saved run), and the market kit: REST bars, the order broker, the trade_updates stream, the clock.
  */
 import { AlpacaBroker } from '../broker/alpaca/alpaca-broker.js';
-import { AlpacaMarketData, DEFAULT_CHUNK_SIZE } from '../broker/alpaca/alpaca-market-data.js';
+import { AlpacaAuthError, AlpacaMarketData, AlpacaStartError, DEFAULT_CHUNK_SIZE, redactSecrets } from '../broker/alpaca/alpaca-market-data.js';
 import { AlpacaMarketHours, WallClock } from '../broker/alpaca/alpaca-market-hours.js';
 import { alpacaEndpointsFromEnv, type AlpacaCredentials, type AlpacaEndpoints, type AlpacaOrder } from '../broker/alpaca/alpaca-sdk.js';
 import { AlpacaTrading, type AlpacaSnapshot } from '../broker/alpaca/alpaca-trading.js';
@@ -43,14 +43,25 @@ export async function connectAlpaca(options: StartOptions, env: NodeJS.ProcessEn
     ? { ...overrides, tradingUrl: overrides.tradingUrl ?? ALPACA_LIVE_TRADING_URL, tradingStreamUrl: overrides.tradingStreamUrl ?? ALPACA_LIVE_STREAM_URL }
     : overrides;
   const trading = new AlpacaTrading({ credentials, endpoints, timeoutMs: options.timeoutMs });
-  const { tradable, dropped } = await trading.validateSymbols(options.symbols);
+  const { tradable, dropped } = await atStart(() => trading.validateSymbols(options.symbols), endpoints, credentials);
   for (const { symbol, reason } of dropped) process.stderr.write(`trading-tui: ${symbol} dropped: ${reason}\n`);
   if (tradable.length === 0) throw new UsageError(`none of the --symbols can be traded on Alpaca (${dropped.map((d) => d.symbol).join(',')})`);
-  const snapshot = await trading.snapshot();
+  const snapshot = await atStart(() => trading.snapshot(), endpoints, credentials);
   if (options.live && !options.yesIMeanLive && !(await confirmLive(snapshot.account.accountNumber))) {
     throw new UsageError('live trading not confirmed; nothing was done');
   }
   return { mode: options.live ? 'LIVE' : 'PAPER', options: { ...options, symbols: tradable }, credentials, endpoints, trading, snapshot };
+}
+
+/** A failure to talk to Alpaca at start (no network, a proxy down) is one line, not a stack: keys errors stay as they are. */
+async function atStart<T>(step: () => Promise<T>, endpoints: AlpacaEndpoints, credentials: AlpacaCredentials): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof AlpacaAuthError || !(error instanceof Error)) throw error;
+    const where = endpoints.tradingUrl ?? 'its API';
+    throw new AlpacaStartError(redactSecrets(`cannot reach Alpaca at ${where}: ${error.message.replace(/^.*fetch failed: /, '')}`, [credentials.keyId, credentials.secretKey]));
+  }
 }
 
 export function alpacaKit(connection: AlpacaConnection, resume: ResumeState | null): MarketKit {

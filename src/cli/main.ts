@@ -45,7 +45,7 @@ async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     // Errors a user can cause and fix: one line, exit code 2.
     // AlpacaAuthError is told by name: importing it here would load the SDK for every command.
-    if (error instanceof UsageError || error instanceof StoreError || (error instanceof Error && error.name === 'AlpacaAuthError')) {
+    if (error instanceof UsageError || error instanceof StoreError || (error instanceof Error && (error.name === 'AlpacaAuthError' || error.name === 'AlpacaStartError'))) {
       process.stderr.write(`trading-tui: ${error.message}\n`);
       process.exitCode = 2;
       return;

@@ -44,6 +44,11 @@ export interface AlpacaMarketDataOptions extends AlpacaRestOptions {
 }
 
 /** Alpaca refused the credentials (401) or the access (403). */
+/** Alpaca could not be reached or answered nonsense at start: one line for the user, exit code 2. */
+export class AlpacaStartError extends Error {
+  override readonly name = 'AlpacaStartError';
+}
+
 export class AlpacaAuthError extends Error {
   override readonly name = 'AlpacaAuthError';
   constructor(
