@@ -1,7 +1,8 @@
 /** AlpacaBroker: fire-and-forget orders, cancels after their POST, fills queued for the engine, errors as notices. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AlpacaBroker, type AlpacaOrderApi } from '../src/broker/alpaca/alpaca-broker.js';
+import { AlpacaBroker, REFUSAL_BACKOFF_MS, type AlpacaOrderApi } from '../src/broker/alpaca/alpaca-broker.js';
+import { AlpacaOrderRejectedError } from '../src/broker/alpaca/alpaca-trading.js';
 import type { MarketOrder } from '../src/broker/paper-broker.js';
 import { parseOrderEnded } from '../src/broker/alpaca/trade-update-stream.js';
 
@@ -86,4 +87,26 @@ test('ending events are read from trade_updates payloads', () => {
   assert.deepEqual(parseOrderEnded({ event: 'rejected', order: { client_order_id: 'x', symbol: 'SPY' } }), { event: 'rejected', clientOrderId: 'x', symbol: 'SPY' });
   assert.equal(parseOrderEnded({ event: 'fill', order: { client_order_id: 'x', symbol: 'SPY' } }), null);
   assert.equal(parseOrderEnded({ event: 'canceled', order: { symbol: 'SPY' } }), null);
+});
+
+test('after a refusal no new order goes out for that symbol for five minutes, and the order is reported ended', async () => {
+  const api = new FakeApi();
+  let now = 1_000_000;
+  const broker = new AlpacaBroker(api, [], () => now);
+  broker.submit(order('a', 'AAA'));
+  api.pending.get('a')?.reject(new AlpacaOrderRejectedError('a', 403, 'Alpaca rejected order a (HTTP 403): insufficient buying power'));
+  await broker.settle();
+  assert.equal(broker.accepts('AAA'), false);
+  assert.equal(broker.accepts('BBB'), true, 'other symbols trade on');
+  assert.deepEqual(broker.takeEndedOrders(), [order('a', 'AAA')]);
+  assert.match(broker.takeNotices()[0]?.message ?? '', /insufficient buying power; no new AAA order for 5 minutes$/);
+  now += REFUSAL_BACKOFF_MS - 1;
+  assert.equal(broker.accepts('AAA'), false);
+  now += 1;
+  assert.equal(broker.accepts('AAA'), true);
+  // A failure that is not a refusal (the network) does not hold the symbol back.
+  broker.submit(order('b', 'CCC'));
+  api.pending.get('b')?.reject(new Error('fetch failed'));
+  await broker.settle();
+  assert.equal(broker.accepts('CCC'), true);
 });

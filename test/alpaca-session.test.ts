@@ -144,7 +144,12 @@ test('an order Alpaca refuses becomes an error line; the loop goes on and exits 
     assert.equal(result.code, 0, result.stderr);
     const lines = jsonLines(result.stdout);
     const errors = lines.filter((l) => l['type'] === 'notice' && l['kind'] === 'error').map((l) => String(l['message']));
-    assert.ok(errors.length > 0 && errors.every((e) => /^Alpaca rejected order tt-[a-z0-9-]+ \(buy \d+ [A-Z]+\) \(HTTP 403\): insufficient buying power \(code 40310000\)$/.test(e)), errors.join('\n'));
+    assert.ok(
+      errors.length > 0 && errors.every((e) => /^Alpaca rejected order tt-[a-z0-9-]+ \(buy \d+ [A-Z]+\) \(HTTP 403\): insufficient buying power \(code 40310000\); no new [A-Z]+ order for 5 minutes$/.test(e)),
+      errors.join('\n'),
+    );
+    const refusedSymbols = errors.map((e) => /\(buy \d+ ([A-Z]+)\)/.exec(e)?.[1]);
+    assert.equal(new Set(refusedSymbols).size, refusedSymbols.length, 'a refused symbol is not tried again at the next steps');
     assert.equal(lines.filter((l) => l['type'] === 'fill').length, 0);
     assert.equal(lines.filter((l) => l['type'] === 'iteration').length, 3);
   } finally {

@@ -77,6 +77,14 @@ export class PaperBroker implements Broker {
     return [];
   }
 
+  takeEndedOrders(): MarketOrder[] {
+    return [];
+  }
+
+  accepts(): boolean {
+    return true;
+  }
+
   feeFor(qty: number, price: number): number {
     return Math.max(this.costs.minFee, roundToCents((qty * price * this.costs.feeBps) / 10_000));
   }

@@ -35,6 +35,10 @@ export interface Broker {
   takeFills(): BrokerFill[];
   /** Notices since the last call. */
   takeNotices(): BrokerNotice[];
+  /** Orders that ended without a fill (refused, cancelled or expired by the broker) since the last call. */
+  takeEndedOrders(): MarketOrder[];
+  /** Whether the broker takes a new order for the symbol now (false for a while after it refused one). */
+  accepts(symbol: string): boolean;
   feeFor(qty: number, price: number): number;
 }
 

@@ -418,6 +418,7 @@ export class TradingEngine implements EngineControls {
   }
 
   private takeNotices(): void {
+    for (const order of this.broker.takeEndedOrders()) this.recordOrder({ ...order, status: 'cancelled' });
     for (const notice of this.broker.takeNotices()) {
       this.emit({ type: 'notice', kind: notice.kind, message: notice.message });
       this.addEvent(notice.kind, notice.message);
@@ -515,6 +516,7 @@ export class TradingEngine implements EngineControls {
         const symbol = this.symbols[s] as string;
         const price = (this.signals[s] as SymbolSignals).lastClose;
         if (!(price > 0)) continue;
+        if (!this.broker.accepts(symbol)) continue;
         const pending = this.broker.fillsLater ? this.broker.working(symbol) : undefined;
         if (pending !== undefined) {
           if (selling && pending.side === 'sell') cash += pending.qty * price;

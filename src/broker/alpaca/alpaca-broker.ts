@@ -6,6 +6,7 @@
 import type { Broker, BrokerFill, BrokerNotice } from '../../engine/broker.js';
 import type { MarketOrder } from '../paper-broker.js';
 import type { Fill as StreamFill, OrderEnded } from './trade-update-stream.js';
+import { AlpacaOrderRejectedError } from './alpaca-trading.js';
 
 /** The part of AlpacaTrading the broker uses. */
 export interface AlpacaOrderApi {
@@ -15,6 +16,8 @@ export interface AlpacaOrderApi {
 
 /** Notices kept until taken; older ones are dropped beyond this. */
 const MAX_NOTICES = 100;
+/** After Alpaca refuses an order, no new order for that symbol for this long. */
+export const REFUSAL_BACKOFF_MS = 5 * 60_000;
 
 export class AlpacaBroker implements Broker {
   private readonly workingBySymbol = new Map<string, MarketOrder>();
@@ -28,8 +31,28 @@ export class AlpacaBroker implements Broker {
     private readonly api: AlpacaOrderApi,
     /** Alpaca's open orders at start, in the engine's terms. */
     openOrders: readonly MarketOrder[] = [],
+    private readonly now: () => number = Date.now,
   ) {
     for (const order of openOrders) this.workingBySymbol.set(order.symbol, order);
+  }
+
+  /** Orders that ended without a fill, for the engine's record. */
+  private ended: MarketOrder[] = [];
+  /** Symbols whose last order was refused, and until when no new one is sent (epoch ms). */
+  private readonly refusedUntil = new Map<string, number>();
+
+  takeEndedOrders(): MarketOrder[] {
+    const taken = this.ended;
+    this.ended = [];
+    return taken;
+  }
+
+  accepts(symbol: string): boolean {
+    const until = this.refusedUntil.get(symbol);
+    if (until === undefined) return true;
+    if (this.now() < until) return false;
+    this.refusedUntil.delete(symbol);
+    return true;
   }
 
   submit(order: MarketOrder): MarketOrder | undefined {
@@ -41,7 +64,11 @@ export class AlpacaBroker implements Broker {
       () => undefined,
       (error: unknown) => {
         if (this.workingBySymbol.get(order.symbol) === order) this.workingBySymbol.delete(order.symbol);
-        this.notice('error', messageOf(error));
+        this.ended.push(order);
+        // A refusal (buying power, a halted symbol) would come back at every step: wait before trying again.
+        const refused = error instanceof AlpacaOrderRejectedError;
+        if (refused) this.refusedUntil.set(order.symbol, this.now() + REFUSAL_BACKOFF_MS);
+        this.notice('error', refused ? `${messageOf(error)}; no new ${order.symbol} order for ${REFUSAL_BACKOFF_MS / 60_000} minutes` : messageOf(error));
       },
     );
     this.inFlight.set(order.clientOrderId, posted);
@@ -90,6 +117,7 @@ export class AlpacaBroker implements Broker {
     const order = this.workingBySymbol.get(ended.symbol);
     if (order?.clientOrderId !== ended.clientOrderId) return;
     this.workingBySymbol.delete(ended.symbol);
+    this.ended.push(order);
     this.notice('info', `Alpaca ${ended.event.replace(/_/g, ' ')} order ${ended.clientOrderId} (${order.side} ${order.qty} ${order.symbol})`);
   }
 
