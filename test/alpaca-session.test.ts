@@ -103,6 +103,25 @@ test('--broker alpaca: backfills through Alpaca, places orders with their client
   }
 });
 
+test('a restart within the cache TTL asks Alpaca only for the bars after the ones it has', async () => {
+  const fakes = await startFakes();
+  try {
+    const db = join(dbDir, 'cache.sqlite');
+    const first = await runBin([...ARGS, '--db', db], fakes.env);
+    assert.equal(first.code, 0, first.stderr);
+    const firstStart = fakes.server.requests.find((r) => r.path === '/v2/stocks/bars')?.query.get('start');
+    const before = fakes.server.requests.length;
+    const second = await runBin([...ARGS, '--db', db], fakes.env);
+    assert.equal(second.code, 0, second.stderr);
+    const secondStart = fakes.server.requests.slice(before).find((r) => r.path === '/v2/stocks/bars')?.query.get('start');
+    assert.ok(firstStart && secondStart && Date.parse(secondStart) > Date.parse(firstStart), `first backfill from ${firstStart}, second from ${secondStart}`);
+    const backfillBars = (stdout: string): unknown => jsonLines(stdout).find((l) => l['type'] === 'round' && l['kind'] === 'backfill')?.['bars'];
+    assert.ok((backfillBars(second.stdout) as number) >= (backfillBars(first.stdout) as number), 'the history is as long, from the cache');
+  } finally {
+    await fakes.close();
+  }
+});
+
 test('live bars: once the market-data stream is subscribed, refresh rounds take its bars instead of REST', async () => {
   const fakes = await startFakes({ timeframe: '1Min', periodDays: 2, holdBack: 0 });
   try {

@@ -95,7 +95,8 @@ export function alpacaKit(connection: AlpacaConnection, resume: ResumeState | nu
     // All symbols of a round in one multi-symbol request: the downloader must start them together.
     concurrency: options.concurrency === 'auto' ? DEFAULT_CHUNK_SIZE : options.concurrency,
     seed: null,
-    cacheSource: null,
+    // Bars are the same whichever account asks; keyed by the data endpoint so a proxy's never mix with Alpaca's.
+    cacheSource: `alpaca:${endpoints.dataUrl ?? 'default'}`,
     newPortfolioCash: snapshot.account.equity,
     brokerState: brokerState(snapshot, resume, openOrders),
     checkpoint: () => ({ kind: 'alpaca', live, timeframe: options.timeframe, symbols: options.symbols }),

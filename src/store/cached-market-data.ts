@@ -27,6 +27,7 @@ export interface BarCacheOptions {
 const BAR_BYTES = 96;
 
 interface CachedRow {
+  symbol: string;
   time: number;
   open: number;
   high: number;
@@ -35,14 +36,19 @@ interface CachedRow {
   volume: number;
 }
 
-const SELECT_CACHED = `SELECT time, open, high, low, close, volume FROM bar_cache
-  WHERE source = ? AND symbol = ? AND timeframe = ? AND time > ? AND time <= ? AND fetched_at >= ? ORDER BY time`;
+const SELECT_CACHED = `SELECT symbol, time, open, high, low, close, volume FROM bar_cache
+  WHERE source = ? AND timeframe = ? AND time > ? AND time <= ? AND fetched_at >= ? ORDER BY symbol, time`;
 
 const FOUR_DAYS_MS = 4 * 86_400_000;
 
 export class CachedMarketData implements MarketDataSource {
   private readonly memory: LruCache<string, Bar[]>;
   private readonly now: () => number;
+  /**
+   * One read of the database for all the symbols a round asks about at once: the per-symbol calls then
+   * reach the source in the same tick, so a source that batches them (Alpaca) still can.
+   */
+  private readonly reads = new Map<string, Promise<Map<string, Bar[]>>>();
   /** Bars served from the database or memory instead of the source, since start. */
   barsFromCache = 0;
   barsFromSource = 0;
@@ -74,11 +80,35 @@ export class CachedMarketData implements MarketDataSource {
     const held = this.memory.get(`${symbol}|${timeframe}`);
     // The memory holds the newest bars; it answers when it reaches back far enough.
     if (held !== undefined && held.length > 0 && (held[0] as Bar).time <= after) return held.filter((b) => b.time > after);
-    const rows = await this.connection.all<CachedRow>(SELECT_CACHED, [this.options.source, symbol, timeframe, after, this.options.marketNow(), this.now() - this.options.ttlMs]);
+    const bars = (await this.readAll(timeframe, after)).get(symbol) ?? [];
     // Rows whose older part expired leave a hole before them: then the whole range is downloaded again.
-    const first = rows[0];
+    const first = bars[0];
     if (first === undefined || (Number.isFinite(after) && first.time - after > (this.options.maxGapMs ?? FOUR_DAYS_MS))) return [];
-    return rows.map((r) => ({ time: r.time, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }));
+    return bars;
+  }
+
+  private readAll(timeframe: string, after: number): Promise<Map<string, Bar[]>> {
+    const key = `${timeframe}|${after}`;
+    let read = this.reads.get(key);
+    if (read === undefined) {
+      read = this.connection
+        .all<CachedRow>(SELECT_CACHED, [this.options.source, timeframe, after, this.options.marketNow(), this.now() - this.options.ttlMs])
+        .then((rows) => {
+          const bySymbol = new Map<string, Bar[]>();
+          for (const r of rows) {
+            let bars = bySymbol.get(r.symbol);
+            if (bars === undefined) bySymbol.set(r.symbol, (bars = []));
+            bars.push({ time: r.time, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume });
+          }
+          return bySymbol;
+        })
+        .finally(() => {
+          // Kept only for the calls of this round, which are all waiting on it by now.
+          setImmediate(() => this.reads.delete(key));
+        });
+      this.reads.set(key, read);
+    }
+    return read;
   }
 
   private remember(symbol: string, timeframe: string, bars: Bar[]): void {
