@@ -7,6 +7,7 @@ import { alpacaEndpointsFromEnv } from '../src/broker/alpaca/alpaca-sdk.js';
 import { Downloader } from '../src/market/downloader.js';
 import { PermanentError, TransientError, type Bar } from '../src/market/types.js';
 import { FakeAlpacaServer, type FakeRequest } from './fake-alpaca/fake-alpaca-server.js';
+import { waitUntil as waitUntilShared } from './support/wait-until.js';
 
 const KEY_ID = 'PKTESTKEY0123456789';
 const SECRET = 'sEcReT/abc+def==ghijklmnopqrstuvwxyz0123';
@@ -58,13 +59,7 @@ function fetchAll(source: AlpacaMarketData, symbols: readonly string[]): Promise
   return Promise.allSettled(symbols.map((symbol) => source.fetchBars({ symbol, timeframe: '15Min', after: ALL(), signal: new AbortController().signal })));
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
+const waitUntil = (condition: () => boolean, timeoutMs = 3000): Promise<void> => waitUntilShared(condition, timeoutMs);
 
 function onlyPage(symbols: readonly string[], page: number): (r: FakeRequest) => boolean {
   return (r) => r.path === BARS_PATH && r.page === page && (r.query.get('symbols') ?? '').split(',').some((s) => symbols.includes(s));

@@ -5,6 +5,7 @@ import vm from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Downloader, MAX_RETRY_AFTER_MS, type DownloadStateChange, type FetchSymbol, type RoundResult } from '../src/market/downloader.js';
 import { PermanentError, TransientError } from '../src/market/types.js';
+import { waitUntil as waitUntilShared } from './support/wait-until.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -40,13 +41,7 @@ class InFlightCounter {
   }
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await sleep(1);
-  }
-}
+const waitUntil = (condition: () => boolean, timeoutMs = 2000): Promise<void> => waitUntilShared(condition, timeoutMs, 1);
 
 test('a fixed concurrency is never exceeded, and is reached', async () => {
   const counter = new InFlightCounter();

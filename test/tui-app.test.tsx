@@ -6,6 +6,7 @@ import stringWidth from 'string-width';
 import { App } from '../components/app.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
 import { FakeControls, flush, frameLines, makeSnapshot, renderOnTerminal } from './tui-fixtures.js';
+import { waitUntil as waitFor } from './support/wait-until.js';
 
 const TITLES = ['Equity', 'Regime', 'Downloads', 'Positions', 'Events'];
 const KEYS = { tab: '\t', shiftTab: '\x1b[Z', down: '\x1b[B', up: '\x1b[A', escape: '\x1b', ctrlC: '\x03' };
@@ -21,13 +22,6 @@ function assertFits(lines: readonly string[], width: number, height: number): vo
   for (const line of lines) assert.ok(stringWidth(line) <= width, `wider than ${width} (${stringWidth(line)}): ${line}`);
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 test('every panel title is on screen at 120x40', async () => {
   const app = await renderApp(new FakeControls(), 120, 40);

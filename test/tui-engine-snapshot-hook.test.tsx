@@ -7,6 +7,7 @@ import { render } from 'ink-testing-library';
 import type { EngineControls } from '../src/engine/controls.js';
 import { useEngineSnapshot } from '../components/use-engine-snapshot.js';
 import { FakeControls, flush, makeSnapshot } from './tui-fixtures.js';
+import { waitUntil as waitFor } from './support/wait-until.js';
 
 function Probe({ controls, fps, onRender }: { controls: EngineControls; fps: number; onRender: () => void }): ReactNode {
   const snapshot = useEngineSnapshot(controls, fps);
@@ -14,13 +15,6 @@ function Probe({ controls, fps, onRender }: { controls: EngineControls; fps: num
   return <Text>iteration {snapshot.iteration}</Text>;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 test('a burst of engine changes costs one render', async () => {
   const controls = new FakeControls(makeSnapshot({ iteration: 0 }));

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Text, render } from 'ink';
 import { runTui } from '../src/cli/run-tui.js';
 import { FakeControls, FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream, makeSnapshot } from './tui-fixtures.js';
+import { waitUntil as waitFor } from './support/wait-until.js';
 
 const ENTER = '\x1b[?1049h';
 const LEAVE = '\x1b[?1049l';
@@ -23,13 +24,6 @@ function addedListener(event: ProcessEvent, before: readonly Function[]): (...ar
   return added[0] as (...args: unknown[]) => void;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 // Ink's first real (non-debug) render hides the cursor through cli-cursor, whose restore-cursor
 // registers signal-exit listeners for the life of the process. Do that once before counting, so the

@@ -8,6 +8,7 @@ import type { WatchStatus } from '../src/store/watch-status.js';
 import { NO_DOWNLOADS } from '../src/store/snapshot-from-rows.js';
 import { FakeControls, FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream, flush, frameLines, makeSnapshot, renderOnTerminal } from './tui-fixtures.js';
 import { WatchDatabase } from './support/watch-database.js';
+import { waitUntil as waitUntilShared } from './support/wait-until.js';
 
 function statusAged(ageMs: number, error: string | null = null): WatchStatus {
   const now = Date.now();
@@ -21,13 +22,7 @@ async function renderWatching(status: WatchStatus, controls = new FakeControls(m
   return { app, controls };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const waitFor = (condition: () => boolean, timeoutMs = 3000): Promise<void> => waitUntilShared(condition, timeoutMs, 10);
 
 test('watching, the status bar says WATCH and how long ago the data was written', async () => {
   const { app } = await renderWatching(statusAged(3_000));
