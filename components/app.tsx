@@ -115,7 +115,14 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
           {plan.columns.map((column, i) => (
             <Box key={i} flexDirection="column" width={column.width} flexShrink={0}>
               {column.panels.map((rect) => (
-                <PanelFor key={rect.id} rect={rect} snapshot={snapshot} ui={ui} focused={rect.id === focus} readOnly={readOnly} />
+                <PanelFor
+                  key={rect.id}
+                  rect={rect}
+                  snapshot={snapshot}
+                  ui={ui}
+                  focused={rect.id === focus}
+                  readOnly={readOnly}
+                />
               ))}
             </Box>
           ))}

@@ -30,7 +30,14 @@ export interface DownloadsPanelProps {
   readonly emptyText?: string;
 }
 
-export function DownloadsPanel({ downloads, scroll, width, height, focused, emptyText = 'no downloads yet' }: DownloadsPanelProps): ReactNode {
+export function DownloadsPanel({
+  downloads,
+  scroll,
+  width,
+  height,
+  focused,
+  emptyText = 'no downloads yet',
+}: DownloadsPanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const { round } = downloads;
@@ -86,19 +93,26 @@ const COUNT_LABELS = [
 /** Counts per state; labels shorten when the full ones do not fit. */
 function RoundCounts({ round, width }: { round: RoundStatus; width: number }): ReactNode {
   const build = (short: boolean): LineSegment[] =>
-    COUNT_LABELS.filter(([state]) => state !== 'cancelled' || round.counts.cancelled > 0).map(([state, abbreviation]) => {
-      const count = round.counts[state];
-      const alarming = state === 'failed' || state === 'timed-out' || state === 'retrying';
-      return {
-        key: state,
-        text: `${short ? abbreviation : state} ${count}`,
-        rank: 0,
-        color: count > 0 && (alarming || state === 'running' || state === 'done') ? DOWNLOAD_STATE_COLORS[state] : undefined,
-        dim: count === 0,
-      };
-    });
+    COUNT_LABELS.filter(([state]) => state !== 'cancelled' || round.counts.cancelled > 0).map(
+      ([state, abbreviation]) => {
+        const count = round.counts[state];
+        const alarming = state === 'failed' || state === 'timed-out' || state === 'retrying';
+        return {
+          key: state,
+          text: `${short ? abbreviation : state} ${count}`,
+          rank: 0,
+          color:
+            count > 0 && (alarming || state === 'running' || state === 'done')
+              ? DOWNLOAD_STATE_COLORS[state]
+              : undefined,
+          dim: count === 0,
+        };
+      },
+    );
   const full = build(false);
-  return <SegmentLine width={width} segments={segmentsLength(full, '  ') <= width ? full : build(true)} separator=" " />;
+  return (
+    <SegmentLine width={width} segments={segmentsLength(full, '  ') <= width ? full : build(true)} separator=" " />
+  );
 }
 
 function RoundSpeed({ round, width }: { round: RoundStatus; width: number }): ReactNode {

@@ -74,10 +74,22 @@ export function PositionsPanel(props: PositionsPanelProps): ReactNode {
           segments={[
             { key: 'count', text: `${positions.length} open`, rank: 0 },
             { key: 'cash', text: `cash ${formatMoney(props.cash)}`, rank: 1 },
-            { key: 'realized', text: `realized ${formatSignedMoney(props.realizedPnl)}`, rank: 2, color: signColor(props.realizedPnl) },
+            {
+              key: 'realized',
+              text: `realized ${formatSignedMoney(props.realizedPnl)}`,
+              rank: 2,
+              color: signColor(props.realizedPnl),
+            },
             { key: 'trades', text: `${props.trades} trades`, rank: 3, dim: true },
             ...(rows.length > visible
-              ? [{ key: 'range', text: `rows ${first + 1}-${Math.min(rows.length, first + visible)}`, rank: 4, dim: true }]
+              ? [
+                  {
+                    key: 'range',
+                    text: `rows ${first + 1}-${Math.min(rows.length, first + visible)}`,
+                    rank: 4,
+                    dim: true,
+                  },
+                ]
               : []),
           ]}
         />

@@ -36,14 +36,27 @@ export function RegimePanel({ regime, marketTime, width, height, focused }: Regi
   );
 }
 
-function CurrentRegime({ regime, marketTime, width }: { regime: RegimeView; marketTime: number; width: number }): ReactNode {
+function CurrentRegime({
+  regime,
+  marketTime,
+  width,
+}: {
+  regime: RegimeView;
+  marketTime: number;
+  width: number;
+}): ReactNode {
   return (
     <SegmentLine
       width={width}
       segments={[
         { key: 'name', text: regime.current.toUpperCase(), rank: 0, bold: true, color: REGIME_COLORS[regime.current] },
         { key: 'confidence', text: formatPercent(regime.confidence), rank: 0 },
-        { key: 'for', text: marketTime - regime.since < 1000 ? 'since this bar' : `for ${formatDuration(marketTime - regime.since)}`, rank: 1 },
+        {
+          key: 'for',
+          text:
+            marketTime - regime.since < 1000 ? 'since this bar' : `for ${formatDuration(marketTime - regime.since)}`,
+          rank: 1,
+        },
         { key: 'bars', text: `${regime.bars} bar${regime.bars === 1 ? '' : 's'}`, rank: 2, dim: true },
       ]}
     />

@@ -32,7 +32,12 @@ function phaseSegments(snapshot: EngineSnapshot, quitting: boolean): LineSegment
     segments.push({ key: 'halted', text: `HALTED${reason}`, rank: 0, bold: true, color: 'red' });
   }
   if (snapshot.market !== undefined && !snapshot.market.open) {
-    segments.push({ key: 'market', text: `closed · opens ${formatEasternTime(snapshot.market.nextOpen)}`, rank: 0, color: 'yellow' });
+    segments.push({
+      key: 'market',
+      text: `closed · opens ${formatEasternTime(snapshot.market.nextOpen)}`,
+      rank: 0,
+      color: 'yellow',
+    });
   }
   if (quitting && snapshot.phase !== 'stopped') {
     segments.push({ key: 'quitting', text: 'stopping…', rank: 0, color: 'yellow' });
@@ -59,7 +64,8 @@ export function watchSegments(watch: WatchView): LineSegment[] {
 }
 
 export function StatusBar({ snapshot, quitting, width, watch = null }: StatusBarProps): ReactNode {
-  const iteration = snapshot.iterations === null ? `${snapshot.iteration}` : `${snapshot.iteration}/${snapshot.iterations}`;
+  const iteration =
+    snapshot.iterations === null ? `${snapshot.iteration}` : `${snapshot.iteration}/${snapshot.iterations}`;
   const segments: LineSegment[] = [
     watch === null
       ? { key: 'mode', text: snapshot.mode, rank: 0, bold: true, color: MODE_COLORS[snapshot.mode] }
@@ -68,7 +74,9 @@ export function StatusBar({ snapshot, quitting, width, watch = null }: StatusBar
     { key: 'clock', text: `${formatClock(snapshot.marketTime)} UTC`, rank: 1 },
     { key: 'iteration', text: `it ${iteration}`, rank: 2 },
     // A watched run's pace is known only when its options recorded it.
-    ...(watch !== null && snapshot.intervalMs <= 0 ? [] : [{ key: 'interval', text: `every ${formatDuration(snapshot.intervalMs)}`, rank: 6, dim: true }]),
+    ...(watch !== null && snapshot.intervalMs <= 0
+      ? []
+      : [{ key: 'interval', text: `every ${formatDuration(snapshot.intervalMs)}`, rank: 6, dim: true }]),
     ...phaseSegments(snapshot, quitting),
     {
       key: 'memory',

@@ -8,7 +8,9 @@ export interface TerminalSize {
 
 const FALLBACK: TerminalSize = { columns: 80, rows: 24 };
 
-function readSize(stdout: NodeJS.WriteStream): TerminalSize {
+/** Ink types its stdout as a plain writable stream; a terminal's has columns and rows. */
+function readSize(stream: NodeJS.WritableStream): TerminalSize {
+  const stdout = stream as Partial<Pick<NodeJS.WriteStream, 'columns' | 'rows'>>;
   return { columns: stdout.columns || FALLBACK.columns, rows: stdout.rows || FALLBACK.rows };
 }
 

@@ -25,5 +25,6 @@ export function useWatchStatus(read: (() => WatchStatus) | undefined, snapshot: 
   }, [read]);
 
   // `snapshot` and `tick` are not read: they say when to read again.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   return useMemo(() => (read === undefined ? null : { status: read(), now: Date.now() }), [read, snapshot, tick]);
 }

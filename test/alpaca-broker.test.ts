@@ -11,7 +11,9 @@ class FakeApi implements AlpacaOrderApi {
   readonly pending = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
   submitMarketOrder(order: MarketOrder): Promise<unknown> {
     this.calls.push(`post ${order.clientOrderId}`);
-    return new Promise((resolve, reject) => this.pending.set(order.clientOrderId, { resolve: () => resolve({}), reject }));
+    return new Promise((resolve, reject) =>
+      this.pending.set(order.clientOrderId, { resolve: () => resolve({}), reject }),
+    );
   }
   cancelOrder(clientOrderId: string): Promise<void> {
     this.calls.push(`cancel ${clientOrderId}`);
@@ -19,7 +21,13 @@ class FakeApi implements AlpacaOrderApi {
   }
 }
 
-const order = (id: string, symbol = 'AAA', qty = 10): MarketOrder => ({ clientOrderId: id, symbol, side: 'buy', qty, time: 0 });
+const order = (id: string, symbol = 'AAA', qty = 10): MarketOrder => ({
+  clientOrderId: id,
+  symbol,
+  side: 'buy',
+  qty,
+  time: 0,
+});
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 test('a cancel goes out only after the order it cancels was answered', async () => {
@@ -44,7 +52,9 @@ test('a refused order leaves the working orders and becomes an error notice', as
   api.pending.get('a')?.reject(new Error('Alpaca rejected order a (HTTP 403): insufficient buying power'));
   await broker.settle();
   assert.equal(broker.working('AAA'), undefined);
-  assert.deepEqual(broker.takeNotices(), [{ kind: 'error', message: 'Alpaca rejected order a (HTTP 403): insufficient buying power' }]);
+  assert.deepEqual(broker.takeNotices(), [
+    { kind: 'error', message: 'Alpaca rejected order a (HTTP 403): insufficient buying power' },
+  ]);
   assert.deepEqual(broker.takeNotices(), []);
 });
 
@@ -52,9 +62,25 @@ test('stream fills wait for the engine; a full fill ends the working order, a pa
   const broker = new AlpacaBroker(new FakeApi(), [order('open-1', 'BBB', 5)]);
   broker.submit(order('a'));
   const base = { orderId: 'x', side: 'buy', time: 1_000 };
-  broker.onStreamFill({ ...base, event: 'partial_fill', clientOrderId: 'a', symbol: 'AAA', qty: 4, price: 10, filledQty: 4 });
+  broker.onStreamFill({
+    ...base,
+    event: 'partial_fill',
+    clientOrderId: 'a',
+    symbol: 'AAA',
+    qty: 4,
+    price: 10,
+    filledQty: 4,
+  });
   assert.deepEqual(broker.working('AAA'), order('a'));
-  broker.onStreamFill({ ...base, event: 'fill', clientOrderId: 'a', symbol: 'AAA', qty: 6, price: 10.5, filledQty: 10 });
+  broker.onStreamFill({
+    ...base,
+    event: 'fill',
+    clientOrderId: 'a',
+    symbol: 'AAA',
+    qty: 6,
+    price: 10.5,
+    filledQty: 10,
+  });
   assert.equal(broker.working('AAA'), undefined);
   assert.deepEqual(broker.working('BBB'), order('open-1', 'BBB', 5), 'open orders at start are working');
   assert.deepEqual(broker.takeFills(), [
@@ -62,7 +88,16 @@ test('stream fills wait for the engine; a full fill ends the working order, a pa
     { clientOrderId: 'a', symbol: 'AAA', side: 'buy', qty: 6, price: 10.5, fee: 0, time: 1_000 },
   ]);
   assert.deepEqual(broker.takeFills(), []);
-  broker.onStreamFill({ ...base, side: 'short', event: 'fill', clientOrderId: 'z', symbol: 'ZZZ', qty: 1, price: 1, filledQty: 1 });
+  broker.onStreamFill({
+    ...base,
+    side: 'short',
+    event: 'fill',
+    clientOrderId: 'z',
+    symbol: 'ZZZ',
+    qty: 1,
+    price: 1,
+    filledQty: 1,
+  });
   assert.deepEqual(broker.takeFills(), []);
   assert.equal(broker.takeNotices()[0]?.kind, 'error');
 });
@@ -84,7 +119,11 @@ test('an order Alpaca cancels, expires or rejects stops being working, so the sy
 });
 
 test('ending events are read from trade_updates payloads', () => {
-  assert.deepEqual(parseOrderEnded({ event: 'rejected', order: { client_order_id: 'x', symbol: 'SPY' } }), { event: 'rejected', clientOrderId: 'x', symbol: 'SPY' });
+  assert.deepEqual(parseOrderEnded({ event: 'rejected', order: { client_order_id: 'x', symbol: 'SPY' } }), {
+    event: 'rejected',
+    clientOrderId: 'x',
+    symbol: 'SPY',
+  });
   assert.equal(parseOrderEnded({ event: 'fill', order: { client_order_id: 'x', symbol: 'SPY' } }), null);
   assert.equal(parseOrderEnded({ event: 'canceled', order: { symbol: 'SPY' } }), null);
 });
@@ -94,7 +133,9 @@ test('after a refusal no new order goes out for that symbol for five minutes, an
   let now = 1_000_000;
   const broker = new AlpacaBroker(api, [], () => now);
   broker.submit(order('a', 'AAA'));
-  api.pending.get('a')?.reject(new AlpacaOrderRejectedError('a', 403, 'Alpaca rejected order a (HTTP 403): insufficient buying power'));
+  api.pending
+    .get('a')
+    ?.reject(new AlpacaOrderRejectedError('a', 403, 'Alpaca rejected order a (HTTP 403): insufficient buying power'));
   await broker.settle();
   assert.equal(broker.accepts('AAA'), false);
   assert.equal(broker.accepts('BBB'), true, 'other symbols trade on');

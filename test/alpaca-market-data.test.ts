@@ -2,7 +2,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AlpacaAuthError, AlpacaMarketData, redactSecrets, type AlpacaMarketDataOptions } from '../src/broker/alpaca/alpaca-market-data.js';
+import {
+  AlpacaAuthError,
+  AlpacaMarketData,
+  redactSecrets,
+  type AlpacaMarketDataOptions,
+} from '../src/broker/alpaca/alpaca-market-data.js';
 import { alpacaEndpointsFromEnv } from '../src/broker/alpaca/alpaca-sdk.js';
 import { Downloader } from '../src/market/downloader.js';
 import { PermanentError, TransientError, type Bar } from '../src/market/types.js';
@@ -18,7 +23,13 @@ let fake: FakeAlpacaServer;
 const realFetch = globalThis.fetch;
 
 before(async () => {
-  fake = await FakeAlpacaServer.start({ keyId: KEY_ID, secretKey: SECRET, symbols: SYMBOLS, periodDays: 60, echoKeyInErrors: true });
+  fake = await FakeAlpacaServer.start({
+    keyId: KEY_ID,
+    secretKey: SECRET,
+    symbols: SYMBOLS,
+    periodDays: 60,
+    echoKeyInErrors: true,
+  });
   // Safety net: nothing in this file may leave the machine.
   globalThis.fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -56,13 +67,20 @@ const ALL = (): number => firstBarTime('S00') - 1;
 
 /** Each symbol with its own signal, as the downloader does. */
 function fetchAll(source: AlpacaMarketData, symbols: readonly string[]): Promise<PromiseSettledResult<Bar[]>[]> {
-  return Promise.allSettled(symbols.map((symbol) => source.fetchBars({ symbol, timeframe: '15Min', after: ALL(), signal: new AbortController().signal })));
+  return Promise.allSettled(
+    symbols.map((symbol) =>
+      source.fetchBars({ symbol, timeframe: '15Min', after: ALL(), signal: new AbortController().signal }),
+    ),
+  );
 }
 
 const waitUntil = (condition: () => boolean, timeoutMs = 3000): Promise<void> => waitUntilShared(condition, timeoutMs);
 
 function onlyPage(symbols: readonly string[], page: number): (r: FakeRequest) => boolean {
-  return (r) => r.path === BARS_PATH && r.page === page && (r.query.get('symbols') ?? '').split(',').some((s) => symbols.includes(s));
+  return (r) =>
+    r.path === BARS_PATH &&
+    r.page === page &&
+    (r.query.get('symbols') ?? '').split(',').some((s) => symbols.includes(s));
 }
 
 test('a backfill of 60 symbols takes chunks × pages requests, and every bar arrives intact', async () => {
@@ -95,7 +113,13 @@ test('only bars after `after` come back; `limit` keeps the newest', async () => 
   ]);
   assert.deepEqual(tail, held.slice(-10));
   const { value: newest, requests } = await barRequestsDuring(() =>
-    source.fetchBars({ symbol: 'S02', timeframe: '15Min', after: ALL(), limit: 5, signal: new AbortController().signal }),
+    source.fetchBars({
+      symbol: 'S02',
+      timeframe: '15Min',
+      after: ALL(),
+      limit: 5,
+      signal: new AbortController().signal,
+    }),
   );
   assert.deepEqual(newest, fake.barsOf('S02').slice(-5));
   assert.equal(requests.length, 1);
@@ -108,8 +132,14 @@ test('429 with Retry-After: the SDK waits as told and retries; the adapter sees 
   const started = performance.now();
   const { value, requests } = await barRequestsDuring(() => fetchAll(source, ['S03', 'S04']));
   assert.ok(performance.now() - started >= 900, 'Retry-After: 1 was honoured');
-  assert.deepEqual(requests.map((r) => r.page), [0, 0]);
-  assert.deepEqual(value.map((r) => r.status), ['fulfilled', 'fulfilled']);
+  assert.deepEqual(
+    requests.map((r) => r.page),
+    [0, 0],
+  );
+  assert.deepEqual(
+    value.map((r) => r.status),
+    ['fulfilled', 'fulfilled'],
+  );
 });
 
 test('a 429 that outlasts the SDK retries becomes a TransientError carrying Retry-After', async () => {
@@ -130,7 +160,10 @@ test('a 500 on a later page is retried by the SDK for that page only', async () 
   const { value, requests } = await barRequestsDuring(() => fetchAll(source, symbols));
   const pages = Math.ceil((symbols.length * fake.barsOf('S06').length) / 5000);
   assert.equal(requests.length, pages + 1, 'one extra request: the failed page again');
-  assert.deepEqual(requests.map((r) => r.page), [0, 1, 1, ...Array.from({ length: pages - 2 }, (_, i) => i + 2)]);
+  assert.deepEqual(
+    requests.map((r) => r.page),
+    [0, 1, 1, ...Array.from({ length: pages - 2 }, (_, i) => i + 2)],
+  );
   value.forEach((result, i) => {
     assert.equal(result.status, 'fulfilled');
     if (result.status === 'fulfilled') assert.deepEqual(result.value, fake.barsOf(symbols[i] ?? ''));
@@ -138,7 +171,11 @@ test('a 500 on a later page is retried by the SDK for that page only', async () 
 });
 
 test('5xx that outlasts the SDK retries, and a refused connection, are TransientErrors', async () => {
-  fake.addFault({ when: onlyPage(['S07'], 0), times: 3, response: { kind: 'status', status: 503, message: 'service unavailable' } });
+  fake.addFault({
+    when: onlyPage(['S07'], 0),
+    times: 3,
+    response: { kind: 'status', status: 503, message: 'service unavailable' },
+  });
   const [result] = await fetchAll(adapter(), ['S07']);
   const err = (result as PromiseRejectedResult).reason as unknown;
   assert.ok(err instanceof TransientError, String(err));
@@ -174,7 +211,13 @@ test('the downloader timeout cuts a hung request; the SDK timeout does too, as a
   const closedBefore = fake.hungClosed;
   const downloader = new Downloader({ concurrency: 4, timeoutMs: 150, maxRetries: 0 });
   const source = adapter();
-  const round = await downloader.runRound('backfill', ['S10'], (symbol, signal) => source.fetchBars({ symbol, timeframe: '15Min', after: ALL(), signal }), () => {}, (bars) => bars.length);
+  const round = await downloader.runRound(
+    'backfill',
+    ['S10'],
+    (symbol, signal) => source.fetchBars({ symbol, timeframe: '15Min', after: ALL(), signal }),
+    () => {},
+    (bars) => bars.length,
+  );
   assert.equal(round.counts['timed-out'], 1);
   await waitUntil(() => fake.hungClosed === closedBefore + 1);
 
@@ -192,30 +235,50 @@ test('a body that is not JSON fails every symbol of its request with a Permanent
   results.forEach((result, i) => {
     const err = (result as PromiseRejectedResult).reason as unknown;
     assert.ok(err instanceof PermanentError, String(err));
-    assert.match(err.message, new RegExp(`S1${2 + i} \\(one request for 2 symbols\\): malformed response: the body is not JSON`));
+    assert.match(
+      err.message,
+      new RegExp(`S1${2 + i} \\(one request for 2 symbols\\): malformed response: the body is not JSON`),
+    );
   });
 });
 
 test('a page without "bars" fails its request; a bad bar fails only its own symbol', async () => {
   fake.addFault({ when: onlyPage(['S14'], 0), response: { kind: 'body', body: '{"next_page_token": null}' } });
   const [missing] = await fetchAll(adapter(), ['S14']);
-  assert.match(String((missing as PromiseRejectedResult).reason), /PermanentError: Alpaca bars for S14: malformed response: no "bars"/);
+  assert.match(
+    String((missing as PromiseRejectedResult).reason),
+    /PermanentError: Alpaca bars for S14: malformed response: no "bars"/,
+  );
 
   const good = { t: '2025-01-06T14:30:00Z', o: 1, h: 2, l: 0.5, c: 1.5, v: 100, n: 3, vw: 1.2 };
   const body = JSON.stringify({
-    bars: { S15: [good, { ...good, t: 'yesterday' }], S16: [good, { ...good, t: '2025-01-06T14:45:00Z', c: 'NaN' }], S17: [good] },
+    bars: {
+      S15: [good, { ...good, t: 'yesterday' }],
+      S16: [good, { ...good, t: '2025-01-06T14:45:00Z', c: 'NaN' }],
+      S17: [good],
+    },
     next_page_token: null,
   });
   fake.addFault({ when: onlyPage(['S15'], 0), response: { kind: 'body', body } });
   const [s15, s16, s17, s18] = await fetchAll(adapter(), ['S15', 'S16', 'S17', 'S18']);
-  assert.match(String((s15 as PromiseRejectedResult).reason), /PermanentError: .*S15.*bar 1 of S15: "t" is not an RFC 3339 time \("yesterday"\)/);
-  assert.match(String((s16 as PromiseRejectedResult).reason), /PermanentError: .*S16.*"c" is not a non-negative number \("NaN"\)/);
-  assert.deepEqual((s17 as PromiseFulfilledResult<Bar[]>).value, [{ time: Date.UTC(2025, 0, 6, 14, 30), open: 1, high: 2, low: 0.5, close: 1.5, volume: 100 }]);
+  assert.match(
+    String((s15 as PromiseRejectedResult).reason),
+    /PermanentError: .*S15.*bar 1 of S15: "t" is not an RFC 3339 time \("yesterday"\)/,
+  );
+  assert.match(
+    String((s16 as PromiseRejectedResult).reason),
+    /PermanentError: .*S16.*"c" is not a non-negative number \("NaN"\)/,
+  );
+  assert.deepEqual((s17 as PromiseFulfilledResult<Bar[]>).value, [
+    { time: Date.UTC(2025, 0, 6, 14, 30), open: 1, high: 2, low: 0.5, close: 1.5, volume: 100 },
+  ]);
   assert.deepEqual((s18 as PromiseFulfilledResult<Bar[]>).value, [], 'a symbol absent from the page has no bars');
 });
 
 test('bad keys give an AlpacaAuthError without the key or the secret in it; so does a 403', async () => {
-  const [result] = await fetchAll(adapter({ credentials: { keyId: KEY_ID, secretKey: 'wrong-secret-value-123' } }), ['S19']);
+  const [result] = await fetchAll(adapter({ credentials: { keyId: KEY_ID, secretKey: 'wrong-secret-value-123' } }), [
+    'S19',
+  ]);
   const err = (result as PromiseRejectedResult).reason as unknown;
   assert.ok(err instanceof AlpacaAuthError);
   assert.equal(err.status, 401);
@@ -226,14 +289,23 @@ test('bad keys give an AlpacaAuthError without the key or the secret in it; so d
   }
   assert.match(err.message, /\[REDACTED\]/, 'the server did echo them');
 
-  fake.addFault({ when: onlyPage(['S20'], 0), response: { kind: 'status', status: 403, code: 40310000, message: 'forbidden' } });
+  fake.addFault({
+    when: onlyPage(['S20'], 0),
+    response: { kind: 'status', status: 403, code: 40310000, message: 'forbidden' },
+  });
   const [forbidden] = await fetchAll(adapter(), ['S20']);
-  assert.match(String((forbidden as PromiseRejectedResult).reason), /AlpacaAuthError: Alpaca rejected the API key \(HTTP 403\): forbidden/);
+  assert.match(
+    String((forbidden as PromiseRejectedResult).reason),
+    /AlpacaAuthError: Alpaca rejected the API key \(HTTP 403\): forbidden/,
+  );
 });
 
 test('redactSecrets hides every occurrence, raw and URL-encoded, and ignores empty secrets', () => {
   const text = `key=${KEY_ID} secret=${SECRET} again ${encodeURIComponent(SECRET)} ${SECRET}`;
-  assert.equal(redactSecrets(text, [KEY_ID, SECRET, '']), 'key=[REDACTED] secret=[REDACTED] again [REDACTED] [REDACTED]');
+  assert.equal(
+    redactSecrets(text, [KEY_ID, SECRET, '']),
+    'key=[REDACTED] secret=[REDACTED] again [REDACTED] [REDACTED]',
+  );
   assert.equal(redactSecrets('nothing here', ['']), 'nothing here');
 });
 
@@ -254,7 +326,11 @@ test('the Downloader runs a round of 60 symbols over the adapter in batched requ
   assert.deepEqual(round.failedSymbols, []);
   const perSymbol = fake.barsOf('S00').length;
   assert.equal(round.bars, 60 * perSymbol);
-  assert.equal(requests.length, Math.ceil((50 * perSymbol) / 10_000) + Math.ceil((10 * perSymbol) / 10_000), 'chunks of 50 and 10');
+  assert.equal(
+    requests.length,
+    Math.ceil((50 * perSymbol) / 10_000) + Math.ceil((10 * perSymbol) / 10_000),
+    'chunks of 50 and 10',
+  );
   for (const symbol of SYMBOLS) assert.deepEqual(received.get(symbol), fake.barsOf(symbol), symbol);
 });
 
@@ -268,13 +344,23 @@ test('the fake serves clock, account and assets in Alpaca shapes', async () => {
   assert.equal(assets.length, 60);
   const refused = await fetch(`${fake.url}/v2/account`);
   assert.equal(refused.status, 401);
-  assert.deepEqual(await refused.json(), { code: 40110000, message: 'request is not authorized (key undefined, secret undefined)' });
+  assert.deepEqual(await refused.json(), {
+    code: 40110000,
+    message: 'request is not authorized (key undefined, secret undefined)',
+  });
 });
 
 test('endpoint overrides come from the APCA_API_* variables only when set', () => {
   assert.deepEqual(alpacaEndpointsFromEnv({}), {});
-  assert.deepEqual(alpacaEndpointsFromEnv({ APCA_API_DATA_URL: 'http://127.0.0.1:9/', APCA_API_BASE_URL: ' ', APCA_API_STREAM_URL: 'ws://127.0.0.1:9/stream' }), {
-    dataUrl: 'http://127.0.0.1:9',
-    tradingStreamUrl: 'ws://127.0.0.1:9/stream',
-  });
+  assert.deepEqual(
+    alpacaEndpointsFromEnv({
+      APCA_API_DATA_URL: 'http://127.0.0.1:9/',
+      APCA_API_BASE_URL: ' ',
+      APCA_API_STREAM_URL: 'ws://127.0.0.1:9/stream',
+    }),
+    {
+      dataUrl: 'http://127.0.0.1:9',
+      tradingStreamUrl: 'ws://127.0.0.1:9/stream',
+    },
+  );
 });

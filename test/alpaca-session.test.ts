@@ -15,7 +15,20 @@ import { TmuxPane, hasTmux } from './support/tmux.js';
 const KEY_ID = 'PKSESSIONKEY0123456789';
 const SECRET = 'sEsSiOn/secret+value==0123456789abcdef';
 const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
-const ARGS = ['--broker', 'alpaca', '--headless', '--json', '--iterations', '3', '--interval', '200ms', '--period', '10d', '--symbols', SYMBOLS.join(',')];
+const ARGS = [
+  '--broker',
+  'alpaca',
+  '--headless',
+  '--json',
+  '--iterations',
+  '3',
+  '--interval',
+  '200ms',
+  '--period',
+  '10d',
+  '--symbols',
+  SYMBOLS.join(','),
+];
 
 interface Fakes {
   readonly server: FakeAlpacaServer;
@@ -47,7 +60,17 @@ async function startFakes(options: Partial<FakeAlpacaOptions> = {}): Promise<Fak
       const symbol = String(order['symbol']);
       setTimeout(() => {
         const price = close.toFixed(2);
-        const sent = stream.pushFill({ event: 'fill', clientOrderId: order.client_order_id, symbol, side, qty, price, filledQty: qty, orderQty: qty, timestamp: new Date().toISOString() });
+        const sent = stream.pushFill({
+          event: 'fill',
+          clientOrderId: order.client_order_id,
+          symbol,
+          side,
+          qty,
+          price,
+          filledQty: qty,
+          orderQty: qty,
+          timestamp: new Date().toISOString(),
+        });
         if (sent > 0) {
           fills.push(order.client_order_id);
           server?.markFilled(order.client_order_id, close);
@@ -65,7 +88,14 @@ async function startFakes(options: Partial<FakeAlpacaOptions> = {}): Promise<Fak
     APCA_API_DATA_STREAM_URL: dataUrl,
   };
   const started = server;
-  return { server: started, stream, data, env, fills, close: async () => Promise.all([started.close(), stream.stop(), data.stop()]).then(() => undefined) };
+  return {
+    server: started,
+    stream,
+    data,
+    env,
+    fills,
+    close: async () => Promise.all([started.close(), stream.stop(), data.stop()]).then(() => undefined),
+  };
 }
 
 const jsonLines = (stdout: string): Record<string, unknown>[] =>
@@ -113,10 +143,20 @@ test('a restart within the cache TTL asks Alpaca only for the bars after the one
     const before = fakes.server.requests.length;
     const second = await runBin([...ARGS, '--db', db], fakes.env);
     assert.equal(second.code, 0, second.stderr);
-    const secondStart = fakes.server.requests.slice(before).find((r) => r.path === '/v2/stocks/bars')?.query.get('start');
-    assert.ok(firstStart && secondStart && Date.parse(secondStart) > Date.parse(firstStart), `first backfill from ${firstStart}, second from ${secondStart}`);
-    const backfillBars = (stdout: string): unknown => jsonLines(stdout).find((l) => l['type'] === 'round' && l['kind'] === 'backfill')?.['bars'];
-    assert.ok((backfillBars(second.stdout) as number) >= (backfillBars(first.stdout) as number), 'the history is as long, from the cache');
+    const secondStart = fakes.server.requests
+      .slice(before)
+      .find((r) => r.path === '/v2/stocks/bars')
+      ?.query.get('start');
+    assert.ok(
+      firstStart && secondStart && Date.parse(secondStart) > Date.parse(firstStart),
+      `first backfill from ${firstStart}, second from ${secondStart}`,
+    );
+    const backfillBars = (stdout: string): unknown =>
+      jsonLines(stdout).find((l) => l['type'] === 'round' && l['kind'] === 'backfill')?.['bars'];
+    assert.ok(
+      (backfillBars(second.stdout) as number) >= (backfillBars(first.stdout) as number),
+      'the history is as long, from the cache',
+    );
   } finally {
     await fakes.close();
   }
@@ -125,11 +165,28 @@ test('a restart within the cache TTL asks Alpaca only for the bars after the one
 test('live bars: once the market-data stream is subscribed, refresh rounds take its bars instead of REST', async () => {
   const fakes = await startFakes({ timeframe: '1Min', periodDays: 2, holdBack: 0 });
   try {
-    const args = ['--broker', 'alpaca', '--headless', '--json', '--no-db', '--timeframe', '1Min', '--period', '1d', '--iterations', '8', '--interval', '250ms', '--symbols', SYMBOLS.join(',')];
+    const args = [
+      '--broker',
+      'alpaca',
+      '--headless',
+      '--json',
+      '--no-db',
+      '--timeframe',
+      '1Min',
+      '--period',
+      '1d',
+      '--iterations',
+      '8',
+      '--interval',
+      '250ms',
+      '--symbols',
+      SYMBOLS.join(','),
+    ];
     const child = startBin(args, fakes.env);
     const done = collect(child, 30_000);
     const deadline = Date.now() + 15_000;
-    while (fakes.data.subscriptionsOf().every((s) => s.length < SYMBOLS.length) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (fakes.data.subscriptionsOf().every((s) => s.length < SYMBOLS.length) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const restBefore = fakes.server.count();
     const newest = fakes.server.barsOf('AAA').at(-1)?.time ?? 0;
@@ -138,7 +195,15 @@ test('live bars: once the market-data stream is subscribed, refresh rounds take 
       for (const symbol of SYMBOLS) {
         const last = fakes.server.barsOf(symbol).at(-1);
         const close = (last?.close ?? 100) * 1.001;
-        fakes.data.pushBar({ symbol, time: new Date(time).toISOString(), open: close, high: close, low: close, close, volume: 100 });
+        fakes.data.pushBar({
+          symbol,
+          time: new Date(time).toISOString(),
+          open: close,
+          high: close,
+          low: close,
+          close,
+          volume: 100,
+        });
       }
     }
     const result = await done;
@@ -162,13 +227,24 @@ test('an order Alpaca refuses becomes an error line; the loop goes on and exits 
     const result = await runBin([...ARGS, '--no-db'], fakes.env);
     assert.equal(result.code, 0, result.stderr);
     const lines = jsonLines(result.stdout);
-    const errors = lines.filter((l) => l['type'] === 'notice' && l['kind'] === 'error').map((l) => String(l['message']));
+    const errors = lines
+      .filter((l) => l['type'] === 'notice' && l['kind'] === 'error')
+      .map((l) => String(l['message']));
     assert.ok(
-      errors.length > 0 && errors.every((e) => /^Alpaca rejected order tt-[a-z0-9-]+ \(buy \d+ [A-Z]+\) \(HTTP 403\): insufficient buying power \(code 40310000\); no new [A-Z]+ order for 5 minutes$/.test(e)),
+      errors.length > 0 &&
+        errors.every((e) =>
+          /^Alpaca rejected order tt-[a-z0-9-]+ \(buy \d+ [A-Z]+\) \(HTTP 403\): insufficient buying power \(code 40310000\); no new [A-Z]+ order for 5 minutes$/.test(
+            e,
+          ),
+        ),
       errors.join('\n'),
     );
     const refusedSymbols = errors.map((e) => /\(buy \d+ ([A-Z]+)\)/.exec(e)?.[1]);
-    assert.equal(new Set(refusedSymbols).size, refusedSymbols.length, 'a refused symbol is not tried again at the next steps');
+    assert.equal(
+      new Set(refusedSymbols).size,
+      refusedSymbols.length,
+      'a refused symbol is not tried again at the next steps',
+    );
     assert.equal(lines.filter((l) => l['type'] === 'fill').length, 0);
     assert.equal(lines.filter((l) => l['type'] === 'iteration').length, 3);
   } finally {
@@ -192,11 +268,18 @@ test('a restart on the same database takes the account from Alpaca and reports e
       .map((l) => String(l['message']));
     for (const fill of bought) {
       assert.ok(
-        notes.some((n) => n.startsWith(`position ${String(fill['symbol'])} differs from the saved run`) && n.endsWith("Alpaca 0; using Alpaca's")),
+        notes.some(
+          (n) =>
+            n.startsWith(`position ${String(fill['symbol'])} differs from the saved run`) &&
+            n.endsWith("Alpaca 0; using Alpaca's"),
+        ),
         notes.join('\n'),
       );
     }
-    assert.ok(notes.some((n) => n.startsWith('cash differs from the saved run')), notes.join('\n'));
+    assert.ok(
+      notes.some((n) => n.startsWith('cash differs from the saved run')),
+      notes.join('\n'),
+    );
     const firstIteration = jsonLines(second.stdout).find((l) => l['type'] === 'iteration');
     assert.equal(firstIteration?.['i'], 4, 'the iteration count goes on from the saved run');
   } finally {
@@ -208,16 +291,34 @@ test('a simulated portfolio is not continued on Alpaca, nor a paper one live: on
   const fakes = await startFakes();
   const db = join(dbDir, 'mixed.sqlite');
   try {
-    const sim = await runBin(['--broker', 'sim', '--headless', '--iterations', '1', '--interval', '0', '--symbols', 'AAA,BBB', '--db', db]);
+    const sim = await runBin([
+      '--broker',
+      'sim',
+      '--headless',
+      '--iterations',
+      '1',
+      '--interval',
+      '0',
+      '--symbols',
+      'AAA,BBB',
+      '--db',
+      db,
+    ]);
     assert.equal(sim.code, 0, sim.stderr);
     const alpaca = await runBin([...ARGS, '--db', db], fakes.env);
     assert.equal(alpaca.code, 2);
-    assert.match(alpaca.stderr, /^trading-tui: the portfolio in .* trades the simulated market; start with --broker sim to continue it, or with --fresh \(or another --db\) for a new Alpaca portfolio\n$/);
+    assert.match(
+      alpaca.stderr,
+      /^trading-tui: the portfolio in .* trades the simulated market; start with --broker sim to continue it, or with --fresh \(or another --db\) for a new Alpaca portfolio\n$/,
+    );
     const paperDb = join(dbDir, 'paper-then-live.sqlite');
     assert.equal((await runBin([...ARGS, '--db', paperDb], fakes.env)).code, 0);
     const live = await runBin([...ARGS, '--db', paperDb, '--live', '--yes-i-mean-live'], fakes.env);
     assert.equal(live.code, 2);
-    assert.match(live.stderr, /^trading-tui: the portfolio in .* trades Alpaca paper; start without --live to continue it/);
+    assert.match(
+      live.stderr,
+      /^trading-tui: the portfolio in .* trades Alpaca paper; start without --live to continue it/,
+    );
   } finally {
     await fakes.close();
   }
@@ -226,7 +327,11 @@ test('a simulated portfolio is not continued on Alpaca, nor a paper one live: on
 test('bad keys: exit 2 with one line, and neither secret in it', async () => {
   const fakes = await startFakes({ echoKeyInErrors: true });
   try {
-    const result = await runBin(ARGS, { ...fakes.env, APCA_API_KEY_ID: 'PKWRONGKEY999', APCA_API_SECRET_KEY: 'wrong/secret+xyz==' });
+    const result = await runBin(ARGS, {
+      ...fakes.env,
+      APCA_API_KEY_ID: 'PKWRONGKEY999',
+      APCA_API_SECRET_KEY: 'wrong/secret+xyz==',
+    });
     assert.equal(result.code, 2);
     assert.equal(result.stdout, '');
     const lines = result.stderr.trim().split('\n');
@@ -241,7 +346,14 @@ test('bad keys: exit 2 with one line, and neither secret in it', async () => {
 test('no network at start: one line naming where, exit 2, no secret', async () => {
   // A port nothing listens on: the connection is refused at once.
   const closed = 'http://127.0.0.1:59999';
-  const env = { APCA_API_KEY_ID: KEY_ID, APCA_API_SECRET_KEY: SECRET, APCA_API_BASE_URL: closed, APCA_API_DATA_URL: closed, APCA_API_STREAM_URL: 'ws://127.0.0.1:59999/stream', APCA_API_DATA_STREAM_URL: 'ws://127.0.0.1:59999' };
+  const env = {
+    APCA_API_KEY_ID: KEY_ID,
+    APCA_API_SECRET_KEY: SECRET,
+    APCA_API_BASE_URL: closed,
+    APCA_API_DATA_URL: closed,
+    APCA_API_STREAM_URL: 'ws://127.0.0.1:59999/stream',
+    APCA_API_DATA_STREAM_URL: 'ws://127.0.0.1:59999',
+  };
   const result = await runBin([...ARGS, '--no-db'], env);
   assert.equal(result.code, 2, result.stderr);
   assert.equal(result.stderr, `trading-tui: cannot reach Alpaca at ${closed}: connect ECONNREFUSED 127.0.0.1:59999\n`);
@@ -277,7 +389,8 @@ test('market closed: the loop idles (no refresh rounds) and says when it opens',
     let stdout = '';
     child.stdout.on('data', (chunk: string) => (stdout += chunk));
     const deadline = Date.now() + 20_000;
-    while (!stdout.includes('"type":"market"') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!stdout.includes('"type":"market"') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const barsAfterBackfill = fakes.server.count();
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     child.kill('SIGINT');
@@ -301,7 +414,8 @@ test('market closed, human output: one line saying when it opens, in New York ti
     let stdout = '';
     child.stdout.on('data', (chunk: string) => (stdout += chunk));
     const deadline = Date.now() + 20_000;
-    while (!stdout.includes('market closed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!stdout.includes('market closed') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill('SIGINT');
     const result = await done;
     assert.equal(result.code, 0, result.stderr);
@@ -316,7 +430,10 @@ test('--live headless needs --yes-i-mean-live: one line, exit 2, Alpaca never as
   try {
     const result = await runBin([...ARGS, '--live'], fakes.env);
     assert.equal(result.code, 2);
-    assert.equal(result.stderr, 'trading-tui: --live trades real money: without a terminal to confirm on, add --yes-i-mean-live\n');
+    assert.equal(
+      result.stderr,
+      'trading-tui: --live trades real money: without a terminal to confirm on, add --yes-i-mean-live\n',
+    );
     assert.equal(fakes.server.requests.length, 0);
 
     const confirmed = await runBin([...ARGS, '--live', '--yes-i-mean-live', '--no-db'], fakes.env);
@@ -327,46 +444,56 @@ test('--live headless needs --yes-i-mean-live: one line, exit 2, Alpaca never as
   }
 });
 
-test('--live on a terminal: the account number must be typed; a wrong one exits 2, the right one trades LIVE', { skip: hasTmux ? false : 'tmux is not installed', timeout: 60_000 }, async () => {
-  const fakes = await startFakes();
-  const folder = mkdtempSync(join(tmpdir(), 'trading-tui-live-'));
-  const statusFile = join(folder, 'status');
-  const env = Object.entries(fakes.env)
-    .map(([name, value]) => `${name}=${String(value)}`)
-    .join(' ');
-  const command = (args: string): string =>
-    `env -u CI TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${env} ${process.execPath} ${BIN} --broker alpaca --live --no-db --period 10d --symbols ${SYMBOLS.join(',')} ${args}; echo $? > ${statusFile}`;
-  const exitStatus = (): string | null => {
+test(
+  '--live on a terminal: the account number must be typed; a wrong one exits 2, the right one trades LIVE',
+  { skip: hasTmux ? false : 'tmux is not installed', timeout: 60_000 },
+  async () => {
+    const fakes = await startFakes();
+    const folder = mkdtempSync(join(tmpdir(), 'trading-tui-live-'));
+    const statusFile = join(folder, 'status');
+    const env = Object.entries(fakes.env)
+      .map(([name, value]) => `${name}=${String(value)}`)
+      .join(' ');
+    const command = (args: string): string =>
+      `env -u CI TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${env} ${process.execPath} ${BIN} --broker alpaca --live --no-db --period 10d --symbols ${SYMBOLS.join(',')} ${args}; echo $? > ${statusFile}`;
+    const exitStatus = (): string | null => {
+      try {
+        return readFileSync(statusFile, 'utf8').trim();
+      } catch {
+        return null;
+      }
+    };
+    const wrong = new TmuxPane();
     try {
-      return readFileSync(statusFile, 'utf8').trim();
-    } catch {
-      return null;
+      wrong.start(command('--iterations 1'), 120, 30);
+      await wrong.waitFor('the prompt', (lines) => lines.some((l) => l.includes('Type the account number to confirm')));
+      assert.ok(wrong.capture().some((l) => l.includes('LIVE trading with real money on Alpaca account PA3FAKE00001')));
+      wrong.sendKeys('PA3WRONG', 'Enter');
+      await wrong.waitFor(
+        'the exit',
+        () => wrong.read('pane_dead') === '1' || wrong.capture().some((l) => l.includes('not confirmed')),
+      );
+      assert.ok(
+        wrong.capture().some((l) => l === 'trading-tui: live trading not confirmed; nothing was done'),
+        wrong.capture().join('\n'),
+      );
+      await wrong.waitFor('exit code 2', () => exitStatus() === '2');
+      assert.equal(fakes.server.orders.length, 0);
+    } finally {
+      wrong.kill();
     }
-  };
-  const wrong = new TmuxPane();
-  try {
-    wrong.start(command('--iterations 1'), 120, 30);
-    await wrong.waitFor('the prompt', (lines) => lines.some((l) => l.includes('Type the account number to confirm')));
-    assert.ok(wrong.capture().some((l) => l.includes('LIVE trading with real money on Alpaca account PA3FAKE00001')));
-    wrong.sendKeys('PA3WRONG', 'Enter');
-    await wrong.waitFor('the exit', () => wrong.read('pane_dead') === '1' || wrong.capture().some((l) => l.includes('not confirmed')));
-    assert.ok(wrong.capture().some((l) => l === 'trading-tui: live trading not confirmed; nothing was done'), wrong.capture().join('\n'));
-    await wrong.waitFor('exit code 2', () => exitStatus() === '2');
-    assert.equal(fakes.server.orders.length, 0);
-  } finally {
-    wrong.kill();
-  }
-  const right = new TmuxPane();
-  try {
-    right.start(command('--interval 200ms'), 120, 30);
-    await right.waitFor('the prompt', (lines) => lines.some((l) => l.includes('Type the account number to confirm')));
-    right.sendKeys('PA3FAKE00001', 'Enter');
-    await right.waitFor('the LIVE status bar', (lines) => /^LIVE /.test(lines.at(-1) ?? ''), 20_000);
-    right.sendKeys('q');
-    await right.waitFor('exit code 0', () => exitStatus() === '0', 20_000);
-  } finally {
-    right.kill();
-    rmSync(folder, { recursive: true, force: true });
-    await fakes.close();
-  }
-});
+    const right = new TmuxPane();
+    try {
+      right.start(command('--interval 200ms'), 120, 30);
+      await right.waitFor('the prompt', (lines) => lines.some((l) => l.includes('Type the account number to confirm')));
+      right.sendKeys('PA3FAKE00001', 'Enter');
+      await right.waitFor('the LIVE status bar', (lines) => /^LIVE /.test(lines.at(-1) ?? ''), 20_000);
+      right.sendKeys('q');
+      await right.waitFor('exit code 0', () => exitStatus() === '0', 20_000);
+    } finally {
+      right.kill();
+      rmSync(folder, { recursive: true, force: true });
+      await fakes.close();
+    }
+  },
+);

@@ -7,7 +7,14 @@ import type { Bar, BarQuery, MarketDataSource } from '../src/market/types.js';
 const MIN = 60_000;
 const T0 = Date.UTC(2025, 0, 6, 14, 30);
 const signal = new AbortController().signal;
-const minute = (i: number, close = 100 + i): Bar => ({ time: T0 + i * MIN, open: close - 0.5, high: close + 1, low: close - 1, close, volume: 10 });
+const minute = (i: number, close = 100 + i): Bar => ({
+  time: T0 + i * MIN,
+  open: close - 0.5,
+  high: close + 1,
+  low: close - 1,
+  close,
+  volume: 10,
+});
 
 class FakeRest implements MarketDataSource {
   readonly queries: BarQuery[] = [];
@@ -23,7 +30,10 @@ test('1Min: healthy and covering → the streamed bars after `after`; REST is no
   bars.setHealthy(true, T0 + 1 * MIN + 5_000);
   bars.push('AAA', minute(1));
   bars.push('AAA', minute(2));
-  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0, signal }), [minute(1), minute(2)]);
+  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0, signal }), [
+    minute(1),
+    minute(2),
+  ]);
   assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + MIN, signal }), [minute(2)]);
   // A symbol without a trade in the minute has no bar: nothing, as REST would say.
   assert.deepEqual(await bars.fetchBars({ symbol: 'BBB', timeframe: '1Min', after: T0, signal }), []);
@@ -34,13 +44,19 @@ test('1Min: healthy and covering → the streamed bars after `after`; REST is no
 test('REST for the backfill, for a gap before the stream came up, and while the stream is down', async () => {
   const rest = new FakeRest();
   const bars = new StreamOrRestBars(rest, '1Min');
-  assert.equal((await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0, signal }))[0]?.close, -1, 'not healthy yet');
+  assert.equal(
+    (await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0, signal }))[0]?.close,
+    -1,
+    'not healthy yet',
+  );
   bars.setHealthy(true, T0 + 3 * MIN + 1);
   bars.push('AAA', minute(3));
   await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: Number.NEGATIVE_INFINITY, signal });
   await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + MIN, signal });
   assert.equal(rest.queries.length, 3, 'backfill and the minute before coverage go to REST');
-  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 2 * MIN, signal }), [minute(3)]);
+  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 2 * MIN, signal }), [
+    minute(3),
+  ]);
   bars.setHealthy(false, T0 + 4 * MIN);
   bars.push('AAA', minute(4));
   await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 3 * MIN, signal });
@@ -50,7 +66,9 @@ test('REST for the backfill, for a gap before the stream came up, and while the 
   bars.push('AAA', minute(6));
   await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 3 * MIN, signal });
   assert.equal(rest.queries.length, 5, 'minutes 4 and 5 are missing from the stream');
-  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 5 * MIN, signal }), [minute(6)]);
+  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 5 * MIN, signal }), [
+    minute(6),
+  ]);
 });
 
 test('15Min: minute bars are gathered; a bar is kept once a later minute shows it complete', async () => {
@@ -60,7 +78,16 @@ test('15Min: minute bars are gathered; a bar is kept once a later minute shows i
   bars.setHealthy(true, T0 + 7 * MIN);
   for (let i = 7; i < 31; i++) bars.push('AAA', minute(i));
   const got = await bars.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: T0, signal });
-  assert.deepEqual(got, [{ time: T0 + 15 * MIN, open: minute(15).open, high: minute(29).high, low: minute(15).low, close: minute(29).close, volume: 150 }]);
+  assert.deepEqual(got, [
+    {
+      time: T0 + 15 * MIN,
+      open: minute(15).open,
+      high: minute(29).high,
+      low: minute(15).low,
+      close: minute(29).close,
+      volume: 150,
+    },
+  ]);
   assert.equal(rest.queries.length, 0);
 });
 
@@ -69,7 +96,12 @@ test('the buffer is bounded per symbol; a query needing a dropped bar goes to RE
   const bars = new StreamOrRestBars(rest, '1Min', 4);
   bars.setHealthy(true, T0);
   for (let i = 0; i < 10; i++) bars.push('AAA', minute(i));
-  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 5 * MIN, signal }), [minute(6), minute(7), minute(8), minute(9)]);
+  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 5 * MIN, signal }), [
+    minute(6),
+    minute(7),
+    minute(8),
+    minute(9),
+  ]);
   assert.equal(rest.queries.length, 0);
   await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 2 * MIN, signal });
   assert.equal(rest.queries.length, 1);

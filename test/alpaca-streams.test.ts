@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LiveBarStream, type LiveBarStreamOptions, type LiveBarStreamStatus } from '../src/broker/alpaca/bar-stream.js';
-import { TradeUpdateStream, type Fill, type TradeUpdateStreamStatus } from '../src/broker/alpaca/trade-update-stream.js';
+import {
+  TradeUpdateStream,
+  type Fill,
+  type TradeUpdateStreamStatus,
+} from '../src/broker/alpaca/trade-update-stream.js';
 import type { Bar } from '../src/market/types.js';
 import { FakeMarketDataStream, FakeTradingStream, type FakeBar } from './fake-alpaca/fake-streams.js';
 import { heapAfterGc } from './support/gc.js';
@@ -15,7 +19,7 @@ const resources = (): string => process.getActiveResourcesInfo().sort().join(','
 /** The active resources once they have stopped changing (earlier tests' sockets wind down). */
 async function settledResources(): Promise<string> {
   let last = resources();
-  for (let stable = 0; stable < 5; ) {
+  for (let stable = 0; stable < 5;) {
     await new Promise((resolve) => setTimeout(resolve, 5));
     const now = resources();
     stable = now === last ? stable + 1 : 0;
@@ -78,7 +82,10 @@ describe('LiveBarStream against the fake market-data stream', () => {
     assert.equal(fake.pushBar(bar('AAPL', 0, 190.5)), 1);
     fake.pushBar(bar('MSFT', 0, 410.25));
     await waitFor('two bars', () => h.bars.length === 2);
-    assert.deepEqual(h.bars[0], ['AAPL', { time: Date.UTC(2025, 0, 6, 14, 30), open: 189.5, high: 191.5, low: 188.5, close: 190.5, volume: 1200 }]);
+    assert.deepEqual(h.bars[0], [
+      'AAPL',
+      { time: Date.UTC(2025, 0, 6, 14, 30), open: 189.5, high: 191.5, low: 188.5, close: 190.5, volume: 1200 },
+    ]);
     assert.equal(h.bars[1]?.[0], 'MSFT');
     assert.ok((h.stream.status().lastMessageAt ?? 0) > 0);
     assert.deepEqual(

@@ -53,7 +53,14 @@ function adapter(secretKey = SECRET): AlpacaTrading {
 
 let nextId = 0;
 function order(fields: Partial<MarketOrder> = {}): MarketOrder {
-  return { clientOrderId: `tt-${process.pid}-${++nextId}`, symbol: 'BBB', side: 'buy', qty: 3, time: Date.now(), ...fields };
+  return {
+    clientOrderId: `tt-${process.pid}-${++nextId}`,
+    symbol: 'BBB',
+    side: 'buy',
+    qty: 3,
+    time: Date.now(),
+    ...fields,
+  };
 }
 
 function requestsDuring(start: number, method: string, path: string): LoggedRequest[] {
@@ -82,14 +89,38 @@ test('symbols: an unknown one and an untradable one are dropped with a reason, n
 });
 
 test('snapshot: account, open orders and positions, with money and quantities parsed from strings', async () => {
-  fake.seedOrder({ clientOrderId: 'seed-open', symbol: 'CCC', side: 'sell', qty: 4, filledQty: 1, status: 'partially_filled' });
+  fake.seedOrder({
+    clientOrderId: 'seed-open',
+    symbol: 'CCC',
+    side: 'sell',
+    qty: 4,
+    filledQty: 1,
+    status: 'partially_filled',
+  });
   fake.seedOrder({ clientOrderId: 'seed-done', symbol: 'CCC', side: 'buy', qty: 2, filledQty: 2, status: 'filled' });
   const snapshot = await adapter().snapshot();
-  assert.deepEqual(snapshot.account, { accountNumber: 'PA3FAKE00001', status: 'ACTIVE', currency: 'USD', cash: 100_000, equity: 100_000, buyingPower: 200_000 });
+  assert.deepEqual(snapshot.account, {
+    accountNumber: 'PA3FAKE00001',
+    status: 'ACTIVE',
+    currency: 'USD',
+    cash: 100_000,
+    equity: 100_000,
+    buyingPower: 200_000,
+  });
   const open = snapshot.openOrders.find((o) => o.clientOrderId === 'seed-open');
   assert.deepEqual(
     { ...open, id: undefined },
-    { id: undefined, clientOrderId: 'seed-open', symbol: 'CCC', side: 'sell', type: 'market', qty: 4, filledQty: 1, filledAvgPrice: null, status: 'partially_filled' },
+    {
+      id: undefined,
+      clientOrderId: 'seed-open',
+      symbol: 'CCC',
+      side: 'sell',
+      type: 'market',
+      qty: 4,
+      filledQty: 1,
+      filledAvgPrice: null,
+      status: 'partially_filled',
+    },
   );
   assert.ok(!snapshot.openOrders.some((o) => o.clientOrderId === 'seed-done'), 'a filled order is not open');
   assert.equal(snapshot.positions.length, 1);
@@ -109,19 +140,46 @@ test('clock: is_open, next_open, next_close as epoch ms', async () => {
 });
 
 test('a malformed number is a clear error naming the field', async () => {
-  const body = JSON.stringify({ account_number: 'PA1', status: 'ACTIVE', currency: 'USD', cash: '12,000.00', equity: '1', buying_power: '1' });
+  const body = JSON.stringify({
+    account_number: 'PA1',
+    status: 'ACTIVE',
+    currency: 'USD',
+    cash: '12,000.00',
+    equity: '1',
+    buying_power: '1',
+  });
   fake.addFault({ when: (r) => r.path === '/v2/account', response: { kind: 'body', body } });
-  const err = await adapter().snapshot().then(
-    () => assert.fail('no error'),
-    (e: unknown) => e,
-  );
+  const err = await adapter()
+    .snapshot()
+    .then(
+      () => assert.fail('no error'),
+      (e: unknown) => e,
+    );
   assert.ok(err instanceof AlpacaTradingError);
   assert.equal(err.kind, 'malformed');
   assert.equal(err.message, 'Alpaca account: malformed response: account.cash is "12,000.00", not a decimal number');
-  assert.throws(() => TradingFields.order({ id: 'x', client_order_id: 'c1', symbol: 'A', side: 'buy', type: 'market', qty: '1', filled_qty: 'NaN', status: 'new' }, 'order'), {
-    message: 'order c1.filled_qty is "NaN", not a decimal number',
+  assert.throws(
+    () =>
+      TradingFields.order(
+        {
+          id: 'x',
+          client_order_id: 'c1',
+          symbol: 'A',
+          side: 'buy',
+          type: 'market',
+          qty: '1',
+          filled_qty: 'NaN',
+          status: 'new',
+        },
+        'order',
+      ),
+    {
+      message: 'order c1.filled_qty is "NaN", not a decimal number',
+    },
+  );
+  assert.throws(() => TradingFields.decimal(undefined, 'positions[AAA].qty'), {
+    message: 'positions[AAA].qty is missing, not a decimal number',
   });
-  assert.throws(() => TradingFields.decimal(undefined, 'positions[AAA].qty'), { message: 'positions[AAA].qty is missing, not a decimal number' });
   assert.throws(() => TradingFields.decimal('1e999', 'x'), /not a decimal number/);
 });
 
@@ -162,13 +220,23 @@ test('a POST that failed before acceptance (500): lookup 404, sent once more, ex
   const o = order();
   const placed = await adapter().submitMarketOrder(o);
   assert.equal(placed.clientOrderId, o.clientOrderId);
-  assert.deepEqual(requestsDuring(start, 'POST', ORDERS).map((r) => r.status), [500, 200]);
-  assert.deepEqual(requestsDuring(start, 'GET', '/v2/orders:by_client_order_id').map((r) => r.status), [404]);
+  assert.deepEqual(
+    requestsDuring(start, 'POST', ORDERS).map((r) => r.status),
+    [500, 200],
+  );
+  assert.deepEqual(
+    requestsDuring(start, 'GET', '/v2/orders:by_client_order_id').map((r) => r.status),
+    [404],
+  );
   assert.equal(fake.ordersWithClientId(o.clientOrderId).length, 1);
 });
 
 test('two failures before acceptance: retried once only, then a clear "not placed" error', async () => {
-  fake.addFault({ when: (r) => r.method === 'POST' && r.path === ORDERS, times: 2, response: { kind: 'status', status: 503 } });
+  fake.addFault({
+    when: (r) => r.method === 'POST' && r.path === ORDERS,
+    times: 2,
+    response: { kind: 'status', status: 503 },
+  });
   const start = fake.requests.length;
   const o = order();
   await assert.rejects(adapter().submitMarketOrder(o), (err: unknown) => {
@@ -196,7 +264,10 @@ test('a rejected order (403 insufficient buying power) is a clear error and is n
   assert.equal(fake.ordersWithClientId(o.clientOrderId).length, 0);
 
   const bad = order({ symbol: 'HALT' });
-  await assert.rejects(adapter().submitMarketOrder(bad), (err: unknown) => err instanceof AlpacaOrderRejectedError && err.status === 422);
+  await assert.rejects(
+    adapter().submitMarketOrder(bad),
+    (err: unknown) => err instanceof AlpacaOrderRejectedError && err.status === 422,
+  );
 });
 
 test('a duplicate client_order_id resolves to the order already placed, not a second one', async () => {
@@ -213,27 +284,45 @@ test('cancelOrder: the open order becomes canceled; cancelling it again is refus
   await adapter().submitMarketOrder(o);
   await adapter().cancelOrder(o.clientOrderId);
   assert.equal(fake.ordersWithClientId(o.clientOrderId)[0]?.status, 'canceled');
-  await assert.rejects(adapter().cancelOrder(o.clientOrderId), (err: unknown) => err instanceof AlpacaOrderRejectedError && err.status === 422 && /not cancelable/.test(err.message));
-  await assert.rejects(adapter().cancelOrder('no-such-order'), (err: unknown) => err instanceof AlpacaTradingError && /HTTP 404: order not found/.test(err.message));
+  await assert.rejects(
+    adapter().cancelOrder(o.clientOrderId),
+    (err: unknown) =>
+      err instanceof AlpacaOrderRejectedError && err.status === 422 && /not cancelable/.test(err.message),
+  );
+  await assert.rejects(
+    adapter().cancelOrder('no-such-order'),
+    (err: unknown) => err instanceof AlpacaTradingError && /HTTP 404: order not found/.test(err.message),
+  );
 });
 
 test('secrets never appear in error text, even when the server echoes them', async () => {
   const wrong = 'wrong-secret-value-xyz';
-  const err = await adapter(wrong).snapshot().then(
-    () => assert.fail('no error'),
-    (e: unknown) => e,
-  );
+  const err = await adapter(wrong)
+    .snapshot()
+    .then(
+      () => assert.fail('no error'),
+      (e: unknown) => e,
+    );
   assert.ok(err instanceof AlpacaAuthError);
   assert.match(err.message, /^Alpaca rejected the API key \(HTTP 401\): request is not authorized .*\[REDACTED\]/);
   assertNoSecrets(err);
   assert.ok(!(err as Error).message.includes(wrong));
 
-  fake.addFault({ when: (r) => r.method === 'POST', response: { kind: 'status', status: 502, message: `bad gateway for ${KEY_ID}:${SECRET}` } });
-  fake.addFault({ when: (r) => r.path === '/v2/orders:by_client_order_id', times: 3, response: { kind: 'status', status: 503, message: `down ${SECRET}` } });
-  const lost = await adapter().submitMarketOrder(order()).then(
-    () => assert.fail('no error'),
-    (e: unknown) => e,
-  );
+  fake.addFault({
+    when: (r) => r.method === 'POST',
+    response: { kind: 'status', status: 502, message: `bad gateway for ${KEY_ID}:${SECRET}` },
+  });
+  fake.addFault({
+    when: (r) => r.path === '/v2/orders:by_client_order_id',
+    times: 3,
+    response: { kind: 'status', status: 503, message: `down ${SECRET}` },
+  });
+  const lost = await adapter()
+    .submitMarketOrder(order())
+    .then(
+      () => assert.fail('no error'),
+      (e: unknown) => e,
+    );
   assert.ok(lost instanceof AlpacaTradingError);
   assert.equal(lost.kind, 'order-unknown');
   assert.match(lost.message, /may or may not have been placed/);

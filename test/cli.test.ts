@@ -17,7 +17,10 @@ const BAD_INVOCATIONS: [string[], RegExp][] = [
   [['--seed'], /--seed needs a value/],
   [['--headless=yes'], /--headless takes no value/],
   [['stop'], /unknown command "stop"/],
-  [['--period', '10y', '--timeframe', '1Min'], /--period 10y of 1Min bars for 60 symbols is [\d,]+ bars; at most 2,000,000/],
+  [
+    ['--period', '10y', '--timeframe', '1Min'],
+    /--period 10y of 1Min bars for 60 symbols is [\d,]+ bars; at most 2,000,000/,
+  ],
 ];
 
 for (const [args, message] of BAD_INVOCATIONS) {
@@ -39,7 +42,27 @@ test('--version and --help', async () => {
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   const help = await runBin(['--help']);
   assert.equal(help.code, 0);
-  for (const flag of ['--symbols', '--period', '--timeframe', '--iterations', '--interval', '--seed', '--concurrency', '--timeout', '--equity-points', '--db', '--fresh', '--cache-ttl', '--profile', 'maintenance', 'learn', 'watch', '--headless', '--json', 'Examples:']) {
+  for (const flag of [
+    '--symbols',
+    '--period',
+    '--timeframe',
+    '--iterations',
+    '--interval',
+    '--seed',
+    '--concurrency',
+    '--timeout',
+    '--equity-points',
+    '--db',
+    '--fresh',
+    '--cache-ttl',
+    '--profile',
+    'maintenance',
+    'learn',
+    'watch',
+    '--headless',
+    '--json',
+    'Examples:',
+  ]) {
     assert.ok(help.stdout.includes(flag), `help mentions ${flag}`);
   }
 });
@@ -67,11 +90,28 @@ test('--broker, --live and --yes-i-mean-live; the broker follows the Alpaca keys
 test('--broker alpaca without keys: one line, exit 2', async () => {
   const result = await runBin(['--broker', 'alpaca', '--headless', '--no-db']);
   assert.equal(result.code, 2);
-  assert.equal(result.stderr, 'trading-tui: --broker alpaca needs the APCA_API_KEY_ID and APCA_API_SECRET_KEY environment variables (see README, "Alpaca")\n');
+  assert.equal(
+    result.stderr,
+    'trading-tui: --broker alpaca needs the APCA_API_KEY_ID and APCA_API_SECRET_KEY environment variables (see README, "Alpaca")\n',
+  );
 });
 
 test('values are parsed into the units the engine uses', () => {
-  const parsed = parseArgs(['start', '--period', '3mo', '--interval', '250ms', '--timeout', '2s', '--symbols', 'aapl, msft,AAPL', '--concurrency', '7', '--max-position', '5%']);
+  const parsed = parseArgs([
+    'start',
+    '--period',
+    '3mo',
+    '--interval',
+    '250ms',
+    '--timeout',
+    '2s',
+    '--symbols',
+    'aapl, msft,AAPL',
+    '--concurrency',
+    '7',
+    '--max-position',
+    '5%',
+  ]);
   assert.equal(parsed.command, 'start');
   if (parsed.command !== 'start') return;
   assert.equal(parsed.periodDays, 90);
@@ -81,7 +121,12 @@ test('values are parsed into the units the engine uses', () => {
   assert.equal(parsed.concurrency, 7);
   assert.equal(parsed.risk.maxPositionFraction, 0.05);
   const defaults = parseArgs([]);
-  assert.ok(defaults.command === 'start' && defaults.symbols.length >= 50 && defaults.timeoutMs === 15_000 && defaults.equityPoints === 1440);
+  assert.ok(
+    defaults.command === 'start' &&
+      defaults.symbols.length >= 50 &&
+      defaults.timeoutMs === 15_000 &&
+      defaults.equityPoints === 1440,
+  );
   for (const period of ['2w', '1y', '60d']) assert.doesNotThrow(() => parseArgs(['--period', period]));
   assert.throws(() => parseArgs(['--interval=0s5']), UsageError);
 });

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Downloader, MAX_RETRY_AFTER_MS, type DownloadStateChange, type FetchSymbol, type RoundResult } from '../src/market/downloader.js';
+import {
+  Downloader,
+  MAX_RETRY_AFTER_MS,
+  type DownloadStateChange,
+  type FetchSymbol,
+  type RoundResult,
+} from '../src/market/downloader.js';
 import { PermanentError, TransientError } from '../src/market/types.js';
 import { waitUntil as waitUntilShared } from './support/wait-until.js';
 
@@ -41,7 +47,8 @@ class InFlightCounter {
   }
 }
 
-const waitUntil = (condition: () => boolean, timeoutMs = 2000): Promise<void> => waitUntilShared(condition, timeoutMs, 1);
+const waitUntil = (condition: () => boolean, timeoutMs = 2000): Promise<void> =>
+  waitUntilShared(condition, timeoutMs, 1);
 
 test('a fixed concurrency is never exceeded, and is reached', async () => {
   const counter = new InFlightCounter();
@@ -345,7 +352,8 @@ test('view() lists failed first, then running, at most maxStatusRows', async () 
   const round = downloader.runRound(
     'backfill',
     symbolsOf(10),
-    (symbol, signal) => (symbol === 'S0' ? Promise.reject(new PermanentError('no such symbol')) : hangUntilAborted(signal)),
+    (symbol, signal) =>
+      symbol === 'S0' ? Promise.reject(new PermanentError('no such symbol')) : hangUntilAborted(signal),
     ignore,
     countItems,
   );
@@ -467,7 +475,10 @@ test('an empty round resolves at once; a second concurrent round is refused', as
   assert.equal(empty.cancelled, false);
 
   const running = downloader.runRound('refresh', ['A'], (_s, signal) => hangUntilAborted(signal), ignore, countItems);
-  await assert.rejects(downloader.runRound('refresh', ['B'], async () => [], ignore, countItems), /already running/);
+  await assert.rejects(
+    downloader.runRound('refresh', ['B'], async () => [], ignore, countItems),
+    /already running/,
+  );
   downloader.cancel();
   assert.equal((await running).cancelled, true);
 });

@@ -25,11 +25,25 @@ test('a run trades: fills, regime changes, one equity point per iteration, a sum
   assert.equal(snapshot.equity.values.length, 1440);
   assert.equal(snapshot.phase, 'stopped');
   assert.ok(snapshot.events.length <= 200);
-  assert.ok(snapshot.positions.every((p) => p.qty > 0), 'only active positions');
+  assert.ok(
+    snapshot.positions.every((p) => p.qty > 0),
+    'only active positions',
+  );
 });
 
 test('the same seed and options give the same run, to the cent', async () => {
-  const args = ['--iterations', '200', '--interval', '0', '--seed', '21', '--sim-latency', '1ms', '--sim-failure-rate', '0.05'];
+  const args = [
+    '--iterations',
+    '200',
+    '--interval',
+    '0',
+    '--seed',
+    '21',
+    '--sim-latency',
+    '1ms',
+    '--sim-failure-rate',
+    '0.05',
+  ];
   const digest = (events: LoopEvent[]): string =>
     JSON.stringify(
       events
@@ -38,14 +52,26 @@ test('the same seed and options give the same run, to the cent', async () => {
     );
   const first = await runSession(args);
   const second = await runSession(args);
-  assert.ok(ofType(first.events, 'download').some((e) => e.state === 'retrying'), 'faults were exercised');
+  assert.ok(
+    ofType(first.events, 'download').some((e) => e.state === 'retrying'),
+    'faults were exercised',
+  );
   assert.equal(digest(first.events), digest(second.events));
   const other = await runSession(['--iterations', '400', '--interval', '0', '--seed', '22']);
   assert.notEqual(ofType(other.events, 'summary')[0]?.equity, ofType(first.events, 'summary')[0]?.equity);
 });
 
 test('the daily loss limit flattens everything, halts, and says so', async () => {
-  const { events } = await runSession(['--iterations', '600', '--interval', '0', '--seed', '3', '--daily-loss-limit', '0.2%']);
+  const { events } = await runSession([
+    '--iterations',
+    '600',
+    '--interval',
+    '0',
+    '--seed',
+    '3',
+    '--daily-loss-limit',
+    '0.2%',
+  ]);
   const halt = ofType(events, 'risk').find((e) => e.action === 'halt');
   assert.ok(halt, 'a 0.2% daily limit is reached');
   const after = events.slice(events.indexOf(halt) + 1);
@@ -54,7 +80,10 @@ test('the daily loss limit flattens everything, halts, and says so', async () =>
   const sameDayIterations = ofType(sameDay, 'iteration');
   assert.ok(sameDayIterations.length >= 2, 'the halt came with time left in the day');
   assert.ok(ofType(sameDay, 'fill').length > 0, 'positions were sold');
-  assert.ok(ofType(sameDay, 'fill').every((f) => f.side === 'sell'), 'nothing is bought while halted');
+  assert.ok(
+    ofType(sameDay, 'fill').every((f) => f.side === 'sell'),
+    'nothing is bought while halted',
+  );
   assert.equal(sameDayIterations.at(-1)?.positions, 0, 'all positions sold by the end of the day');
 });
 
@@ -67,7 +96,9 @@ test('cash never goes negative: sells pay for buys, and buys are cut to the cash
 });
 
 test('stop() ends the loop at an iteration boundary and cancels downloads in flight', async () => {
-  const session = createSimSession(startOptions(['--interval', '10ms', '--sim-latency', '200ms', '--sim-failure-rate', '0', '--sim-hang-rate', '0']));
+  const session = createSimSession(
+    startOptions(['--interval', '10ms', '--sim-latency', '200ms', '--sim-failure-rate', '0', '--sim-hang-rate', '0']),
+  );
   const iterations: number[] = [];
   session.engine.onLoopEvent((e) => {
     if (e.type === 'iteration') iterations.push(e.i);

@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { collect, runBin, startBin } from './support/bin.js';
 
 const parseLines = (stdout: string): Record<string, unknown>[] =>
-  stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 test('--json: one JSON object per line, every kind the loop reports, a summary last', async () => {
   const result = await runBin(['--json', '--iterations', '300', '--interval', '0', '--seed', '3']);
@@ -11,15 +14,19 @@ test('--json: one JSON object per line, every kind the loop reports, a summary l
   assert.equal(result.stderr, '');
   const lines = parseLines(result.stdout);
   const types = new Set(lines.map((l) => l.type));
-  for (const type of ['start', 'download', 'round', 'iteration', 'fill', 'regime', 'summary']) assert.ok(types.has(type), `has ${type} lines`);
+  for (const type of ['start', 'download', 'round', 'iteration', 'fill', 'regime', 'summary'])
+    assert.ok(types.has(type), `has ${type} lines`);
   const download = lines.find((l) => l.type === 'download');
-  for (const key of ['symbol', 'state', 'attempt', 'bars', 'ms']) assert.ok(download && key in download, `download has ${key}`);
+  for (const key of ['symbol', 'state', 'attempt', 'bars', 'ms'])
+    assert.ok(download && key in download, `download has ${key}`);
   const iterations = lines.filter((l) => l.type === 'iteration');
   assert.equal(iterations.length, 300);
-  for (const key of ['i', 'time', 'equity', 'cash', 'regime', 'positions', 'heapUsed', 'rss']) assert.ok(key in (iterations[0] as object), `iteration has ${key}`);
+  for (const key of ['i', 'time', 'equity', 'cash', 'regime', 'positions', 'heapUsed', 'rss'])
+    assert.ok(key in (iterations[0] as object), `iteration has ${key}`);
   const summary = lines.at(-1) as Record<string, unknown>;
   assert.equal(summary.type, 'summary');
-  for (const key of ['iterations', 'equity', 'return', 'maxDrawdown', 'trades', 'equityPoints']) assert.ok(key in summary, `summary has ${key}`);
+  for (const key of ['iterations', 'equity', 'return', 'maxDrawdown', 'trades', 'equityPoints'])
+    assert.ok(key in summary, `summary has ${key}`);
   assert.equal(summary.iterations, 300);
   assert.equal(summary.equityPoints, 300);
 });
@@ -30,7 +37,10 @@ test('not a terminal: headless automatically, in human-readable lines', async ()
   assert.match(result.stdout, /^trading-tui SIM: 3 symbols, 15Min bars, 60d of history/);
   assert.match(result.stdout, /^backfill: 3\/3 done/m);
   assert.match(result.stdout, /^#5 \d{4}-\d\d-\d\d \d\d:\d\d equity \$[\d,]+\.\d\d/m);
-  assert.match(result.stdout, /^summary: 5 iterations, equity \$[\d,.]+, return -?\d+\.\d\d%, max drawdown \d+\.\d\d%, \d+ trades, 5 equity points in memory$/m);
+  assert.match(
+    result.stdout,
+    /^summary: 5 iterations, equity \$[\d,.]+, return -?\d+\.\d\d%, max drawdown \d+\.\d\d%, \d+ trades, 5 equity points in memory$/m,
+  );
 });
 
 test('SIGTERM stops at an iteration boundary, prints the summary and exits 0', async () => {

@@ -48,7 +48,9 @@ async function reportFixture(): Promise<{ path: string; filler: DatabaseFiller }
     { iteration: 7, time: T0 + 2 * GAP, equity: 100, regime: 'range' },
     { iteration: 8, time: T0 + 2 * GAP + M, equity: 105, regime: 'range' },
   ]);
-  await filler.fills(second, [{ time: T0 + 2 * GAP + M, symbol: 'CCC', side: 'sell', qty: 10, price: 6, regime: 'range' }]);
+  await filler.fills(second, [
+    { time: T0 + 2 * GAP + M, symbol: 'CCC', side: 'sell', qty: 10, price: 6, regime: 'range' },
+  ]);
   return { path, filler };
 }
 
@@ -57,7 +59,17 @@ interface ReportJson {
   runs: number;
   equityPoints: number;
   fills: number;
-  regimes: { regime: string; timeMs: number; intervals: number; trades: number; roundTrips: number; wins: number; hitRate: number | null; return: number; maxDrawdown: number }[];
+  regimes: {
+    regime: string;
+    timeMs: number;
+    intervals: number;
+    trades: number;
+    roundTrips: number;
+    wins: number;
+    hitRate: number | null;
+    return: number;
+    maxDrawdown: number;
+  }[];
 }
 
 const reportJson = async (args: string[]): Promise<ReportJson> => {
@@ -66,7 +78,8 @@ const reportJson = async (args: string[]): Promise<ReportJson> => {
   return JSON.parse(stdout) as ReportJson;
 };
 
-const close = (actual: number, expected: number, what: string): void => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number, what: string): void =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);
 
 test('report on one run: time, trades, hit rate, return and drawdown per regime', async () => {
   const { path, filler } = await reportFixture();
@@ -83,10 +96,18 @@ test('report on one run: time, trades, hit rate, return and drawdown per regime'
   assert.deepEqual([up.intervals, up.timeMs, up.trades, up.roundTrips, up.wins, up.hitRate], [2, 2 * M, 3, 1, 1, 1]);
   close(up.return, -0.01, 'trend-up return');
   close(up.maxDrawdown, 0.1, 'trend-up drawdown');
-  assert.deepEqual([range.intervals, range.timeMs, range.trades, range.roundTrips, range.wins, range.hitRate], [3, 3 * M, 2, 1, 0, 0], 'the night counts as one bar');
+  assert.deepEqual(
+    [range.intervals, range.timeMs, range.trades, range.roundTrips, range.wins, range.hitRate],
+    [3, 3 * M, 2, 1, 0, 0],
+    'the night counts as one bar',
+  );
   close(range.return, 0.089, 'range return');
   close(range.maxDrawdown, 0.1, 'range drawdown: its own stretch only');
-  assert.deepEqual([volatile.intervals, volatile.timeMs, volatile.trades, volatile.roundTrips, volatile.wins], [0, 0, 2, 1, 1], 'a sell of nothing held is no round trip');
+  assert.deepEqual(
+    [volatile.intervals, volatile.timeMs, volatile.trades, volatile.roundTrips, volatile.wins],
+    [0, 0, 2, 1, 1],
+    'a sell of nothing held is no round trip',
+  );
   close(volatile.return, 0, 'no stretch, no return');
   assert.deepEqual([down.trades, down.hitRate, down.return, down.maxDrawdown], [0, null, 0, 0]);
   await filler.connection.close();
@@ -102,7 +123,11 @@ test('report on a restarted run knows the cost of what an earlier run bought; al
   const all = await reportJson(['--db', path]);
   assert.deepEqual([all.run, all.runs, all.equityPoints, all.fills], [null, 2, 8, 8]);
   const allRange = all.regimes.find((r) => r.regime === 'range');
-  assert.deepEqual([allRange?.trades, allRange?.roundTrips, allRange?.wins, allRange?.hitRate, allRange?.intervals, allRange?.timeMs], [3, 2, 1, 0.5, 4, 4 * M], 'runs are not joined across the restart');
+  assert.deepEqual(
+    [allRange?.trades, allRange?.roundTrips, allRange?.wins, allRange?.hitRate, allRange?.intervals, allRange?.timeMs],
+    [3, 2, 1, 0.5, 4, 4 * M],
+    'runs are not joined across the restart',
+  );
   close(allRange?.return ?? Number.NaN, 1.089 * 1.05 - 1, 'all runs range return');
   await filler.connection.close();
 });
@@ -126,25 +151,46 @@ test('report prints an aligned table', async () => {
 
 test('report: an unknown run, an empty database and bad flags are one-line errors', async () => {
   const { path, filler } = await reportFixture();
-  await assert.rejects(runCommand(['report', '--run', '9', '--db', path]), (e: unknown) => e instanceof StoreError && /no run 9/.test(e.message));
-  await assert.rejects(runCommand(['report', '--run', 'x', '--db', path]), (e: unknown) => e instanceof UsageError && /--run/.test(e.message));
-  await assert.rejects(runCommand(['report', '--since', '1d']), (e: unknown) => e instanceof UsageError && /--since/.test(e.message));
+  await assert.rejects(
+    runCommand(['report', '--run', '9', '--db', path]),
+    (e: unknown) => e instanceof StoreError && /no run 9/.test(e.message),
+  );
+  await assert.rejects(
+    runCommand(['report', '--run', 'x', '--db', path]),
+    (e: unknown) => e instanceof UsageError && /--run/.test(e.message),
+  );
+  await assert.rejects(
+    runCommand(['report', '--since', '1d']),
+    (e: unknown) => e instanceof UsageError && /--since/.test(e.message),
+  );
   await assert.rejects(runCommand(['forecast']), UsageError);
   await filler.connection.close();
   const empty = await createDatabase();
   await empty.connection.close();
-  await assert.rejects(runCommand(['report', '--db', empty.path]), (e: unknown) => e instanceof StoreError && /no runs/.test(e.message));
+  await assert.rejects(
+    runCommand(['report', '--db', empty.path]),
+    (e: unknown) => e instanceof StoreError && /no runs/.test(e.message),
+  );
 });
 
 const series = (symbol: string, times: number[]): SymbolBars => {
   const column = (offset: number) => Float64Array.from(times, (t, i) => 100 + i + offset);
-  return { symbol, time: Float64Array.from(times), open: column(0), high: column(1), low: column(-1), close: column(0.5), volume: column(1000) };
+  return {
+    symbol,
+    time: Float64Array.from(times),
+    open: column(0),
+    high: column(1),
+    low: column(-1),
+    close: column(0.5),
+    volume: column(1000),
+  };
 };
 
 test('the replay market serves the history first, then one more step per advance', async () => {
   const market = new ReplayMarket([series('AAA', [10, 20, 30, 40]), series('BBB', [20, 25, 40])], 2);
   const signal = new AbortController().signal;
-  const times = async (symbol: string, after: number, limit?: number) => (await market.fetchBars({ symbol, timeframe: '15Min', after, signal, limit })).map((b) => b.time);
+  const times = async (symbol: string, after: number, limit?: number) =>
+    (await market.fetchBars({ symbol, timeframe: '15Min', after, signal, limit })).map((b) => b.time);
   assert.deepEqual([...market.steps], [10, 20, 25, 30, 40]);
   assert.equal(market.now(), 20);
   assert.equal(market.remaining, 3);
@@ -184,9 +230,14 @@ test('tune backtests settings on stored bars and saves the best as a profile tha
   const { path, connection, filler } = await createDatabase();
   await storeSimulatedBars(filler, ['AAA', 'BBB', 'CCC'], 40);
   await connection.close();
-  const { code, stdout } = await captureStdout(() => runCommand(['tune', '--db', path, '--max-sets', '3', '--save', 'quick']));
+  const { code, stdout } = await captureStdout(() =>
+    runCommand(['tune', '--db', path, '--max-sets', '3', '--save', 'quick']),
+  );
   assert.equal(code, 0, stdout);
-  assert.match(stdout, /^tuning on 3 symbol\(s\) \(AAA, BBB, CCC\): sim 15Min bars, 754 steps \(226 as history, 528 backtested\)$/m);
+  assert.match(
+    stdout,
+    /^tuning on 3 symbol\(s\) \(AAA, BBB, CCC\): sim 15Min bars, 754 steps \(226 as history, 528 backtested\)$/m,
+  );
   assert.match(stdout, /^objective: return \/ max\(max drawdown, 1%\)/m);
   assert.match(stdout, /^3 setting\(s\) tried$/m);
   assert.match(stdout, /^default\s+32\s+1\.3\s+1\.7\s+4\s+[+-]?\d+\.\d\d%\s+\d+\.\d\d%\s+\d+\s+-?\d+\.\d{3}$/m);
@@ -201,21 +252,47 @@ test('tune backtests settings on stored bars and saves the best as a profile tha
     best.slice(1, 5).map(Number),
   );
   assert.equal(profile.baselinePeriod, DEFAULT_DETECTOR_CONFIG.baselinePeriod, 'untuned settings keep their defaults');
-  const saved = await reopened.get<{ objective: string; score: number }>('SELECT objective, score FROM profiles WHERE name = ?', ['quick']);
+  const saved = await reopened.get<{ objective: string; score: number }>(
+    'SELECT objective, score FROM profiles WHERE name = ?',
+    ['quick'],
+  );
   assert.match(saved?.objective ?? '', /Calmar-like.*sim 15Min bars of AAA,BBB,CCC/);
   assert.ok(Number.isFinite(saved?.score));
-  await assert.rejects(loadProfile(reopened, 'missing'), (e: unknown) => e instanceof StoreError && e.message === `no profile missing in ${path} (saved profiles: quick)`);
+  await assert.rejects(
+    loadProfile(reopened, 'missing'),
+    (e: unknown) => e instanceof StoreError && e.message === `no profile missing in ${path} (saved profiles: quick)`,
+  );
   await reopened.close();
 });
 
 test('tune refuses too few stored bars, unknown symbols and bad flags with one line', async () => {
   const { path, connection, filler } = await createDatabase();
-  await assert.rejects(runCommand(['tune', '--db', path]), (e: unknown) => e instanceof StoreError && /no stored bars/.test(e.message));
+  await assert.rejects(
+    runCommand(['tune', '--db', path]),
+    (e: unknown) => e instanceof StoreError && /no stored bars/.test(e.message),
+  );
   await storeSimulatedBars(filler, ['AAA', 'BBB'], 14);
-  await assert.rejects(runCommand(['tune', '--db', path]), (e: unknown) => e instanceof StoreError && /too few stored bars to tune on: AAA has 260, BBB has 260; need at least 500/.test(e.message));
-  await assert.rejects(runCommand(['tune', '--db', path, '--symbols', 'AAA,ZZZ']), (e: unknown) => e instanceof StoreError && /for ZZZ/.test(e.message));
-  await assert.rejects(runCommand(['tune', '--db', path, '--max-sets', '0']), (e: unknown) => e instanceof UsageError && /--max-sets/.test(e.message));
-  await assert.rejects(runCommand(['tune', '--db', path, '--save', 'a b']), (e: unknown) => e instanceof UsageError && /--save/.test(e.message));
-  await assert.rejects(loadProfile(connection, 'tuned'), (e: unknown) => e instanceof StoreError && /saved profiles: none/.test(e.message));
+  await assert.rejects(
+    runCommand(['tune', '--db', path]),
+    (e: unknown) =>
+      e instanceof StoreError &&
+      /too few stored bars to tune on: AAA has 260, BBB has 260; need at least 500/.test(e.message),
+  );
+  await assert.rejects(
+    runCommand(['tune', '--db', path, '--symbols', 'AAA,ZZZ']),
+    (e: unknown) => e instanceof StoreError && /for ZZZ/.test(e.message),
+  );
+  await assert.rejects(
+    runCommand(['tune', '--db', path, '--max-sets', '0']),
+    (e: unknown) => e instanceof UsageError && /--max-sets/.test(e.message),
+  );
+  await assert.rejects(
+    runCommand(['tune', '--db', path, '--save', 'a b']),
+    (e: unknown) => e instanceof UsageError && /--save/.test(e.message),
+  );
+  await assert.rejects(
+    loadProfile(connection, 'tuned'),
+    (e: unknown) => e instanceof StoreError && /saved profiles: none/.test(e.message),
+  );
   await connection.close();
 });

@@ -25,21 +25,53 @@ async function fixture(): Promise<{ path: string; connection: SqliteConnection }
   const portfolio = await filler.portfolio(OLD - DAY_MS);
   const first = await filler.run(portfolio, OLD - DAY_MS, { endedAt: OLD, seed: 7 });
   const newest = await filler.run(portfolio, RECENT - DAY_MS, { mode: 'PAPER', seed: null });
-  await filler.events(first, Array.from({ length: 10 }, (_, i) => OLD + i));
-  await filler.events(newest, Array.from({ length: 5 }, (_, i) => RECENT + i));
+  await filler.events(
+    first,
+    Array.from({ length: 10 }, (_, i) => OLD + i),
+  );
+  await filler.events(
+    newest,
+    Array.from({ length: 5 }, (_, i) => RECENT + i),
+  );
   const points = (count: number, start: number): EquityPointRow[] =>
-    Array.from({ length: count }, (_, i) => ({ iteration: i + 1, time: start + i * 60_000, equity: 100_000 + i, regime: 'range' }));
+    Array.from({ length: count }, (_, i) => ({
+      iteration: i + 1,
+      time: start + i * 60_000,
+      equity: 100_000 + i,
+      regime: 'range',
+    }));
   await filler.equityPoints(first, points(20, OLD));
   await filler.equityPoints(newest, points(1500, OLD));
   const bar = (time: number) => ({ time, open: 1, high: 1, low: 1, close: 1, volume: 1 });
-  await filler.bars('sim', 'AAA', '15Min', Array.from({ length: 7 }, (_, i) => bar(i)), OLD);
-  await filler.bars('sim', 'AAA', '15Min', Array.from({ length: 3 }, (_, i) => bar(100 + i)), RECENT);
-  const order = (status: 'working' | 'filled' | 'cancelled', time = OLD) => filler.order(first, { time, symbol: 'AAA', side: 'buy', qty: 1, status });
+  await filler.bars(
+    'sim',
+    'AAA',
+    '15Min',
+    Array.from({ length: 7 }, (_, i) => bar(i)),
+    OLD,
+  );
+  await filler.bars(
+    'sim',
+    'AAA',
+    '15Min',
+    Array.from({ length: 3 }, (_, i) => bar(100 + i)),
+    RECENT,
+  );
+  const order = (status: 'working' | 'filled' | 'cancelled', time = OLD) =>
+    filler.order(first, { time, symbol: 'AAA', side: 'buy', qty: 1, status });
   const filled = await order('filled');
   await order('working');
   await order('cancelled');
   const filledLate = await order('filled');
-  const fill = (time: number, orderId: number | null) => ({ time, symbol: 'AAA', side: 'buy' as const, qty: 1, price: 10, regime: 'range' as const, orderId });
+  const fill = (time: number, orderId: number | null) => ({
+    time,
+    symbol: 'AAA',
+    side: 'buy' as const,
+    qty: 1,
+    price: 10,
+    regime: 'range' as const,
+    orderId,
+  });
   await filler.fills(first, [fill(OLD, filled), fill(OLD, null), fill(OLD, null), fill(OLD, null)]);
   await filler.fills(newest, [fill(RECENT, filledLate)]);
   await filler.regimeChange(first, OLD, 'range', 'volatile');
@@ -49,7 +81,16 @@ async function fixture(): Promise<{ path: string; connection: SqliteConnection }
 
 const counts = async (connection: SqliteConnection): Promise<Record<string, number>> => {
   const result: Record<string, number> = {};
-  for (const table of ['events', 'equity_points', 'bar_cache', 'fills', 'orders', 'checkpoints', 'regime_changes', 'runs']) {
+  for (const table of [
+    'events',
+    'equity_points',
+    'bar_cache',
+    'fills',
+    'orders',
+    'checkpoints',
+    'regime_changes',
+    'runs',
+  ]) {
     result[table] = (await connection.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? -1;
   }
   return result;
@@ -101,7 +142,9 @@ test('stats: rows per table, oldest and newest, the runs, file sizes (text and -
 test('cleanup --dry-run counts what would go and deletes nothing', async () => {
   const { path, connection } = await fixture();
   const before = await counts(connection);
-  const { code, stdout } = await captureStdout(() => runCommand(['cleanup', '--older-than', '30d', '--dry-run', '--include-trades', '--db', path]));
+  const { code, stdout } = await captureStdout(() =>
+    runCommand(['cleanup', '--older-than', '30d', '--dry-run', '--include-trades', '--db', path]),
+  );
   assert.equal(code, 0);
   assert.match(stdout, /^would delete \(dry run\)/);
   assert.equal(printed(stdout, 'events'), '10');
@@ -126,7 +169,9 @@ test('cleanup deletes old events, equity points and cached bars, keeps trades, c
   assert.match(stdout, /^size: .* before, .* after$/m);
   const after = await counts(connection);
   assert.deepEqual(after, { ...before, events: 5, equity_points: 1440, bar_cache: 3 });
-  const kept = await connection.get<{ lo: number; hi: number; n: number }>('SELECT min(iteration) AS lo, max(iteration) AS hi, count(*) AS n FROM equity_points WHERE run_id = 2');
+  const kept = await connection.get<{ lo: number; hi: number; n: number }>(
+    'SELECT min(iteration) AS lo, max(iteration) AS hi, count(*) AS n FROM equity_points WHERE run_id = 2',
+  );
   assert.deepEqual(kept, { lo: 61, hi: 1500, n: 1440 });
   await connection.close();
 });
@@ -134,10 +179,15 @@ test('cleanup deletes old events, equity points and cached bars, keeps trades, c
 test('cleanup --include-trades --vacuum also deletes old fills and finished orders, and shrinks the file', async () => {
   const { path, connection } = await fixture();
   // Enough old rows that the freed pages are worth giving back.
-  await new DatabaseFiller(connection).events(1, Array.from({ length: 20_000 }, (_, i) => OLD - i));
+  await new DatabaseFiller(connection).events(
+    1,
+    Array.from({ length: 20_000 }, (_, i) => OLD - i),
+  );
   await connection.close();
   const sizeBefore = statSync(path).size;
-  const { code, stdout } = await captureStdout(() => runCommand(['cleanup', '--older-than=30d', '--include-trades', '--vacuum', '--db', path]));
+  const { code, stdout } = await captureStdout(() =>
+    runCommand(['cleanup', '--older-than=30d', '--include-trades', '--vacuum', '--db', path]),
+  );
   assert.equal(code, 0, stdout);
   assert.equal(printed(stdout, 'fills'), '4');
   assert.equal(printed(stdout, 'orders'), '2');
@@ -145,7 +195,10 @@ test('cleanup --include-trades --vacuum also deletes old fills and finished orde
   assert.ok(statSync(path).size < sizeBefore, `the file shrank from ${sizeBefore} to ${statSync(path).size}`);
   const reopened = await openStore(path, { readonly: true });
   const remaining = await reopened.all<{ status: string }>('SELECT status FROM orders ORDER BY id');
-  assert.deepEqual(remaining.map((o) => o.status), ['working', 'filled']);
+  assert.deepEqual(
+    remaining.map((o) => o.status),
+    ['working', 'filled'],
+  );
   assert.equal((await counts(reopened)).fills, 1);
   await reopened.close();
 });
@@ -160,7 +213,10 @@ test('cleanup deletes in batches and counts every batch', async () => {
 
 test('check: a healthy file passes (exit 0); a copy with bytes overwritten in the middle fails (exit 1)', async () => {
   const { path, connection } = await fixture();
-  await new DatabaseFiller(connection).events(1, Array.from({ length: 5000 }, (_, i) => OLD - i));
+  await new DatabaseFiller(connection).events(
+    1,
+    Array.from({ length: 5000 }, (_, i) => OLD - i),
+  );
   const healthy = await captureStdout(() => runCommand(['check', '--db', path]));
   assert.equal(healthy.code, 0, healthy.stdout);
   assert.match(healthy.stdout, /^integrity\s+ok$/m);
@@ -196,7 +252,9 @@ test('stats reads while another connection holds a write transaction', async () 
     const { code, stdout } = await captureStdout(() => runCommand(['stats', '--db', path, '--json']));
     assert.equal(code, 0);
     assert.ok(performance.now() - started < 2000, 'did not wait for the lock');
-    const events = (JSON.parse(stdout) as { tables: { table: string; rows: number }[] }).tables.find((t) => t.table === 'events');
+    const events = (JSON.parse(stdout) as { tables: { table: string; rows: number }[] }).tables.find(
+      (t) => t.table === 'events',
+    );
     assert.equal(events?.rows, 15, 'sees the committed rows only');
   } finally {
     await connection.exec('ROLLBACK');
@@ -205,15 +263,36 @@ test('stats reads while another connection holds a write transaction', async () 
 });
 
 test('bad flags are usage errors naming the flag; a missing database is a store error', async () => {
-  await assert.rejects(runCommand(['stats', '--bogus']), (e: unknown) => e instanceof UsageError && /--bogus/.test(e.message));
-  await assert.rejects(runCommand(['cleanup', '--db', '/nowhere.db']), (e: unknown) => e instanceof UsageError && /--older-than/.test(e.message));
-  await assert.rejects(runCommand(['cleanup', '--older-than', '30x']), (e: unknown) => e instanceof UsageError && /--older-than/.test(e.message));
-  await assert.rejects(runCommand(['stats', '--db']), (e: unknown) => e instanceof UsageError && /--db needs a value/.test(e.message));
-  await assert.rejects(runCommand(['defrag']), (e: unknown) => e instanceof UsageError && /stats, cleanup, check/.test(e.message));
+  await assert.rejects(
+    runCommand(['stats', '--bogus']),
+    (e: unknown) => e instanceof UsageError && /--bogus/.test(e.message),
+  );
+  await assert.rejects(
+    runCommand(['cleanup', '--db', '/nowhere.db']),
+    (e: unknown) => e instanceof UsageError && /--older-than/.test(e.message),
+  );
+  await assert.rejects(
+    runCommand(['cleanup', '--older-than', '30x']),
+    (e: unknown) => e instanceof UsageError && /--older-than/.test(e.message),
+  );
+  await assert.rejects(
+    runCommand(['stats', '--db']),
+    (e: unknown) => e instanceof UsageError && /--db needs a value/.test(e.message),
+  );
+  await assert.rejects(
+    runCommand(['defrag']),
+    (e: unknown) => e instanceof UsageError && /stats, cleanup, check/.test(e.message),
+  );
   const scratch = await createDatabase();
   await scratch.connection.close();
   const missing = join(dirname(scratch.path), 'absent.db');
-  await assert.rejects(runCommand(['stats', '--db', missing]), (e: unknown) => e instanceof StoreError && e.message.includes(missing));
-  await assert.rejects(runCommand(['check', '--db', missing]), (e: unknown) => e instanceof StoreError && e.message.includes(missing));
+  await assert.rejects(
+    runCommand(['stats', '--db', missing]),
+    (e: unknown) => e instanceof StoreError && e.message.includes(missing),
+  );
+  await assert.rejects(
+    runCommand(['check', '--db', missing]),
+    (e: unknown) => e instanceof StoreError && e.message.includes(missing),
+  );
   await assert.rejects(runCommand(['cleanup', '--older-than', '30d', '--db', missing]), StoreError);
 });

@@ -24,7 +24,11 @@ test('npm pack gives a tarball that installs into an empty folder and runs', { t
     await run('mkdir', [app]);
     await writeFile(join(app, 'package.json'), '{"name":"pack-check","version":"1.0.0","private":true}');
     // Install scripts are skipped: the persistence layer (sqlite3) is not loaded by `--version`, and compiling it takes minutes.
-    await run('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(folder, tarball)], { cwd: app });
+    await run(
+      'npm',
+      ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(folder, tarball)],
+      { cwd: app },
+    );
     const { stdout } = await run(join(app, 'node_modules', '.bin', 'trading-tui'), ['--version'], { cwd: app });
     assert.match(stdout, /^\d+\.\d+\.\d+\n$/);
   } finally {

@@ -36,7 +36,10 @@ test('portfolio accounting on a worked example', () => {
 test('selling more than is held is refused and changes nothing', () => {
   const book = new Portfolio(1000);
   book.applyFill({ symbol: 'MSFT', side: 'buy', qty: 2, price: 100, fee: 0, time: 0 });
-  assert.throws(() => book.applyFill({ symbol: 'MSFT', side: 'sell', qty: 3, price: 100, fee: 0, time: 1 }), RangeError);
+  assert.throws(
+    () => book.applyFill({ symbol: 'MSFT', side: 'sell', qty: 3, price: 100, fee: 0, time: 1 }),
+    RangeError,
+  );
   assert.equal(book.position('MSFT')?.qty, 2);
   near(book.cash, 800);
 });

@@ -68,7 +68,10 @@ test('accuracy against the simulated market is well above chance', async () => {
   for (const seed of seeds) {
     const result = await measureRegimeAccuracy(seed, 12_000);
     accuracy += result.accuracy / seeds.length;
-    assert.ok(result.accuracy > result.majorityBaseline + 0.15, `seed ${seed}: ${result.accuracy} vs majority ${result.majorityBaseline}`);
+    assert.ok(
+      result.accuracy > result.majorityBaseline + 0.15,
+      `seed ${seed}: ${result.accuracy} vs majority ${result.majorityBaseline}`,
+    );
   }
   // Four regimes: chance is 25%.
   assert.ok(accuracy > 0.6, `mean accuracy ${accuracy}`);

@@ -62,7 +62,13 @@ test('symbols move together through the shared market factor', async () => {
 });
 
 test('the true regime of every held bar is known, and all regimes occur', () => {
-  const market = new SimulatedMarket({ seed: 8, symbols: ['AAA'], timeframe: '15Min', periodDays: 1, extraBarsHeld: 5000 });
+  const market = new SimulatedMarket({
+    seed: 8,
+    symbols: ['AAA'],
+    timeframe: '15Min',
+    periodDays: 1,
+    extraBarsHeld: 5000,
+  });
   const seen = new Set<string>();
   for (let i = 0; i < 4000; i++) {
     market.advance();
@@ -74,7 +80,13 @@ test('the true regime of every held bar is known, and all regimes occur', () => 
 });
 
 test('history is bounded: old bars are forgotten, memory does not grow with time', async () => {
-  const market = new SimulatedMarket({ seed: 1, symbols: ['AAA'], timeframe: '1Min', periodDays: 1, extraBarsHeld: 100 });
+  const market = new SimulatedMarket({
+    seed: 1,
+    symbols: ['AAA'],
+    timeframe: '1Min',
+    periodDays: 1,
+    extraBarsHeld: 100,
+  });
   for (let i = 0; i < 10_000; i++) market.advance();
   const bars = await market.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: Number.NEGATIVE_INFINITY, signal });
   assert.equal(bars.length, market.capacity);

@@ -18,8 +18,14 @@ let count = 0;
 const dbPath = (): string => join(folder, `t${++count}.db`);
 const SYMBOLS = 'AAPL,MSFT,SPY,QQQ,IWM,NVDA,AMZN,META';
 
-async function runStored(path: string, args: string[]): Promise<{ events: LoopEvent[]; cache: { fromCache: number; fromSource: number } | null }> {
-  const session = await createSession(startOptions(['--db', path, '--interval', '0', '--symbols', SYMBOLS, '--period', '10d', ...args]), { backoffBaseMs: 1 });
+async function runStored(
+  path: string,
+  args: string[],
+): Promise<{ events: LoopEvent[]; cache: { fromCache: number; fromSource: number } | null }> {
+  const session = await createSession(
+    startOptions(['--db', path, '--interval', '0', '--symbols', SYMBOLS, '--period', '10d', ...args]),
+    { backoffBaseMs: 1 },
+  );
   const events: LoopEvent[] = [];
   session.engine.onLoopEvent((e) => events.push(e));
   await session.run();
@@ -27,7 +33,9 @@ async function runStored(path: string, args: string[]): Promise<{ events: LoopEv
 }
 
 const tables = async (c: SqliteConnection): Promise<string[]> =>
-  (await c.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
+  (await c.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map(
+    (r) => r.name,
+  );
 
 test('the default location follows XDG_DATA_HOME, then HOME; --db and TRADING_TUI_DB override it', () => {
   assert.equal(resolveDatabasePath(null, { XDG_DATA_HOME: '/data' }), '/data/trading-tui/trading.db');
@@ -73,11 +81,28 @@ test('resume: equity continues where it stopped, positions and history intact', 
   const last = first.events.filter((e) => e.type === 'iteration').at(-1);
   assert.equal(last?.type === 'iteration' && last.i, 60);
   const saved = await openStore(path);
-  const checkpoint = JSON.parse((await saved.get<{ state: string }>('SELECT state FROM checkpoints'))?.state ?? '{}') as { positions: { symbol: string; qty: number; avgPrice: number }[]; cash: number };
+  const checkpoint = JSON.parse(
+    (await saved.get<{ state: string }>('SELECT state FROM checkpoints'))?.state ?? '{}',
+  ) as { positions: { symbol: string; qty: number; avgPrice: number }[]; cash: number };
   await saved.close();
   assert.ok(checkpoint.positions.length > 0, 'the first run holds positions');
 
-  const session = await createSession(startOptions(['--db', path, '--interval', '0', '--symbols', SYMBOLS, '--period', '10d', '--iterations', '5', '--seed', '6']));
+  const session = await createSession(
+    startOptions([
+      '--db',
+      path,
+      '--interval',
+      '0',
+      '--symbols',
+      SYMBOLS,
+      '--period',
+      '10d',
+      '--iterations',
+      '5',
+      '--seed',
+      '6',
+    ]),
+  );
   const events: LoopEvent[] = [];
   session.engine.onLoopEvent((e) => events.push(e));
   let atStart: ReturnType<typeof session.engine.getSnapshot> | null = null;
@@ -95,8 +120,14 @@ test('resume: equity continues where it stopped, positions and history intact', 
   );
   assert.equal(resumed.equity.values.length, 60, 'the chart is full at once');
   const iterations = events.filter((e): e is Extract<LoopEvent, { type: 'iteration' }> => e.type === 'iteration');
-  assert.deepEqual(iterations.map((e) => e.i), [61, 62, 63, 64, 65]);
-  assert.ok(Date.parse(iterations[0]?.time ?? '') > Date.parse(last?.type === 'iteration' ? last.time : ''), 'the market clock goes on');
+  assert.deepEqual(
+    iterations.map((e) => e.i),
+    [61, 62, 63, 64, 65],
+  );
+  assert.ok(
+    Date.parse(iterations[0]?.time ?? '') > Date.parse(last?.type === 'iteration' ? last.time : ''),
+    'the market clock goes on',
+  );
   assert.ok(resumed.events.some((e) => /resumed at iteration 60/.test(e.message)));
 
   const fresh = await runStored(path, ['--iterations', '2', '--seed', '6', '--fresh']);
@@ -116,8 +147,11 @@ test('every iteration is written: equity points, fills, orders, regime changes, 
   assert.equal(await n('SELECT count(*) AS n FROM equity_points'), 300);
   assert.equal(await n('SELECT count(*) AS n FROM fills'), events.filter((e) => e.type === 'fill').length);
   assert.equal(await n('SELECT count(*) AS n FROM regime_changes'), events.filter((e) => e.type === 'regime').length);
-  assert.equal(await n("SELECT count(*) AS n FROM fills WHERE order_id IS NULL"), 0, 'every fill has its order');
-  assert.equal(await n("SELECT count(*) AS n FROM orders WHERE status = 'filled'"), await n('SELECT count(DISTINCT order_id) AS n FROM fills'));
+  assert.equal(await n('SELECT count(*) AS n FROM fills WHERE order_id IS NULL'), 0, 'every fill has its order');
+  assert.equal(
+    await n("SELECT count(*) AS n FROM orders WHERE status = 'filled'"),
+    await n('SELECT count(DISTINCT order_id) AS n FROM fills'),
+  );
   const lastEquity = events.filter((e) => e.type === 'iteration').at(-1);
   const stored = await c.get<{ equity: number }>('SELECT equity FROM equity_points ORDER BY iteration DESC LIMIT 1');
   assert.ok(lastEquity?.type === 'iteration' && Math.abs((stored?.equity ?? 0) - lastEquity.equity) < 0.01);
@@ -131,35 +165,54 @@ test('the bar cache: a restart within the TTL downloads only what is new; with a
   assert.ok((first.cache?.fromSource ?? 0) > 1000);
   const second = await runStored(path, ['--iterations', '5']);
   assert.ok((second.cache?.fromCache ?? 0) > 1000, 'history came from the cache');
-  assert.ok((second.cache?.fromSource ?? 0) <= 8 * 6, `only the new bars were downloaded (${second.cache?.fromSource})`);
+  assert.ok(
+    (second.cache?.fromSource ?? 0) <= 8 * 6,
+    `only the new bars were downloaded (${second.cache?.fromSource})`,
+  );
   const expired = await runStored(path, ['--iterations', '5', '--cache-ttl', '0']);
   assert.equal(expired.cache?.fromCache, 0);
   assert.ok((expired.cache?.fromSource ?? 0) > 1000);
 });
 
-test('kill -9 during a run loses at most the last iteration, and the file stays sound', { timeout: 60_000 }, async () => {
-  const path = dbPath();
-  const child = startBin(['--json', '--db', path, '--interval', '20ms', '--symbols', SYMBOLS, '--period', '10d']);
-  let seen = 0;
-  let lastPrinted = 0;
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      for (const m of chunk.toString().matchAll(/"type":"iteration","i":(\d+)/g)) lastPrinted = Number(m[1]);
-      seen = lastPrinted;
-      if (seen >= 40) resolve();
+test(
+  'kill -9 during a run loses at most the last iteration, and the file stays sound',
+  { timeout: 60_000 },
+  async () => {
+    const path = dbPath();
+    const child = startBin(['--json', '--db', path, '--interval', '20ms', '--symbols', SYMBOLS, '--period', '10d']);
+    let seen = 0;
+    let lastPrinted = 0;
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        for (const m of chunk.toString().matchAll(/"type":"iteration","i":(\d+)/g)) lastPrinted = Number(m[1]);
+        seen = lastPrinted;
+        if (seen >= 40) resolve();
+      });
     });
-  });
-  child.kill('SIGKILL');
-  await collect(child);
-  const c = await openStore(path);
-  assert.equal((await c.get<{ integrity_check: string }>('PRAGMA integrity_check'))?.integrity_check, 'ok');
-  const saved = (await c.get<{ iteration: number }>('SELECT iteration FROM checkpoints'))?.iteration ?? 0;
-  await c.close();
-  assert.ok(saved >= lastPrinted - 1, `checkpoint at ${saved}, last printed ${lastPrinted}`);
-  const again = await runBin(['--json', '--db', path, '--interval', '0', '--symbols', SYMBOLS, '--period', '10d', '--iterations', '1']);
-  assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, new RegExp(`"type":"iteration","i":${saved + 1},`));
-});
+    child.kill('SIGKILL');
+    await collect(child);
+    const c = await openStore(path);
+    assert.equal((await c.get<{ integrity_check: string }>('PRAGMA integrity_check'))?.integrity_check, 'ok');
+    const saved = (await c.get<{ iteration: number }>('SELECT iteration FROM checkpoints'))?.iteration ?? 0;
+    await c.close();
+    assert.ok(saved >= lastPrinted - 1, `checkpoint at ${saved}, last printed ${lastPrinted}`);
+    const again = await runBin([
+      '--json',
+      '--db',
+      path,
+      '--interval',
+      '0',
+      '--symbols',
+      SYMBOLS,
+      '--period',
+      '10d',
+      '--iterations',
+      '1',
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`"type":"iteration","i":${saved + 1},`));
+  },
+);
 
 test('bad database files: one line, exit code 2, and the file untouched', async () => {
   const notDb = dbPath();
@@ -184,13 +237,32 @@ test('bad database files: one line, exit code 2, and the file untouched', async 
   // Root writes through permission bits, so the folder that cannot be written is one under a file.
   const aFile = dbPath();
   writeFileSync(aFile, 'x');
-  const unwritable = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', join(aFile, 'sub', 'trading.db')]);
+  const unwritable = await runBin([
+    '--headless',
+    '--iterations',
+    '1',
+    '--interval',
+    '0',
+    '--db',
+    join(aFile, 'sub', 'trading.db'),
+  ]);
   assert.equal(unwritable.code, 2);
-  assert.match(unwritable.stderr, /^trading-tui: cannot create the folder for .*trading\.db: a part of the path is a file, not a folder\n$/);
+  assert.match(
+    unwritable.stderr,
+    /^trading-tui: cannot create the folder for .*trading\.db: a part of the path is a file, not a folder\n$/,
+  );
   if (process.getuid?.() !== 0) {
     const locked = join(folder, 'locked');
     mkdirSync(locked, { mode: 0o500 });
-    const denied = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', join(locked, 'trading.db')]);
+    const denied = await runBin([
+      '--headless',
+      '--iterations',
+      '1',
+      '--interval',
+      '0',
+      '--db',
+      join(locked, 'trading.db'),
+    ]);
     assert.equal(denied.code, 2);
     assert.match(denied.stderr, /^trading-tui: cannot open .*: the file cannot be opened or created/);
   }
@@ -199,25 +271,29 @@ test('bad database files: one line, exit code 2, and the file untouched', async 
 
 const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
 
-test('a full disk: one line, exit code 2, and the database still sound', { skip: canMount ? false : 'needs root to mount a small tmpfs', timeout: 60_000 }, async () => {
-  const mountPoint = join(folder, 'tiny');
-  mkdirSync(mountPoint);
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint]);
-  if (mounted.status !== 0) return;
-  try {
-    const path = join(mountPoint, 'trading.db');
-    const result = await runBin(['--headless', '--interval', '0', '--db', path, '--period', '60d']);
-    assert.equal(result.code, 2, result.stderr);
-    const lines = result.stderr.trimEnd().split('\n');
-    assert.equal(lines.length, 1, result.stderr);
-    assert.match(lines[0] as string, /the disk \(or the database size limit\) is full/);
-    const c = await openStore(path, { readonly: true });
-    assert.equal((await c.get<{ integrity_check: string }>('PRAGMA integrity_check'))?.integrity_check, 'ok');
-    await c.close();
-  } finally {
-    spawnSync('umount', [mountPoint]);
-  }
-});
+test(
+  'a full disk: one line, exit code 2, and the database still sound',
+  { skip: canMount ? false : 'needs root to mount a small tmpfs', timeout: 60_000 },
+  async () => {
+    const mountPoint = join(folder, 'tiny');
+    mkdirSync(mountPoint);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint]);
+    if (mounted.status !== 0) return;
+    try {
+      const path = join(mountPoint, 'trading.db');
+      const result = await runBin(['--headless', '--interval', '0', '--db', path, '--period', '60d']);
+      assert.equal(result.code, 2, result.stderr);
+      const lines = result.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0] as string, /the disk \(or the database size limit\) is full/);
+      const c = await openStore(path, { readonly: true });
+      assert.equal((await c.get<{ integrity_check: string }>('PRAGMA integrity_check'))?.integrity_check, 'ok');
+      await c.close();
+    } finally {
+      spawnSync('umount', [mountPoint]);
+    }
+  },
+);
 
 test('a broken connection is reopened once and the statement retried', async () => {
   const c = await openStore(dbPath());
@@ -228,47 +304,71 @@ test('a broken connection is reopened once and the statement retried', async () 
   await c.close();
 });
 
-test('two processes on one file: stats, check and report while the bot writes never meet "database is locked"', { timeout: 90_000 }, async () => {
-  const path = dbPath();
-  const bot = startBin(['--json', '--db', path, '--interval', '5ms', '--symbols', SYMBOLS, '--period', '10d']);
-  const botDone = collect(bot);
-  await new Promise<void>((resolve) => {
-    let seen = 0;
-    bot.stdout.on('data', (chunk: Buffer) => {
-      seen += (chunk.toString().match(/"type":"iteration"/g) ?? []).length;
-      if (seen >= 20) resolve();
+test(
+  'two processes on one file: stats, check and report while the bot writes never meet "database is locked"',
+  { timeout: 90_000 },
+  async () => {
+    const path = dbPath();
+    const bot = startBin(['--json', '--db', path, '--interval', '5ms', '--symbols', SYMBOLS, '--period', '10d']);
+    const botDone = collect(bot);
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      bot.stdout.on('data', (chunk: Buffer) => {
+        seen += (chunk.toString().match(/"type":"iteration"/g) ?? []).length;
+        if (seen >= 20) resolve();
+      });
     });
-  });
-  for (let round = 0; round < 4; round++) {
-    const results = await Promise.all([
-      runBin(['maintenance', 'stats', '--db', path, '--json']),
-      runBin(['maintenance', 'check', '--db', path]),
-      runBin(['learn', 'report', '--db', path, '--json']),
-    ]);
-    for (const result of results) {
-      assert.equal(result.code, 0, result.stderr);
-      assert.doesNotMatch(result.stderr + result.stdout, /locked|SQLITE_BUSY/);
+    for (let round = 0; round < 4; round++) {
+      const results = await Promise.all([
+        runBin(['maintenance', 'stats', '--db', path, '--json']),
+        runBin(['maintenance', 'check', '--db', path]),
+        runBin(['learn', 'report', '--db', path, '--json']),
+      ]);
+      for (const result of results) {
+        assert.equal(result.code, 0, result.stderr);
+        assert.doesNotMatch(result.stderr + result.stdout, /locked|SQLITE_BUSY/);
+      }
     }
-  }
-  bot.kill('SIGTERM');
-  const botResult = await botDone;
-  assert.equal(botResult.code, 0, botResult.stderr);
-  assert.doesNotMatch(botResult.stderr, /locked|SQLITE_BUSY/);
-});
+    bot.kill('SIGTERM');
+    const botResult = await botDone;
+    assert.equal(botResult.code, 0, botResult.stderr);
+    assert.doesNotMatch(botResult.stderr, /locked|SQLITE_BUSY/);
+  },
+);
 
 test('start --profile uses a profile saved in the database, and names the saved ones when it is missing', async () => {
   const path = dbPath();
   const c = await openStore(path);
-  await c.run('INSERT INTO profiles (name, created_at, objective, score, config) VALUES (?, ?, ?, ?, ?)', ['calm', 1, 'test', 1, JSON.stringify({ window: 16, minDwell: 8 })]);
+  await c.run('INSERT INTO profiles (name, created_at, objective, score, config) VALUES (?, ?, ?, ?, ?)', [
+    'calm',
+    1,
+    'test',
+    1,
+    JSON.stringify({ window: 16, minDwell: 8 }),
+  ]);
   await c.close();
-  const missing = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path, '--profile', 'wild']);
+  const missing = await runBin([
+    '--headless',
+    '--iterations',
+    '1',
+    '--interval',
+    '0',
+    '--db',
+    path,
+    '--profile',
+    'wild',
+  ]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /^trading-tui: no profile wild in .* \(saved profiles: calm\)\n$/);
   const withProfile = await runStored(path, ['--iterations', '200', '--profile', 'calm', '--seed', '4']);
   const without = await runStored(dbPath(), ['--iterations', '200', '--seed', '4']);
   const readings = (events: LoopEvent[]): string =>
     JSON.stringify(events.flatMap((e) => (e.type === 'iteration' ? [[e.regime, e.confidence]] : [])));
-  assert.notEqual(readings(withProfile.events), readings(without.events), 'the tuned detector reads the market differently');
+  assert.notEqual(
+    readings(withProfile.events),
+    readings(without.events),
+    'the tuned detector reads the market differently',
+  );
 });
 
 test("another program's SQLite database is refused and left untouched", async () => {
@@ -279,39 +379,106 @@ test("another program's SQLite database is refused and left untouched", async ()
   const before = readFileSync(path);
   const result = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path]);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /^trading-tui: .* is another program's SQLite database \(it has a table recipes\); refusing to touch it/);
+  assert.match(
+    result.stderr,
+    /^trading-tui: .* is another program's SQLite database \(it has a table recipes\); refusing to touch it/,
+  );
   assert.deepEqual(readFileSync(path), before);
 });
 
-test('one bot per database: a second one is refused while the first runs; a dead one is taken over', { timeout: 60_000 }, async () => {
-  const path = dbPath();
-  const first = startBin(['--json', '--db', path, '--interval', '50ms', '--symbols', SYMBOLS, '--period', '10d']);
-  const firstDone = collect(first);
-  await new Promise<void>((resolve) => first.stdout.once('data', () => resolve()));
-  const second = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path, '--symbols', SYMBOLS, '--period', '10d']);
-  assert.equal(second.code, 2);
-  assert.match(second.stderr, new RegExp(`^trading-tui: another trading-tui \\(pid ${first.pid}\\) is trading on `));
-  first.kill('SIGKILL');
-  await firstDone;
-  const third = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path, '--symbols', SYMBOLS, '--period', '10d']);
-  assert.equal(third.code, 0, third.stderr);
-  assert.equal(existsSync(`${path}.lock`), false, 'the lock is released at the end');
-});
+test(
+  'one bot per database: a second one is refused while the first runs; a dead one is taken over',
+  { timeout: 60_000 },
+  async () => {
+    const path = dbPath();
+    const first = startBin(['--json', '--db', path, '--interval', '50ms', '--symbols', SYMBOLS, '--period', '10d']);
+    const firstDone = collect(first);
+    await new Promise<void>((resolve) => first.stdout.once('data', () => resolve()));
+    const second = await runBin([
+      '--headless',
+      '--iterations',
+      '1',
+      '--interval',
+      '0',
+      '--db',
+      path,
+      '--symbols',
+      SYMBOLS,
+      '--period',
+      '10d',
+    ]);
+    assert.equal(second.code, 2);
+    assert.match(second.stderr, new RegExp(`^trading-tui: another trading-tui \\(pid ${first.pid}\\) is trading on `));
+    first.kill('SIGKILL');
+    await firstDone;
+    const third = await runBin([
+      '--headless',
+      '--iterations',
+      '1',
+      '--interval',
+      '0',
+      '--db',
+      path,
+      '--symbols',
+      SYMBOLS,
+      '--period',
+      '10d',
+    ]);
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(existsSync(`${path}.lock`), false, 'the lock is released at the end');
+  },
+);
 
 test("the bar cache never serves another run's future, nor another symbol order's prices", async () => {
   const path = dbPath();
   await runStored(path, ['--iterations', '200', '--seed', '8']);
-  const firstTime = (events: LoopEvent[]): string | undefined => events.find((e): e is Extract<LoopEvent, { type: 'iteration' }> => e.type === 'iteration')?.time;
-  const memoryOnly = createSession(startOptions(['--no-db', '--interval', '0', '--symbols', SYMBOLS, '--period', '10d', '--iterations', '1', '--seed', '8']));
+  const firstTime = (events: LoopEvent[]): string | undefined =>
+    events.find((e): e is Extract<LoopEvent, { type: 'iteration' }> => e.type === 'iteration')?.time;
+  const memoryOnly = createSession(
+    startOptions([
+      '--no-db',
+      '--interval',
+      '0',
+      '--symbols',
+      SYMBOLS,
+      '--period',
+      '10d',
+      '--iterations',
+      '1',
+      '--seed',
+      '8',
+    ]),
+  );
   const expected: LoopEvent[] = [];
   const session = await memoryOnly;
   session.engine.onLoopEvent((e) => expected.push(e));
   await session.run();
   const fresh = await runStored(path, ['--iterations', '1', '--seed', '8', '--fresh']);
-  assert.equal(firstTime(fresh.events), firstTime(expected), 'a fresh portfolio starts at the start of the market, not at the cached future');
-  assert.equal(JSON.stringify(fresh.events.filter((e) => e.type === 'iteration').map((e) => e.type === 'iteration' && e.equity)), JSON.stringify(expected.filter((e) => e.type === 'iteration').map((e) => e.type === 'iteration' && e.equity)));
+  assert.equal(
+    firstTime(fresh.events),
+    firstTime(expected),
+    'a fresh portfolio starts at the start of the market, not at the cached future',
+  );
+  assert.equal(
+    JSON.stringify(fresh.events.filter((e) => e.type === 'iteration').map((e) => e.type === 'iteration' && e.equity)),
+    JSON.stringify(expected.filter((e) => e.type === 'iteration').map((e) => e.type === 'iteration' && e.equity)),
+  );
   const reordered = SYMBOLS.split(',').reverse().join(',');
-  const refused = await runBin(['--headless', '--iterations', '1', '--interval', '0', '--db', path, '--symbols', reordered, '--period', '10d', '--seed', '8']);
+  const refused = await runBin([
+    '--headless',
+    '--iterations',
+    '1',
+    '--interval',
+    '0',
+    '--db',
+    path,
+    '--symbols',
+    reordered,
+    '--period',
+    '10d',
+    '--seed',
+    '8',
+  ]);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /symbols in the same order/);
 });

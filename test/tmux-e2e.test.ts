@@ -9,51 +9,71 @@ import { TmuxPane, hasTmux } from './support/tmux.js';
 const TITLES = ['Equity', 'Regime', 'Downloads', 'Positions', 'Events'];
 const widest = (lines: string[]): number => Math.max(...lines.map((l) => [...l].length));
 
-test('the TUI in a real terminal: panels, resize, pause, quit', { skip: hasTmux ? false : 'tmux is not installed', timeout: 90_000 }, async () => {
-  const pane = new TmuxPane();
-  const folder = mkdtempSync(join(tmpdir(), 'trading-tui-tmux-'));
-  const statusFile = join(folder, 'status');
-  try {
-    // CI is unset inside the pane: with it set the program would (rightly) run headless.
-    pane.start(`env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 100ms --seed 4; echo $? > ${statusFile}`, 120, 40);
-    const full = await pane.waitFor('every panel and a drawn chart', (lines) => {
-      const screen = lines.join('\n');
-      return TITLES.every((t) => screen.includes(t)) && /[┼┤]/.test(screen) && /#\d+/.test(screen);
-    });
-    assert.ok(widest(full) <= 120);
-    assert.equal(pane.read('alternate_on'), '1', 'the UI runs on the alternate screen');
+test(
+  'the TUI in a real terminal: panels, resize, pause, quit',
+  { skip: hasTmux ? false : 'tmux is not installed', timeout: 90_000 },
+  async () => {
+    const pane = new TmuxPane();
+    const folder = mkdtempSync(join(tmpdir(), 'trading-tui-tmux-'));
+    const statusFile = join(folder, 'status');
+    try {
+      // CI is unset inside the pane: with it set the program would (rightly) run headless.
+      pane.start(
+        `env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 100ms --seed 4; echo $? > ${statusFile}`,
+        120,
+        40,
+      );
+      const full = await pane.waitFor('every panel and a drawn chart', (lines) => {
+        const screen = lines.join('\n');
+        return TITLES.every((t) => screen.includes(t)) && /[┼┤]/.test(screen) && /#\d+/.test(screen);
+      });
+      assert.ok(widest(full) <= 120);
+      assert.equal(pane.read('alternate_on'), '1', 'the UI runs on the alternate screen');
 
-    pane.resize(60, 20);
-    const small = await pane.waitFor('the 60x20 layout', (lines) => lines.length <= 20 && widest(lines) <= 60 && lines.join('\n').includes('Regime'));
-    const smallScreen = small.join('\n');
-    assert.ok(widest(small) <= 60, `no line wider than 60:\n${smallScreen}`);
-    for (const essential of ['Equity', 'Regime', 'Downloads', 'SIM']) assert.ok(smallScreen.includes(essential), `${essential} remains at 60x20:\n${smallScreen}`);
+      pane.resize(60, 20);
+      const small = await pane.waitFor(
+        'the 60x20 layout',
+        (lines) => lines.length <= 20 && widest(lines) <= 60 && lines.join('\n').includes('Regime'),
+      );
+      const smallScreen = small.join('\n');
+      assert.ok(widest(small) <= 60, `no line wider than 60:\n${smallScreen}`);
+      for (const essential of ['Equity', 'Regime', 'Downloads', 'SIM'])
+        assert.ok(smallScreen.includes(essential), `${essential} remains at 60x20:\n${smallScreen}`);
 
-    pane.sendKeys('p');
-    await pane.waitFor('PAUSED', (lines) => lines.join('\n').includes('PAUSED'), 5_000);
+      pane.sendKeys('p');
+      await pane.waitFor('PAUSED', (lines) => lines.join('\n').includes('PAUSED'), 5_000);
 
-    const quitAt = Date.now();
-    pane.sendKeys('q');
-    await pane.waitFor('the process to end', () => pane.read('pane_dead') === '1', 5_000);
-    assert.ok(Date.now() - quitAt < 5_000);
-    assert.equal(readFileSync(statusFile, 'utf8').trim(), '0', 'exit code 0');
-    assert.equal(pane.read('alternate_on'), '0', 'the alternate screen is off again');
-  } finally {
-    pane.kill();
-    rmSync(folder, { recursive: true, force: true });
-  }
-});
+      const quitAt = Date.now();
+      pane.sendKeys('q');
+      await pane.waitFor('the process to end', () => pane.read('pane_dead') === '1', 5_000);
+      assert.ok(Date.now() - quitAt < 5_000);
+      assert.equal(readFileSync(statusFile, 'utf8').trim(), '0', 'exit code 0');
+      assert.equal(pane.read('alternate_on'), '0', 'the alternate screen is off again');
+    } finally {
+      pane.kill();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  },
+);
 
-test('SIGHUP (a dropped SSH session) restores the terminal too', { skip: hasTmux ? false : 'tmux is not installed', timeout: 60_000 }, async () => {
-  const pane = new TmuxPane();
-  try {
-    pane.start(`exec env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 100ms`, 100, 30);
-    await pane.waitFor('the UI', (lines) => lines.join('\n').includes('Equity'));
-    const pid = pane.read('pane_pid');
-    process.kill(Number(pid), 'SIGHUP');
-    await pane.waitFor('the process to end', () => pane.read('pane_dead') === '1', 5_000);
-    assert.equal(pane.read('alternate_on'), '0');
-  } finally {
-    pane.kill();
-  }
-});
+test(
+  'SIGHUP (a dropped SSH session) restores the terminal too',
+  { skip: hasTmux ? false : 'tmux is not installed', timeout: 60_000 },
+  async () => {
+    const pane = new TmuxPane();
+    try {
+      pane.start(
+        `exec env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 100ms`,
+        100,
+        30,
+      );
+      await pane.waitFor('the UI', (lines) => lines.join('\n').includes('Equity'));
+      const pid = pane.read('pane_pid');
+      process.kill(Number(pid), 'SIGHUP');
+      await pane.waitFor('the process to end', () => pane.read('pane_dead') === '1', 5_000);
+      assert.equal(pane.read('alternate_on'), '0');
+    } finally {
+      pane.kill();
+    }
+  },
+);

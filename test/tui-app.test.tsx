@@ -19,9 +19,9 @@ async function renderApp(controls: FakeControls, width: number, height: number) 
 
 function assertFits(lines: readonly string[], width: number, height: number): void {
   assert.ok(lines.length <= height - 1, `${lines.length} lines on a ${height}-row terminal`);
-  for (const line of lines) assert.ok(stringWidth(line) <= width, `wider than ${width} (${stringWidth(line)}): ${line}`);
+  for (const line of lines)
+    assert.ok(stringWidth(line) <= width, `wider than ${width} (${stringWidth(line)}): ${line}`);
 }
-
 
 test('every panel title is on screen at 120x40', async () => {
   const app = await renderApp(new FakeControls(), 120, 40);
@@ -69,7 +69,14 @@ test('the layout follows a terminal resize', async () => {
 });
 
 test('small and odd sizes never overflow', async () => {
-  for (const [width, height] of [[40, 10], [80, 24], [100, 30], [61, 21], [109, 50], [110, 24]] as const) {
+  for (const [width, height] of [
+    [40, 10],
+    [80, 24],
+    [100, 30],
+    [61, 21],
+    [109, 50],
+    [110, 24],
+  ] as const) {
     const app = await renderApp(new FakeControls(), width, height);
     assertFits(app.lines(), width, height);
     app.unmount();
@@ -83,12 +90,22 @@ test('LIVE mode is shown in the status bar', async () => {
 });
 
 test('a closed market is shown in the status bar with its next open in New York time', async () => {
-  const app = await renderApp(new FakeControls(makeSnapshot({ mode: 'PAPER', market: { open: false, nextOpen: Date.parse('2025-01-07T14:30:00Z') } })), 120, 40);
+  const app = await renderApp(
+    new FakeControls(
+      makeSnapshot({ mode: 'PAPER', market: { open: false, nextOpen: Date.parse('2025-01-07T14:30:00Z') } }),
+    ),
+    120,
+    40,
+  );
   const status = app.lines().at(-1) ?? '';
   assert.match(status, /^PAPER /);
   assert.ok(status.includes('closed · opens Tue 09:30 ET'), status);
   app.unmount();
-  const open = await renderApp(new FakeControls(makeSnapshot({ mode: 'PAPER', market: { open: true, nextOpen: 0 } })), 120, 40);
+  const open = await renderApp(
+    new FakeControls(makeSnapshot({ mode: 'PAPER', market: { open: true, nextOpen: 0 } })),
+    120,
+    40,
+  );
   assert.ok(!(open.lines().at(-1) ?? '').includes('closed'));
   open.unmount();
 });
@@ -96,7 +113,16 @@ test('a closed market is shown in the status bar with its next open in New York 
 test('the status bar shows clock, iteration, interval, memory and key hints', async () => {
   const app = await renderApp(new FakeControls(), 120, 40);
   const status = app.lines().at(-1) ?? '';
-  for (const part of ['2025-03-04 15:45', 'it 123/500', 'every 1m', 'rss 150MB', 'heap 48MB', 'q quit', 'p pause', '? help']) {
+  for (const part of [
+    '2025-03-04 15:45',
+    'it 123/500',
+    'every 1m',
+    'rss 150MB',
+    'heap 48MB',
+    'q quit',
+    'p pause',
+    '? help',
+  ]) {
     assert.ok(status.includes(part), `status bar lacks ${part}: ${status}`);
   }
   app.unmount();
@@ -203,7 +229,14 @@ test('a snapshot without rounds, positions or events still draws every panel', a
     positions: [],
     events: [],
     downloads: { round: null, rows: [] },
-    equity: { times: new Float64Array(0), values: new Float64Array(0), capacity: 1440, start: 1e5, current: 1e5, maxDrawdown: 0 },
+    equity: {
+      times: new Float64Array(0),
+      values: new Float64Array(0),
+      capacity: 1440,
+      start: 1e5,
+      current: 1e5,
+      maxDrawdown: 0,
+    },
     regime: { ...makeSnapshot().regime, history: [] },
   };
   const app = await renderApp(new FakeControls(makeSnapshot(empty)), 120, 40);

@@ -9,12 +9,19 @@ import { useEngineSnapshot } from '../components/use-engine-snapshot.js';
 import { FakeControls, flush, makeSnapshot } from './tui-fixtures.js';
 import { waitUntil as waitFor } from './support/wait-until.js';
 
-function Probe({ controls, fps, onRender }: { controls: EngineControls; fps: number; onRender: () => void }): ReactNode {
+function Probe({
+  controls,
+  fps,
+  onRender,
+}: {
+  controls: EngineControls;
+  fps: number;
+  onRender: () => void;
+}): ReactNode {
   const snapshot = useEngineSnapshot(controls, fps);
   onRender();
   return <Text>iteration {snapshot.iteration}</Text>;
 }
-
 
 test('a burst of engine changes costs one render', async () => {
   const controls = new FakeControls(makeSnapshot({ iteration: 0 }));

@@ -25,7 +25,15 @@ export function equitySeries(points: number): { times: Float64Array; values: Flo
 
 function position(symbol: string, qty: number, avgPrice: number, lastPrice: number): PositionView {
   const marketValue = qty * lastPrice;
-  return { symbol, qty, avgPrice, lastPrice, marketValue, unrealizedPnl: qty * (lastPrice - avgPrice), weight: marketValue / 101_000 };
+  return {
+    symbol,
+    qty,
+    avgPrice,
+    lastPrice,
+    marketValue,
+    unrealizedPnl: qty * (lastPrice - avgPrice),
+    weight: marketValue / 101_000,
+  };
 }
 
 function events(count: number): EngineEvent[] {
@@ -154,6 +162,7 @@ export async function flush(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI sequences start with ESC
 const ANSI_PATTERN = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 export function stripAnsi(text: string): string {

@@ -15,7 +15,10 @@ test('the layout is always shorter than the terminal and never wider', () => {
     for (let rows = 4; rows <= 80; rows += 3) {
       const plan = planLayout(columns, rows, WANTS);
       assert.ok(plan.height <= rows - 1, `${columns}x${rows}: height ${plan.height}`);
-      assert.equal(plan.columns.reduce((sum, c) => sum + c.width, 0), columns);
+      assert.equal(
+        plan.columns.reduce((sum, c) => sum + c.width, 0),
+        columns,
+      );
       for (const column of plan.columns) {
         const stacked = column.panels.reduce((sum, p) => sum + p.height, 0);
         assert.ok(stacked <= plan.bodyHeight, `${columns}x${rows}: column of ${stacked} rows in ${plan.bodyHeight}`);
@@ -43,17 +46,43 @@ test('fitSegments drops the least important segments first, keeping order', () =
     { key: 'b', text: 'BBBB', rank: 2 },
     { key: 'c', text: 'CCCC', rank: 1 },
   ];
-  assert.deepEqual(fitSegments(segments, 14, ' ').map((s) => s.key), ['a', 'b', 'c']);
-  assert.deepEqual(fitSegments(segments, 10, ' ').map((s) => s.key), ['a', 'c']);
-  assert.deepEqual(fitSegments(segments, 3, ' ').map((s) => s.key), ['a']);
+  assert.deepEqual(
+    fitSegments(segments, 14, ' ').map((s) => s.key),
+    ['a', 'b', 'c'],
+  );
+  assert.deepEqual(
+    fitSegments(segments, 10, ' ').map((s) => s.key),
+    ['a', 'c'],
+  );
+  assert.deepEqual(
+    fitSegments(segments, 3, ' ').map((s) => s.key),
+    ['a'],
+  );
   assert.equal(truncate('abcdef', 4), 'abc…');
 });
 
 function key(overrides: Partial<Key> = {}): Key {
   return {
-    upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false,
-    home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false,
-    backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false,
+    upArrow: false,
+    downArrow: false,
+    leftArrow: false,
+    rightArrow: false,
+    pageDown: false,
+    pageUp: false,
+    home: false,
+    end: false,
+    return: false,
+    escape: false,
+    ctrl: false,
+    shift: false,
+    tab: false,
+    backspace: false,
+    delete: false,
+    meta: false,
+    super: false,
+    hyper: false,
+    capsLock: false,
+    numLock: false,
     ...overrides,
   };
 }

@@ -3,7 +3,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Text, render } from 'ink';
 import { runTui } from '../src/cli/run-tui.js';
-import { FakeControls, FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream, makeSnapshot } from './tui-fixtures.js';
+import {
+  FakeControls,
+  FakeTerminalInput,
+  FakeTerminalOutput,
+  asReadStream,
+  asWriteStream,
+  makeSnapshot,
+} from './tui-fixtures.js';
 import { waitUntil as waitFor } from './support/wait-until.js';
 
 const ENTER = '\x1b[?1049h';
@@ -18,12 +25,11 @@ function listenerCounts(): Record<ProcessEvent, number> {
 }
 
 /** The listener runTui added for `event`; called directly so the test runner's own handlers stay out of it. */
-function addedListener(event: ProcessEvent, before: readonly Function[]): (...args: unknown[]) => void {
+function addedListener(event: ProcessEvent, before: readonly unknown[]): (...args: unknown[]) => void {
   const added = process.listeners(event as 'SIGTERM').filter((l) => !before.includes(l));
   assert.equal(added.length, 1, `one ${event} listener added`);
   return added[0] as (...args: unknown[]) => void;
 }
-
 
 // Ink's first real (non-debug) render hides the cursor through cli-cursor, whose restore-cursor
 // registers signal-exit listeners for the life of the process. Do that once before counting, so the

@@ -6,7 +6,17 @@ import { watchSegments } from '../components/status-bar.js';
 import { runWatch } from '../src/cli/commands/watch.js';
 import type { WatchStatus } from '../src/store/watch-status.js';
 import { NO_DOWNLOADS } from '../src/store/snapshot-from-rows.js';
-import { FakeControls, FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream, flush, frameLines, makeSnapshot, renderOnTerminal } from './tui-fixtures.js';
+import {
+  FakeControls,
+  FakeTerminalInput,
+  FakeTerminalOutput,
+  asReadStream,
+  asWriteStream,
+  flush,
+  frameLines,
+  makeSnapshot,
+  renderOnTerminal,
+} from './tui-fixtures.js';
 import { WatchDatabase } from './support/watch-database.js';
 import { waitUntil as waitUntilShared } from './support/wait-until.js';
 
@@ -15,19 +25,23 @@ function statusAged(ageMs: number, error: string | null = null): WatchStatus {
   return { dbPath: '/data/trading.db', lastWriteAt: now - ageMs, polledAt: now, error };
 }
 
-async function renderWatching(status: WatchStatus, controls = new FakeControls(makeSnapshot({ downloads: NO_DOWNLOADS }))) {
+async function renderWatching(
+  status: WatchStatus,
+  controls = new FakeControls(makeSnapshot({ downloads: NO_DOWNLOADS })),
+) {
   const read = (): WatchStatus => status;
   const app = renderOnTerminal(<App controls={controls} fps={1000} width={120} height={40} watch={read} />, 120, 40);
   await flush();
   return { app, controls };
 }
 
-const waitFor = (condition: () => boolean, timeoutMs = 3000): Promise<void> => waitUntilShared(condition, timeoutMs, 10);
+const waitFor = (condition: () => boolean, timeoutMs = 3000): Promise<void> =>
+  waitUntilShared(condition, timeoutMs, 10);
 
 test('watching, the status bar says WATCH and how long ago the data was written', async () => {
   const { app } = await renderWatching(statusAged(3_000));
   const status = app.lines().at(-1) ?? '';
-  assert.match(status, /^WATCH  updated [34]s ago  2025-03-04 15:45 UTC/);
+  assert.match(status, /^WATCH {2}updated [34]s ago {2}2025-03-04 15:45 UTC/);
   assert.ok(status.includes('read-only'), status);
   assert.ok(!status.includes('p pause'), status);
   assert.ok(!/\bSIM\b/.test(status), status);
@@ -35,12 +49,31 @@ test('watching, the status bar says WATCH and how long ago the data was written'
 });
 
 test('the age turns yellow after 10 s and red after a minute; a skipped poll is shown', () => {
-  const at = (ageMs: number) => watchSegments({ status: { dbPath: 'x', lastWriteAt: 1_000_000 - ageMs, polledAt: 0, error: null }, now: 1_000_000 });
-  assert.deepEqual(at(3_000).map((s) => [s.text, s.color]), [['updated 3s ago', undefined]]);
-  assert.deepEqual(at(12_000).map((s) => [s.text, s.color]), [['updated 12s ago', 'yellow']]);
-  assert.deepEqual(at(125_000).map((s) => [s.text, s.color]), [['updated 2m05s ago', 'red']]);
-  const failing = watchSegments({ status: { dbPath: 'x', lastWriteAt: 0, polledAt: 0, error: 'database busy; poll skipped' }, now: 0 });
-  assert.deepEqual(failing.map((s) => s.text), ['no checkpoint yet', 'database busy; poll skipped']);
+  const at = (ageMs: number) =>
+    watchSegments({
+      status: { dbPath: 'x', lastWriteAt: 1_000_000 - ageMs, polledAt: 0, error: null },
+      now: 1_000_000,
+    });
+  assert.deepEqual(
+    at(3_000).map((s) => [s.text, s.color]),
+    [['updated 3s ago', undefined]],
+  );
+  assert.deepEqual(
+    at(12_000).map((s) => [s.text, s.color]),
+    [['updated 12s ago', 'yellow']],
+  );
+  assert.deepEqual(
+    at(125_000).map((s) => [s.text, s.color]),
+    [['updated 2m05s ago', 'red']],
+  );
+  const failing = watchSegments({
+    status: { dbPath: 'x', lastWriteAt: 0, polledAt: 0, error: 'database busy; poll skipped' },
+    now: 0,
+  });
+  assert.deepEqual(
+    failing.map((s) => s.text),
+    ['no checkpoint yet', 'database busy; poll skipped'],
+  );
 });
 
 test('the status bar re-reads the age every second while nothing else changes', async () => {
@@ -82,16 +115,26 @@ test('without watch the status bar and keys are as before', async () => {
 
 test('trading-tui watch over a real database: draws its data, q quits at once and closes it', async () => {
   const db = await WatchDatabase.create();
-  await db.writeIterations(1, 50, (i) => ({ events: [{ kind: 'fill', message: `fill number ${i}` }], savedAt: Date.now() }));
+  await db.writeIterations(1, 50, (i) => ({
+    events: [{ kind: 'fill', message: `fill number ${i}` }],
+    savedAt: Date.now(),
+  }));
   const stdout = new FakeTerminalOutput(120, 40);
   const stdin = new FakeTerminalInput();
-  const done = runWatch({ dbPath: db.path, fps: 50, pollMs: 100, help: false }, { stdout: asWriteStream(stdout), stdin: asReadStream(stdin) });
+  const done = runWatch(
+    { dbPath: db.path, fps: 50, pollMs: 100, help: false },
+    { stdout: asWriteStream(stdout), stdin: asReadStream(stdin) },
+  );
   const screen = (): string => frameLines(stdout.writes.filter((w) => w.includes('WATCH')).at(-1)).join('\n');
   try {
     await waitFor(() => screen().includes('fill number 50'));
     assert.match(screen(), /AAPL/);
-    assert.match(screen(), /WATCH  updated \d+s ago/);
-    await db.writeIteration({ iteration: 51, events: [{ kind: 'info', message: 'the newest event' }], savedAt: Date.now() });
+    assert.match(screen(), /WATCH {2}updated \d+s ago/);
+    await db.writeIteration({
+      iteration: 51,
+      events: [{ kind: 'info', message: 'the newest event' }],
+      savedAt: Date.now(),
+    });
     await waitFor(() => screen().includes('the newest event'));
   } finally {
     const quitAt = Date.now();

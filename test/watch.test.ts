@@ -21,7 +21,11 @@ async function watching(db: WatchDatabase, now: () => number = Date.now): Promis
 test('the snapshot holds the checkpoint, equity points, events and regime of a hand-filled database', async () => {
   const db = await WatchDatabase.create({ intervalMs: 60_000, iterations: 500 });
   await db.writeIteration({ iteration: 1, equity: 100_010, events: [{ kind: 'info', message: 'started' }] });
-  await db.writeIteration({ iteration: 2, equity: 100_020, regimeChange: { from: 'range', to: 'trend-up', confidence: 0.8 } });
+  await db.writeIteration({
+    iteration: 2,
+    equity: 100_020,
+    regimeChange: { from: 'range', to: 'trend-up', confidence: 0.8 },
+  });
   await db.writeIteration({
     iteration: 3,
     equity: 100_030,
@@ -62,7 +66,10 @@ test('the snapshot holds the checkpoint, equity points, events and regime of a h
       ['risk', 'daily loss limit'],
     ],
   );
-  assert.ok(s.events.every((e, i) => i === 0 || e.seq > (s.events[i - 1]?.seq ?? 0)), 'seq increases');
+  assert.ok(
+    s.events.every((e, i) => i === 0 || e.seq > (s.events[i - 1]?.seq ?? 0)),
+    'seq increases',
+  );
   assert.equal(s.regime.current, 'trend-up');
   assert.equal(s.regime.since, T0 - 30 * MINUTE);
   assert.equal(s.regime.bars, 30);
@@ -108,7 +115,12 @@ test('rows the writer adds later appear on the next poll, and the status says wh
   assert.equal(s.iteration, 2);
   assert.equal(s.equity.values.length, 2);
   assert.equal(s.events.at(-1)?.message, 'second');
-  assert.deepEqual(source.getWatchStatus(), { dbPath: db.path, lastWriteAt: T0 + 5_000, polledAt: T0 + 6_000, error: null });
+  assert.deepEqual(source.getWatchStatus(), {
+    dbPath: db.path,
+    lastWriteAt: T0 + 5_000,
+    polledAt: T0 + 6_000,
+    error: null,
+  });
   assert.equal(source.stats.reads, 2);
   await source.close();
   await db.close();
@@ -139,7 +151,9 @@ test('a poll that meets SQLITE_BUSY is skipped and reported, and the next one re
   // A short busy timeout, and a writer in exclusive locking mode: nothing else can read until it closes.
   const reader = await SqliteConnection.open(db.path, { readonly: true, busyTimeoutMs: 20 });
   const locker = await SqliteConnection.open(db.path, { busyTimeoutMs: 20 });
-  await locker.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; INSERT INTO portfolios (created_at, starting_cash) VALUES (0, 1)");
+  await locker.exec(
+    'PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; INSERT INTO portfolios (created_at, starting_cash) VALUES (0, 1)',
+  );
   const source = new DatabaseSnapshotSource(reader, db.path);
   await source.poll();
   assert.equal(source.getWatchStatus().error, 'database busy; poll skipped');
@@ -206,7 +220,10 @@ test('the watcher keeps at most 1440 equity points, 200 events and 256 regime ch
   const regimes = ['range', 'trend-up'] as const;
   await db.writeIterations(1, 3000, (i) => ({
     events: [{ kind: 'info', message: `event ${i}` }],
-    regimeChange: i % 10 === 0 ? { from: regimes[(i / 10) % 2] ?? 'range', to: regimes[(i / 10 + 1) % 2] ?? 'range', confidence: 0.7 } : undefined,
+    regimeChange:
+      i % 10 === 0
+        ? { from: regimes[(i / 10) % 2] ?? 'range', to: regimes[(i / 10 + 1) % 2] ?? 'range', confidence: 0.7 }
+        : undefined,
   }));
   const source = await watching(db);
   await source.poll();
@@ -221,7 +238,8 @@ test('the watcher keeps at most 1440 equity points, 200 events and 256 regime ch
   let iteration = 3000;
   let baseline = 0;
   for (let poll = 1; poll <= 2000; poll++) {
-    if (poll % 10 === 0) await db.writeIteration({ iteration: ++iteration, events: [{ kind: 'info', message: `event ${iteration}` }] });
+    if (poll % 10 === 0)
+      await db.writeIteration({ iteration: ++iteration, events: [{ kind: 'info', message: `event ${iteration}` }] });
     await source.poll();
     if (poll === 200) baseline = heapAfterGc();
   }
@@ -237,7 +255,12 @@ test('the watcher keeps at most 1440 equity points, 200 events and 256 regime ch
 
 test('watch flags: --db, --fps, --poll in both spellings; bad ones are one-line usage errors', () => {
   assert.deepEqual(parseWatchArgs([]), { dbPath: null, fps: 10, pollMs: 1000, help: false });
-  assert.deepEqual(parseWatchArgs(['--db', '/x.db', '--fps=20', '--poll', '250ms']), { dbPath: '/x.db', fps: 20, pollMs: 250, help: false });
+  assert.deepEqual(parseWatchArgs(['--db', '/x.db', '--fps=20', '--poll', '250ms']), {
+    dbPath: '/x.db',
+    fps: 20,
+    pollMs: 250,
+    help: false,
+  });
   assert.equal(parseWatchArgs(['--help']).help, true);
   const bad: [string[], RegExp][] = [
     [['--fps', '0'], /--fps expects frames per second from 1 to 60/],
@@ -247,17 +270,27 @@ test('watch flags: --db, --fps, --poll in both spellings; bad ones are one-line 
     [['--headless'], /unknown option --headless for "watch"/],
     [['extra'], /unexpected argument "extra" for "watch"/],
   ];
-  for (const [args, message] of bad) assert.throws(() => parseWatchArgs(args), (e: unknown) => e instanceof UsageError && message.test(e.message), args.join(' '));
+  for (const [args, message] of bad)
+    assert.throws(
+      () => parseWatchArgs(args),
+      (e: unknown) => e instanceof UsageError && message.test(e.message),
+      args.join(' '),
+    );
 });
 
 test('watch refuses a missing database and a non-terminal, each in one line', async () => {
   const missing = join(tmpdir(), 'trading-tui-no-such-dir', 'trading.db');
-  await assert.rejects(runWatch({ dbPath: missing, fps: 10, pollMs: 1000, help: false }), (e: unknown) => e instanceof StoreError && e.message.startsWith(`no database at ${missing}`));
+  await assert.rejects(
+    runWatch({ dbPath: missing, fps: 10, pollMs: 1000, help: false }),
+    (e: unknown) => e instanceof StoreError && e.message.startsWith(`no database at ${missing}`),
+  );
   const db = await WatchDatabase.create();
   const pipe = { stdout: { isTTY: false } as NodeJS.WriteStream, stdin: { isTTY: false } as NodeJS.ReadStream };
   await assert.rejects(
     runWatch({ dbPath: db.path, fps: 10, pollMs: 1000, help: false }, pipe),
-    (e: unknown) => e instanceof UsageError && e.message === 'watch needs a terminal; use trading-tui maintenance stats for a one-shot view',
+    (e: unknown) =>
+      e instanceof UsageError &&
+      e.message === 'watch needs a terminal; use trading-tui maintenance stats for a one-shot view',
   );
   await db.close();
 });
@@ -266,7 +299,27 @@ test('watching the real headless bot while it writes: no busy errors on either s
   const dir = mkdtempSync(join(tmpdir(), 'trading-tui-watch-bot-'));
   const path = join(dir, 'trading.db');
   const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-  const bot = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--broker', 'sim', '--headless', '--db', path, '--symbols', 'AAPL,MSFT,SPY', '--interval', '20ms', '--seed', '5'], { stdio: 'pipe' });
+  const bot = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      main,
+      'start',
+      '--broker',
+      'sim',
+      '--headless',
+      '--db',
+      path,
+      '--symbols',
+      'AAPL,MSFT,SPY',
+      '--interval',
+      '20ms',
+      '--seed',
+      '5',
+    ],
+    { stdio: 'pipe' },
+  );
   let stderr = '';
   bot.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => bot.on('close', (code) => resolve(code)));
@@ -289,7 +342,10 @@ test('watching the real headless bot while it writes: no busy errors on either s
     }
     const last = source.getSnapshot();
     assert.ok(last.iteration >= 10, `saw iteration ${last.iteration}`);
-    assert.ok(seen.every((it, i) => i === 0 || it >= (seen[i - 1] ?? 0)), 'iterations never go back');
+    assert.ok(
+      seen.every((it, i) => i === 0 || it >= (seen[i - 1] ?? 0)),
+      'iterations never go back',
+    );
     assert.equal(last.equity.values.length, Math.min(last.iteration, 1440));
     assert.equal(last.equity.times.at(-1), last.marketTime);
     assert.ok(last.events.length > 0);

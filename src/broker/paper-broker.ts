@@ -34,7 +34,8 @@ export class PaperBroker implements Broker {
 
   /** Places an order; returns the symbol's older working order, which it replaces. */
   submit(order: MarketOrder): MarketOrder | undefined {
-    if (!(order.qty > 0) || !Number.isInteger(order.qty)) throw new RangeError(`order quantity must be a positive whole number, got ${order.qty}`);
+    if (!(order.qty > 0) || !Number.isInteger(order.qty))
+      throw new RangeError(`order quantity must be a positive whole number, got ${order.qty}`);
     const replaced = this.workingBySymbol.get(order.symbol);
     this.workingBySymbol.set(order.symbol, order);
     return replaced;
@@ -62,7 +63,15 @@ export class PaperBroker implements Broker {
     this.workingBySymbol.delete(symbol);
     const direction = order.side === 'buy' ? 1 : -1;
     const price = Math.max(0.01, roundToCents(bar.open * (1 + (direction * this.costs.slippageBps) / 10_000)));
-    return { clientOrderId: order.clientOrderId, symbol, side: order.side, qty: order.qty, price, fee: this.feeFor(order.qty, price), time: bar.time };
+    return {
+      clientOrderId: order.clientOrderId,
+      symbol,
+      side: order.side,
+      qty: order.qty,
+      price,
+      fee: this.feeFor(order.qty, price),
+      time: bar.time,
+    };
   }
 
   restoreWorking(orders: readonly MarketOrder[]): void {

@@ -4,9 +4,20 @@
  * saved run), and the market kit: REST bars, the order broker, the trade_updates stream, the clock.
  */
 import { AlpacaBroker } from '../broker/alpaca/alpaca-broker.js';
-import { AlpacaAuthError, AlpacaMarketData, AlpacaStartError, DEFAULT_CHUNK_SIZE, redactSecrets } from '../broker/alpaca/alpaca-market-data.js';
+import {
+  AlpacaAuthError,
+  AlpacaMarketData,
+  AlpacaStartError,
+  DEFAULT_CHUNK_SIZE,
+  redactSecrets,
+} from '../broker/alpaca/alpaca-market-data.js';
 import { AlpacaMarketHours, WallClock } from '../broker/alpaca/alpaca-market-hours.js';
-import { alpacaEndpointsFromEnv, type AlpacaCredentials, type AlpacaEndpoints, type AlpacaOrder } from '../broker/alpaca/alpaca-sdk.js';
+import {
+  alpacaEndpointsFromEnv,
+  type AlpacaCredentials,
+  type AlpacaEndpoints,
+  type AlpacaOrder,
+} from '../broker/alpaca/alpaca-sdk.js';
 import { AlpacaTrading, type AlpacaSnapshot } from '../broker/alpaca/alpaca-trading.js';
 import { TradeUpdateStream } from '../broker/alpaca/trade-update-stream.js';
 import { LiveBarStream } from '../broker/alpaca/bar-stream.js';
@@ -33,34 +44,62 @@ export interface AlpacaConnection {
   readonly snapshot: AlpacaSnapshot;
 }
 
-export async function connectAlpaca(options: StartOptions, env: NodeJS.ProcessEnv, confirmLive: LivePrompt): Promise<AlpacaConnection> {
+export async function connectAlpaca(
+  options: StartOptions,
+  env: NodeJS.ProcessEnv,
+  confirmLive: LivePrompt,
+): Promise<AlpacaConnection> {
   const keyId = env.APCA_API_KEY_ID ?? '';
   const secretKey = env.APCA_API_SECRET_KEY ?? '';
-  if (keyId === '' || secretKey === '') throw new UsageError('--broker alpaca needs the APCA_API_KEY_ID and APCA_API_SECRET_KEY environment variables (see README, "Alpaca")');
+  if (keyId === '' || secretKey === '')
+    throw new UsageError(
+      '--broker alpaca needs the APCA_API_KEY_ID and APCA_API_SECRET_KEY environment variables (see README, "Alpaca")',
+    );
   const credentials = { keyId, secretKey };
   const overrides = alpacaEndpointsFromEnv(env);
   const endpoints: AlpacaEndpoints = options.live
-    ? { ...overrides, tradingUrl: overrides.tradingUrl ?? ALPACA_LIVE_TRADING_URL, tradingStreamUrl: overrides.tradingStreamUrl ?? ALPACA_LIVE_STREAM_URL }
+    ? {
+        ...overrides,
+        tradingUrl: overrides.tradingUrl ?? ALPACA_LIVE_TRADING_URL,
+        tradingStreamUrl: overrides.tradingStreamUrl ?? ALPACA_LIVE_STREAM_URL,
+      }
     : overrides;
   const trading = new AlpacaTrading({ credentials, endpoints, timeoutMs: options.timeoutMs });
   const { tradable, dropped } = await atStart(() => trading.validateSymbols(options.symbols), endpoints, credentials);
   for (const { symbol, reason } of dropped) process.stderr.write(`trading-tui: ${symbol} dropped: ${reason}\n`);
-  if (tradable.length === 0) throw new UsageError(`none of the --symbols can be traded on Alpaca (${dropped.map((d) => d.symbol).join(',')})`);
+  if (tradable.length === 0)
+    throw new UsageError(`none of the --symbols can be traded on Alpaca (${dropped.map((d) => d.symbol).join(',')})`);
   const snapshot = await atStart(() => trading.snapshot(), endpoints, credentials);
   if (options.live && !options.yesIMeanLive && !(await confirmLive(snapshot.account.accountNumber))) {
     throw new UsageError('live trading not confirmed; nothing was done');
   }
-  return { mode: options.live ? 'LIVE' : 'PAPER', options: { ...options, symbols: tradable }, credentials, endpoints, trading, snapshot };
+  return {
+    mode: options.live ? 'LIVE' : 'PAPER',
+    options: { ...options, symbols: tradable },
+    credentials,
+    endpoints,
+    trading,
+    snapshot,
+  };
 }
 
 /** A failure to talk to Alpaca at start (no network, a proxy down) is one line, not a stack: keys errors stay as they are. */
-async function atStart<T>(step: () => Promise<T>, endpoints: AlpacaEndpoints, credentials: AlpacaCredentials): Promise<T> {
+async function atStart<T>(
+  step: () => Promise<T>,
+  endpoints: AlpacaEndpoints,
+  credentials: AlpacaCredentials,
+): Promise<T> {
   try {
     return await step();
   } catch (error) {
     if (error instanceof AlpacaAuthError || !(error instanceof Error)) throw error;
     const where = endpoints.tradingUrl ?? 'its API';
-    throw new AlpacaStartError(redactSecrets(`cannot reach Alpaca at ${where}: ${error.message.replace(/^.*fetch failed: /, '')}`, [credentials.keyId, credentials.secretKey]));
+    throw new AlpacaStartError(
+      redactSecrets(`cannot reach Alpaca at ${where}: ${error.message.replace(/^.*fetch failed: /, '')}`, [
+        credentials.keyId,
+        credentials.secretKey,
+      ]),
+    );
   }
 }
 
@@ -75,7 +114,8 @@ export function alpacaKit(connection: AlpacaConnection, resume: ResumeState | nu
     onFill: (fill) => broker.onStreamFill(fill),
     onOrderEnded: (ended) => broker.onOrderEnded(ended),
     onStatus: (status) => {
-      if (status.state === 'down' && status.error !== undefined) broker.notice('error', `trade updates stream down: ${status.error}`);
+      if (status.state === 'down' && status.error !== undefined)
+        broker.notice('error', `trade updates stream down: ${status.error}`);
     },
   });
   stream.start();
@@ -108,7 +148,12 @@ export function alpacaKit(connection: AlpacaConnection, resume: ResumeState | nu
 }
 
 /** Minute bars from the market-data stream while it is healthy, REST otherwise (daily bars: REST only). */
-function liveBars(connection: AlpacaConnection, rest: MarketDataSource, hours: AlpacaMarketHours, broker: AlpacaBroker): { source: MarketDataSource; closeBars: () => Promise<void> } {
+function liveBars(
+  connection: AlpacaConnection,
+  rest: MarketDataSource,
+  hours: AlpacaMarketHours,
+  broker: AlpacaBroker,
+): { source: MarketDataSource; closeBars: () => Promise<void> } {
   const { options, credentials, endpoints } = connection;
   if (options.timeframe === '1Day') return { source: rest, closeBars: async () => {} };
   const buffered = new StreamOrRestBars(rest, options.timeframe);
@@ -119,7 +164,8 @@ function liveBars(connection: AlpacaConnection, rest: MarketDataSource, hours: A
     onBar: (symbol, bar) => buffered.push(symbol, bar),
     onStatus: (status) => {
       buffered.setHealthy(status.state === 'subscribed', Date.now());
-      if ((status.state === 'down' || status.state === 'silent') && status.error !== undefined) broker.notice('info', `market-data stream ${status.state}: ${status.error}; bars come from REST`);
+      if ((status.state === 'down' || status.state === 'silent') && status.error !== undefined)
+        broker.notice('info', `market-data stream ${status.state}: ${status.error}; bars come from REST`);
     },
     isMarketOpen: () => hours.lastKnownOpen(),
   });
@@ -134,7 +180,11 @@ function toMarketOrder(order: AlpacaOrder, time: number): MarketOrder[] {
 }
 
 /** Alpaca's account, with a note for each difference from the saved run. */
-function brokerState(snapshot: AlpacaSnapshot, resume: ResumeState | null, openOrders: readonly MarketOrder[]): BrokerState {
+function brokerState(
+  snapshot: AlpacaSnapshot,
+  resume: ResumeState | null,
+  openOrders: readonly MarketOrder[],
+): BrokerState {
   const { account } = snapshot;
   const notes: string[] = [];
   const positions = snapshot.positions.filter((p) => {
@@ -142,25 +192,39 @@ function brokerState(snapshot: AlpacaSnapshot, resume: ResumeState | null, openO
     notes.push(`Alpaca holds a short position of ${-p.qty} ${p.symbol}; it is left alone and not counted`);
     return false;
   });
-  notes.push(`Alpaca account ${account.accountNumber} (${account.status}): cash ${account.cash.toFixed(2)}, equity ${account.equity.toFixed(2)}, ${positions.length} positions, ${openOrders.length} open orders`);
+  notes.push(
+    `Alpaca account ${account.accountNumber} (${account.status}): cash ${account.cash.toFixed(2)}, equity ${account.equity.toFixed(2)}, ${positions.length} positions, ${openOrders.length} open orders`,
+  );
   if (resume !== null) {
     const saved = resume.checkpoint;
-    if (Math.abs(saved.cash - account.cash) >= 0.01) notes.push(`cash differs from the saved run: saved ${saved.cash.toFixed(2)}, Alpaca ${account.cash.toFixed(2)}; using Alpaca's`);
+    if (Math.abs(saved.cash - account.cash) >= 0.01)
+      notes.push(
+        `cash differs from the saved run: saved ${saved.cash.toFixed(2)}, Alpaca ${account.cash.toFixed(2)}; using Alpaca's`,
+      );
     const savedQty = new Map(saved.positions.map((p) => [p.symbol, p.qty]));
     const alpacaQty = new Map(positions.map((p) => [p.symbol, p.qty]));
     for (const symbol of new Set([...savedQty.keys(), ...alpacaQty.keys()])) {
       const before = savedQty.get(symbol) ?? 0;
       const after = alpacaQty.get(symbol) ?? 0;
-      if (before !== after) notes.push(`position ${symbol} differs from the saved run: saved ${before}, Alpaca ${after}; using Alpaca's`);
+      if (before !== after)
+        notes.push(`position ${symbol} differs from the saved run: saved ${before}, Alpaca ${after}; using Alpaca's`);
     }
     const open = new Set(openOrders.map((o) => o.clientOrderId));
     for (const order of saved.workingOrders) {
-      if (!open.has(order.clientOrderId)) notes.push(`saved working order ${order.clientOrderId} (${order.side} ${order.qty} ${order.symbol}) is no longer open at Alpaca`);
+      if (!open.has(order.clientOrderId))
+        notes.push(
+          `saved working order ${order.clientOrderId} (${order.side} ${order.qty} ${order.symbol}) is no longer open at Alpaca`,
+        );
     }
   }
   return {
     cash: account.cash,
-    positions: positions.map((p) => ({ symbol: p.symbol, qty: p.qty, avgPrice: p.avgEntryPrice, lastPrice: p.currentPrice })),
+    positions: positions.map((p) => ({
+      symbol: p.symbol,
+      qty: p.qty,
+      avgPrice: p.avgEntryPrice,
+      lastPrice: p.currentPrice,
+    })),
     notes,
   };
 }

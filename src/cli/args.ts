@@ -74,15 +74,22 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     },
   },
   '--timeframe': { takesValue: true, apply: (o, v, f) => (o.timeframe = parseTimeframe(f, v)) },
-  '--iterations': { takesValue: true, apply: (o, v, f) => (o.iterations = parseInteger(f, v, 1, Number.MAX_SAFE_INTEGER, 'a whole number of iterations')) },
+  '--iterations': {
+    takesValue: true,
+    apply: (o, v, f) => (o.iterations = parseInteger(f, v, 1, Number.MAX_SAFE_INTEGER, 'a whole number of iterations')),
+  },
   '--interval': { takesValue: true, apply: (o, v, f) => (o.intervalMs = parseDurationMs(f, v, { allowZero: true })) },
   '--seed': { takesValue: true, apply: (o, v, f) => (o.seed = parseInteger(f, v, 0, 2 ** 31 - 1)) },
   '--concurrency': {
     takesValue: true,
-    apply: (o, v, f) => (o.concurrency = v.trim() === 'auto' ? 'auto' : parseInteger(f, v, 1, 256, '"auto" or a whole number')),
+    apply: (o, v, f) =>
+      (o.concurrency = v.trim() === 'auto' ? 'auto' : parseInteger(f, v, 1, 256, '"auto" or a whole number')),
   },
   '--timeout': { takesValue: true, apply: (o, v, f) => (o.timeoutMs = parseDurationMs(f, v, { allowZero: false })) },
-  '--equity-points': { takesValue: true, apply: (o, v, f) => (o.equityPoints = parseInteger(f, v, 10, 1_000_000, 'a number of points')) },
+  '--equity-points': {
+    takesValue: true,
+    apply: (o, v, f) => (o.equityPoints = parseInteger(f, v, 10, 1_000_000, 'a number of points')),
+  },
   '--db': {
     takesValue: true,
     apply: (o, v, f) => {
@@ -96,7 +103,8 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   '--profile': {
     takesValue: true,
     apply: (o, v, f) => {
-      if (!/^[\w.-]{1,64}$/.test(v)) throw new UsageError(`${f} expects a profile name (letters, digits, . _ -), got ${JSON.stringify(v)}`);
+      if (!/^[\w.-]{1,64}$/.test(v))
+        throw new UsageError(`${f} expects a profile name (letters, digits, . _ -), got ${JSON.stringify(v)}`);
       o.profile = v;
     },
   },
@@ -104,7 +112,8 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     takesValue: true,
     apply: (o, v, f) => {
       const broker = v.trim();
-      if (broker !== 'sim' && broker !== 'alpaca') throw new UsageError(`${f} expects sim or alpaca, got ${JSON.stringify(v)}`);
+      if (broker !== 'sim' && broker !== 'alpaca')
+        throw new UsageError(`${f} expects sim or alpaca, got ${JSON.stringify(v)}`);
       o.broker = broker;
     },
   },
@@ -113,11 +122,26 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   '--headless': { takesValue: false, apply: (o) => (o.headless = true) },
   '--json': { takesValue: false, apply: (o) => (o.json = true) },
   '--fps': { takesValue: true, apply: (o, v, f) => (o.fps = parseInteger(f, v, 1, 60, 'frames per second')) },
-  '--cash': { takesValue: true, apply: (o, v, f) => (o.cash = parseInteger(f, v, 100, 1_000_000_000_000, 'whole dollars')) },
-  '--max-position': { takesValue: true, apply: (o, v, f) => (o.risk = { ...o.risk, maxPositionFraction: parseFraction(f, v, 1) }) },
-  '--max-exposure': { takesValue: true, apply: (o, v, f) => (o.risk = { ...o.risk, maxGrossExposure: parseFraction(f, v, 1) }) },
-  '--daily-loss-limit': { takesValue: true, apply: (o, v, f) => (o.risk = { ...o.risk, dailyLossLimit: parseFraction(f, v, 1) }) },
-  '--sim-latency': { takesValue: true, apply: (o, v, f) => (o.sim = { ...o.sim, latencyMs: parseDurationMs(f, v, { allowZero: true }) }) },
+  '--cash': {
+    takesValue: true,
+    apply: (o, v, f) => (o.cash = parseInteger(f, v, 100, 1_000_000_000_000, 'whole dollars')),
+  },
+  '--max-position': {
+    takesValue: true,
+    apply: (o, v, f) => (o.risk = { ...o.risk, maxPositionFraction: parseFraction(f, v, 1) }),
+  },
+  '--max-exposure': {
+    takesValue: true,
+    apply: (o, v, f) => (o.risk = { ...o.risk, maxGrossExposure: parseFraction(f, v, 1) }),
+  },
+  '--daily-loss-limit': {
+    takesValue: true,
+    apply: (o, v, f) => (o.risk = { ...o.risk, dailyLossLimit: parseFraction(f, v, 1) }),
+  },
+  '--sim-latency': {
+    takesValue: true,
+    apply: (o, v, f) => (o.sim = { ...o.sim, latencyMs: parseDurationMs(f, v, { allowZero: true }) }),
+  },
   '--sim-failure-rate': { takesValue: true, apply: (o, v, f) => (o.sim = { ...o.sim, failureRate: parseRate(f, v) }) },
   '--sim-hang-rate': { takesValue: true, apply: (o, v, f) => (o.sim = { ...o.sim, hangRate: parseRate(f, v) }) },
 };
@@ -165,7 +189,9 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
         sawCommand = true;
         continue;
       }
-      throw new UsageError(`unknown command ${JSON.stringify(arg)}: the command is start (the default); see trading-tui --help`);
+      throw new UsageError(
+        `unknown command ${JSON.stringify(arg)}: the command is start (the default); see trading-tui --help`,
+      );
     }
     const equals = arg.indexOf('=');
     const flag = equals > 0 ? arg.slice(0, equals) : arg;
@@ -186,7 +212,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     spec.apply(options, value, flag);
   }
   checkHistorySize(options);
-  if (options.broker === 'sim' && options.live) throw new UsageError('--live trades real money at Alpaca; it cannot go with --broker sim');
+  if (options.broker === 'sim' && options.live)
+    throw new UsageError('--live trades real money at Alpaca; it cannot go with --broker sim');
   return options;
 }
 

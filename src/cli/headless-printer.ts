@@ -81,7 +81,11 @@ export function humanLine(event: LoopEvent): string | null {
     case 'round': {
       if (event.kind === 'refresh' && event.counts.done === event.total) return null;
       const c = event.counts;
-      const trouble = [c.failed && `${c.failed} failed`, c['timed-out'] && `${c['timed-out']} timed out`, c.cancelled && `${c.cancelled} cancelled`]
+      const trouble = [
+        c.failed && `${c.failed} failed`,
+        c['timed-out'] && `${c['timed-out']} timed out`,
+        c.cancelled && `${c.cancelled} cancelled`,
+      ]
         .filter(Boolean)
         .join(', ');
       return `${event.kind}: ${c.done}/${event.total} done${trouble ? `, ${trouble}` : ''}, ${event.bars} bars in ${(event.elapsedMs / 1000).toFixed(2)} s (${Math.round(event.barsPerSecond)} bars/s), concurrency ${event.concurrency}`;

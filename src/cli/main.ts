@@ -37,7 +37,9 @@ async function main(argv: readonly string[]): Promise<void> {
   try {
     const [first, ...rest] = argv;
     if (isCommand(first)) {
-      const module = (await import(`./commands/${first}.js`)) as { runCommand(args: readonly string[]): Promise<number> };
+      const module = (await import(`./commands/${first}.js`)) as {
+        runCommand(args: readonly string[]): Promise<number>;
+      };
       process.exitCode = await module.runCommand(rest);
       return;
     }
@@ -45,7 +47,11 @@ async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     // Errors a user can cause and fix: one line, exit code 2.
     // AlpacaAuthError is told by name: importing it here would load the SDK for every command.
-    if (error instanceof UsageError || error instanceof StoreError || (error instanceof Error && (error.name === 'AlpacaAuthError' || error.name === 'AlpacaStartError'))) {
+    if (
+      error instanceof UsageError ||
+      error instanceof StoreError ||
+      (error instanceof Error && (error.name === 'AlpacaAuthError' || error.name === 'AlpacaStartError'))
+    ) {
       process.stderr.write(`trading-tui: ${error.message}\n`);
       process.exitCode = 2;
       return;
@@ -93,7 +99,9 @@ async function confirmLiveOnTerminal(accountNumber: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
   const reader = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await reader.question(`LIVE trading with real money on Alpaca account ${accountNumber}.\nType the account number to confirm: `);
+    const answer = await reader.question(
+      `LIVE trading with real money on Alpaca account ${accountNumber}.\nType the account number to confirm: `,
+    );
     return answer.trim() === accountNumber;
   } finally {
     reader.close();

@@ -116,16 +116,19 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     process.on('exit', restoreTerminal);
 
     try {
-      instance = render(<App controls={controls} fps={options.fps} onQuit={() => void quit()} watch={options.watch} />, {
-        stdout,
-        stdin,
-        patchConsole: false,
-        exitOnCtrlC: false,
-        // Ink 6.8's incremental renderer moves the cursor up one row too few when the frame ends in a
-        // newline (as ours does, being shorter than the terminal): the screen scrolls a row per frame.
-        incrementalRendering: false,
-        maxFps: Math.max(30, options.fps),
-      });
+      instance = render(
+        <App controls={controls} fps={options.fps} onQuit={() => void quit()} watch={options.watch} />,
+        {
+          stdout,
+          stdin,
+          patchConsole: false,
+          exitOnCtrlC: false,
+          // Ink 6.8's incremental renderer moves the cursor up one row too few when the frame ends in a
+          // newline (as ours does, being shorter than the terminal): the screen scrolls a row per frame.
+          incrementalRendering: false,
+          maxFps: Math.max(30, options.fps),
+        },
+      );
     } catch (error) {
       finish(error);
       return;

@@ -112,7 +112,11 @@ export function resolveBroker(options: StartOptions, env: NodeJS.ProcessEnv): 's
 }
 
 /** A session as the command line asks for it: with the database unless --no-db. */
-export async function createSession(options: StartOptions, tuning: DownloaderTuning = {}, access: BrokerAccess = NO_BROKER_ACCESS): Promise<Session> {
+export async function createSession(
+  options: StartOptions,
+  tuning: DownloaderTuning = {},
+  access: BrokerAccess = NO_BROKER_ACCESS,
+): Promise<Session> {
   if (resolveBroker(options, access.env) === 'alpaca') {
     // Loaded only for Alpaca: the simulation never loads the SDK.
     const { alpacaKit, connectAlpaca } = await import('./alpaca-session.js');
@@ -122,9 +126,15 @@ export async function createSession(options: StartOptions, tuning: DownloaderTun
   return openSession(options, tuning, (resume) => simKit(options, resume), 'SIM');
 }
 
-async function openSession(options: StartOptions, tuning: DownloaderTuning, makeKit: (resume: ResumeState | null) => MarketKit, mode: Mode): Promise<Session> {
+async function openSession(
+  options: StartOptions,
+  tuning: DownloaderTuning,
+  makeKit: (resume: ResumeState | null) => MarketKit,
+  mode: Mode,
+): Promise<Session> {
   if (options.noDb) {
-    if (options.profile !== null) throw new StoreError('--profile needs the database (it is where profiles are saved); drop --no-db');
+    if (options.profile !== null)
+      throw new StoreError('--profile needs the database (it is where profiles are saved); drop --no-db');
     return assembleSession(options, tuning, null, makeKit(null));
   }
   const path = resolveDatabasePath(options.dbPath);
@@ -146,7 +156,12 @@ async function openSession(options: StartOptions, tuning: DownloaderTuning, make
     const kit = makeKit(started.resume);
     const startingCash = started.resume === null ? kit.newPortfolioCash : started.startingCash;
     const writer = new SqliteTradingRecord(connection, started.runId, started.portfolioId, options.cacheTtlMs);
-    return assembleSession(options, tuning, { path, connection, writer, lock, runId: started.runId, resume: started.resume, detectorConfig, startingCash }, kit);
+    return assembleSession(
+      options,
+      tuning,
+      { path, connection, writer, lock, runId: started.runId, resume: started.resume, detectorConfig, startingCash },
+      kit,
+    );
   } catch (error) {
     lock?.release();
     await connection.close().catch(() => undefined);
@@ -173,12 +188,23 @@ function simKit(options: StartOptions, resume: ResumeState | null): MarketKit {
     // The simulated prices depend on the seed and on the symbols, in order.
     cacheSource: `sim:${options.seed}:${hashString(options.symbols.join(',')).toString(36)}`,
     newPortfolioCash: options.cash,
-    checkpoint: () => ({ kind: 'sim', seed: options.seed, barCount: market.barCount, timeframe: options.timeframe, symbols: options.symbols }),
+    checkpoint: () => ({
+      kind: 'sim',
+      seed: options.seed,
+      barCount: market.barCount,
+      timeframe: options.timeframe,
+      symbols: options.symbols,
+    }),
     close: async () => {},
   };
 }
 
-function assembleSession(options: StartOptions, tuning: DownloaderTuning, persistence: Persistence | null, kit: MarketKit): Session {
+function assembleSession(
+  options: StartOptions,
+  tuning: DownloaderTuning,
+  persistence: Persistence | null,
+  kit: MarketKit,
+): Session {
   const resume = persistence?.resume ?? null;
   const cache =
     persistence === null || kit.cacheSource === null
@@ -261,15 +287,20 @@ function checkResumable(options: StartOptions, resume: ResumeState, path: string
   if (saved.kind === 'alpaca') {
     // Alpaca holds the account: any symbols and timeframe may continue it; only paper and live never mix.
     if (saved.live !== (mode === 'LIVE')) {
-      throw new StoreError(`the portfolio in ${path} trades Alpaca ${saved.live ? 'live' : 'paper'}; start ${saved.live ? 'with' : 'without'} --live to continue it, or with --fresh (or another --db) for a new portfolio`);
+      throw new StoreError(
+        `the portfolio in ${path} trades Alpaca ${saved.live ? 'live' : 'paper'}; start ${saved.live ? 'with' : 'without'} --live to continue it, or with --fresh (or another --db) for a new portfolio`,
+      );
     }
     return;
   }
   if (mode !== 'SIM') {
-    throw new StoreError(`the portfolio in ${path} trades the simulated market; start with --broker sim to continue it, or with --fresh (or another --db) for a new Alpaca portfolio`);
+    throw new StoreError(
+      `the portfolio in ${path} trades the simulated market; start with --broker sim to continue it, or with --fresh (or another --db) for a new Alpaca portfolio`,
+    );
   }
   // The simulated prices depend on the order of the symbols too.
-  const sameSymbols = saved.symbols.length === options.symbols.length && saved.symbols.every((s, i) => options.symbols[i] === s);
+  const sameSymbols =
+    saved.symbols.length === options.symbols.length && saved.symbols.every((s, i) => options.symbols[i] === s);
   if (saved.seed !== options.seed || saved.timeframe !== options.timeframe || !sameSymbols) {
     throw new StoreError(
       `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${saved.symbols.length} symbols (${abbreviate(saved.symbols)}); start with the same options, symbols in the same order, to continue it, or with --fresh for a new portfolio`,
@@ -283,7 +314,8 @@ function orderIdPrefix(mode: Mode, runId: number | null): string {
   return mode === 'SIM' ? `tt-${run}` : `tt-${run}${Date.now().toString(36)}-`;
 }
 
-const abbreviate = (symbols: readonly string[]): string => (symbols.length <= 6 ? symbols.join(',') : `${symbols.slice(0, 5).join(',')},…`);
+const abbreviate = (symbols: readonly string[]): string =>
+  symbols.length <= 6 ? symbols.join(',') : `${symbols.slice(0, 5).join(',')},…`;
 
 /** Runs with plain output; SIGINT and SIGTERM stop at the next iteration boundary. */
 export async function runHeadless(options: StartOptions, session: Session): Promise<RunSummary> {

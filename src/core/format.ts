@@ -71,7 +71,13 @@ export function formatTimestamp(time: number | null): string {
   return new Date(time).toISOString().slice(0, 19).replace('T', ' ') + 'Z';
 }
 
-const EASTERN = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const EASTERN = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  weekday: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 
 /** `Tue 09:30 ET`: when the US market opens, in its own time zone. */
 export function formatEasternTime(time: number): string {

@@ -56,7 +56,12 @@ export interface MarketHoursSource {
 /** The account as the broker has it at start; it replaces what the engine would start from. */
 export interface BrokerState {
   readonly cash: number;
-  readonly positions: readonly { readonly symbol: string; readonly qty: number; readonly avgPrice: number; readonly lastPrice: number | null }[];
+  readonly positions: readonly {
+    readonly symbol: string;
+    readonly qty: number;
+    readonly avgPrice: number;
+    readonly lastPrice: number | null;
+  }[];
   /** Differences with the saved run, one message each. */
   readonly notes: readonly string[];
 }

@@ -62,6 +62,8 @@ export function buildSnapshot(source: SnapshotSources): EngineSnapshot {
     trades: source.trades,
     realizedPnl: source.portfolio.realizedPnl,
     haltReason: source.haltReason,
-    ...(source.market === undefined || source.market === null ? {} : { market: { open: source.market.open, nextOpen: source.market.nextOpen } }),
+    ...(source.market === undefined || source.market === null
+      ? {}
+      : { market: { open: source.market.open, nextOpen: source.market.nextOpen } }),
   });
 }

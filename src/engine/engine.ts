@@ -127,7 +127,12 @@ export class TradingEngine implements EngineControls {
   private orderSeq = 0;
   private recordFailure: unknown = null;
   /** What this iteration adds to the record; only collected when there is a record to write to. */
-  private readonly pending = { events: [] as EngineEvent[], orders: [] as OrderRecord[], fills: [] as FillRecord[], regimeChanges: [] as RegimeChangeRecord[] };
+  private readonly pending = {
+    events: [] as EngineEvent[],
+    orders: [] as OrderRecord[],
+    fills: [] as FillRecord[],
+    regimeChanges: [] as RegimeChangeRecord[],
+  };
   private paused = false;
   private stopRequested = false;
   private version = 0;
@@ -232,7 +237,10 @@ export class TradingEngine implements EngineControls {
   reportDownload(event: Omit<Extract<LoopEvent, { type: 'download' }>, 'type' | 'round'>): void {
     this.emit({ type: 'download', round: this.roundKind, ...event });
     if (event.state === 'failed' || event.state === 'timed-out') {
-      this.addEvent('download', `${event.symbol} ${event.state} after ${event.attempt} attempt(s): ${event.error ?? ''}`.trim());
+      this.addEvent(
+        'download',
+        `${event.symbol} ${event.state} after ${event.attempt} attempt(s): ${event.error ?? ''}`.trim(),
+      );
     }
     this.changed();
   }
@@ -258,7 +266,8 @@ export class TradingEngine implements EngineControls {
 
     // --iterations counts this run's iterations; the iteration number goes on from a resumed run.
     const firstIteration = this.iteration;
-    const done = (): boolean => this.options.iterations !== null && this.iteration - firstIteration >= this.options.iterations;
+    const done = (): boolean =>
+      this.options.iterations !== null && this.iteration - firstIteration >= this.options.iterations;
     while (!this.stopRequested && !done()) {
       if (this.paused) {
         await this.sleep(Number.POSITIVE_INFINITY);
@@ -329,7 +338,12 @@ export class TradingEngine implements EngineControls {
       (symbol, signal) => {
         const index = this.indexBySymbol.get(symbol) as number;
         const seen = this.lastSeen[index] as number;
-        return this.deps.market.fetchBars({ symbol, timeframe: this.options.timeframe, after: Math.max(seen, historyStart), signal });
+        return this.deps.market.fetchBars({
+          symbol,
+          timeframe: this.options.timeframe,
+          after: Math.max(seen, historyStart),
+          signal,
+        });
       },
       (symbol, bars) => {
         if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
@@ -397,7 +411,13 @@ export class TradingEngine implements EngineControls {
         const change = this.regime.update(stepTime, returnSum / returnCount);
         if (change !== null && trading) {
           if (this.deps.record !== undefined) this.pending.regimeChanges.push(change);
-          this.emit({ type: 'regime', time: isoTime(stepTime), from: change.from, to: change.to, confidence: change.confidence });
+          this.emit({
+            type: 'regime',
+            time: isoTime(stepTime),
+            from: change.from,
+            to: change.to,
+            confidence: change.confidence,
+          });
           this.addEvent('regime', `${change.from} → ${change.to} (${Math.round(change.confidence * 100)}%)`);
         }
       }
@@ -446,7 +466,12 @@ export class TradingEngine implements EngineControls {
     const positions = state.positions.map((p) => {
       const index = this.indexBySymbol.get(p.symbol);
       const last = index === undefined ? Number.NaN : (this.signals[index] as SymbolSignals).lastClose;
-      return { symbol: p.symbol, qty: p.qty, avgPrice: p.avgPrice, lastPrice: last > 0 ? last : (p.lastPrice ?? p.avgPrice) };
+      return {
+        symbol: p.symbol,
+        qty: p.qty,
+        avgPrice: p.avgPrice,
+        lastPrice: last > 0 ? last : (p.lastPrice ?? p.avgPrice),
+      };
     });
     this.portfolio.restore(state.cash, this.portfolio.realizedPnl, positions);
     for (const note of state.notes) {
@@ -468,7 +493,9 @@ export class TradingEngine implements EngineControls {
     let qty = fill.qty;
     if (fill.side === 'sell') qty = Math.min(qty, held);
     // A real broker's fill happened: it is taken whole (the account's buying power allowed it).
-    else if (!this.broker.fillsLater) while (qty > 0 && qty * fill.price + this.broker.feeFor(qty, fill.price) > this.portfolio.cash) qty = Math.min(qty - 1, Math.floor(this.portfolio.cash / fill.price));
+    else if (!this.broker.fillsLater)
+      while (qty > 0 && qty * fill.price + this.broker.feeFor(qty, fill.price) > this.portfolio.cash)
+        qty = Math.min(qty - 1, Math.floor(this.portfolio.cash / fill.price));
     // An order cut to nothing (no cash, nothing held) did not fill: it is recorded as cancelled.
     this.recordOrder({ ...fill, status: qty > 0 ? 'filled' : 'cancelled' });
     if (qty <= 0) return;
@@ -486,14 +513,28 @@ export class TradingEngine implements EngineControls {
       fee: applied.fee,
       cash: roundToCents(this.portfolio.cash),
     });
-    this.addEvent('fill', `${fill.side === 'buy' ? 'BUY ' : 'SELL'} ${applied.qty} ${fill.symbol} @ ${applied.price.toFixed(2)}`);
+    this.addEvent(
+      'fill',
+      `${fill.side === 'buy' ? 'BUY ' : 'SELL'} ${applied.qty} ${fill.symbol} @ ${applied.price.toFixed(2)}`,
+    );
   }
 
   private checkRisk(time: number): void {
     const action = this.risk.check(time, this.portfolio.equity());
     if (action === null) return;
-    this.emit({ type: 'risk', time: isoTime(time), action: action.action, reason: action.reason, equity: roundToCents(action.equity) });
-    this.addEvent('risk', action.action === 'halt' ? `trading halted: ${action.reason}; selling all positions` : `trading resumed: ${action.reason}`);
+    this.emit({
+      type: 'risk',
+      time: isoTime(time),
+      action: action.action,
+      reason: action.reason,
+      equity: roundToCents(action.equity),
+    });
+    this.addEvent(
+      'risk',
+      action.action === 'halt'
+        ? `trading halted: ${action.reason}; selling all positions`
+        : `trading resumed: ${action.reason}`,
+    );
   }
 
   /** Chooses the symbols to hold and sends the orders that move the portfolio there (sells first). */
@@ -548,7 +589,13 @@ export class TradingEngine implements EngineControls {
   }
 
   private submitOrder(symbol: string, side: 'buy' | 'sell', qty: number, time: number): void {
-    const order: MarketOrder = { clientOrderId: `${this.options.orderIdPrefix ?? 'tt-'}${++this.orderSeq}`, symbol, side, qty, time };
+    const order: MarketOrder = {
+      clientOrderId: `${this.options.orderIdPrefix ?? 'tt-'}${++this.orderSeq}`,
+      symbol,
+      side,
+      qty,
+      time,
+    };
     const replaced = this.broker.submit(order);
     if (replaced !== undefined) this.recordOrder({ ...replaced, status: 'replaced' });
     this.recordOrder({ ...order, status: 'working' });
@@ -587,7 +634,10 @@ export class TradingEngine implements EngineControls {
     }
     for (const event of resume.events) this.events.push(event);
     this.eventSeq = resume.events.at(-1)?.seq ?? 0;
-    this.addEvent('info', `resumed at iteration ${saved.iteration}: equity ${roundToCents(this.portfolio.equity()).toFixed(2)}, ${saved.positions.length} positions, ${saved.workingOrders.length} working orders`);
+    this.addEvent(
+      'info',
+      `resumed at iteration ${saved.iteration}: equity ${roundToCents(this.portfolio.equity()).toFixed(2)}, ${saved.positions.length} positions, ${saved.workingOrders.length} working orders`,
+    );
   }
 
   private checkpoint(): Checkpoint {

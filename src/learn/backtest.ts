@@ -19,7 +19,8 @@ export interface BacktestResult {
   readonly score: number;
 }
 
-export const scoreOf = (result: { return: number; maxDrawdown: number }): number => result.return / Math.max(result.maxDrawdown, DRAWDOWN_FLOOR);
+export const scoreOf = (result: { return: number; maxDrawdown: number }): number =>
+  result.return / Math.max(result.maxDrawdown, DRAWDOWN_FLOOR);
 
 /** The share of the steps served as history (warming up signals and the detector, no trading). */
 export const HISTORY_SHARE = 0.3;
@@ -51,7 +52,12 @@ export async function backtest(bars: StoredBars, config: RegimeDetectorConfig): 
   );
   try {
     const summary = await engine.run();
-    return { return: summary.return, maxDrawdown: summary.maxDrawdown, trades: summary.trades, score: scoreOf(summary) };
+    return {
+      return: summary.return,
+      maxDrawdown: summary.maxDrawdown,
+      trades: summary.trades,
+      score: scoreOf(summary),
+    };
   } finally {
     downloader.close();
   }

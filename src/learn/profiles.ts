@@ -19,7 +19,13 @@ export async function saveProfile(connection: SqliteConnection, profile: Profile
   await connection.run(
     `INSERT INTO profiles (name, created_at, objective, score, config) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT(name) DO UPDATE SET created_at = excluded.created_at, objective = excluded.objective, score = excluded.score, config = excluded.config`,
-    [profile.name, profile.createdAt, profile.objective, Number.isFinite(profile.score) ? profile.score : 0, JSON.stringify(profile.config)],
+    [
+      profile.name,
+      profile.createdAt,
+      profile.objective,
+      Number.isFinite(profile.score) ? profile.score : 0,
+      JSON.stringify(profile.config),
+    ],
   );
 }
 
@@ -28,7 +34,8 @@ export async function loadProfile(connection: SqliteConnection, name: string): P
   const row = await connection.get<{ config: string }>('SELECT config FROM profiles WHERE name = ?', [name]);
   if (row === undefined) {
     const names = await connection.all<{ name: string }>('SELECT name FROM profiles ORDER BY name');
-    const saved = names.length === 0 ? 'none; make one with trading-tui learn tune' : names.map((n) => n.name).join(', ');
+    const saved =
+      names.length === 0 ? 'none; make one with trading-tui learn tune' : names.map((n) => n.name).join(', ');
     throw new StoreError(`no profile ${name} in ${connection.path} (saved profiles: ${saved})`);
   }
   return parseConfig(row.config, `profile ${name} in ${connection.path}`);
@@ -42,11 +49,13 @@ function parseConfig(text: string, what: string): RegimeDetectorConfig {
   } catch {
     throw new StoreError(`${what} is damaged (its config is not JSON)`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new StoreError(`${what} is damaged (its config is not an object)`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new StoreError(`${what} is damaged (its config is not an object)`);
   const saved = parsed as Record<string, unknown>;
   const setting = (key: keyof RegimeDetectorConfig): number => {
     const value = saved[key] ?? DEFAULT_DETECTOR_CONFIG[key];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new StoreError(`${what} is damaged (${key} is ${JSON.stringify(value)})`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+      throw new StoreError(`${what} is damaged (${key} is ${JSON.stringify(value)})`);
     return value;
   };
   return {

@@ -162,7 +162,11 @@ export class TradesByRegime {
 }
 
 /** One row per regime: the four known ones in their usual order, then any other a row named. */
-export function combine(equity: EquityByRegime, trades: TradesByRegime, knownRegimes: readonly string[]): RegimePerformance[] {
+export function combine(
+  equity: EquityByRegime,
+  trades: TradesByRegime,
+  knownRegimes: readonly string[],
+): RegimePerformance[] {
   const names = [...knownRegimes];
   for (const name of [...equity.regimes(), ...trades.regimes()]) if (!names.includes(name)) names.push(name);
   return names.map((regime) => {

@@ -52,7 +52,8 @@ export class ReplayMarket implements MarketDataSource, MarketClock {
   constructor(series: readonly SymbolBars[], history: number | ((steps: number) => number)) {
     this.steps = unionOfTimes(series);
     const historyBars = typeof history === 'number' ? history : history(this.steps.length);
-    if (historyBars < 1 || historyBars > this.steps.length) throw new RangeError(`historyBars must be 1 to ${this.steps.length}, got ${historyBars}`);
+    if (historyBars < 1 || historyBars > this.steps.length)
+      throw new RangeError(`historyBars must be 1 to ${this.steps.length}, got ${historyBars}`);
     this.bySymbol = new Map(series.map((s) => [s.symbol, s]));
     this.step = historyBars - 1;
   }

@@ -29,7 +29,8 @@ export async function buildRegimeReport(connection: SqliteConnection, runId: num
   let portfolioId: number | null = null;
   if (runId !== null) {
     const run = await connection.get<{ portfolio_id: number }>('SELECT portfolio_id FROM runs WHERE id = ?', [runId]);
-    if (run === undefined) throw new StoreError(`no run ${runId} in ${connection.path} (maintenance stats lists the runs)`);
+    if (run === undefined)
+      throw new StoreError(`no run ${runId} in ${connection.path} (maintenance stats lists the runs)`);
     portfolioId = run.portfolio_id;
   }
   const runs = (await connection.get<{ n: number }>('SELECT count(*) AS n FROM runs'))?.n ?? 0;
@@ -55,8 +56,25 @@ export async function buildRegimeReport(connection: SqliteConnection, runId: num
     (row) => {
       const counted = runId === null || row.run_id === runId;
       if (counted) fills++;
-      trades.add({ portfolioId: row.portfolio_id, symbol: row.symbol, side: row.side, qty: row.qty, price: row.price, fee: row.fee, regime: row.regime }, counted);
+      trades.add(
+        {
+          portfolioId: row.portfolio_id,
+          symbol: row.symbol,
+          side: row.side,
+          qty: row.qty,
+          price: row.price,
+          fee: row.fee,
+          regime: row.regime,
+        },
+        counted,
+      );
     },
   );
-  return { run: runId, runs: runId === null ? runs : 1, equityPoints, fills, regimes: combine(equity, trades, REGIME_NAMES) };
+  return {
+    run: runId,
+    runs: runId === null ? runs : 1,
+    equityPoints,
+    fills,
+    regimes: combine(equity, trades, REGIME_NAMES),
+  };
 }

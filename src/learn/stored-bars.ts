@@ -17,7 +17,10 @@ export interface StoredBars {
  * Loads the bars of one source and timeframe (the one with the most bars for the chosen symbols),
  * for `symbols`, or every symbol stored there when null. Throws StoreError when there are too few.
  */
-export async function loadStoredBars(connection: SqliteConnection, symbols: readonly string[] | null): Promise<StoredBars> {
+export async function loadStoredBars(
+  connection: SqliteConnection,
+  symbols: readonly string[] | null,
+): Promise<StoredBars> {
   const where = symbols === null ? '' : `WHERE symbol IN (${symbols.map(() => '?').join(', ')})`;
   const group = await connection.get<{ source: string; timeframe: string; n: number }>(
     `SELECT source, timeframe, count(*) AS n FROM bar_cache ${where} GROUP BY source, timeframe ORDER BY n DESC LIMIT 1`,
@@ -29,7 +32,8 @@ export async function loadStoredBars(connection: SqliteConnection, symbols: read
     throw new StoreError(`no stored bars${which} in ${path} (the bot caches bars as it downloads them; run it first)`);
   }
   const timeframe = TIMEFRAMES.find((t) => t === group.timeframe);
-  if (timeframe === undefined) throw new StoreError(`stored bars in ${path} have an unknown timeframe ${JSON.stringify(group.timeframe)}`);
+  if (timeframe === undefined)
+    throw new StoreError(`stored bars in ${path} have an unknown timeframe ${JSON.stringify(group.timeframe)}`);
 
   const counts = await connection.all<{ symbol: string; n: number }>(
     `SELECT symbol, count(*) AS n FROM bar_cache WHERE source = ? AND timeframe = ? ${symbols === null ? '' : `AND symbol IN (${symbols.map(() => '?').join(', ')})`} GROUP BY symbol ORDER BY symbol`,
@@ -37,11 +41,17 @@ export async function loadStoredBars(connection: SqliteConnection, symbols: read
   );
   const found = new Set(counts.map((c) => c.symbol));
   const missing = (symbols ?? []).filter((s) => !found.has(s));
-  if (missing.length > 0) throw new StoreError(`no stored ${group.source} ${timeframe} bars for ${missing.join(', ')} in ${path}`);
+  if (missing.length > 0)
+    throw new StoreError(`no stored ${group.source} ${timeframe} bars for ${missing.join(', ')} in ${path}`);
   const short = counts.filter((c) => c.n < MIN_BARS_PER_SYMBOL);
   if (short.length > 0) {
-    const list = short.slice(0, 5).map((c) => `${c.symbol} has ${c.n}`).join(', ');
-    throw new StoreError(`too few stored bars to tune on: ${list}${short.length > 5 ? ', …' : ''}; need at least ${MIN_BARS_PER_SYMBOL} ${timeframe} bars per symbol in ${path}`);
+    const list = short
+      .slice(0, 5)
+      .map((c) => `${c.symbol} has ${c.n}`)
+      .join(', ');
+    throw new StoreError(
+      `too few stored bars to tune on: ${list}${short.length > 5 ? ', …' : ''}; need at least ${MIN_BARS_PER_SYMBOL} ${timeframe} bars per symbol in ${path}`,
+    );
   }
 
   const series: SymbolBars[] = [];

@@ -14,7 +14,11 @@ export const TUNING_GRID: Readonly<Record<TunedSetting, readonly number[]>> = {
   minDwell: [2, 4, 6, 10],
 };
 
-export const GRID_SIZE = TUNING_GRID.window.length * TUNING_GRID.trendT.length * TUNING_GRID.volatileRatio.length * TUNING_GRID.minDwell.length;
+export const GRID_SIZE =
+  TUNING_GRID.window.length *
+  TUNING_GRID.trendT.length *
+  TUNING_GRID.volatileRatio.length *
+  TUNING_GRID.minDwell.length;
 export const DEFAULT_MAX_SETS = 24;
 
 const sameConfig = (a: RegimeDetectorConfig, b: RegimeDetectorConfig): boolean =>
@@ -28,14 +32,23 @@ function gridConfig(index: number, base: RegimeDetectorConfig): RegimeDetectorCo
     rest = Math.floor(rest / values.length);
     return value;
   };
-  return { ...base, window: pick(window), trendT: pick(trendT), volatileRatio: pick(volatileRatio), minDwell: pick(minDwell) };
+  return {
+    ...base,
+    window: pick(window),
+    trendT: pick(trendT),
+    volatileRatio: pick(volatileRatio),
+    minDwell: pick(minDwell),
+  };
 }
 
 /**
  * The configurations to try: the default first, then `maxSets - 1` others drawn from the grid in a
  * fixed pseudo-random order (the same every time), so a small budget still spreads over the grid.
  */
-export function candidateConfigs(maxSets: number, base: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG): RegimeDetectorConfig[] {
+export function candidateConfigs(
+  maxSets: number,
+  base: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG,
+): RegimeDetectorConfig[] {
   const order = Array.from({ length: GRID_SIZE }, (_, i) => i);
   const random = new SeededRandom(20_250_106);
   for (let i = order.length - 1; i > 0; i--) {
@@ -62,7 +75,11 @@ export interface TuningResult {
 }
 
 /** Backtests each candidate in turn; the best score wins, the default on a tie. */
-export async function tune(bars: StoredBars, maxSets: number, onTrial?: (trial: TrialResult, index: number, total: number) => void): Promise<TuningResult> {
+export async function tune(
+  bars: StoredBars,
+  maxSets: number,
+  onTrial?: (trial: TrialResult, index: number, total: number) => void,
+): Promise<TuningResult> {
   const configs = candidateConfigs(maxSets);
   const trials: TrialResult[] = [];
   for (const config of configs) {

@@ -354,7 +354,13 @@ class RoundRun<T> implements ActiveRound, TimerTarget {
     if (err instanceof TransientError) {
       const wait = err.retryAfterMs;
       if (wait !== undefined && !(wait <= MAX_RETRY_AFTER_MS)) {
-        this.failedAttempt(index, false, false, `${errorText(err)} (the server asks to wait ${Number.isFinite(wait) ? `${Math.round(wait / 1000)} s` : 'forever'}; more than ${MAX_RETRY_AFTER_MS / 1000} s)`, undefined);
+        this.failedAttempt(
+          index,
+          false,
+          false,
+          `${errorText(err)} (the server asks to wait ${Number.isFinite(wait) ? `${Math.round(wait / 1000)} s` : 'forever'}; more than ${MAX_RETRY_AFTER_MS / 1000} s)`,
+          undefined,
+        );
       } else {
         this.failedAttempt(index, true, false, errorText(err), wait);
       }
@@ -620,16 +626,7 @@ export class Downloader {
       return Promise.reject(new Error('a download round is already running'));
     }
     this.roundsStarted++;
-    const round = new RoundRun(
-      kind,
-      this.roundsStarted,
-      symbols,
-      fetch,
-      onResult,
-      countBars,
-      this.config,
-      this.limit,
-    );
+    const round = new RoundRun(kind, this.roundsStarted, symbols, fetch, onResult, countBars, this.config, this.limit);
     this.current = round;
     if (this.closed) round.cancel();
     else round.start();

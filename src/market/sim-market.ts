@@ -8,7 +8,16 @@ import { SeededRandom, hashString, uniformFrom } from '../core/random.js';
 import { roundToCents } from '../core/units.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
 import { barsInPeriod, simBarTime } from './session-calendar.js';
-import { PermanentError, TIMEFRAME_MINUTES, TransientError, type Bar, type BarQuery, type MarketClock, type MarketDataSource, type Timeframe } from './types.js';
+import {
+  PermanentError,
+  TIMEFRAME_MINUTES,
+  TransientError,
+  type Bar,
+  type BarQuery,
+  type MarketClock,
+  type MarketDataSource,
+  type Timeframe,
+} from './types.js';
 
 interface RegimeProfile {
   /** Factor drift per bar at 15-minute bars. */
@@ -68,7 +77,6 @@ interface SymbolSeries {
   /** Counts requests, so that faults are deterministic per symbol and attempt. */
   requests: number;
 }
-
 
 export class SimulatedMarket implements MarketDataSource, MarketClock {
   readonly timeframe: Timeframe;
@@ -154,7 +162,9 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
       const close = roundToCents(Math.max(0.01, open * Math.exp(logReturn)));
       const wick = (Math.abs(logReturn) + noise) * 0.5;
       const high = roundToCents(Math.max(open, close) * Math.exp(wick * Math.abs(this.random.normal())));
-      const low = roundToCents(Math.max(0.01, Math.min(open, close) * Math.exp(-wick * Math.abs(this.random.normal()))));
+      const low = roundToCents(
+        Math.max(0.01, Math.min(open, close) * Math.exp(-wick * Math.abs(this.random.normal()))),
+      );
       const activity = 1 + Math.abs(logReturn) / (noise + profile.volatility * this.scale);
       s.open[slot] = open;
       s.close[slot] = close;

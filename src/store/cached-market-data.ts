@@ -60,7 +60,11 @@ export class CachedMarketData implements MarketDataSource {
     private readonly options: BarCacheOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.memory = new LruCache(options.maxEntries ?? 2000, options.maxBytes ?? 64 * 1024 * 1024, (bars) => bars.length * BAR_BYTES);
+    this.memory = new LruCache(
+      options.maxEntries ?? 2000,
+      options.maxBytes ?? 64 * 1024 * 1024,
+      (bars) => bars.length * BAR_BYTES,
+    );
   }
 
   async fetchBars(query: BarQuery): Promise<Bar[]> {
@@ -68,7 +72,13 @@ export class CachedMarketData implements MarketDataSource {
     const newestCached = cached.at(-1)?.time ?? query.after;
     const fresh = await this.source.fetchBars({ ...query, after: Math.max(query.after, newestCached) });
     const fetchedAt = this.now();
-    this.writer.cacheBars({ source: this.options.source, symbol: query.symbol, timeframe: query.timeframe, bars: fresh, fetchedAt });
+    this.writer.cacheBars({
+      source: this.options.source,
+      symbol: query.symbol,
+      timeframe: query.timeframe,
+      bars: fresh,
+      fetchedAt,
+    });
     this.barsFromCache += cached.length;
     this.barsFromSource += fresh.length;
     const all = cached.length === 0 ? fresh : fresh.length === 0 ? cached : cached.concat(fresh);
@@ -79,11 +89,13 @@ export class CachedMarketData implements MarketDataSource {
   private async cachedBars(symbol: string, timeframe: string, after: number): Promise<Bar[]> {
     const held = this.memory.get(`${symbol}|${timeframe}`);
     // The memory holds the newest bars; it answers when it reaches back far enough.
-    if (held !== undefined && held.length > 0 && (held[0] as Bar).time <= after) return held.filter((b) => b.time > after);
+    if (held !== undefined && held.length > 0 && (held[0] as Bar).time <= after)
+      return held.filter((b) => b.time > after);
     const bars = (await this.readAll(timeframe, after)).get(symbol) ?? [];
     // Rows whose older part expired leave a hole before them: then the whole range is downloaded again.
     const first = bars[0];
-    if (first === undefined || (Number.isFinite(after) && first.time - after > (this.options.maxGapMs ?? FOUR_DAYS_MS))) return [];
+    if (first === undefined || (Number.isFinite(after) && first.time - after > (this.options.maxGapMs ?? FOUR_DAYS_MS)))
+      return [];
     return bars;
   }
 
@@ -92,7 +104,13 @@ export class CachedMarketData implements MarketDataSource {
     let read = this.reads.get(key);
     if (read === undefined) {
       read = this.connection
-        .all<CachedRow>(SELECT_CACHED, [this.options.source, timeframe, after, this.options.marketNow(), this.now() - this.options.ttlMs])
+        .all<CachedRow>(SELECT_CACHED, [
+          this.options.source,
+          timeframe,
+          after,
+          this.options.marketNow(),
+          this.now() - this.options.ttlMs,
+        ])
         .then((rows) => {
           const bySymbol = new Map<string, Bar[]>();
           for (const r of rows) {
@@ -116,7 +134,8 @@ export class CachedMarketData implements MarketDataSource {
     const key = `${symbol}|${timeframe}`;
     const keep = this.options.barsPerEntry ?? 64;
     const previous = this.memory.get(key) ?? [];
-    const merged = previous.length > 0 && (previous.at(-1) as Bar).time < (bars[0] as Bar).time ? previous.concat(bars) : bars;
+    const merged =
+      previous.length > 0 && (previous.at(-1) as Bar).time < (bars[0] as Bar).time ? previous.concat(bars) : bars;
     this.memory.set(key, merged.length > keep ? merged.slice(-keep) : merged);
   }
 }

@@ -54,8 +54,9 @@ const REGIME_CHANGES = `SELECT time, from_regime, to_regime, confidence FROM reg
   WHERE run_id IN (${PORTFOLIO_RUNS}) ORDER BY id DESC LIMIT ${WATCH_LIMITS.regimeChanges}`;
 
 const headKey = (head: CheckpointHead | undefined): string =>
-  head === undefined ? 'none' : `${head.portfolio_id}/${head.run_id}/${head.iteration}/${head.saved_at}/${head.ended_at ?? ''}`;
-
+  head === undefined
+    ? 'none'
+    : `${head.portfolio_id}/${head.run_id}/${head.iteration}/${head.saved_at}/${head.ended_at ?? ''}`;
 
 export class DatabaseSnapshotSource implements EngineControls {
   /** Counters for tests: probes run every poll; reads only when the data changed. */

@@ -66,10 +66,14 @@ export interface RunInfo {
 
 /** Streams the runs, oldest first. */
 export function eachRun(connection: SqliteConnection, onRun: (run: RunInfo) => void): Promise<number> {
-  return connection.each<{ id: number; started_at: number; ended_at: number | null; mode: string; seed: number | null }>(
-    'SELECT id, started_at, ended_at, mode, seed FROM runs ORDER BY id',
-    [],
-    (row) => onRun({ id: row.id, startedAt: row.started_at, endedAt: row.ended_at, mode: row.mode, seed: row.seed }),
+  return connection.each<{
+    id: number;
+    started_at: number;
+    ended_at: number | null;
+    mode: string;
+    seed: number | null;
+  }>('SELECT id, started_at, ended_at, mode, seed FROM runs ORDER BY id', [], (row) =>
+    onRun({ id: row.id, startedAt: row.started_at, endedAt: row.ended_at, mode: row.mode, seed: row.seed }),
   );
 }
 
@@ -103,7 +107,9 @@ interface CleanupTarget {
  * The equity points a restart loads: the newest 1440 of each saved portfolio (across its runs, as
  * resume reads them) and of the newest run's portfolio.
  */
-async function protectedEquityRanges(connection: SqliteConnection): Promise<{ runId: number; fromIteration: number }[]> {
+async function protectedEquityRanges(
+  connection: SqliteConnection,
+): Promise<{ runId: number; fromIteration: number }[]> {
   const portfolios = await connection.all<{ id: number }>(
     `SELECT portfolio_id AS id FROM checkpoints
      UNION SELECT portfolio_id AS id FROM (SELECT portfolio_id FROM runs ORDER BY started_at DESC, id DESC LIMIT 1)`,
@@ -159,14 +165,23 @@ async function cleanupTargets(connection: SqliteConnection, options: CleanupOpti
   return targets;
 }
 
-const emptyCounts = (): Record<CleanupKind, number> => ({ events: 0, equity_points: 0, bar_cache: 0, fills: 0, orders: 0 });
+const emptyCounts = (): Record<CleanupKind, number> => ({
+  events: 0,
+  equity_points: 0,
+  bar_cache: 0,
+  fills: 0,
+  orders: 0,
+});
 
 /** What a cleanup would delete (only reads: for --dry-run). */
 export async function countCleanup(connection: SqliteConnection, options: CleanupOptions): Promise<CleanupCounts> {
   const counts = emptyCounts();
   for (const target of await cleanupTargets(connection, options)) {
     const table = target.kind;
-    const row = await connection.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${target.where}`, target.params);
+    const row = await connection.get<{ n: number }>(
+      `SELECT count(*) AS n FROM ${table} WHERE ${target.where}`,
+      target.params,
+    );
     counts[target.kind] = row?.n ?? 0;
   }
   return counts;
@@ -216,31 +231,53 @@ const INTEGRITY_LINES_SHOWN = 5;
 
 /** Runs every check, catching SQLite's errors (a corrupt file fails a query) as findings. */
 export async function checkHealth(connection: SqliteConnection): Promise<HealthCheckItem[]> {
-  const attempt = async (name: HealthCheckItem['name'], work: () => Promise<HealthCheckItem>): Promise<HealthCheckItem> => {
+  const attempt = async (
+    name: HealthCheckItem['name'],
+    work: () => Promise<HealthCheckItem>,
+  ): Promise<HealthCheckItem> => {
     try {
       return await work();
     } catch (error) {
       // SQLite's own words here: describeSqliteError would send the user back to this very check.
-      return { name, healthy: false, detail: `failed: ${String(error instanceof Error ? error.message : error).replace(/^Error: /, '')}` };
+      return {
+        name,
+        healthy: false,
+        detail: `failed: ${String(error instanceof Error ? error.message : error).replace(/^Error: /, '')}`,
+      };
     }
   };
   const items: HealthCheckItem[] = [];
   items.push(
     await attempt('integrity', async () => {
-      const rows = await connection.all<{ integrity_check: string }>(`PRAGMA integrity_check(${INTEGRITY_LINES_SHOWN + 1})`);
+      const rows = await connection.all<{ integrity_check: string }>(
+        `PRAGMA integrity_check(${INTEGRITY_LINES_SHOWN + 1})`,
+      );
       const lines = rows.map((r) => r.integrity_check);
       if (lines.length === 1 && lines[0] === 'ok') return { name: 'integrity', healthy: true, detail: 'ok' };
       const shown = lines.slice(0, INTEGRITY_LINES_SHOWN).join('; ');
-      return { name: 'integrity', healthy: false, detail: `${lines.length > INTEGRITY_LINES_SHOWN ? 'more than ' : ''}${Math.min(lines.length, INTEGRITY_LINES_SHOWN)} problem(s): ${shown}` };
+      return {
+        name: 'integrity',
+        healthy: false,
+        detail: `${lines.length > INTEGRITY_LINES_SHOWN ? 'more than ' : ''}${Math.min(lines.length, INTEGRITY_LINES_SHOWN)} problem(s): ${shown}`,
+      };
     }),
   );
   items.push(
     await attempt('schema', async () => {
       const version = (await connection.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
       if (version === SCHEMA_VERSION) return { name: 'schema', healthy: true, detail: `version ${version} (current)` };
-      if (version > SCHEMA_VERSION) return { name: 'schema', healthy: false, detail: `version ${version}, newer than this trading-tui knows (${SCHEMA_VERSION}): upgrade trading-tui` };
+      if (version > SCHEMA_VERSION)
+        return {
+          name: 'schema',
+          healthy: false,
+          detail: `version ${version}, newer than this trading-tui knows (${SCHEMA_VERSION}): upgrade trading-tui`,
+        };
       // An older schema is not damage: the bot migrates it when it next opens the file.
-      return { name: 'schema', healthy: true, detail: `version ${version} of ${SCHEMA_VERSION} (the bot upgrades it at its next start)` };
+      return {
+        name: 'schema',
+        healthy: true,
+        detail: `version ${version} of ${SCHEMA_VERSION} (the bot upgrades it at its next start)`,
+      };
     }),
   );
   items.push(
@@ -248,7 +285,8 @@ export async function checkHealth(connection: SqliteConnection): Promise<HealthC
       const rows = await connection.all<{ table: string; parent: string }>('PRAGMA foreign_key_check');
       if (rows.length === 0) return { name: 'foreign keys', healthy: true, detail: 'ok' };
       const byTable = new Map<string, number>();
-      for (const row of rows) byTable.set(`${row.table} → ${row.parent}`, (byTable.get(`${row.table} → ${row.parent}`) ?? 0) + 1);
+      for (const row of rows)
+        byTable.set(`${row.table} → ${row.parent}`, (byTable.get(`${row.table} → ${row.parent}`) ?? 0) + 1);
       const detail = [...byTable].map(([link, n]) => `${n} in ${link}`).join(', ');
       return { name: 'foreign keys', healthy: false, detail: `${rows.length} dangling reference(s): ${detail}` };
     }),

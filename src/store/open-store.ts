@@ -43,7 +43,8 @@ function checkIsSqliteFile(path: string): boolean {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  if (header.toString('latin1') !== SQLITE_HEADER) throw new StoreError(`${path} is not a SQLite database; refusing to touch it (pick another file with --db)`);
+  if (header.toString('latin1') !== SQLITE_HEADER)
+    throw new StoreError(`${path} is not a SQLite database; refusing to touch it (pick another file with --db)`);
   return true;
 }
 
@@ -77,15 +78,23 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
   try {
     const version = (await connection.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
     if (version > SCHEMA_VERSION) {
-      throw new StoreError(`${path} was written by a newer trading-tui (schema ${version}; this version knows up to ${SCHEMA_VERSION}); upgrade trading-tui`);
+      throw new StoreError(
+        `${path} was written by a newer trading-tui (schema ${version}; this version knows up to ${SCHEMA_VERSION}); upgrade trading-tui`,
+      );
     }
     if (options.readonly) {
-      if (version < SCHEMA_VERSION) throw new StoreError(`${path} has an older schema (${version}); start the bot once to upgrade it`);
+      if (version < SCHEMA_VERSION)
+        throw new StoreError(`${path} has an older schema (${version}); start the bot once to upgrade it`);
       return connection;
     }
     if (version === 0) {
-      const foreign = await connection.get<{ name: string }>("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1");
-      if (foreign !== undefined) throw new StoreError(`${path} is another program's SQLite database (it has a table ${foreign.name}); refusing to touch it (pick another file with --db)`);
+      const foreign = await connection.get<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1",
+      );
+      if (foreign !== undefined)
+        throw new StoreError(
+          `${path} is another program's SQLite database (it has a table ${foreign.name}); refusing to touch it (pick another file with --db)`,
+        );
       await connection.exec('PRAGMA auto_vacuum = INCREMENTAL');
     }
     await connection.get('PRAGMA journal_mode = WAL');
@@ -101,10 +110,12 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
 
 async function migrate(connection: SqliteConnection, from: number): Promise<void> {
   for (let version = from; version < MIGRATIONS.length; version++) {
-    await connection.exec(`BEGIN IMMEDIATE; ${MIGRATIONS[version]} PRAGMA user_version = ${version + 1}; COMMIT;`).catch(async (error: unknown) => {
-      await connection.exec('ROLLBACK').catch(() => undefined);
-      throw error;
-    });
+    await connection
+      .exec(`BEGIN IMMEDIATE; ${MIGRATIONS[version]} PRAGMA user_version = ${version + 1}; COMMIT;`)
+      .catch(async (error: unknown) => {
+        await connection.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      });
   }
 }
 

@@ -48,7 +48,9 @@ export function acquireRunLock(databasePath: string): RunLock {
       }
       const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
-        throw new StoreError(`another trading-tui (pid ${holder}) is trading on ${databasePath}; watch it with trading-tui watch, or give this one another --db`);
+        throw new StoreError(
+          `another trading-tui (pid ${holder}) is trading on ${databasePath}; watch it with trading-tui watch, or give this one another --db`,
+        );
       }
       rmSync(lockPath, { force: true });
     }

@@ -27,9 +27,15 @@ export interface StartedRun {
 
 export async function beginRun(connection: SqliteConnection, run: RunDescription): Promise<StartedRun> {
   const now = run.now ?? Date.now();
-  const latest = run.fresh ? undefined : await connection.get<{ id: number; starting_cash: number }>('SELECT id, starting_cash FROM portfolios ORDER BY id DESC LIMIT 1');
+  const latest = run.fresh
+    ? undefined
+    : await connection.get<{ id: number; starting_cash: number }>(
+        'SELECT id, starting_cash FROM portfolios ORDER BY id DESC LIMIT 1',
+      );
   const portfolioId =
-    latest?.id ?? (await connection.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (?, ?)', [now, run.startingCash])).lastId;
+    latest?.id ??
+    (await connection.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (?, ?)', [now, run.startingCash]))
+      .lastId;
   const startingCash = latest?.starting_cash ?? run.startingCash;
   const resume = latest === undefined ? null : await loadResumeState(connection, portfolioId, run.equityPoints);
   const { lastId: runId } = await connection.run(
@@ -39,8 +45,14 @@ export async function beginRun(connection: SqliteConnection, run: RunDescription
   return { runId, portfolioId, startingCash, resume };
 }
 
-async function loadResumeState(connection: SqliteConnection, portfolioId: number, equityPoints: number): Promise<ResumeState | null> {
-  const row = await connection.get<{ state: string }>('SELECT state FROM checkpoints WHERE portfolio_id = ?', [portfolioId]);
+async function loadResumeState(
+  connection: SqliteConnection,
+  portfolioId: number,
+  equityPoints: number,
+): Promise<ResumeState | null> {
+  const row = await connection.get<{ state: string }>('SELECT state FROM checkpoints WHERE portfolio_id = ?', [
+    portfolioId,
+  ]);
   if (row === undefined) return null;
   let checkpoint: Checkpoint;
   try {
@@ -54,7 +66,12 @@ async function loadResumeState(connection: SqliteConnection, portfolioId: number
     [equityPoints],
   );
   equity.reverse();
-  const changes = await connection.all<{ time: number; from_regime: RegimeName; to_regime: RegimeName; confidence: number }>(
+  const changes = await connection.all<{
+    time: number;
+    from_regime: RegimeName;
+    to_regime: RegimeName;
+    confidence: number;
+  }>(
     `SELECT time, from_regime, to_regime, confidence FROM regime_changes WHERE run_id IN (${runs}) ORDER BY id DESC LIMIT 256`,
   );
   changes.reverse();
@@ -66,7 +83,12 @@ async function loadResumeState(connection: SqliteConnection, portfolioId: number
     checkpoint,
     equityTimes: Float64Array.from(equity, (p) => p.time),
     equityValues: Float64Array.from(equity, (p) => p.equity),
-    regimeHistory: changes.map((c): RegimeChange => ({ time: c.time, from: c.from_regime, to: c.to_regime, confidence: c.confidence })),
+    regimeHistory: changes.map((c): RegimeChange => ({
+      time: c.time,
+      from: c.from_regime,
+      to: c.to_regime,
+      confidence: c.confidence,
+    })),
     events: events.map((e, i): EngineEvent => ({ seq: i + 1, time: e.time, kind: e.kind, message: e.message })),
   };
 }

@@ -84,7 +84,13 @@ export function parseCheckpoint(state: string): Checkpoint {
     isFiniteNumber(c.marketTime) &&
     isFiniteNumber(c.cash) &&
     Array.isArray(c.positions) &&
-    c.positions.every((p) => typeof p?.symbol === 'string' && isFiniteNumber(p.qty) && isFiniteNumber(p.avgPrice) && isFiniteNumber(p.lastPrice)) &&
+    c.positions.every(
+      (p) =>
+        typeof p?.symbol === 'string' &&
+        isFiniteNumber(p.qty) &&
+        isFiniteNumber(p.avgPrice) &&
+        isFiniteNumber(p.lastPrice),
+    ) &&
     typeof c.regime === 'object' &&
     c.regime !== null &&
     isRegime(c.regime.current);
@@ -138,7 +144,9 @@ function regimeHistory(rows: readonly RegimeChangeRow[]): readonly RegimeChange[
   for (let i = rows.length - 1; i >= 0; i--) {
     const row = rows[i] as RegimeChangeRow;
     if (!isRegime(row.from_regime) || !isRegime(row.to_regime)) continue;
-    history.push(Object.freeze({ time: row.time, from: row.from_regime, to: row.to_regime, confidence: row.confidence }));
+    history.push(
+      Object.freeze({ time: row.time, from: row.from_regime, to: row.to_regime, confidence: row.confidence }),
+    );
   }
   return Object.freeze(history);
 }
@@ -203,9 +211,23 @@ export function emptyWatchSnapshot(context: WatchContext): EngineSnapshot {
     intervalMs: 0,
     marketTime: Number.NaN,
     cash: 0,
-    equity: Object.freeze({ times: new Float64Array(0), values: new Float64Array(0), capacity: WATCH_LIMITS.equityPoints, start: 0, current: 0, maxDrawdown: 0 }),
+    equity: Object.freeze({
+      times: new Float64Array(0),
+      values: new Float64Array(0),
+      capacity: WATCH_LIMITS.equityPoints,
+      start: 0,
+      current: 0,
+      maxDrawdown: 0,
+    }),
     positions: Object.freeze([]),
-    regime: Object.freeze({ current: 'range', confidence: 0, since: Number.NaN, bars: 0, history: Object.freeze([]), params: PARAMS_BY_REGIME.range }),
+    regime: Object.freeze({
+      current: 'range',
+      confidence: 0,
+      since: Number.NaN,
+      bars: 0,
+      history: Object.freeze([]),
+      params: PARAMS_BY_REGIME.range,
+    }),
     downloads: NO_DOWNLOADS,
     events: Object.freeze([]),
     memory: context.memory,

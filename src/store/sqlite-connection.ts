@@ -193,7 +193,11 @@ export class SqliteConnection {
     this.statements = new Map();
     const prepared = await Promise.allSettled(statements);
     await Promise.all(
-      prepared.map((p) => (p.status === 'fulfilled' ? new Promise<void>((resolve) => p.value.finalize(() => resolve())) : Promise.resolve())),
+      prepared.map((p) =>
+        p.status === 'fulfilled'
+          ? new Promise<void>((resolve) => p.value.finalize(() => resolve()))
+          : Promise.resolve(),
+      ),
     );
     await new Promise<void>((resolve, reject) => {
       this.handle.close((error) => {

@@ -18,15 +18,19 @@ export interface CachedBars {
 }
 
 const INSERT_EVENTS = 'INSERT INTO events (run_id, time, kind, message) VALUES ';
-const INSERT_EQUITY = 'INSERT OR REPLACE INTO equity_points (run_id, iteration, time, equity, cash, regime) VALUES (?, ?, ?, ?, ?, ?)';
-const INSERT_ORDER = 'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const INSERT_EQUITY =
+  'INSERT OR REPLACE INTO equity_points (run_id, iteration, time, equity, cash, regime) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_ORDER =
+  'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status) VALUES (?, ?, ?, ?, ?, ?, ?)';
 const UPDATE_ORDER = 'UPDATE orders SET status = ? WHERE client_order_id = ?';
 const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime)
   VALUES (?, (SELECT id FROM orders WHERE client_order_id = ?), ?, ?, ?, ?, ?, ?, ?)`;
-const INSERT_REGIME = 'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
+const INSERT_REGIME =
+  'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
 const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(portfolio_id) DO UPDATE SET run_id = excluded.run_id, iteration = excluded.iteration, saved_at = excluded.saved_at, state = excluded.state`;
-const INSERT_BARS = 'INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at) VALUES ';
+const INSERT_BARS =
+  'INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at) VALUES ';
 /** Rows per multi-row INSERT: one statement per chunk instead of one per row. */
 const ROWS_PER_INSERT = 64;
 const EXPIRE_BARS = `DELETE FROM bar_cache WHERE (source, symbol, timeframe, time) IN
@@ -109,7 +113,8 @@ export class SqliteTradingRecord implements TradingRecord {
         await this.writeBars(bars);
         for (const iteration of iterations) await this.writeIteration(iteration);
         await this.writeEventsAndOrders(events, orders, iterations.at(-1)?.time ?? Number.NaN);
-        if (++this.writes % EXPIRY_EVERY_WRITES === 0) await this.connection.run(EXPIRE_BARS, [this.now() - this.cacheTtlMs]);
+        if (++this.writes % EXPIRY_EVERY_WRITES === 0)
+          await this.connection.run(EXPIRE_BARS, [this.now() - this.cacheTtlMs]);
       });
     let retriedOnce = false;
     for (;;) {
@@ -133,12 +138,22 @@ export class SqliteTradingRecord implements TradingRecord {
     }
   }
 
-  private async writeEventsAndOrders(events: readonly EngineEvent[], orders: readonly OrderRecord[], fallbackTime: number): Promise<void> {
+  private async writeEventsAndOrders(
+    events: readonly EngineEvent[],
+    orders: readonly OrderRecord[],
+    fallbackTime: number,
+  ): Promise<void> {
     const run = this.runId;
-    const time = (t: number): number => (Number.isFinite(t) ? t : Number.isFinite(fallbackTime) ? fallbackTime : this.now());
-    await this.insertRows(INSERT_EVENTS, 4, events.map((e) => [run, time(e.time), e.kind, e.message]));
+    const time = (t: number): number =>
+      Number.isFinite(t) ? t : Number.isFinite(fallbackTime) ? fallbackTime : this.now();
+    await this.insertRows(
+      INSERT_EVENTS,
+      4,
+      events.map((e) => [run, time(e.time), e.kind, e.message]),
+    );
     for (const o of orders) {
-      if (o.status === 'working') await this.connection.run(INSERT_ORDER, [run, o.clientOrderId, o.time, o.symbol, o.side, o.qty, o.status]);
+      if (o.status === 'working')
+        await this.connection.run(INSERT_ORDER, [run, o.clientOrderId, o.time, o.symbol, o.side, o.qty, o.status]);
       else await this.connection.run(UPDATE_ORDER, [o.status, o.clientOrderId]);
     }
     this.rowsWritten += orders.length;
@@ -148,7 +163,8 @@ export class SqliteTradingRecord implements TradingRecord {
     const c = this.connection;
     const run = this.runId;
     await this.writeEventsAndOrders(it.events, it.orders, it.time);
-    for (const f of it.fills) await c.run(INSERT_FILL, [run, f.clientOrderId, f.time, f.symbol, f.side, f.qty, f.price, f.fee, f.regime]);
+    for (const f of it.fills)
+      await c.run(INSERT_FILL, [run, f.clientOrderId, f.time, f.symbol, f.side, f.qty, f.price, f.fee, f.regime]);
     for (const r of it.regimeChanges) await c.run(INSERT_REGIME, [run, r.time, r.from, r.to, r.confidence]);
     await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime]);
     await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
@@ -158,7 +174,8 @@ export class SqliteTradingRecord implements TradingRecord {
   private async writeBars(entries: readonly CachedBars[]): Promise<void> {
     const rows: SqlValue[][] = [];
     for (const { source, symbol, timeframe, fetchedAt, bars } of entries) {
-      for (const b of bars) rows.push([source, symbol, timeframe, b.time, b.open, b.high, b.low, b.close, b.volume, fetchedAt]);
+      for (const b of bars)
+        rows.push([source, symbol, timeframe, b.time, b.open, b.high, b.low, b.close, b.volume, fetchedAt]);
     }
     await this.insertRows(INSERT_BARS, 10, rows);
   }
@@ -168,7 +185,10 @@ export class SqliteTradingRecord implements TradingRecord {
     const placeholders = `(${new Array<string>(columns).fill('?').join(', ')})`;
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const chunk = rows.slice(start, start + ROWS_PER_INSERT);
-      await this.connection.run(insertPrefix + new Array<string>(chunk.length).fill(placeholders).join(', '), chunk.flat());
+      await this.connection.run(
+        insertPrefix + new Array<string>(chunk.length).fill(placeholders).join(', '),
+        chunk.flat(),
+      );
     }
     this.rowsWritten += rows.length;
   }

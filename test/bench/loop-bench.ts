@@ -1,7 +1,8 @@
 import { createSimSession } from '../../src/cli/start.js';
 import { startOptions } from '../support/session.js';
 
-const universe = (count: number): string => Array.from({ length: count }, (_, i) => `S${String(i).padStart(3, '0')}`).join(',');
+const universe = (count: number): string =>
+  Array.from({ length: count }, (_, i) => `S${String(i).padStart(3, '0')}`).join(',');
 
 export interface ThroughputResult {
   readonly symbols: number;
@@ -13,11 +14,28 @@ export interface ThroughputResult {
 
 /** The whole pipeline (refresh round, signals, regime, strategy, risk, fills, accounting) per second. */
 export async function benchThroughput(symbols: number, iterations: number): Promise<ThroughputResult> {
-  const session = createSimSession(startOptions(['--symbols', universe(symbols), '--iterations', String(iterations), '--interval', '0', '--period', '10d']));
+  const session = createSimSession(
+    startOptions([
+      '--symbols',
+      universe(symbols),
+      '--iterations',
+      String(iterations),
+      '--interval',
+      '0',
+      '--period',
+      '10d',
+    ]),
+  );
   const started = performance.now();
   await session.run();
   const seconds = (performance.now() - started) / 1000;
-  return { symbols, iterations, seconds, barUpdatesPerSecond: (symbols * iterations) / seconds, iterationsPerSecond: iterations / seconds };
+  return {
+    symbols,
+    iterations,
+    seconds,
+    barUpdatesPerSecond: (symbols * iterations) / seconds,
+    iterationsPerSecond: iterations / seconds,
+  };
 }
 
 export interface SoakSample {
@@ -28,8 +46,14 @@ export interface SoakSample {
 }
 
 /** Heap (after GC) and RSS at 10 %, 50 % and 100 % of a long run. */
-export async function benchSoak(iterations: number, symbols: number, collectGarbage: () => void): Promise<{ samples: SoakSample[]; seconds: number }> {
-  const session = createSimSession(startOptions(['--symbols', universe(symbols), '--iterations', String(iterations), '--interval', '0']));
+export async function benchSoak(
+  iterations: number,
+  symbols: number,
+  collectGarbage: () => void,
+): Promise<{ samples: SoakSample[]; seconds: number }> {
+  const session = createSimSession(
+    startOptions(['--symbols', universe(symbols), '--iterations', String(iterations), '--interval', '0']),
+  );
   const checkpoints = new Map([10, 50, 100].map((percent) => [Math.round((iterations * percent) / 100), percent]));
   const samples: SoakSample[] = [];
   session.engine.onLoopEvent((event) => {

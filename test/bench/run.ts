@@ -16,9 +16,12 @@ if (gc === undefined) {
 // React and Ink as users run them (main sets the same before loading the UI).
 process.env.NODE_ENV ??= 'production';
 const soakIterations = Number(process.env.BENCH_SOAK_ITERATIONS ?? 200_000);
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}`,
+);
 
 console.log('\nloop throughput (full pipeline, --interval 0, no output)');
 for (const [symbols, iterations] of [
@@ -26,39 +29,64 @@ for (const [symbols, iterations] of [
   [500, 2_000],
 ] as const) {
   const r = await benchThroughput(symbols, iterations);
-  console.log(`  ${String(symbols).padStart(3)} symbols: ${fmt(r.barUpdatesPerSecond)} bar-updates/s (${fmt(r.iterationsPerSecond)} iterations/s, ${fmt(r.iterations)} iterations in ${fmt(r.seconds, 1)} s)`);
+  console.log(
+    `  ${String(symbols).padStart(3)} symbols: ${fmt(r.barUpdatesPerSecond)} bar-updates/s (${fmt(r.iterationsPerSecond)} iterations/s, ${fmt(r.iterations)} iterations in ${fmt(r.seconds, 1)} s)`,
+  );
 }
 
 console.log(`\nsoak: ${fmt(soakIterations)} iterations over 50 symbols (heap after GC)`);
 const soak = await benchSoak(soakIterations, 50, gc);
 for (const s of soak.samples) {
-  console.log(`  ${String(s.percent).padStart(3)}% (iteration ${fmt(s.iteration)}): heap ${fmt(s.heapMb, 1)} MB, rss ${fmt(s.rssMb, 1)} MB`);
+  console.log(
+    `  ${String(s.percent).padStart(3)}% (iteration ${fmt(s.iteration)}): heap ${fmt(s.heapMb, 1)} MB, rss ${fmt(s.rssMb, 1)} MB`,
+  );
 }
 console.log(`  ${fmt(soak.seconds, 1)} s in all`);
 
 const d = await benchDownloader();
-console.log(`\ndownloader overhead, ${d.symbols} symbols of instant fetches: ${fmt(d.overheadMsPerRound, 2)} ms per round, ${fmt(d.overheadUsPerRequest, 2)} µs per request`);
+console.log(
+  `\ndownloader overhead, ${d.symbols} symbols of instant fetches: ${fmt(d.overheadMsPerRound, 2)} ms per round, ${fmt(d.overheadUsPerRequest, 2)} µs per request`,
+);
 
-console.log('\nregime detector against the simulated market\'s true regimes (20 symbols, 15Min bars)');
+console.log("\nregime detector against the simulated market's true regimes (20 symbols, 15Min bars)");
 for (const seed of [1, 2, 3]) {
   const r = await measureRegimeAccuracy(seed, 20_000);
-  console.log(`  seed ${seed}: ${fmt(r.accuracy * 100, 1)}% of ${fmt(r.bars)} bars right (chance 25%, always-the-commonest ${fmt(r.majorityBaseline * 100, 1)}%), ${r.changes} changes called for ${r.trueChanges} true ones`);
+  console.log(
+    `  seed ${seed}: ${fmt(r.accuracy * 100, 1)}% of ${fmt(r.bars)} bars right (chance 25%, always-the-commonest ${fmt(r.majorityBaseline * 100, 1)}%), ${r.changes} changes called for ${r.trueChanges} true ones`,
+  );
 }
 
 const { benchStore } = await import('./store-bench.js');
 const stored = await benchStore(Number(process.env.BENCH_STORE_ITERATIONS ?? 10_000), 50);
-console.log(`\nSQLite record: ${fmt(stored.iterations)} iterations over ${stored.symbols} symbols at --interval 0, written as they run`);
-console.log(`  ${fmt(stored.rowsPerSecond)} rows/s (${fmt(stored.rows)} rows, ${fmt(stored.cachedBars)} of them cached bars, in ${fmt(stored.seconds, 1)} s; ${fmt(stored.iterationsPerSecond)} iterations/s)`);
-console.log(`  database growth: ${fmt(stored.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations, bar cache included (the default 60m TTL bounds the cache)`);
+console.log(
+  `\nSQLite record: ${fmt(stored.iterations)} iterations over ${stored.symbols} symbols at --interval 0, written as they run`,
+);
+console.log(
+  `  ${fmt(stored.rowsPerSecond)} rows/s (${fmt(stored.rows)} rows, ${fmt(stored.cachedBars)} of them cached bars, in ${fmt(stored.seconds, 1)} s; ${fmt(stored.iterationsPerSecond)} iterations/s)`,
+);
+console.log(
+  `  database growth: ${fmt(stored.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations, bar cache included (the default 60m TTL bounds the cache)`,
+);
 const recordOnly = await benchStore(Math.max(1000, Math.round(stored.iterations / 2)), 50, ['--cache-ttl', '0']);
-console.log(`  the record alone (--cache-ttl 0, expired bars deleted as it runs): ${fmt(recordOnly.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations`);
+console.log(
+  `  the record alone (--cache-ttl 0, expired bars deleted as it runs): ${fmt(recordOnly.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations`,
+);
 
 const { benchCpu, benchFrames } = await import('./tui-bench.js');
 const frames = await benchFrames();
-console.log(`\nterminal UI at ${frames.columns}x${frames.rows} with a full ${frames.points}-point chart (Ink on a fake terminal)`);
-console.log(`  one frame: ${fmt(frames.medianMs, 2)} ms median, ${fmt(frames.meanMs, 2)} ms mean over ${frames.frames} frames (snapshot to bytes written)`);
-console.log(`  bytes written per frame: ${fmt(frames.bytesOneValueChanged)} when one value changes, ${fmt(frames.bytesNewEquityPoint)} when a new equity point moves the chart`);
+console.log(
+  `\nterminal UI at ${frames.columns}x${frames.rows} with a full ${frames.points}-point chart (Ink on a fake terminal)`,
+);
+console.log(
+  `  one frame: ${fmt(frames.medianMs, 2)} ms median, ${fmt(frames.meanMs, 2)} ms mean over ${frames.frames} frames (snapshot to bytes written)`,
+);
+console.log(
+  `  bytes written per frame: ${fmt(frames.bytesOneValueChanged)} when one value changes, ${fmt(frames.bytesNewEquityPoint)} when a new equity point moves the chart`,
+);
 const cpuSeconds = Number(process.env.BENCH_CPU_SECONDS ?? 30);
 const cpu = await benchCpu(cpuSeconds);
 if (cpu === null) console.log('  CPU: skipped (tmux is not installed)');
-else console.log(`  CPU of the whole program in tmux at --interval 1s: ${fmt(cpu.cpuPercent, 1)}% of one core over ${cpu.seconds} s (rss ${fmt(cpu.rssMb, 0)} MB)`);
+else
+  console.log(
+    `  CPU of the whole program in tmux at --interval 1s: ${fmt(cpu.cpuPercent, 1)}% of one core over ${cpu.seconds} s (rss ${fmt(cpu.rssMb, 0)} MB)`,
+  );

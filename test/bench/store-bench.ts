@@ -21,19 +21,38 @@ export interface StoreBenchResult {
 const TABLES = TABLE_TIMES.map((t) => t.table).filter((table) => table !== 'bar_cache');
 
 /** A run at --interval 0 writing to a fresh database: rows per second and file growth. */
-export async function benchStore(iterations: number, symbols: number, extraArgs: readonly string[] = []): Promise<StoreBenchResult> {
+export async function benchStore(
+  iterations: number,
+  symbols: number,
+  extraArgs: readonly string[] = [],
+): Promise<StoreBenchResult> {
   const folder = mkdtempSync(join(tmpdir(), 'trading-tui-bench-'));
   try {
     const path = join(folder, 'bench.db');
     const universe = Array.from({ length: symbols }, (_, i) => `S${String(i).padStart(3, '0')}`).join(',');
     // A short history keeps the bar cache small, so the growth measured is the run's own record.
-    const session = await createSession(startOptions(['--db', path, '--symbols', universe, '--iterations', String(iterations), '--interval', '0', '--period', '5d', ...extraArgs]));
+    const session = await createSession(
+      startOptions([
+        '--db',
+        path,
+        '--symbols',
+        universe,
+        '--iterations',
+        String(iterations),
+        '--interval',
+        '0',
+        '--period',
+        '5d',
+        ...extraArgs,
+      ]),
+    );
     const started = performance.now();
     await session.run();
     const seconds = (performance.now() - started) / 1000;
     const connection = await openStore(path, { readonly: true });
     let rows = 0;
-    for (const table of TABLES) rows += (await connection.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0;
+    for (const table of TABLES)
+      rows += (await connection.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0;
     const cachedBars = (await connection.get<{ n: number }>('SELECT count(*) AS n FROM bar_cache'))?.n ?? 0;
     await connection.close();
     const size = statSync(path).size;

@@ -5,7 +5,15 @@ import { App } from '../../components/app.js';
 import type { EngineSnapshot } from '../../src/engine/snapshot.js';
 import { BIN, freshDataHome } from '../support/bin.js';
 import { TmuxPane, hasTmux } from '../support/tmux.js';
-import { FakeControls, FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream, equitySeries, makeSnapshot } from '../tui-fixtures.js';
+import {
+  FakeControls,
+  FakeTerminalInput,
+  FakeTerminalOutput,
+  asReadStream,
+  asWriteStream,
+  equitySeries,
+  makeSnapshot,
+} from '../tui-fixtures.js';
 
 export interface FrameBenchResult {
   readonly columns: number;
@@ -69,7 +77,11 @@ export async function benchFrames(frames = 200): Promise<FrameBenchResult> {
   const values = new Float64Array(snapshot.equity.values);
   values.copyWithin(0, 1);
   values[values.length - 1] = (values[values.length - 2] as number) * 1.01;
-  const bytesNewEquityPoint = await bytesOfNextFrame({ ...snapshot, iteration: snapshot.iteration + 2, equity: { ...snapshot.equity, values } });
+  const bytesNewEquityPoint = await bytesOfNextFrame({
+    ...snapshot,
+    iteration: snapshot.iteration + 2,
+    equity: { ...snapshot.equity, values },
+  });
   instance.unmount();
   timings.sort((a, b) => a - b);
   return {
@@ -85,11 +97,17 @@ export async function benchFrames(frames = 200): Promise<FrameBenchResult> {
 }
 
 /** CPU time of the real program in a tmux pane at --interval 1s, over `seconds` after a warm-up. */
-export async function benchCpu(seconds: number): Promise<{ seconds: number; cpuPercent: number; rssMb: number } | null> {
+export async function benchCpu(
+  seconds: number,
+): Promise<{ seconds: number; cpuPercent: number; rssMb: number } | null> {
   if (!hasTmux) return null;
   const pane = new TmuxPane();
   try {
-    pane.start(`exec env -u CI TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 1s`, 120, 40);
+    pane.start(
+      `exec env -u CI TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 1s`,
+      120,
+      40,
+    );
     await pane.waitFor('the UI', (lines) => lines.join('\n').includes('Equity'));
     const pid = Number(pane.read('pane_pid'));
     await new Promise((resolve) => setTimeout(resolve, 5000));

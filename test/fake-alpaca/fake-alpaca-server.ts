@@ -39,9 +39,22 @@ export interface FakeAlpacaOptions {
 }
 
 /** An order as the fake holds it, in Alpaca's wire shape (money and quantities as strings). */
-export type FakeOrder = Record<string, unknown> & { readonly id: string; readonly client_order_id: string; status: string };
+export type FakeOrder = Record<string, unknown> & {
+  readonly id: string;
+  readonly client_order_id: string;
+  status: string;
+};
 
-const TERMINAL_ORDER_STATUSES = new Set(['filled', 'canceled', 'expired', 'rejected', 'replaced', 'done_for_day', 'stopped', 'suspended']);
+const TERMINAL_ORDER_STATUSES = new Set([
+  'filled',
+  'canceled',
+  'expired',
+  'rejected',
+  'replaced',
+  'done_for_day',
+  'stopped',
+  'suspended',
+]);
 
 export interface FakeRequest {
   readonly method: string;
@@ -56,7 +69,13 @@ export interface LoggedRequest extends FakeRequest {
 }
 
 export type FaultResponse =
-  | { readonly kind: 'status'; readonly status: number; readonly code?: number; readonly message?: string; readonly retryAfter?: string }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly code?: number;
+      readonly message?: string;
+      readonly retryAfter?: string;
+    }
   | { readonly kind: 'hang' }
   | { readonly kind: 'body'; readonly body: string }
   /** POST /v2/orders only: the order is stored, then the answer never comes (until the client aborts). */
@@ -119,7 +138,14 @@ export class FakeAlpacaServer {
   }
 
   /** Stores an order as if it had been placed earlier (for snapshots). */
-  seedOrder(fields: { clientOrderId: string; symbol: string; side: 'buy' | 'sell'; qty: number; filledQty?: number; status?: string }): FakeOrder {
+  seedOrder(fields: {
+    clientOrderId: string;
+    symbol: string;
+    side: 'buy' | 'sell';
+    qty: number;
+    filledQty?: number;
+    status?: string;
+  }): FakeOrder {
     const order = this.newOrder(fields.clientOrderId, fields.symbol, fields.side, String(fields.qty));
     order['filled_qty'] = String(fields.filledQty ?? 0);
     order.status = fields.status ?? order.status;
@@ -153,13 +179,22 @@ export class FakeAlpacaServer {
     });
     const signal = new AbortController().signal;
     for (const symbol of this.options.symbols) {
-      this.bars.set(symbol, await market.fetchBars({ symbol, timeframe: this.timeframe, after: Number.NEGATIVE_INFINITY, signal }));
+      this.bars.set(
+        symbol,
+        await market.fetchBars({ symbol, timeframe: this.timeframe, after: Number.NEGATIVE_INFINITY, signal }),
+      );
     }
     if (this.options.shiftToNow === true) {
-      const newest = Math.max(...[...this.bars.values()].map((bars) => bars[bars.length - 1]?.time ?? Number.NEGATIVE_INFINITY));
+      const newest = Math.max(
+        ...[...this.bars.values()].map((bars) => bars[bars.length - 1]?.time ?? Number.NEGATIVE_INFINITY),
+      );
       const barMs = TIMEFRAME_MINUTES[this.timeframe] * 60_000;
       const shift = Math.floor((Date.now() - newest) / barMs) * barMs;
-      for (const [symbol, bars] of this.bars) this.bars.set(symbol, bars.map((bar) => ({ ...bar, time: bar.time + shift })));
+      for (const [symbol, bars] of this.bars)
+        this.bars.set(
+          symbol,
+          bars.map((bar) => ({ ...bar, time: bar.time + shift })),
+        );
     }
   }
 
@@ -189,7 +224,12 @@ export class FakeAlpacaServer {
   private route(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const token = url.searchParams.get('page_token');
-    const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, page: token === null ? 0 : decodeToken(token).page };
+    const request: FakeRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      page: token === null ? 0 : decodeToken(token).page,
+    };
     const logged: LoggedRequest = { ...request, status: 200 };
     this.requests.push(logged);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
@@ -205,8 +245,14 @@ export class FakeAlpacaServer {
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
 
-    if (req.headers['apca-api-key-id'] !== this.options.keyId || req.headers['apca-api-secret-key'] !== this.options.secretKey) {
-      const who = this.options.echoKeyInErrors === true ? ` (key ${String(req.headers['apca-api-key-id'])}, secret ${String(req.headers['apca-api-secret-key'])})` : '';
+    if (
+      req.headers['apca-api-key-id'] !== this.options.keyId ||
+      req.headers['apca-api-secret-key'] !== this.options.secretKey
+    ) {
+      const who =
+        this.options.echoKeyInErrors === true
+          ? ` (key ${String(req.headers['apca-api-key-id'])}, secret ${String(req.headers['apca-api-secret-key'])})`
+          : '';
       send(401, { code: 40110000, message: `request is not authorized${who}` });
       return;
     }
@@ -232,7 +278,11 @@ export class FakeAlpacaServer {
       }
       const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter };
       if (fault.status === 429) headers['X-RateLimit-Remaining'] = '0';
-      send(fault.status, { code: fault.code ?? fault.status * 100_000, message: fault.message ?? defaultMessage(fault.status) }, headers);
+      send(
+        fault.status,
+        { code: fault.code ?? fault.status * 100_000, message: fault.message ?? defaultMessage(fault.status) },
+        headers,
+      );
       return;
     }
     if (request.method === 'POST' && request.path === '/v2/orders') {
@@ -244,7 +294,10 @@ export class FakeAlpacaServer {
       const cancelled = this.cancelOrder(decodeURIComponent(request.path.slice('/v2/orders/'.length)));
       if (cancelled.status === 204) {
         logged.status = 204;
-        res.writeHead(204, { 'X-RateLimit-Limit': String(RATE_LIMIT), 'X-RateLimit-Remaining': String(this.remaining) });
+        res.writeHead(204, {
+          'X-RateLimit-Limit': String(RATE_LIMIT),
+          'X-RateLimit-Remaining': String(this.remaining),
+        });
         res.end();
       } else send(cancelled.status, cancelled.body);
       return;
@@ -265,16 +318,26 @@ export class FakeAlpacaServer {
         return;
       case '/v2/assets': {
         const untradable = new Set(this.options.untradable ?? []);
-        send(200, this.options.symbols.map((symbol) => asset(symbol, !untradable.has(symbol))));
+        send(
+          200,
+          this.options.symbols.map((symbol) => asset(symbol, !untradable.has(symbol))),
+        );
         return;
       }
       case '/v2/positions':
-        send(200, (this.options.positions ?? []).map((p) => position(p.symbol, p.qty, p.avgEntryPrice, this.lastClose(p.symbol))));
+        send(
+          200,
+          (this.options.positions ?? []).map((p) =>
+            position(p.symbol, p.qty, p.avgEntryPrice, this.lastClose(p.symbol)),
+          ),
+        );
         return;
       case '/v2/orders': {
         const status = request.query.get('status') ?? 'open';
         const limit = Number(request.query.get('limit') ?? 50);
-        const matching = this.orders.filter((o) => status === 'all' || (status === 'open') !== TERMINAL_ORDER_STATUSES.has(o.status));
+        const matching = this.orders.filter(
+          (o) => status === 'all' || (status === 'open') !== TERMINAL_ORDER_STATUSES.has(o.status),
+        );
         send(200, matching.slice(0, limit));
         return;
       }
@@ -345,13 +408,18 @@ export class FakeAlpacaServer {
     const side = body['side'];
     const qty = typeof body['qty'] === 'string' ? Number(body['qty']) : Number.NaN;
     const clientOrderId = typeof body['client_order_id'] === 'string' ? body['client_order_id'] : randomUUID();
-    if (!this.options.symbols.includes(symbol)) return { status: 422, body: { code: 40010001, message: `asset "${symbol}" not found` } };
-    if ((this.options.untradable ?? []).includes(symbol)) return { status: 422, body: { code: 40010001, message: `asset ${symbol} is not tradable` } };
+    if (!this.options.symbols.includes(symbol))
+      return { status: 422, body: { code: 40010001, message: `asset "${symbol}" not found` } };
+    if ((this.options.untradable ?? []).includes(symbol))
+      return { status: 422, body: { code: 40010001, message: `asset ${symbol} is not tradable` } };
     if (side !== 'buy' && side !== 'sell') return { status: 422, body: { code: 40010001, message: 'invalid side' } };
     if (!(qty > 0)) return { status: 422, body: { code: 40010001, message: 'qty must be > 0' } };
-    if (body['type'] !== 'market' || body['time_in_force'] !== 'day') return { status: 422, body: { code: 40010001, message: 'the fake takes day market orders only' } };
-    if (clientOrderId.length > 128) return { status: 422, body: { code: 40010001, message: 'client_order_id must be no more than 128 characters' } };
-    if (this.orders.some((o) => o.client_order_id === clientOrderId)) return { status: 422, body: { code: 40010001, message: 'client_order_id must be unique' } };
+    if (body['type'] !== 'market' || body['time_in_force'] !== 'day')
+      return { status: 422, body: { code: 40010001, message: 'the fake takes day market orders only' } };
+    if (clientOrderId.length > 128)
+      return { status: 422, body: { code: 40010001, message: 'client_order_id must be no more than 128 characters' } };
+    if (this.orders.some((o) => o.client_order_id === clientOrderId))
+      return { status: 422, body: { code: 40010001, message: 'client_order_id must be unique' } };
     if (side === 'buy' && qty * this.lastClose(symbol) > (this.options.buyingPower ?? 200_000)) {
       return { status: 403, body: { code: 40310000, message: 'insufficient buying power' } };
     }
@@ -365,7 +433,8 @@ export class FakeAlpacaServer {
   private cancelOrder(id: string): { status: number; body: unknown } {
     const order = this.orders.find((o) => o.id === id);
     if (order === undefined) return { status: 404, body: { code: 40410000, message: 'order not found' } };
-    if (TERMINAL_ORDER_STATUSES.has(order.status)) return { status: 422, body: { code: 42210000, message: `order is not cancelable (status ${order.status})` } };
+    if (TERMINAL_ORDER_STATUSES.has(order.status))
+      return { status: 422, body: { code: 42210000, message: `order is not cancelable (status ${order.status})` } };
     order.status = 'canceled';
     order['canceled_at'] = new Date().toISOString();
     return { status: 204, body: null };
@@ -449,7 +518,8 @@ function encodeToken(page: number, offset: number): string {
 function decodeToken(token: string): { page: number; offset: number } {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { page?: unknown; offset?: unknown };
-    if (typeof parsed.page === 'number' && typeof parsed.offset === 'number') return { page: parsed.page, offset: parsed.offset };
+    if (typeof parsed.page === 'number' && typeof parsed.offset === 'number')
+      return { page: parsed.page, offset: parsed.offset };
   } catch {
     // falls through
   }

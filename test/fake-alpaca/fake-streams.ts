@@ -140,7 +140,18 @@ export class FakeMarketDataStream extends FakeStream {
     let sent = 0;
     for (const session of this.sessions) {
       if (!session.authenticated || !session.subscribed.has(bar.symbol) || this.silent) continue;
-      const frame = { T: 'b', S: bar.symbol, o: bar.open, h: bar.high, l: bar.low, c: bar.close, v: bar.volume, t: bar.time, n: 10, vw: bar.close };
+      const frame = {
+        T: 'b',
+        S: bar.symbol,
+        o: bar.open,
+        h: bar.high,
+        l: bar.low,
+        c: bar.close,
+        v: bar.volume,
+        t: bar.time,
+        n: 10,
+        vw: bar.close,
+      };
       this.send(session, [frame]);
       sent += 1;
     }
@@ -184,13 +195,26 @@ export class FakeMarketDataStream extends FakeStream {
       return;
     }
     if (action === 'subscribe' || action === 'unsubscribe') {
-      const bars = Array.isArray(message['bars']) ? message['bars'].filter((s): s is string => typeof s === 'string') : [];
+      const bars = Array.isArray(message['bars'])
+        ? message['bars'].filter((s): s is string => typeof s === 'string')
+        : [];
       for (const symbol of bars) {
         if (action === 'subscribe') session.subscribed.add(symbol);
         else session.subscribed.delete(symbol);
       }
       this.send(session, [
-        { T: 'subscription', trades: [], quotes: [], bars: [...session.subscribed], updatedBars: [], dailyBars: [], statuses: [], lulds: [], corrections: [], cancelErrors: [] },
+        {
+          T: 'subscription',
+          trades: [],
+          quotes: [],
+          bars: [...session.subscribed],
+          updatedBars: [],
+          dailyBars: [],
+          statuses: [],
+          lulds: [],
+          corrections: [],
+          cancelErrors: [],
+        },
       ]);
       return;
     }
@@ -238,7 +262,15 @@ export class FakeTradingStream extends FakeStream {
       status: fill.event === 'fill' ? 'filled' : 'partially_filled',
       extended_hours: false,
     };
-    const data = { event: fill.event, execution_id: `exec-${(this.executions += 1)}`, order, price: fill.price, qty: fill.qty, position_qty: fill.filledQty, timestamp: fill.timestamp };
+    const data = {
+      event: fill.event,
+      execution_id: `exec-${(this.executions += 1)}`,
+      order,
+      price: fill.price,
+      qty: fill.qty,
+      position_qty: fill.filledQty,
+      timestamp: fill.timestamp,
+    };
     for (const session of this.sessions) {
       if (!session.authenticated || !session.subscribed.has('trade_updates')) continue;
       this.send(session, { stream: 'trade_updates', data });
@@ -267,13 +299,17 @@ export class FakeTradingStream extends FakeStream {
       const secret = action === 'auth' ? message['secret'] : legacy['secret_key'];
       const ok = this.credentialsOk(key, secret);
       session.authenticated = ok;
-      this.send(session, { stream: 'authorization', data: { action: 'authenticate', status: ok ? 'authorized' : 'unauthorized' } });
+      this.send(session, {
+        stream: 'authorization',
+        data: { action: 'authenticate', status: ok ? 'authorized' : 'unauthorized' },
+      });
       if (!ok) session.client.close();
       return;
     }
     if (action === 'listen' && session.authenticated) {
       const data = message['data'];
-      const streams = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['streams'] : undefined;
+      const streams =
+        typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['streams'] : undefined;
       session.subscribed.clear();
       if (Array.isArray(streams)) for (const s of streams) if (typeof s === 'string') session.subscribed.add(s);
       this.send(session, { stream: 'listening', data: { streams: [...session.subscribed] } });

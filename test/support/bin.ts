@@ -39,7 +39,10 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
 }
 
 export function startBin(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...NO_ALPACA, XDG_DATA_HOME: freshDataHome(), TRADING_TUI_DB: '', ...env }, stdio: 'pipe' });
+  return spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...NO_ALPACA, XDG_DATA_HOME: freshDataHome(), TRADING_TUI_DB: '', ...env },
+    stdio: 'pipe',
+  });
 }
 
 export function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 60_000): Promise<BinResult> {

@@ -8,7 +8,11 @@ import { openStore } from '../../src/store/open-store.js';
 import type { SqliteConnection } from '../../src/store/sqlite-connection.js';
 
 /** A fresh, migrated database file in its own temporary folder. */
-export async function createDatabase(): Promise<{ path: string; connection: SqliteConnection; filler: DatabaseFiller }> {
+export async function createDatabase(): Promise<{
+  path: string;
+  connection: SqliteConnection;
+  filler: DatabaseFiller;
+}> {
   const path = join(mkdtempSync(join(tmpdir(), 'trading-tui-db-')), 'trading.db');
   const connection = await openStore(path);
   return { path, connection, filler: new DatabaseFiller(connection) };
@@ -47,74 +51,90 @@ export class DatabaseFiller {
   constructor(readonly connection: SqliteConnection) {}
 
   async portfolio(createdAt = 0, startingCash = 100_000): Promise<number> {
-    return (await this.connection.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (?, ?)', [createdAt, startingCash])).lastId;
+    return (
+      await this.connection.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (?, ?)', [
+        createdAt,
+        startingCash,
+      ])
+    ).lastId;
   }
 
-  async run(portfolioId: number, startedAt: number, extra: { endedAt?: number | null; mode?: string; seed?: number | null } = {}): Promise<number> {
+  async run(
+    portfolioId: number,
+    startedAt: number,
+    extra: { endedAt?: number | null; mode?: string; seed?: number | null } = {},
+  ): Promise<number> {
     const outcome = await this.connection.run(
       'INSERT INTO runs (portfolio_id, started_at, ended_at, mode, seed, options, version) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [portfolioId, startedAt, extra.endedAt ?? null, extra.mode ?? 'SIM', extra.seed === undefined ? 1 : extra.seed, '{}', 'test'],
+      [
+        portfolioId,
+        startedAt,
+        extra.endedAt ?? null,
+        extra.mode ?? 'SIM',
+        extra.seed === undefined ? 1 : extra.seed,
+        '{}',
+        'test',
+      ],
     );
     return outcome.lastId;
   }
 
   async events(runId: number, times: readonly number[]): Promise<void> {
     await this.connection.transaction(async () => {
-      for (const time of times) await this.connection.run('INSERT INTO events (run_id, time, kind, message) VALUES (?, ?, ?, ?)', [runId, time, 'info', 'test event']);
+      for (const time of times)
+        await this.connection.run('INSERT INTO events (run_id, time, kind, message) VALUES (?, ?, ?, ?)', [
+          runId,
+          time,
+          'info',
+          'test event',
+        ]);
     });
   }
 
   async equityPoints(runId: number, points: readonly EquityPointRow[]): Promise<void> {
     await this.connection.transaction(async () => {
       for (const p of points) {
-        await this.connection.run('INSERT INTO equity_points (run_id, iteration, time, equity, cash, regime) VALUES (?, ?, ?, ?, ?, ?)', [
-          runId,
-          p.iteration,
-          p.time,
-          p.equity,
-          p.cash ?? p.equity,
-          p.regime,
-        ]);
+        await this.connection.run(
+          'INSERT INTO equity_points (run_id, iteration, time, equity, cash, regime) VALUES (?, ?, ?, ?, ?, ?)',
+          [runId, p.iteration, p.time, p.equity, p.cash ?? p.equity, p.regime],
+        );
       }
     });
   }
 
   async order(runId: number, order: OrderRow): Promise<number> {
-    const outcome = await this.connection.run('INSERT INTO orders (run_id, client_order_id, time, symbol, side, qty, status) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      runId,
-      `test-${++this.orderSeq}`,
-      order.time,
-      order.symbol,
-      order.side,
-      order.qty,
-      order.status,
-    ]);
+    const outcome = await this.connection.run(
+      'INSERT INTO orders (run_id, client_order_id, time, symbol, side, qty, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [runId, `test-${++this.orderSeq}`, order.time, order.symbol, order.side, order.qty, order.status],
+    );
     return outcome.lastId;
   }
 
   async fills(runId: number, fills: readonly FillRow[]): Promise<void> {
     await this.connection.transaction(async () => {
       for (const f of fills) {
-        await this.connection.run('INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-          runId,
-          f.orderId ?? null,
-          f.time,
-          f.symbol,
-          f.side,
-          f.qty,
-          f.price,
-          f.fee ?? 0,
-          f.regime,
-        ]);
+        await this.connection.run(
+          'INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [runId, f.orderId ?? null, f.time, f.symbol, f.side, f.qty, f.price, f.fee ?? 0, f.regime],
+        );
       }
     });
   }
 
   async regimeChange(runId: number, time: number, from: RegimeName, to: RegimeName, confidence = 0.8): Promise<void> {
-    await this.connection.run('INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)', [runId, time, from, to, confidence]);
+    await this.connection.run(
+      'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)',
+      [runId, time, from, to, confidence],
+    );
   }
 
-  async bars(source: string, symbol: string, timeframe: string, bars: readonly Bar[], fetchedAt: number): Promise<void> {
+  async bars(
+    source: string,
+    symbol: string,
+    timeframe: string,
+    bars: readonly Bar[],
+    fetchedAt: number,
+  ): Promise<void> {
     await this.connection.transaction(async () => {
       for (const b of bars) {
         await this.connection.run(
@@ -126,6 +146,9 @@ export class DatabaseFiller {
   }
 
   async checkpoint(portfolioId: number, runId: number, iteration: number, savedAt: number): Promise<void> {
-    await this.connection.run('INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)', [portfolioId, runId, iteration, savedAt, '{}']);
+    await this.connection.run(
+      'INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)',
+      [portfolioId, runId, iteration, savedAt, '{}'],
+    );
   }
 }

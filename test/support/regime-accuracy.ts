@@ -13,13 +13,19 @@ export interface AccuracyResult {
 }
 
 /** Runs the detector over a fresh simulated market and scores it against the market's true regimes. */
-export async function measureRegimeAccuracy(seed: number, bars: number, config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG): Promise<AccuracyResult> {
+export async function measureRegimeAccuracy(
+  seed: number,
+  bars: number,
+  config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG,
+): Promise<AccuracyResult> {
   const symbols = Array.from({ length: 20 }, (_, i) => `S${i}`);
   const market = new SimulatedMarket({ seed, symbols, timeframe: '15Min', periodDays: 1, extraBarsHeld: 4 });
   const detector = new RegimeDetector(config);
   const signal = new AbortController().signal;
   const lastClose = new Map<string, number>();
-  const confusion = Object.fromEntries(REGIME_NAMES.map((t) => [t, Object.fromEntries(REGIME_NAMES.map((p) => [p, 0]))])) as AccuracyResult['confusion'];
+  const confusion = Object.fromEntries(
+    REGIME_NAMES.map((t) => [t, Object.fromEntries(REGIME_NAMES.map((p) => [p, 0]))]),
+  ) as AccuracyResult['confusion'];
   let correct = 0;
   let scored = 0;
   let changes = 0;
@@ -53,5 +59,12 @@ export async function measureRegimeAccuracy(seed: number, bars: number, config: 
     if (reading.regime === truth) correct++;
   }
   const majority = Math.max(...trueCounts.values());
-  return { bars: scored, accuracy: correct / scored, majorityBaseline: majority / scored, changes, trueChanges, confusion };
+  return {
+    bars: scored,
+    accuracy: correct / scored,
+    majorityBaseline: majority / scored,
+    changes,
+    trueChanges,
+    confusion,
+  };
 }

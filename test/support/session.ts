@@ -9,7 +9,10 @@ export function startOptions(args: string[]): StartOptions {
 }
 
 /** Runs a simulated session to its end and returns every loop event. */
-export async function runSession(args: string[], tuning: DownloaderTuning = { backoffBaseMs: 1 }): Promise<{ session: Session; events: LoopEvent[] }> {
+export async function runSession(
+  args: string[],
+  tuning: DownloaderTuning = { backoffBaseMs: 1 },
+): Promise<{ session: Session; events: LoopEvent[] }> {
   const session = createSimSession(startOptions(args), tuning);
   const events: LoopEvent[] = [];
   session.engine.onLoopEvent((event) => events.push(event));

@@ -52,11 +52,16 @@ export class WatchDatabase {
     readonly portfolioId: number,
   ) {}
 
-  static async create(runOptions: Record<string, unknown> = { intervalMs: 60_000, iterations: null }): Promise<WatchDatabase> {
+  static async create(
+    runOptions: Record<string, unknown> = { intervalMs: 60_000, iterations: null },
+  ): Promise<WatchDatabase> {
     const dir = mkdtempSync(join(tmpdir(), 'trading-tui-watch-'));
     const path = join(dir, 'trading.db');
     const writer = await openStore(path);
-    const portfolio = await writer.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (?, ?)', [T0, 100_000]);
+    const portfolio = await writer.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (?, ?)', [
+      T0,
+      100_000,
+    ]);
     const run = await writer.run(
       "INSERT INTO runs (portfolio_id, started_at, mode, seed, options, version) VALUES (?, ?, 'SIM', 1, ?, '0.1.0')",
       [portfolio.lastId, T0, JSON.stringify(runOptions)],
@@ -78,11 +83,19 @@ export class WatchDatabase {
       checkpoint.regime.current,
     ]);
     for (const event of rows.events ?? []) {
-      await w.run('INSERT INTO events (run_id, time, kind, message) VALUES (?, ?, ?, ?)', [this.runId, time, event.kind, event.message]);
+      await w.run('INSERT INTO events (run_id, time, kind, message) VALUES (?, ?, ?, ?)', [
+        this.runId,
+        time,
+        event.kind,
+        event.message,
+      ]);
     }
     if (rows.regimeChange !== undefined) {
       const { from, to, confidence } = rows.regimeChange;
-      await w.run('INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)', [this.runId, time, from, to, confidence]);
+      await w.run(
+        'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)',
+        [this.runId, time, from, to, confidence],
+      );
     }
     await w.run(
       `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
@@ -97,7 +110,11 @@ export class WatchDatabase {
   }
 
   /** Many iterations in one transaction (fast set-up). */
-  writeIterations(from: number, to: number, rows: (iteration: number) => Omit<IterationRows, 'iteration'> = () => ({})): Promise<void> {
+  writeIterations(
+    from: number,
+    to: number,
+    rows: (iteration: number) => Omit<IterationRows, 'iteration'> = () => ({}),
+  ): Promise<void> {
     return this.writer.transaction(async () => {
       for (let i = from; i <= to; i++) await this.insertIteration({ iteration: i, ...rows(i) });
     });

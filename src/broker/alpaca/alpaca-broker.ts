@@ -56,7 +56,8 @@ export class AlpacaBroker implements Broker {
   }
 
   submit(order: MarketOrder): MarketOrder | undefined {
-    if (!(order.qty > 0) || !Number.isInteger(order.qty)) throw new RangeError(`order quantity must be a positive whole number, got ${order.qty}`);
+    if (!(order.qty > 0) || !Number.isInteger(order.qty))
+      throw new RangeError(`order quantity must be a positive whole number, got ${order.qty}`);
     const replaced = this.workingBySymbol.get(order.symbol);
     if (replaced !== undefined) this.sendCancel(replaced);
     this.workingBySymbol.set(order.symbol, order);
@@ -68,7 +69,12 @@ export class AlpacaBroker implements Broker {
         // A refusal (buying power, a halted symbol) would come back at every step: wait before trying again.
         const refused = error instanceof AlpacaOrderRejectedError;
         if (refused) this.refusedUntil.set(order.symbol, this.now() + REFUSAL_BACKOFF_MS);
-        this.notice('error', refused ? `${messageOf(error)}; no new ${order.symbol} order for ${REFUSAL_BACKOFF_MS / 60_000} minutes` : messageOf(error));
+        this.notice(
+          'error',
+          refused
+            ? `${messageOf(error)}; no new ${order.symbol} order for ${REFUSAL_BACKOFF_MS / 60_000} minutes`
+            : messageOf(error),
+        );
       },
     );
     this.inFlight.set(order.clientOrderId, posted);
@@ -104,12 +110,23 @@ export class AlpacaBroker implements Broker {
   onStreamFill(fill: StreamFill): void {
     const side = fill.side === 'buy' || fill.side === 'sell' ? fill.side : null;
     if (side === null) {
-      this.notice('error', `a fill of order ${fill.clientOrderId} has an unknown side ${JSON.stringify(fill.side)}; dropped`);
+      this.notice(
+        'error',
+        `a fill of order ${fill.clientOrderId} has an unknown side ${JSON.stringify(fill.side)}; dropped`,
+      );
       return;
     }
     const order = this.workingBySymbol.get(fill.symbol);
     if (fill.event === 'fill' && order?.clientOrderId === fill.clientOrderId) this.workingBySymbol.delete(fill.symbol);
-    this.fills.push({ clientOrderId: fill.clientOrderId, symbol: fill.symbol, side, qty: fill.qty, price: fill.price, fee: 0, time: fill.time });
+    this.fills.push({
+      clientOrderId: fill.clientOrderId,
+      symbol: fill.symbol,
+      side,
+      qty: fill.qty,
+      price: fill.price,
+      fee: 0,
+      time: fill.time,
+    });
   }
 
   /** From the trade_updates stream: the order is no longer working, so the symbol can be traded again. */
@@ -118,7 +135,10 @@ export class AlpacaBroker implements Broker {
     if (order?.clientOrderId !== ended.clientOrderId) return;
     this.workingBySymbol.delete(ended.symbol);
     this.ended.push(order);
-    this.notice('info', `Alpaca ${ended.event.replace(/_/g, ' ')} order ${ended.clientOrderId} (${order.side} ${order.qty} ${order.symbol})`);
+    this.notice(
+      'info',
+      `Alpaca ${ended.event.replace(/_/g, ' ')} order ${ended.clientOrderId} (${order.side} ${order.qty} ${order.symbol})`,
+    );
   }
 
   takeFills(): BrokerFill[] {

@@ -21,7 +21,14 @@
  * `chunkSize` symbols, 10 000 bars a page), per-symbol abort, body validation, the mapping to
  * TransientError/PermanentError/AlpacaAuthError, and secret redaction in every message.
  */
-import { PermanentError, TransientError, type Bar, type BarQuery, type MarketDataSource, type Timeframe } from '../../market/types.js';
+import {
+  PermanentError,
+  TransientError,
+  type Bar,
+  type BarQuery,
+  type MarketDataSource,
+  type Timeframe,
+} from '../../market/types.js';
 import {
   collectPagesBySymbol,
   createStockBarsClient,
@@ -153,7 +160,11 @@ export class AlpacaMarketData implements MarketDataSource {
       const size = group.limit === undefined ? this.chunkSize : 1;
       for (let i = 0; i < symbols.length; i += size) {
         const chunk = symbols.slice(i, i + size);
-        void this.runChunk(group, chunk, chunk.flatMap((symbol) => bySymbol.get(symbol) ?? []));
+        void this.runChunk(
+          group,
+          chunk,
+          chunk.flatMap((symbol) => bySymbol.get(symbol) ?? []),
+        );
       }
     }
   }
@@ -188,7 +199,8 @@ export class AlpacaMarketData implements MarketDataSource {
       );
     } catch (err) {
       const failure = describeAlpacaFailure(err);
-      for (const waiter of waiters) this.settle(waiter, () => waiter.reject(this.toError(failure, waiter.symbol, symbols.length)));
+      for (const waiter of waiters)
+        this.settle(waiter, () => waiter.reject(this.toError(failure, waiter.symbol, symbols.length)));
       return;
     }
     for (const waiter of waiters) {
@@ -203,7 +215,12 @@ export class AlpacaMarketData implements MarketDataSource {
     }
   }
 
-  private async fetchCheckedPage(group: Group, symbols: readonly string[], pageToken: string | undefined, signal: AbortSignal): Promise<CheckedPage> {
+  private async fetchCheckedPage(
+    group: Group,
+    symbols: readonly string[],
+    pageToken: string | undefined,
+    signal: AbortSignal,
+  ): Promise<CheckedPage> {
     const limited = group.limit !== undefined;
     const start = Number.isFinite(group.after) ? new Date(Math.max(0, Math.floor(group.after) + 1)) : undefined;
     const page = await this.client.fetchPage(
@@ -235,7 +252,10 @@ export class AlpacaMarketData implements MarketDataSource {
   private toError(failure: AlpacaFailure, symbol: string, chunkSymbols: number): Error {
     const redact = (text: string): string => redactSecrets(text, this.secrets);
     if (failure.kind === 'auth') {
-      return new AlpacaAuthError(failure.status, redact(`Alpaca rejected the API key (HTTP ${failure.status}): ${failure.message}`));
+      return new AlpacaAuthError(
+        failure.status,
+        redact(`Alpaca rejected the API key (HTTP ${failure.status}): ${failure.message}`),
+      );
     }
     const where = chunkSymbols > 1 ? `${symbol} (one request for ${chunkSymbols} symbols)` : symbol;
     const text = (what: string): string => redact(`Alpaca bars for ${where}: ${what}`);
@@ -283,7 +303,8 @@ export function checkBarsPage(bars: unknown, nextPageToken: unknown, symbols: re
   const errors = new Map<string, string>();
   const token = typeof nextPageToken === 'string' && nextPageToken !== '' ? nextPageToken : null;
   if (bars === null) return { data, nextPageToken: token, errors };
-  if (typeof bars !== 'object' || Array.isArray(bars)) throw new MalformedBodyError(`"bars" is not an object keyed by symbol ${forSymbols}`);
+  if (typeof bars !== 'object' || Array.isArray(bars))
+    throw new MalformedBodyError(`"bars" is not an object keyed by symbol ${forSymbols}`);
   const wanted = new Set(symbols);
   for (const [symbol, list] of Object.entries(bars as Record<string, unknown>)) {
     if (!wanted.has(symbol)) continue;

@@ -35,7 +35,8 @@ export class AlpacaMarketHours implements MarketHoursSource {
   async check(): Promise<MarketHours> {
     const now = this.wall();
     const known = this.known;
-    const due = known === null || now - known.at >= this.refreshMs || now >= (known.isOpen ? known.nextClose : known.nextOpen);
+    const due =
+      known === null || now - known.at >= this.refreshMs || now >= (known.isOpen ? known.nextClose : known.nextOpen);
     if (due) {
       try {
         this.known = { ...(await this.ask()), at: now };
@@ -46,6 +47,8 @@ export class AlpacaMarketHours implements MarketHoursSource {
       }
     }
     const current = this.known;
-    return current === null ? { open: true, nextOpen: Number.NaN } : { open: current.isOpen, nextOpen: current.nextOpen };
+    return current === null
+      ? { open: true, nextOpen: Number.NaN }
+      : { open: current.isOpen, nextOpen: current.nextOpen };
   }
 }

@@ -116,7 +116,9 @@ function transportParameters(options: AlpacaRestOptions, basePath: string): mark
 }
 
 export function createStockBarsClient(options: AlpacaRestOptions): StockBarsClient {
-  const configuration = new marketData.Configuration(transportParameters(options, options.endpoints?.dataUrl ?? ALPACA_DATA_URL));
+  const configuration = new marketData.Configuration(
+    transportParameters(options, options.endpoints?.dataUrl ?? ALPACA_DATA_URL),
+  );
   const stocks = new marketData.StockApi(configuration);
   return {
     async fetchPage(query, signal) {
@@ -132,7 +134,9 @@ export function createStockBarsClient(options: AlpacaRestOptions): StockBarsClie
       // The generated model types `bars` as StockBar (t: Date) but passes the wire JSON through unchecked.
       const page: unknown = await stocks.stockBars(request, { signal });
       if (typeof page !== 'object' || page === null || Array.isArray(page)) {
-        throw new MalformedBodyError(`the body is ${page === null ? 'null' : Array.isArray(page) ? 'an array' : typeof page}, not an object`);
+        throw new MalformedBodyError(
+          `the body is ${page === null ? 'null' : Array.isArray(page) ? 'an array' : typeof page}, not an object`,
+        );
       }
       const record = page as Record<string, unknown>;
       return { bars: record['bars'], nextPageToken: record['nextPageToken'] };
@@ -291,7 +295,9 @@ export interface AlpacaTradingClient {
 const MAX_OPEN_ORDERS = 500;
 
 export function createTradingClient(options: AlpacaRestOptions): AlpacaTradingClient {
-  const configuration = new trading.Configuration(transportParameters(options, options.endpoints?.tradingUrl ?? ALPACA_PAPER_TRADING_URL));
+  const configuration = new trading.Configuration(
+    transportParameters(options, options.endpoints?.tradingUrl ?? ALPACA_PAPER_TRADING_URL),
+  );
   const accounts = new trading.AccountsApi(configuration);
   const clocks = new trading.ClockApi(configuration);
   const assets = new trading.AssetsApi(configuration);
@@ -299,7 +305,8 @@ export function createTradingClient(options: AlpacaRestOptions): AlpacaTradingCl
   const orders = new trading.OrdersApi(configuration);
   const init = (signal: AbortSignal | undefined): RequestInit => (signal === undefined ? {} : { signal });
   // The raw response's body, unchecked: the generated models pass the wire JSON through untyped.
-  const body = async (response: Promise<{ readonly raw: Response }>): Promise<unknown> => (await response).raw.json() as Promise<unknown>;
+  const body = async (response: Promise<{ readonly raw: Response }>): Promise<unknown> =>
+    (await response).raw.json() as Promise<unknown>;
   return {
     async account(signal) {
       return TradingFields.account(await body(accounts.getAccountRaw(init(signal))));
@@ -316,7 +323,9 @@ export function createTradingClient(options: AlpacaRestOptions): AlpacaTradingCl
       return TradingFields.list(list, 'positions').map((item, i) => TradingFields.position(item, i));
     },
     async openOrders(signal) {
-      const list = await body(orders.getAllOrdersRaw({ status: 'open', limit: MAX_OPEN_ORDERS, direction: 'asc' }, init(signal)));
+      const list = await body(
+        orders.getAllOrdersRaw({ status: 'open', limit: MAX_OPEN_ORDERS, direction: 'asc' }, init(signal)),
+      );
       return TradingFields.list(list, 'orders').map((item, i) => TradingFields.order(item, `orders[${i}]`));
     },
     async createMarketOrder(order, signal) {
@@ -331,7 +340,10 @@ export function createTradingClient(options: AlpacaRestOptions): AlpacaTradingCl
       return TradingFields.order(await body(orders.postOrderRaw({ postOrderRequest: request }, init(signal))), 'order');
     },
     async orderByClientOrderId(clientOrderId, signal) {
-      return TradingFields.order(await body(orders.getOrderByClientOrderIdRaw({ clientOrderId }, init(signal))), 'order');
+      return TradingFields.order(
+        await body(orders.getOrderByClientOrderIdRaw({ clientOrderId }, init(signal))),
+        'order',
+      );
     },
     async cancelOrder(orderId, signal) {
       await orders.deleteOrderByOrderID({ orderId }, init(signal));
@@ -348,11 +360,15 @@ function show(value: unknown): string {
 /** Checks and converts Alpaca's trading JSON; `where` names the field in the error (`account.cash`). */
 export const TradingFields = {
   record(value: unknown, where: string): Record<string, unknown> {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedBodyError(`${where} is ${show(value)}, not an object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new MalformedBodyError(`${where} is ${show(value)}, not an object`);
     return value as Record<string, unknown>;
   },
   list(value: unknown, where: string): unknown[] {
-    if (!Array.isArray(value)) throw new MalformedBodyError(`${where} is ${typeof value === 'object' ? show(value) : typeof value}, not an array`);
+    if (!Array.isArray(value))
+      throw new MalformedBodyError(
+        `${where} is ${typeof value === 'object' ? show(value) : typeof value}, not an array`,
+      );
     return value as unknown[];
   },
   /** A decimal string (or a finite JSON number) as a number. */
@@ -368,7 +384,8 @@ export const TradingFields = {
     return value === null || value === undefined || value === '' ? null : TradingFields.decimal(value, where);
   },
   text(value: unknown, where: string): string {
-    if (typeof value !== 'string' || value === '') throw new MalformedBodyError(`${where} is ${show(value)}, not a non-empty string`);
+    if (typeof value !== 'string' || value === '')
+      throw new MalformedBodyError(`${where} is ${show(value)}, not a non-empty string`);
     return value;
   },
   flag(value: unknown, where: string): boolean {
@@ -425,7 +442,8 @@ export const TradingFields = {
     const clientOrderId = TradingFields.text(r['client_order_id'], `${at}.client_order_id`);
     const where = `${at} ${clientOrderId}`;
     const side = TradingFields.text(r['side'], `${where}.side`);
-    if (side !== 'buy' && side !== 'sell') throw new MalformedBodyError(`${where}.side is ${show(side)}, not "buy" or "sell"`);
+    if (side !== 'buy' && side !== 'sell')
+      throw new MalformedBodyError(`${where}.side is ${show(side)}, not "buy" or "sell"`);
     return {
       id: TradingFields.text(r['id'], `${where}.id`),
       clientOrderId,

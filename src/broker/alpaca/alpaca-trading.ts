@@ -113,8 +113,14 @@ export class AlpacaTrading {
 
   /** Places a day market order under the order's client_order_id; returns it as Alpaca accepted it. */
   async submitMarketOrder(order: MarketOrder): Promise<AlpacaOrder> {
-    if (!(order.qty > 0) || !Number.isFinite(order.qty)) throw new RangeError(`order quantity must be a positive number, got ${order.qty}`);
-    const request: NewMarketOrder = { clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, qty: order.qty };
+    if (!(order.qty > 0) || !Number.isFinite(order.qty))
+      throw new RangeError(`order quantity must be a positive number, got ${order.qty}`);
+    const request: NewMarketOrder = {
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      qty: order.qty,
+    };
     const what = `order ${order.clientOrderId} (${order.side} ${order.qty} ${order.symbol})`;
     let first: AlpacaFailure | undefined;
     for (let attempt = 1; attempt <= 2; attempt++) {
@@ -126,7 +132,12 @@ export class AlpacaTrading {
         if (existing !== null) return existing;
       }
       if (isRefusal(failure)) {
-        throw new AlpacaOrderRejectedError(order.clientOrderId, failure.status, this.redact(`Alpaca rejected ${what} (HTTP ${failure.status}): ${failure.message}`), failure.code);
+        throw new AlpacaOrderRejectedError(
+          order.clientOrderId,
+          failure.status,
+          this.redact(`Alpaca rejected ${what} (HTTP ${failure.status}): ${failure.message}`),
+          failure.code,
+        );
       }
       if (!isAmbiguous(failure)) throw this.toError(what, failure);
       const found = await this.lookUp(request, what, failure);
@@ -135,7 +146,9 @@ export class AlpacaTrading {
     }
     throw new AlpacaTradingError(
       'not-placed',
-      this.redact(`${what} was not placed: the POST failed twice (${first?.message ?? 'unknown'}), and Alpaca has no order with that client_order_id`),
+      this.redact(
+        `${what} was not placed: the POST failed twice (${first?.message ?? 'unknown'}), and Alpaca has no order with that client_order_id`,
+      ),
     );
   }
 
@@ -148,7 +161,14 @@ export class AlpacaTrading {
     } catch (err) {
       const failure = describeAlpacaFailure(err);
       if (failure.kind === 'rejected') {
-        throw new AlpacaOrderRejectedError(clientOrderId, failure.status, this.redact(`Alpaca refused the ${what} (HTTP ${failure.status}, status ${order.status}): ${failure.message}`), failure.code);
+        throw new AlpacaOrderRejectedError(
+          clientOrderId,
+          failure.status,
+          this.redact(
+            `Alpaca refused the ${what} (HTTP ${failure.status}, status ${order.status}): ${failure.message}`,
+          ),
+          failure.code,
+        );
       }
       throw this.toError(what, failure);
     }
@@ -173,13 +193,17 @@ export class AlpacaTrading {
       if (failure.kind === 'auth' && failure.status === 401) throw this.toError(what, failure);
       throw new AlpacaTradingError(
         'order-unknown',
-        this.redact(`${what} may or may not have been placed: the POST failed (${cause.message}) and looking it up failed too (${failure.message}); look it up again before placing it anew`),
+        this.redact(
+          `${what} may or may not have been placed: the POST failed (${cause.message}) and looking it up failed too (${failure.message}); look it up again before placing it anew`,
+        ),
       );
     }
     if (found.symbol !== request.symbol || found.side !== request.side || found.qty !== request.qty) {
       throw new AlpacaTradingError(
         'rejected',
-        this.redact(`${what}: Alpaca already holds a different order under that client_order_id (${found.side} ${found.qty ?? 'notional'} ${found.symbol}, ${found.status})`),
+        this.redact(
+          `${what}: Alpaca already holds a different order under that client_order_id (${found.side} ${found.qty ?? 'notional'} ${found.symbol}, ${found.status})`,
+        ),
       );
     }
     return found;
@@ -195,7 +219,10 @@ export class AlpacaTrading {
 
   private toError(what: string, failure: AlpacaFailure): Error {
     if (failure.kind === 'auth') {
-      return new AlpacaAuthError(failure.status, this.redact(`Alpaca rejected the API key (HTTP ${failure.status}): ${failure.message}`));
+      return new AlpacaAuthError(
+        failure.status,
+        this.redact(`Alpaca rejected the API key (HTTP ${failure.status}): ${failure.message}`),
+      );
     }
     const status = 'status' in failure ? `HTTP ${failure.status}: ` : '';
     const malformed = failure.kind === 'malformed' ? 'malformed response: ' : '';
@@ -208,7 +235,12 @@ export class AlpacaTrading {
 }
 
 function isDuplicate(failure: AlpacaFailure): boolean {
-  return failure.kind === 'rejected' && failure.status === 422 && String(failure.code) === String(DUPLICATE_CLIENT_ORDER_ID) && /client_order_id/i.test(failure.message);
+  return (
+    failure.kind === 'rejected' &&
+    failure.status === 422 &&
+    String(failure.code) === String(DUPLICATE_CLIENT_ORDER_ID) &&
+    /client_order_id/i.test(failure.message)
+  );
 }
 
 /** A definite refusal: the order was not placed. 403 on an order is Alpaca's "insufficient buying power". */
@@ -218,5 +250,12 @@ function isRefusal(failure: AlpacaFailure): failure is Extract<AlpacaFailure, { 
 
 /** The POST may have been accepted: look before sending it again. */
 function isAmbiguous(failure: AlpacaFailure): boolean {
-  return failure.kind === 'timeout' || failure.kind === 'network' || failure.kind === 'server' || failure.kind === 'malformed' || failure.kind === 'aborted' || failure.kind === 'unknown';
+  return (
+    failure.kind === 'timeout' ||
+    failure.kind === 'network' ||
+    failure.kind === 'server' ||
+    failure.kind === 'malformed' ||
+    failure.kind === 'aborted' ||
+    failure.kind === 'unknown'
+  );
 }

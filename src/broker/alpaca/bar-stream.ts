@@ -76,7 +76,10 @@ interface WsSocket extends streaming.WebSocketLike {
   listenerCount(event: string): number;
 }
 interface WsModule {
-  readonly WebSocket: new (url: string, options: { perMessageDeflate: boolean; headers?: Record<string, string> }) => WsSocket;
+  readonly WebSocket: new (
+    url: string,
+    options: { perMessageDeflate: boolean; headers?: Record<string, string> },
+  ) => WsSocket;
 }
 // `ws` ships no types of its own; this is the part used.
 const ws = createRequire(import.meta.url)('ws') as WsModule;
@@ -212,7 +215,14 @@ export class LiveBarStream {
       this.setState(this.current.state, `a malformed bar for ${bar.symbol} was dropped`);
       return;
     }
-    this.options.onBar(bar.symbol, { time, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume });
+    this.options.onBar(bar.symbol, {
+      time,
+      open: bar.open,
+      high: bar.high,
+      low: bar.low,
+      close: bar.close,
+      volume: bar.volume,
+    });
   }
 
   private onSdkState(state: streaming.STATE): void {
@@ -258,7 +268,9 @@ export class LiveBarStream {
 
   private setState(state: LiveBarStreamState, error?: string): void {
     const next: LiveBarStreamStatus =
-      error === undefined ? { ...this.current, state } : { ...this.current, state, error: redactSecrets(error, this.secrets) };
+      error === undefined
+        ? { ...this.current, state }
+        : { ...this.current, state, error: redactSecrets(error, this.secrets) };
     if (next.state === this.current.state && next.error === this.current.error) return;
     this.current = next;
     this.options.onStatus?.(next);

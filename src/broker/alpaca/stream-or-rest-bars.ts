@@ -5,7 +5,13 @@
  * `query.after` without a break: healthy since before that bar, and nothing needed dropped from the
  * bounded buffer. Anything else (backfill, a gap, the stream down or silent) goes to REST.
  */
-import { TIMEFRAME_MINUTES, type Bar, type BarQuery, type MarketDataSource, type Timeframe } from '../../market/types.js';
+import {
+  TIMEFRAME_MINUTES,
+  type Bar,
+  type BarQuery,
+  type MarketDataSource,
+  type Timeframe,
+} from '../../market/types.js';
 
 const MINUTE_MS = 60_000;
 /** Bars kept per symbol; older ones are dropped (a query needing them goes to REST). */
@@ -42,7 +48,7 @@ export class StreamOrRestBars implements MarketDataSource {
     if (healthy === (this.coveredFrom !== null)) return;
     this.buffers.clear();
     // Minute bars are sent when their minute ends: the minute under way is the first one received.
-    this.coveredFrom = healthy ? Math.ceil(Math.floor(now / MINUTE_MS) * MINUTE_MS / this.barMs) * this.barMs : null;
+    this.coveredFrom = healthy ? Math.ceil((Math.floor(now / MINUTE_MS) * MINUTE_MS) / this.barMs) * this.barMs : null;
   }
 
   /** A minute bar from the stream. */
@@ -79,7 +85,8 @@ export class StreamOrRestBars implements MarketDataSource {
     const buffer = this.buffers.get(query.symbol);
     // The first bar the query needs: the one after the bar `after` falls in.
     const next = Math.floor(query.after / this.barMs) * this.barMs + this.barMs;
-    const covered = this.coveredFrom !== null && next >= this.coveredFrom && (buffer === undefined || buffer.droppedUpTo < next);
+    const covered =
+      this.coveredFrom !== null && next >= this.coveredFrom && (buffer === undefined || buffer.droppedUpTo < next);
     if (!covered) {
       this.served.rest++;
       return this.rest.fetchBars(query);

@@ -157,7 +157,13 @@ export class TradeUpdateStream {
       if (ended !== null) this.options.onOrderEnded?.(ended);
       return;
     }
-    const fill = parseFill({ ...update, event: update.event, price: update.price, qty: update.qty, timestamp: update['timestamp'] instanceof Date ? update['timestamp'].toISOString() : undefined });
+    const fill = parseFill({
+      ...update,
+      event: update.event,
+      price: update.price,
+      qty: update.qty,
+      timestamp: update['timestamp'] instanceof Date ? update['timestamp'].toISOString() : undefined,
+    });
     if (typeof fill === 'string') this.setState(this.current.state, fill);
     else this.options.onFill(fill);
   }
@@ -181,7 +187,9 @@ export class TradeUpdateStream {
 
   private setState(state: TradeUpdateStreamState, error?: string): void {
     const next: TradeUpdateStreamStatus =
-      error === undefined ? { ...this.current, state } : { ...this.current, state, error: redactSecrets(error, this.secrets) };
+      error === undefined
+        ? { ...this.current, state }
+        : { ...this.current, state, error: redactSecrets(error, this.secrets) };
     if (next.state === this.current.state && next.error === this.current.error) return;
     this.current = next;
     this.options.onStatus?.(next);

@@ -49,7 +49,11 @@ export function dbFlag(flags: ParsedFlags): string | null {
 }
 
 /** Splits `learn report --json` into the subcommand and its flags; a missing or unknown one is a UsageError. */
-export function subcommand<T extends string>(command: string, args: readonly string[], names: readonly T[]): { name: T; rest: readonly string[] } {
+export function subcommand<T extends string>(
+  command: string,
+  args: readonly string[],
+  names: readonly T[],
+): { name: T; rest: readonly string[] } {
   const [first, ...rest] = args;
   const name = names.find((n) => n === first);
   if (name === undefined) {

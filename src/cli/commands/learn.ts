@@ -75,13 +75,24 @@ async function report(args: readonly string[]): Promise<number> {
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 async function tuneCommand(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('learn tune', args, { '--db': 'value', '--symbols': 'value', '--max-sets': 'value', '--save': 'value' });
+  const flags = parseFlags('learn tune', args, {
+    '--db': 'value',
+    '--symbols': 'value',
+    '--max-sets': 'value',
+    '--save': 'value',
+  });
   const symbolsText = flags.values.get('--symbols');
   const symbols = symbolsText === undefined ? null : parseSymbols('--symbols', symbolsText);
   const maxSetsText = flags.values.get('--max-sets');
-  const maxSets = maxSetsText === undefined ? DEFAULT_MAX_SETS : parseInteger('--max-sets', maxSetsText, 1, GRID_SIZE, 'a number of settings to try');
+  const maxSets =
+    maxSetsText === undefined
+      ? DEFAULT_MAX_SETS
+      : parseInteger('--max-sets', maxSetsText, 1, GRID_SIZE, 'a number of settings to try');
   const name = flags.values.get('--save') ?? DEFAULT_PROFILE_NAME;
-  if (!PROFILE_NAME.test(name)) throw new UsageError(`--save expects a profile name of letters, digits, '.', '_' or '-' (got ${JSON.stringify(name)})`);
+  if (!PROFILE_NAME.test(name))
+    throw new UsageError(
+      `--save expects a profile name of letters, digits, '.', '_' or '-' (got ${JSON.stringify(name)})`,
+    );
   const path = resolveDatabasePath(dbFlag(flags));
   // openStore would create a missing file, which has no bars to tune on anyway.
   if (!existsSync(path)) throw new StoreError(`no database at ${path} (give --db)`);
@@ -90,7 +101,9 @@ async function tuneCommand(args: readonly string[]): Promise<number> {
     const bars = await loadStoredBars(connection, symbols);
     write(describeData(bars));
     write(`objective: ${OBJECTIVE}\n`);
-    const progress = process.stderr.isTTY ? (_: TrialResult, i: number, n: number) => process.stderr.write(`\rbacktest ${i}/${n}${i === n ? '\n' : ''}`) : undefined;
+    const progress = process.stderr.isTTY
+      ? (_: TrialResult, i: number, n: number) => process.stderr.write(`\rbacktest ${i}/${n}${i === n ? '\n' : ''}`)
+      : undefined;
     const result = await tune(bars, maxSets, progress);
     write(describeResult(result));
     await saveProfile(connection, {

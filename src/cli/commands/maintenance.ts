@@ -37,7 +37,8 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   return check(rest);
 }
 
-const sizeText = (sizes: FileSizes): string => `${formatBytes(sizes.main + sizes.wal)} (file ${formatBytes(sizes.main)} + WAL ${formatBytes(sizes.wal)})`;
+const sizeText = (sizes: FileSizes): string =>
+  `${formatBytes(sizes.main + sizes.wal)} (file ${formatBytes(sizes.main)} + WAL ${formatBytes(sizes.wal)})`;
 
 // ---- stats ----------------------------------------------------------------------------------------
 
@@ -66,8 +67,20 @@ async function stats(args: readonly string[]): Promise<number> {
     else
       write(
         formatTable(
-          [{ header: 'id', align: 'right' }, { header: 'started' }, { header: 'ended' }, { header: 'mode' }, { header: 'seed', align: 'right' }],
-          runs.map((r) => [String(r.id), formatTimestamp(r.startedAt), formatTimestamp(r.endedAt), r.mode, r.seed === null ? '-' : String(r.seed)]),
+          [
+            { header: 'id', align: 'right' },
+            { header: 'started' },
+            { header: 'ended' },
+            { header: 'mode' },
+            { header: 'seed', align: 'right' },
+          ],
+          runs.map((r) => [
+            String(r.id),
+            formatTimestamp(r.startedAt),
+            formatTimestamp(r.endedAt),
+            r.mode,
+            r.seed === null ? '-' : String(r.seed),
+          ]),
         ),
       );
     return 0;
@@ -99,13 +112,16 @@ async function cleanup(args: readonly string[]): Promise<number> {
   const days = parsePeriodDays('--older-than', olderThan);
   const dryRun = flags.switches.has('--dry-run');
   const includeTrades = flags.switches.has('--include-trades');
-  if (dryRun && flags.switches.has('--vacuum')) throw new UsageError('--vacuum cannot go with --dry-run (a dry run changes nothing)');
+  if (dryRun && flags.switches.has('--vacuum'))
+    throw new UsageError('--vacuum cannot go with --dry-run (a dry run changes nothing)');
   const path = resolveDatabasePath(dbFlag(flags));
   // openStore would create a missing file; a cleanup has nothing to do there.
   if (!existsSync(path)) throw new StoreError(`no database at ${path} (give --db)`);
   const bot = flags.switches.has('--vacuum') ? runningBot(path) : null;
   if (bot !== null) {
-    throw new StoreError(`a bot (pid ${bot}) is trading on ${path}: --vacuum rewrites the whole file under a write lock and would hold it up; run without --vacuum (space is still reclaimed incrementally)`);
+    throw new StoreError(
+      `a bot (pid ${bot}) is trading on ${path}: --vacuum rewrites the whole file under a write lock and would hold it up; run without --vacuum (space is still reclaimed incrementally)`,
+    );
   }
   const cutoff = Date.now() - days * DAY_MS;
   const options = { cutoff, includeTrades };
@@ -121,14 +137,18 @@ async function cleanup(args: readonly string[]): Promise<number> {
   } finally {
     await connection.close();
   }
-  write(`${dryRun ? 'would delete (dry run)' : 'deleted'}: rows dated before ${formatTimestamp(cutoff)} (older than ${olderThan.trim()}) in ${path}\n`);
+  write(
+    `${dryRun ? 'would delete (dry run)' : 'deleted'}: rows dated before ${formatTimestamp(cutoff)} (older than ${olderThan.trim()}) in ${path}\n`,
+  );
   const rows = (Object.keys(CLEANUP_LABELS) as CleanupKind[]).map((kind) => {
     const kept = !includeTrades && (kind === 'fills' || kind === 'orders');
     return [CLEANUP_LABELS[kind], kept ? 'kept' : String(counts[kind])];
   });
   write(formatTable([{ header: 'what' }, { header: 'rows', align: 'right' }], rows));
   if (!includeTrades) write('fills and orders are kept unless --include-trades\n');
-  write(`kept always: checkpoints, runs, working orders, and the newest ${PROTECTED_EQUITY_POINTS} equity points of the newest run\n`);
+  write(
+    `kept always: checkpoints, runs, working orders, and the newest ${PROTECTED_EQUITY_POINTS} equity points of the newest run\n`,
+  );
   if (dryRun) write(`size: ${sizeText(before)}\n`);
   else write(`size: ${sizeText(before)} before, ${sizeText(databaseFileSizes(path))} after\n`);
   return 0;

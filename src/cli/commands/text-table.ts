@@ -8,7 +8,9 @@ export interface Column {
 
 /** Formats rows under headers, each column as wide as its widest cell, two spaces apart; ends with a newline. */
 export function formatTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-  const widths = columns.map((column, c) => Math.max(column.header.length, ...rows.map((row) => (row[c] ?? '').length)));
+  const widths = columns.map((column, c) =>
+    Math.max(column.header.length, ...rows.map((row) => (row[c] ?? '').length)),
+  );
   const line = (cells: readonly string[]): string =>
     columns
       .map((column, c) => {

@@ -26,12 +26,14 @@ const MIN_POLL_MS = 100;
 const MAX_POLL_MS = 60_000;
 
 export function parseWatchArgs(args: readonly string[]): WatchOptions {
-  if (args.includes('--help') || args.includes('-h')) return { dbPath: null, fps: 10, pollMs: DEFAULT_POLL_MS, help: true };
+  if (args.includes('--help') || args.includes('-h'))
+    return { dbPath: null, fps: 10, pollMs: DEFAULT_POLL_MS, help: true };
   const flags = parseFlags('watch', args, { '--db': 'value', '--fps': 'value', '--poll': 'value' });
   const fpsText = flags.values.get('--fps');
   const pollText = flags.values.get('--poll');
   const pollMs = pollText === undefined ? DEFAULT_POLL_MS : parseDurationMs('--poll', pollText, { allowZero: false });
-  if (pollMs < MIN_POLL_MS || pollMs > MAX_POLL_MS) throw new UsageError(`--poll expects a duration from 100ms to 1m (got ${JSON.stringify(pollText)})`);
+  if (pollMs < MIN_POLL_MS || pollMs > MAX_POLL_MS)
+    throw new UsageError(`--poll expects a duration from 100ms to 1m (got ${JSON.stringify(pollText)})`);
   return {
     dbPath: dbFlag(flags),
     fps: fpsText === undefined ? 10 : parseInteger('--fps', fpsText, 1, 60, 'frames per second'),
@@ -46,7 +48,10 @@ export interface WatchTerminal {
 }
 
 /** Runs the read-only monitor until the user quits; resolves with the exit code. */
-export async function runWatch(options: WatchOptions, terminal: WatchTerminal = { stdout: process.stdout, stdin: process.stdin }): Promise<number> {
+export async function runWatch(
+  options: WatchOptions,
+  terminal: WatchTerminal = { stdout: process.stdout, stdin: process.stdin },
+): Promise<number> {
   const path = resolveDatabasePath(options.dbPath);
   const connection = await openStore(path, { readonly: true });
   if (!terminal.stdout.isTTY || !terminal.stdin.isTTY) {
@@ -60,7 +65,12 @@ export async function runWatch(options: WatchOptions, terminal: WatchTerminal = 
     process.env.NODE_ENV ??= 'production';
     const { runTui } = await import('../run-tui.js');
     source.start();
-    await runTui(source, { fps: options.fps, stdout: terminal.stdout, stdin: terminal.stdin, watch: () => source.getWatchStatus() });
+    await runTui(source, {
+      fps: options.fps,
+      stdout: terminal.stdout,
+      stdin: terminal.stdin,
+      watch: () => source.getWatchStatus(),
+    });
   } finally {
     await source.close();
   }
