@@ -1,7 +1,7 @@
 import type { Portfolio } from '../core/portfolio.js';
 import type { RegimeController } from '../core/regime.js';
 import type { Float64Ring } from '../core/ring-buffer.js';
-import type { DownloadStatusView } from '../market/download-status.js';
+import type { DownloadStatusView } from './download-status.js';
 import type { EngineEvent, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { toPositionViews } from './position-views.js';
 

@@ -13,7 +13,7 @@ import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
 import type { Downloader } from '../market/downloader.js';
-import type { RoundKind } from '../market/download-status.js';
+import type { RoundKind } from './download-status.js';
 import type { Bar, MarketClock, MarketDataSource, Timeframe } from '../market/types.js';
 import type { EngineControls } from './controls.js';
 import type { LoopEvent, LoopEventListener } from './loop-events.js';

@@ -1,4 +1,4 @@
-import type { DownloadCounts, DownloadState, RoundKind } from '../market/download-status.js';
+import type { DownloadCounts, DownloadState, RoundKind } from './download-status.js';
 import type { RegimeName } from '../core/regime-types.js';
 import type { Side } from '../core/portfolio.js';
 

@@ -16,7 +16,7 @@ import {
   type RunRow,
 } from './snapshot-from-rows.js';
 import type { SqliteConnection } from './sqlite-connection.js';
-import type { WatchStatus } from './watch-status.js';
+import type { WatchStatus } from '../engine/watch-status.js';
 
 export const DEFAULT_POLL_MS = 1000;
 

@@ -13,7 +13,7 @@ import type {
   PositionView,
   RegimeChange,
 } from '../engine/snapshot.js';
-import type { DownloadStatusView } from '../market/download-status.js';
+import type { DownloadStatusView } from '../engine/download-status.js';
 
 /** Equity points, events and regime changes a snapshot holds, as the engine keeps them. */
 export const WATCH_LIMITS = { equityPoints: 1440, events: 200, regimeChanges: 256 } as const;
