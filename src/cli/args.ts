@@ -1,7 +1,7 @@
 /** The command line: `trading-tui [start] [options]`. */
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../core/risk.js';
 import { DEFAULT_UNIVERSE } from '../market/universe.js';
-import type { Timeframe } from '../market/types.js';
+import type { Timeframe } from '../core/model.js';
 import { barsInPeriod } from '../market/session-calendar.js';
 import {
   UsageError,

@@ -4,7 +4,6 @@
  * marks. One equity point per iteration goes into a fixed ring. The engine publishes an immutable
  * snapshot and a stream of loop events; it never imports React.
  */
-import { PaperBroker } from '../broker/paper-broker.js';
 import { Portfolio } from '../core/portfolio.js';
 import type { Broker, BrokerFill, BrokerState, MarketHours, MarketHoursSource } from './broker.js';
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
@@ -12,17 +11,16 @@ import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
-import type { Downloader } from '../market/downloader.js';
 import type { RoundKind } from './download-status.js';
-import type { Bar, MarketClock, MarketDataSource, Timeframe } from '../market/types.js';
+import type { Bar, MarketOrder, Timeframe } from '../core/model.js';
+import type { BarSource, MarketClock } from './bar-source.js';
 import type { EngineControls } from './controls.js';
 import type { LoopEvent, LoopEventListener } from './loop-events.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { buildSnapshot } from './build-snapshot.js';
-import { readProcessMemory } from './position-views.js';
+import { readProcessMemory } from './process-memory.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { FillRecord, OrderRecord, OrderStatus, ResumeState, TradingRecord } from './trading-record.js';
-import type { MarketOrder } from '../broker/paper-broker.js';
 
 export interface EngineOptions {
   readonly mode: Mode;
@@ -54,10 +52,10 @@ export interface EngineOptions {
 }
 
 export interface EngineDependencies {
-  readonly market: MarketDataSource;
+  /** Each round's new bars (the downloader over the simulated market or Alpaca). */
+  readonly bars: BarSource;
   readonly clock: MarketClock;
-  readonly downloader: Downloader;
-  readonly broker?: Broker;
+  readonly broker: Broker;
   /** A real market's hours: while closed the loop idles (no refresh rounds). */
   readonly marketHours?: MarketHoursSource;
   readonly readMemory?: () => MemoryView;
@@ -152,7 +150,7 @@ export class TradingEngine implements EngineControls {
     this.cursor = new Int32Array(count);
     this.holdFlags = new Uint8Array(count);
     this.portfolio = new Portfolio(options.startingCash);
-    this.broker = deps.broker ?? new PaperBroker();
+    this.broker = deps.broker;
     this.regime = new RegimeController(options.regimeHistoryCapacity ?? 256, options.detectorConfig);
     this.risk = new RiskManager(options.risk);
     this.equityTimes = new Float64Ring(options.equityPoints);
@@ -184,7 +182,7 @@ export class TradingEngine implements EngineControls {
           startingCash: this.options.startingCash,
           maxDrawdown: this.maxDrawdown,
           regime: this.regime,
-          downloads: this.deps.downloader.view(),
+          downloads: this.deps.bars.view(),
           events: this.events.toArray(),
           memory: this.memory,
           trades: this.trades,
@@ -228,7 +226,7 @@ export class TradingEngine implements EngineControls {
     if (this.stopRequested) return;
     this.stopRequested = true;
     if (this.phase !== 'stopped') this.setPhase('stopping');
-    this.deps.downloader.cancel();
+    this.deps.bars.cancel();
     this.resolveStopped();
     this.wake();
   }
@@ -332,23 +330,13 @@ export class TradingEngine implements EngineControls {
     if (this.stopRequested) return false;
     this.roundKind = kind;
     const historyStart = this.deps.clock.now() - this.options.periodDays * DAY_MS;
-    const result = await this.deps.downloader.runRound<Bar[]>(
+    const result = await this.deps.bars.fetchRound(
       kind,
       this.symbols,
-      (symbol, signal) => {
-        const index = this.indexBySymbol.get(symbol) as number;
-        const seen = this.lastSeen[index] as number;
-        return this.deps.market.fetchBars({
-          symbol,
-          timeframe: this.options.timeframe,
-          after: Math.max(seen, historyStart),
-          signal,
-        });
-      },
+      (symbol) => Math.max(this.lastSeen[this.indexBySymbol.get(symbol) as number] as number, historyStart),
       (symbol, bars) => {
         if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
       },
-      (bars) => bars.length,
     );
     this.emit({
       type: 'round',
@@ -358,7 +346,7 @@ export class TradingEngine implements EngineControls {
       bars: result.bars,
       elapsedMs: result.elapsedMs,
       barsPerSecond: result.elapsedMs > 0 ? (result.bars * 1000) / result.elapsedMs : 0,
-      concurrency: this.deps.downloader.concurrency,
+      concurrency: result.concurrency,
     });
     if (result.cancelled) {
       this.received.fill(undefined);

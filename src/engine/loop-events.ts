@@ -1,6 +1,6 @@
 import type { DownloadCounts, DownloadState, RoundKind } from './download-status.js';
 import type { RegimeName } from '../core/regime-types.js';
-import type { Side } from '../core/portfolio.js';
+import type { Side } from '../core/model.js';
 
 /** What the loop reports as it happens; the headless printer writes each as a line. */
 export type LoopEvent =

@@ -5,7 +5,7 @@
 import type { EngineControls } from '../engine/controls.js';
 import type { EngineSnapshot, MemoryView } from '../engine/snapshot.js';
 import { describeSqliteError } from './open-store.js';
-import { readProcessMemory } from '../engine/position-views.js';
+import { readProcessMemory } from '../engine/process-memory.js';
 import {
   emptyWatchSnapshot,
   snapshotFromRows,

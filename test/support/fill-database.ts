@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegimeName } from '../../src/core/regime-types.js';
-import type { Bar } from '../../src/market/types.js';
+import type { Bar } from '../../src/core/model.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { SqliteConnection } from '../../src/store/sqlite-connection.js';
 
