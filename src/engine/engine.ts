@@ -12,7 +12,7 @@ import type { Bar, Timeframe } from '../core/model.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
 import type { BarSource, MarketClock } from './bar-source.js';
 import type { Broker, BrokerState, MarketHours, MarketHoursSource } from './broker.js';
-import { buildSnapshot } from './build-snapshot.js';
+import { assembleSnapshot } from './build-snapshot.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EngineControls } from './controls.js';
 import type { RoundKind } from './download-status.js';
@@ -23,6 +23,7 @@ import { Recorder } from './recorder.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { Trader, type TraderListener } from './trader.js';
 import type { ResumeState, TradingRecord } from './trading-record.js';
+import { EVENT_CAPACITY, REGIME_HISTORY_CAPACITY } from '../core/limits.js';
 
 export interface EngineOptions {
   readonly mode: Mode;
@@ -131,7 +132,7 @@ export class TradingEngine implements EngineControls {
         symbols: options.symbols,
         startingCash: options.startingCash,
         risk: options.risk,
-        regimeHistoryCapacity: options.regimeHistoryCapacity ?? 256,
+        regimeHistoryCapacity: options.regimeHistoryCapacity ?? REGIME_HISTORY_CAPACITY,
         detectorConfig: options.detectorConfig,
         orderIdPrefix: options.orderIdPrefix,
       },
@@ -140,7 +141,7 @@ export class TradingEngine implements EngineControls {
     );
     this.equityTimes = new Float64Ring(options.equityPoints);
     this.equityValues = new Float64Ring(options.equityPoints);
-    this.events = new Ring(options.eventCapacity ?? 200);
+    this.events = new Ring(options.eventCapacity ?? EVENT_CAPACITY);
     this.readMemory = deps.readMemory ?? readProcessMemory;
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
@@ -152,25 +153,37 @@ export class TradingEngine implements EngineControls {
   getSnapshot(): EngineSnapshot {
     if (this.snapshotCache?.version !== this.version) {
       const trader = this.trader;
+      const regime = trader.regime;
       this.snapshotCache = {
         version: this.version,
-        snapshot: buildSnapshot({
+        snapshot: assembleSnapshot({
           mode: this.options.mode,
           phase: this.phase,
           iteration: this.iteration,
           iterations: this.options.iterations,
           intervalMs: this.options.intervalMs,
           marketTime: trader.marketTime,
-          portfolio: trader.portfolio,
-          equityTimes: this.equityTimes,
-          equityValues: this.equityValues,
+          cash: trader.portfolio.cash,
+          equity: trader.portfolio.equity(),
+          positions: trader.portfolio.positions(),
+          equityTimes: this.equityTimes.toArray(),
+          equityValues: this.equityValues.toArray(),
+          equityCapacity: this.equityValues.capacity,
           startingCash: this.options.startingCash,
           maxDrawdown: trader.maxDrawdown,
-          regime: trader.regime,
+          regime: {
+            current: regime.regime,
+            confidence: regime.confidence,
+            since: regime.since,
+            bars: regime.bars,
+            history: regime.history(),
+            params: regime.params,
+          },
           downloads: this.deps.bars.view(),
           events: this.events.toArray(),
           memory: this.memory,
           trades: trader.trades,
+          realizedPnl: trader.portfolio.realizedPnl,
           haltReason: trader.haltReason,
           market: this.market,
         }),
