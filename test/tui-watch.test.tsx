@@ -16,7 +16,7 @@ import {
   frameLines,
   makeSnapshot,
   renderOnTerminal,
-} from './tui-fixtures.js';
+} from './support/tui-fixtures.js';
 import { WatchDatabase } from './support/watch-database.js';
 import { waitUntil as waitUntilShared } from './support/wait-until.js';
 

@@ -12,6 +12,7 @@ import { openStore, StoreError } from '../src/store/open-store.js';
 import { SqliteConnection } from '../src/store/sqlite-connection.js';
 import { heapAfterGc } from './support/gc.js';
 import { MINUTE, T0, WatchDatabase } from './support/watch-database.js';
+import { waitUntil } from './support/wait-until.js';
 
 async function watching(db: WatchDatabase, now: () => number = Date.now): Promise<DatabaseSnapshotSource> {
   const connection = await openStore(db.path, { readonly: true });
@@ -201,8 +202,7 @@ test('a finished run shows as stopped; stop() stops polling and says stopped at 
   let changes = 0;
   source.subscribe(() => changes++);
   source.start();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.ok(changes >= 1);
+  await waitUntil(() => changes >= 1);
   assert.equal(source.getSnapshot().phase, 'running');
   await db.writer.run('UPDATE runs SET ended_at = ?', [T0 + 10 * MINUTE]);
   await source.poll();
