@@ -31,7 +31,8 @@ function firstAbove(values: Float64Array, value: number): number {
   return lo;
 }
 
-function unionOfTimes(series: readonly SymbolBars[]): Float64Array {
+/** Every step's time: the union of the symbols' bar times, oldest first. */
+export function unionOfTimes(series: readonly SymbolBars[]): Float64Array {
   const all = new Float64Array(series.reduce((n, s) => n + s.time.length, 0));
   let at = 0;
   for (const s of series) {

@@ -104,7 +104,7 @@ async function tuneCommand(args: readonly string[]): Promise<number> {
     const progress = process.stderr.isTTY
       ? (_: TrialResult, i: number, n: number) => process.stderr.write(`\rbacktest ${i}/${n}${i === n ? '\n' : ''}`)
       : undefined;
-    const result = await tune(bars, maxSets, progress);
+    const result = tune(bars, maxSets, progress);
     write(describeResult(result));
     await saveProfile(connection, {
       name,
