@@ -96,6 +96,8 @@ export function humanLine(event: LoopEvent): string | null {
       return `  fill ${event.side.toUpperCase()} ${event.qty} ${event.symbol} @ ${event.price.toFixed(2)} fee ${event.fee.toFixed(2)}`;
     case 'regime':
       return `  regime ${event.from} -> ${event.to} (confidence ${formatPercent(event.confidence, 0)}) at ${shortTime(event.time)}`;
+    case 'order':
+      return null;
     case 'risk':
       return `  risk ${event.action}: ${event.reason} (equity ${money(event.equity)})`;
     case 'notice':

@@ -6,7 +6,11 @@ import type { Fill } from '../core/portfolio.js';
 import type { Bar } from '../market/types.js';
 import type { MarketOrder } from '../broker/paper-broker.js';
 
-export type BrokerFill = Fill & { readonly clientOrderId: string };
+export type BrokerFill = Fill & {
+  readonly clientOrderId: string;
+  /** The order it fills, when the broker knows it (the paper broker): its sizing limits cut the fill. */
+  readonly order?: MarketOrder;
+};
 
 /** Something the broker wants the user to know (a rejected order, a stream going down). */
 export interface BrokerNotice {

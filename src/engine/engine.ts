@@ -10,6 +10,7 @@ import type { Broker, BrokerFill, BrokerState, MarketHours, MarketHoursSource } 
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
 import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
+import { buyFillQuantity, planOrders, SIZING_MARGIN, type PlanSymbol } from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
 import type { Downloader } from '../market/downloader.js';
@@ -75,11 +76,6 @@ export interface RunSummary {
   readonly trades: number;
   readonly equityPoints: number;
 }
-
-/** A held position is trimmed only when it is above its target by more than this share of the target. */
-const REBALANCE_TOLERANCE = 0.25;
-/** Cash kept back from buys for slippage and fees. */
-const CASH_BUFFER = 0.005;
 
 /** process.memoryUsage() costs ~12 µs: at thousands of iterations a second, sample it now and then. */
 const MEMORY_SAMPLE_MS = 250;
@@ -154,7 +150,7 @@ export class TradingEngine implements EngineControls {
     this.portfolio = new Portfolio(options.startingCash);
     this.broker = deps.broker ?? new PaperBroker();
     this.regime = new RegimeController(options.regimeHistoryCapacity ?? 256, options.detectorConfig);
-    this.risk = new RiskManager(options.risk);
+    this.risk = new RiskManager(options.risk, options.startingCash);
     this.equityTimes = new Float64Ring(options.equityPoints);
     this.equityValues = new Float64Ring(options.equityPoints);
     this.events = new Ring(options.eventCapacity ?? 200);
@@ -277,6 +273,7 @@ export class TradingEngine implements EngineControls {
       if (!(await this.marketIsOpen())) {
         this.takeBrokerFills();
         this.applyStepFills();
+        this.markAtCloses();
         await this.sleep(Math.max(this.options.intervalMs, 1000));
         continue;
       }
@@ -401,10 +398,10 @@ export class TradingEngine implements EngineControls {
           returnSum += signals.lastReturn;
           returnCount++;
         }
-        this.portfolio.mark(symbol, bar.close);
         this.lastSeen[s] = bar.time;
       }
       this.applyStepFills();
+      this.markAtCloses();
       if (catchingUp) continue;
       this.marketTime = stepTime;
       if (returnCount > 0) {
@@ -429,6 +426,7 @@ export class TradingEngine implements EngineControls {
     if (trading) {
       this.takeBrokerFills();
       this.applyStepFills();
+      this.markAtCloses();
     }
     this.received.fill(undefined);
   }
@@ -474,9 +472,22 @@ export class TradingEngine implements EngineControls {
       };
     });
     this.portfolio.restore(state.cash, this.portfolio.realizedPnl, positions);
+    this.risk.useOpeningEquity(this.portfolio.equity());
     for (const note of state.notes) {
       this.emit({ type: 'notice', kind: 'info', message: note });
       this.addEvent('info', note);
+    }
+  }
+
+  /**
+   * Values every held position at its symbol's latest close. Runs after the step's fills, so a position
+   * bought or sold in a bar is valued at the bar's close, never at its fill price.
+   */
+  private markAtCloses(): void {
+    for (const position of this.portfolio.positions()) {
+      const index = this.indexBySymbol.get(position.symbol);
+      const close = index === undefined ? Number.NaN : (this.signals[index] as SymbolSignals).lastClose;
+      if (close > 0) this.portfolio.mark(position.symbol, close);
     }
   }
 
@@ -493,9 +504,19 @@ export class TradingEngine implements EngineControls {
     let qty = fill.qty;
     if (fill.side === 'sell') qty = Math.min(qty, held);
     // A real broker's fill happened: it is taken whole (the account's buying power allowed it).
-    else if (!this.broker.fillsLater)
-      while (qty > 0 && qty * fill.price + this.broker.feeFor(qty, fill.price) > this.portfolio.cash)
-        qty = Math.min(qty - 1, Math.floor(this.portfolio.cash / fill.price));
+    // A paper buy is cut to its position cap at the fill price, to what its order reserved, and to the cash.
+    else if (!this.broker.fillsLater) {
+      const order = fill.order;
+      qty = buyFillQuantity({
+        qty,
+        price: fill.price,
+        held,
+        cash: this.portfolio.cash,
+        maxValue: order?.maxValue ?? Number.NaN,
+        reservedValue: order?.price === undefined ? Number.NaN : order.qty * order.price * (1 + SIZING_MARGIN),
+        feeFor: (q, p) => this.broker.feeFor(q, p),
+      });
+    }
     // An order cut to nothing (no cash, nothing held) did not fill: it is recorded as cancelled.
     this.recordOrder({ ...fill, status: qty > 0 ? 'filled' : 'cancelled' });
     if (qty <= 0) return;
@@ -520,82 +541,88 @@ export class TradingEngine implements EngineControls {
   }
 
   private checkRisk(time: number): void {
-    const action = this.risk.check(time, this.portfolio.equity());
-    if (action === null) return;
-    this.emit({
-      type: 'risk',
-      time: isoTime(time),
-      action: action.action,
-      reason: action.reason,
-      equity: roundToCents(action.equity),
-    });
-    this.addEvent(
-      'risk',
-      action.action === 'halt'
-        ? `trading halted: ${action.reason}; selling all positions`
-        : `trading resumed: ${action.reason}`,
-    );
+    for (const action of this.risk.check(time, this.portfolio.equity())) {
+      this.emit({
+        type: 'risk',
+        time: isoTime(time),
+        action: action.action,
+        reason: action.reason,
+        equity: roundToCents(action.equity),
+        base: roundToCents(action.base),
+        loss: action.action === 'halt' ? action.loss : roundToCents(action.base - action.equity),
+      });
+      this.addEvent(
+        'risk',
+        action.action === 'halt'
+          ? `trading halted: ${action.reason}; selling all positions`
+          : `trading resumed: ${action.reason}`,
+      );
+    }
   }
 
-  /** Chooses the symbols to hold and sends the orders that move the portfolio there (sells first). */
+  /** Chooses the symbols to hold and sends the orders the plan (core/order-plan) gives, sells first. */
   private placeOrders(time: number): void {
     const params = this.regime.params;
     const count = this.symbols.length;
-    let chosen = 0;
+    const limits = this.options.risk;
+    const planned: PlanSymbol[] = new Array<PlanSymbol>(count);
     for (let s = 0; s < count; s++) {
-      const holding = this.portfolio.position(this.symbols[s] as string) !== undefined;
-      const hold = this.risk.haltReason === null && wantsToHold(this.signals[s] as SymbolSignals, params, holding);
-      this.holdFlags[s] = hold ? 1 : 0;
-      if (hold) chosen++;
+      const symbol = this.symbols[s] as string;
+      const signals = this.signals[s] as SymbolSignals;
+      const price = signals.lastClose;
+      const held = this.portfolio.position(symbol)?.qty ?? 0;
+      const working = this.broker.fillsLater ? this.broker.working(symbol) : undefined;
+      planned[s] = {
+        price,
+        held,
+        hold: this.risk.haltReason === null && wantsToHold(signals, params, held > 0),
+        tradable: price > 0 && this.broker.accepts(symbol),
+        pending:
+          working === undefined
+            ? undefined
+            : { side: working.side, qty: working.qty, price: working.price ?? Number.NaN },
+      };
     }
-    const weight = this.risk.weightPerPosition(chosen, params.maxGrossExposure);
     const equity = this.portfolio.equity();
-    let cash = this.portfolio.cash;
-    for (let pass = 0; pass < 2; pass++) {
-      const selling = pass === 0;
-      for (let s = 0; s < count; s++) {
-        const symbol = this.symbols[s] as string;
-        const price = (this.signals[s] as SymbolSignals).lastClose;
-        if (!(price > 0)) continue;
-        if (!this.broker.accepts(symbol)) continue;
-        const pending = this.broker.fillsLater ? this.broker.working(symbol) : undefined;
-        if (pending !== undefined) {
-          if (selling && pending.side === 'sell') cash += pending.qty * price;
-          else if (!selling && pending.side === 'buy') cash -= pending.qty * price;
-          continue;
-        }
-        const held = this.portfolio.position(symbol)?.qty ?? 0;
-        const target = this.targetQuantity(this.holdFlags[s] === 1, held, Math.floor((weight * equity) / price));
-        const delta = target - held;
-        if (delta === 0) {
-          this.cancelOrder(symbol);
-          continue;
-        }
-        if (selling && delta < 0) {
-          this.submitOrder(symbol, 'sell', -delta, time);
-          cash += -delta * price;
-        } else if (!selling && delta > 0) {
-          const affordable = Math.floor((cash * (1 - CASH_BUFFER)) / price);
-          const qty = Math.min(delta, affordable);
-          if (qty > 0) {
-            this.submitOrder(symbol, 'buy', qty, time);
-            cash -= qty * price;
-          } else {
-            this.cancelOrder(symbol);
-          }
-        }
-      }
+    const plan = planOrders({
+      equity,
+      cash: this.portfolio.cash,
+      maxPositionFraction: limits.maxPositionFraction,
+      exposureCap: this.exposureCap(),
+      feeFor: (qty, price) => this.broker.feeFor(qty, price),
+      symbols: planned,
+    });
+    const maxValue = limits.maxPositionFraction * equity;
+    for (let s = 0; s < count; s++) {
+      const qty = plan.orders[s];
+      if (qty !== null && qty !== undefined && qty < 0) this.submitOrder(s, 'sell', -qty, time, maxValue);
+    }
+    for (let s = 0; s < count; s++) {
+      const qty = plan.orders[s];
+      if (qty === null || qty === undefined || qty < 0) continue;
+      if (qty > 0) this.submitOrder(s, 'buy', qty, time, maxValue);
+      else this.cancelOrder(this.symbols[s] as string);
     }
   }
 
-  private submitOrder(symbol: string, side: 'buy' | 'sell', qty: number, time: number): void {
+  /** The cap on the sum of positions in force: the lower of --max-exposure and the regime's. */
+  private exposureCap(): number {
+    return Math.min(this.regime.params.maxGrossExposure, this.options.risk.maxGrossExposure);
+  }
+
+  private submitOrder(index: number, side: 'buy' | 'sell', qty: number, time: number, maxValue: number): void {
+    const symbol = this.symbols[index] as string;
+    const price = (this.signals[index] as SymbolSignals).lastClose;
     const order: MarketOrder = {
       clientOrderId: `${this.options.orderIdPrefix ?? 'tt-'}${++this.orderSeq}`,
       symbol,
       side,
       qty,
       time,
+      price,
+      ...(side === 'buy' ? { maxValue } : {}),
     };
+    this.emit({ type: 'order', time: isoTime(time), symbol, side, qty, price });
     const replaced = this.broker.submit(order);
     if (replaced !== undefined) this.recordOrder({ ...replaced, status: 'replaced' });
     this.recordOrder({ ...order, status: 'working' });
@@ -682,16 +709,6 @@ export class TradingEngine implements EngineControls {
     });
   }
 
-  /**
-   * Positions are sized when opened and afterwards only trimmed when they outgrow their weight by
-   * more than the tolerance (a lower regime cap, more positions, a rally): no churn of small top-ups.
-   */
-  private targetQuantity(hold: boolean, held: number, sizedQuantity: number): number {
-    if (!hold) return 0;
-    if (held === 0) return sizedQuantity;
-    return held > sizedQuantity * (1 + REBALANCE_TOLERANCE) ? sizedQuantity : held;
-  }
-
   /** Ends the iteration; a returned promise means the record's writer is behind and the loop should wait. */
   private finishIteration(): Promise<void> | undefined {
     this.iteration++;
@@ -715,11 +732,26 @@ export class TradingEngine implements EngineControls {
       regime: this.regime.regime,
       confidence: round3(this.regime.confidence),
       positions: this.portfolio.positionCount,
+      exposureCap: this.exposureCap(),
+      closes: this.closesInUse(),
       heapUsed: this.memory.heapUsed,
       rss: this.memory.rss,
     });
     this.changed();
     return this.recordIteration(equity);
+  }
+
+  /** The latest close of every symbol held or with a working order: what the equity and the orders were valued at. */
+  private closesInUse(): Record<string, number> {
+    const closes: Record<string, number> = {};
+    const add = (symbol: string): void => {
+      const index = this.indexBySymbol.get(symbol);
+      const close = index === undefined ? Number.NaN : (this.signals[index] as SymbolSignals).lastClose;
+      if (close > 0) closes[symbol] = close;
+    };
+    for (const position of this.portfolio.positions()) add(position.symbol);
+    for (const order of this.broker.workingOrders()) add(order.symbol);
+    return closes;
   }
 
   /** Waits `ms` (Infinity: until woken); stop, pause and retry wake it early. */
