@@ -1,3 +1,5 @@
+import { DEFAULT_EQUITY_POINTS, DEFAULT_FPS } from '../core/limits.js';
+
 export const HELP_TEXT = `trading-tui — a terminal live trading monitor
 
 Usage:
@@ -26,7 +28,7 @@ Market data and loop:
   --seed N               seed of the simulated market; same seed and options, same run (default 1)
   --concurrency auto|N   parallel downloads; auto adapts between 2 and 32 (default auto; 50 on Alpaca)
   --timeout 15s          timeout of each download request (default 15s)
-  --equity-points 1440   equity points held in memory for the chart (default 1440)
+  --equity-points ${DEFAULT_EQUITY_POINTS}   equity points held in memory for the chart (default ${DEFAULT_EQUITY_POINTS})
 
 Database (everything the bot does is kept; a restart continues the saved portfolio):
   --db PATH              SQLite file (default: $TRADING_TUI_DB, else $XDG_DATA_HOME/trading-tui/trading.db,
@@ -50,7 +52,7 @@ Simulated market faults (defaults: 20-40ms latency, 1% failures, 0.002% hangs; a
 Output:
   --headless             plain output instead of the terminal UI
   --json                 headless output as NDJSON, one object per line
-  --fps 10               terminal UI frames per second at most (default 10)
+  --fps ${DEFAULT_FPS}               terminal UI frames per second at most (default ${DEFAULT_FPS})
   --version              print the version
   --help                 print this help
 

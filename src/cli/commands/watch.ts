@@ -3,6 +3,7 @@ import { DatabaseSnapshotSource, DEFAULT_POLL_MS } from '../../store/database-sn
 import { openStore, resolveDatabasePath } from '../../store/open-store.js';
 import { parseDurationMs, parseInteger, UsageError } from '../parse-values.js';
 import { dbFlag, parseFlags } from './flags.js';
+import { DEFAULT_FPS, MAX_FPS, MIN_FPS } from '../../core/limits.js';
 
 export const WATCH_HELP = `Usage: trading-tui watch [--db PATH] [--fps N] [--poll 1s]
 
@@ -10,7 +11,7 @@ Shows the monitor over the database a bot is writing (trading-tui start --headle
 read-only: it never writes and never blocks the bot. Keys that would change the bot are off.
 
   --db PATH    the database (default: $TRADING_TUI_DB, else ~/.local/share/trading-tui/trading.db)
-  --fps N      most redraws per second, 1 to 60 (default 10)
+  --fps N      most redraws per second, ${MIN_FPS} to ${MAX_FPS} (default ${DEFAULT_FPS})
   --poll T     how often to look for new data, 100ms to 1m (default 1s)
   -h, --help   this help
 `;
@@ -27,7 +28,7 @@ const MAX_POLL_MS = 60_000;
 
 export function parseWatchArgs(args: readonly string[]): WatchOptions {
   if (args.includes('--help') || args.includes('-h'))
-    return { dbPath: null, fps: 10, pollMs: DEFAULT_POLL_MS, help: true };
+    return { dbPath: null, fps: DEFAULT_FPS, pollMs: DEFAULT_POLL_MS, help: true };
   const flags = parseFlags('watch', args, { '--db': 'value', '--fps': 'value', '--poll': 'value' });
   const fpsText = flags.values.get('--fps');
   const pollText = flags.values.get('--poll');
@@ -36,7 +37,7 @@ export function parseWatchArgs(args: readonly string[]): WatchOptions {
     throw new UsageError(`--poll expects a duration from 100ms to 1m (got ${JSON.stringify(pollText)})`);
   return {
     dbPath: dbFlag(flags),
-    fps: fpsText === undefined ? 10 : parseInteger('--fps', fpsText, 1, 60, 'frames per second'),
+    fps: fpsText === undefined ? DEFAULT_FPS : parseInteger('--fps', fpsText, MIN_FPS, MAX_FPS, 'frames per second'),
     pollMs,
     help: false,
   };
