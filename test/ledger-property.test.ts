@@ -310,6 +310,8 @@ function runScenario(s: Scenario): void {
         working.set(i, { side: 'sell', qty: -order, sized: close, equity, maxValue: Number.NaN });
       } else if (!s.fillsLater) working.delete(i);
     }
+    assert.ok(Math.abs(plan.committed * 100 - (fixed + committed)) < 1, 'the plan reports the committed exposure');
+    assert.ok(Math.abs(plan.reserved * 100 - (pendingReserved + reserved)) < 1, 'and the reserved cash');
     if (fixed <= cap * equity) {
       assert.ok(
         fixed + committed <= cap * equity + 1,
