@@ -46,6 +46,7 @@ export function ringEntry(event: LoopEvent): { kind: EngineEventKind; message: s
     case 'start':
     case 'round':
     case 'iteration':
+    case 'order':
     case 'summary':
       return null;
   }
@@ -112,6 +113,7 @@ export function humanLine(event: LoopEvent): string | null {
       return event.open ? 'market open' : `market closed · opens ${formatEasternTime(Date.parse(event.nextOpen))}`;
     case 'summary':
       return `summary: ${event.iterations} iterations, equity ${money(event.equity)}, return ${formatPercent(event.return, 2)}, max drawdown ${formatPercent(event.maxDrawdown, 2)}, ${event.trades} trades, ${event.equityPoints} equity points in memory`;
+    case 'order':
     case 'user':
     case 'resumed':
     case 'record-failed':
