@@ -12,7 +12,7 @@ import { beginRun } from '../store/run-registry.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
-import type { StartOptions } from './args.js';
+import { SIM_FAULT_DEFAULTS, type StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
 import { readVersion } from './version.js';
 import { hashString } from '../core/random.js';
@@ -37,19 +37,15 @@ export function hasAlpacaCredentials(env: NodeJS.ProcessEnv): boolean {
   return (env.APCA_API_KEY_ID ?? '') !== '' && (env.APCA_API_SECRET_KEY ?? '') !== '';
 }
 
-const DEFAULT_SIM_LATENCY_MS = 40;
-const DEFAULT_SIM_FAILURE_RATE = 0.01;
-const DEFAULT_SIM_HANG_RATE = 0.00002;
-
 /** Faults of the simulated network: on by default, off with --interval 0 unless asked for. */
 export function simFaults(options: StartOptions): SimFaults {
   const fast = options.intervalMs === 0;
-  const latency = options.sim.latencyMs ?? (fast ? 0 : DEFAULT_SIM_LATENCY_MS);
+  const latency = options.sim.latencyMs ?? (fast ? 0 : SIM_FAULT_DEFAULTS.latencyMs);
   return {
     latencyMinMs: latency / 2,
     latencyMaxMs: latency,
-    failureRate: options.sim.failureRate ?? (fast ? 0 : DEFAULT_SIM_FAILURE_RATE),
-    hangRate: options.sim.hangRate ?? (fast ? 0 : DEFAULT_SIM_HANG_RATE),
+    failureRate: options.sim.failureRate ?? (fast ? 0 : SIM_FAULT_DEFAULTS.failureRate),
+    hangRate: options.sim.hangRate ?? (fast ? 0 : SIM_FAULT_DEFAULTS.hangRate),
   };
 }
 

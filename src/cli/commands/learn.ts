@@ -10,6 +10,7 @@ import { DEFAULT_MAX_SETS, GRID_SIZE, tune, type TrialResult, type TuningResult 
 import { StoreError, openStore, resolveDatabasePath } from '../../store/open-store.js';
 import { UsageError, parseInteger, parseSymbols } from '../parse-values.js';
 import { dbFlag, parseFlags, subcommand } from './flags.js';
+import { commandAt } from '../command-table.js';
 import { formatTable } from './text-table.js';
 
 const write = (text: string): void => {
@@ -24,7 +25,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
 // ---- report ---------------------------------------------------------------------------------------
 
 async function report(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('learn report', args, { '--run': 'value', '--json': 'switch', '--db': 'value' });
+  const flags = parseFlags(commandAt('learn', 'report'), args);
   const runText = flags.values.get('--run');
   const runId = runText === undefined ? null : parseInteger('--run', runText, 1, Number.MAX_SAFE_INTEGER, 'a run id');
   const path = resolveDatabasePath(dbFlag(flags));
@@ -75,12 +76,7 @@ async function report(args: readonly string[]): Promise<number> {
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 async function tuneCommand(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('learn tune', args, {
-    '--db': 'value',
-    '--symbols': 'value',
-    '--max-sets': 'value',
-    '--save': 'value',
-  });
+  const flags = parseFlags(commandAt('learn', 'tune'), args);
   const symbolsText = flags.values.get('--symbols');
   const symbols = symbolsText === undefined ? null : parseSymbols('--symbols', symbolsText);
   const maxSetsText = flags.values.get('--max-sets');
