@@ -3,6 +3,7 @@ import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../core/risk.js';
 import { DEFAULT_UNIVERSE } from '../market/universe.js';
 import type { Timeframe } from '../market/types.js';
 import { barsInPeriod } from '../market/session-calendar.js';
+import { formatCount } from '../core/plural.js';
 import {
   UsageError,
   parseDurationMs,
@@ -245,7 +246,7 @@ function checkHistorySize(options: StartOptions): void {
   const total = perSymbol * options.symbols.length;
   if (total > MAX_HISTORY_BARS) {
     throw new UsageError(
-      `--period ${options.periodText} of ${options.timeframe} bars for ${options.symbols.length} symbols is ${total.toLocaleString('en-US')} bars; at most ${MAX_HISTORY_BARS.toLocaleString('en-US')} (shorten --period, use a larger --timeframe or fewer --symbols)`,
+      `--period ${options.periodText} of ${options.timeframe} bars for ${formatCount(options.symbols.length, 'symbol')} is ${total.toLocaleString('en-US')} bars; at most ${MAX_HISTORY_BARS.toLocaleString('en-US')} (shorten --period, use a larger --timeframe or fewer --symbols)`,
     );
   }
 }

@@ -16,6 +16,7 @@ import { SIM_FAULT_DEFAULTS, type StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
 import { readVersion } from './version.js';
 import { hashString } from '../core/random.js';
+import { formatCount } from '../core/plural.js';
 import type { Broker, BrokerState, MarketHoursSource } from '../engine/broker.js';
 import type { Checkpoint } from '../engine/checkpoint.js';
 import type { Mode } from '../engine/snapshot.js';
@@ -299,7 +300,7 @@ function checkResumable(options: StartOptions, resume: ResumeState, path: string
     saved.symbols.length === options.symbols.length && saved.symbols.every((s, i) => options.symbols[i] === s);
   if (saved.seed !== options.seed || saved.timeframe !== options.timeframe || !sameSymbols) {
     throw new StoreError(
-      `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${saved.symbols.length} symbols (${abbreviate(saved.symbols)}); start with the same options, symbols in the same order, to continue it, or with --fresh for a new portfolio`,
+      `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${formatCount(saved.symbols.length, 'symbol')} (${abbreviate(saved.symbols)}); start with the same options, symbols in the same order, to continue it, or with --fresh for a new portfolio`,
     );
   }
 }

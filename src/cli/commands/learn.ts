@@ -1,6 +1,7 @@
 /** `trading-tui learn report|tune`: what the record says about each regime, and tuning the detector on stored bars. */
 import { existsSync } from 'node:fs';
 import { formatDuration, formatPercent, formatSignedPercent } from '../../core/format.js';
+import { formatCount } from '../../core/plural.js';
 import { OBJECTIVE, historyBarsFor } from '../../learn/backtest.js';
 import { DEFAULT_PROFILE_NAME, saveProfile } from '../../learn/profiles.js';
 import { ReplayMarket } from '../../learn/replay-market.js';
@@ -40,8 +41,10 @@ async function report(args: readonly string[]): Promise<number> {
     write(`${JSON.stringify({ path, ...result })}\n`);
     return 0;
   }
-  const scope = result.run === null ? `all ${result.runs} run(s)` : `run ${result.run}`;
-  write(`performance by regime, ${scope}: ${result.equityPoints} equity points, ${result.fills} fills (${path})\n`);
+  const scope = result.run === null ? `all ${formatCount(result.runs, 'run')}` : `run ${result.run}`;
+  write(
+    `performance by regime, ${scope}: ${formatCount(result.equityPoints, 'equity point')}, ${formatCount(result.fills, 'fill')} (${path})\n`,
+  );
   write(
     formatTable(
       [
@@ -122,7 +125,7 @@ function describeData(bars: StoredBars): string {
   const history = replay.steps.length - replay.remaining;
   const symbols = bars.series.map((s) => s.symbol);
   const shown = symbols.length > 8 ? `${symbols.slice(0, 8).join(', ')}, …` : symbols.join(', ');
-  return `tuning on ${symbols.length} symbol(s) (${shown}): ${bars.source} ${bars.timeframe} bars, ${replay.steps.length} steps (${history} as history, ${replay.remaining} backtested)\n`;
+  return `tuning on ${formatCount(symbols.length, 'symbol')} (${shown}): ${bars.source} ${bars.timeframe} bars, ${formatCount(replay.steps.length, 'step')} (${history} as history, ${replay.remaining} backtested)\n`;
 }
 
 function describeResult(result: TuningResult): string {
@@ -139,7 +142,7 @@ function describeResult(result: TuningResult): string {
   ];
   const right = 'right' as const;
   return (
-    `${result.trials.length} setting(s) tried\n` +
+    `${formatCount(result.trials.length, 'setting')} tried\n` +
     formatTable(
       [
         { header: 'settings' },
