@@ -12,6 +12,7 @@ import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
+import { formatCount } from '../core/plural.js';
 import type { Downloader } from '../market/downloader.js';
 import type { RoundKind } from '../market/download-status.js';
 import type { Bar, MarketClock, MarketDataSource, Timeframe } from '../market/types.js';
@@ -239,7 +240,7 @@ export class TradingEngine implements EngineControls {
     if (event.state === 'failed' || event.state === 'timed-out') {
       this.addEvent(
         'download',
-        `${event.symbol} ${event.state} after ${event.attempt} attempt(s): ${event.error ?? ''}`.trim(),
+        `${event.symbol} ${event.state} after ${formatCount(event.attempt, 'attempt')}: ${event.error ?? ''}`.trim(),
       );
     }
     this.changed();
@@ -636,7 +637,7 @@ export class TradingEngine implements EngineControls {
     this.eventSeq = resume.events.at(-1)?.seq ?? 0;
     this.addEvent(
       'info',
-      `resumed at iteration ${saved.iteration}: equity ${roundToCents(this.portfolio.equity()).toFixed(2)}, ${saved.positions.length} positions, ${saved.workingOrders.length} working orders`,
+      `resumed at iteration ${saved.iteration}: equity ${roundToCents(this.portfolio.equity()).toFixed(2)}, ${formatCount(saved.positions.length, 'position')}, ${formatCount(saved.workingOrders.length, 'working order')}`,
     );
   }
 

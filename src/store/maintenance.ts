@@ -1,5 +1,6 @@
 /** What `trading-tui maintenance` does to the database: stats, cleanup of old rows, and a health check. */
 import { statSync } from 'node:fs';
+import { formatCount } from '../core/plural.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { runningBot } from './run-lock.js';
 import type { SqlValue, SqliteConnection } from './sqlite-connection.js';
@@ -258,7 +259,7 @@ export async function checkHealth(connection: SqliteConnection): Promise<HealthC
       return {
         name: 'integrity',
         healthy: false,
-        detail: `${lines.length > INTEGRITY_LINES_SHOWN ? 'more than ' : ''}${Math.min(lines.length, INTEGRITY_LINES_SHOWN)} problem(s): ${shown}`,
+        detail: `${lines.length > INTEGRITY_LINES_SHOWN ? 'more than ' : ''}${formatCount(Math.min(lines.length, INTEGRITY_LINES_SHOWN), 'problem')}: ${shown}`,
       };
     }),
   );
@@ -288,7 +289,11 @@ export async function checkHealth(connection: SqliteConnection): Promise<HealthC
       for (const row of rows)
         byTable.set(`${row.table} → ${row.parent}`, (byTable.get(`${row.table} → ${row.parent}`) ?? 0) + 1);
       const detail = [...byTable].map(([link, n]) => `${n} in ${link}`).join(', ');
-      return { name: 'foreign keys', healthy: false, detail: `${rows.length} dangling reference(s): ${detail}` };
+      return {
+        name: 'foreign keys',
+        healthy: false,
+        detail: `${formatCount(rows.length, 'dangling reference')}: ${detail}`,
+      };
     }),
   );
   return items;
