@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { HeadlessPrinter, humanLine } from '../src/cli/headless-printer.js';
+import { HeadlessPrinter } from '../src/cli/headless-printer.js';
+import { humanLine } from '../src/engine/event-text.js';
 import { formatCount } from '../src/core/plural.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
 import { runBin } from './support/bin.js';

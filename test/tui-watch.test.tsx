@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { App } from '../components/app.js';
 import { watchSegments } from '../components/status-bar.js';
 import { runWatch } from '../src/cli/commands/watch.js';
-import type { WatchStatus } from '../src/store/watch-status.js';
+import type { WatchStatus } from '../src/engine/watch-status.js';
 import { NO_DOWNLOADS } from '../src/store/snapshot-from-rows.js';
 import {
   FakeControls,

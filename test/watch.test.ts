@@ -253,6 +253,20 @@ test('the watcher keeps at most 1440 equity points, 200 events and 256 regime ch
   await db.close();
 });
 
+test('a bot started with --equity-points 5000: watch shows its newest 5000 points, as a restart would load them', async () => {
+  const db = await WatchDatabase.create({ intervalMs: 0, iterations: null, equityPoints: 5000 });
+  await db.writeIterations(1, 6000);
+  const source = await watching(db);
+  await source.poll();
+  const s = source.getSnapshot();
+  assert.equal(s.equity.capacity, 5000);
+  assert.equal(s.equity.values.length, 5000);
+  assert.equal(s.equity.times[0], T0 + (6000 - 4999) * MINUTE, 'the newest 5000, oldest first');
+  assert.equal(s.equity.times.at(-1), T0 + 6000 * MINUTE);
+  await source.close();
+  await db.close();
+});
+
 test('watch flags: --db, --fps, --poll in both spellings; bad ones are one-line usage errors', () => {
   assert.deepEqual(parseWatchArgs([]), { dbPath: null, fps: 10, pollMs: 1000, help: false });
   assert.deepEqual(parseWatchArgs(['--db', '/x.db', '--fps=20', '--poll', '250ms']), {

@@ -24,13 +24,13 @@ import { LiveBarStream } from '../broker/alpaca/bar-stream.js';
 import { StreamOrRestBars } from '../broker/alpaca/stream-or-rest-bars.js';
 import type { MarketDataSource } from '../market/types.js';
 import { formatCount } from '../core/plural.js';
-import type { MarketOrder } from '../broker/paper-broker.js';
+import type { MarketOrder } from '../core/model.js';
 import type { BrokerState } from '../engine/broker.js';
 import type { Mode } from '../engine/snapshot.js';
 import type { ResumeState } from '../engine/trading-record.js';
 import type { StartOptions } from './args.js';
 import { UsageError } from './parse-values.js';
-import type { LivePrompt, MarketKit } from './start.js';
+import type { LivePrompt, MarketKit } from './market-kit.js';
 
 export const ALPACA_LIVE_TRADING_URL = 'https://api.alpaca.markets';
 export const ALPACA_LIVE_STREAM_URL = 'wss://api.alpaca.markets/stream';

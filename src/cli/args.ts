@@ -1,7 +1,7 @@
 /** The command line: `trading-tui [start] [options]`. */
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../core/risk.js';
 import { DEFAULT_UNIVERSE } from '../market/universe.js';
-import type { Timeframe } from '../market/types.js';
+import type { Timeframe } from '../core/model.js';
 import { barsInPeriod } from '../market/session-calendar.js';
 import { formatCount } from '../core/plural.js';
 import {
@@ -16,6 +16,14 @@ import {
 } from './parse-values.js';
 import type { StartFlag, StartFlagTakesValue } from './command-table.js';
 import { didYouMean } from './suggest.js';
+import {
+  DEFAULT_EQUITY_POINTS,
+  DEFAULT_FPS,
+  MAX_EQUITY_POINTS,
+  MAX_FPS,
+  MIN_EQUITY_POINTS,
+  MIN_FPS,
+} from '../core/limits.js';
 
 export interface SimFaultOptions {
   /** Largest simulated latency per request; each request takes between half of it and all of it. */
@@ -102,7 +110,8 @@ const OPTIONS: OptionTable = {
   '--timeout': { takesValue: true, apply: (o, v, f) => (o.timeoutMs = parseDurationMs(f, v, { allowZero: false })) },
   '--equity-points': {
     takesValue: true,
-    apply: (o, v, f) => (o.equityPoints = parseInteger(f, v, 10, 1_000_000, 'a number of points')),
+    apply: (o, v, f) =>
+      (o.equityPoints = parseInteger(f, v, MIN_EQUITY_POINTS, MAX_EQUITY_POINTS, 'a number of points')),
   },
   '--db': {
     takesValue: true,
@@ -135,7 +144,10 @@ const OPTIONS: OptionTable = {
   '--yes-i-mean-live': { takesValue: false, apply: (o) => (o.yesIMeanLive = true) },
   '--headless': { takesValue: false, apply: (o) => (o.headless = true) },
   '--json': { takesValue: false, apply: (o) => (o.json = true) },
-  '--fps': { takesValue: true, apply: (o, v, f) => (o.fps = parseInteger(f, v, 1, 60, 'frames per second')) },
+  '--fps': {
+    takesValue: true,
+    apply: (o, v, f) => (o.fps = parseInteger(f, v, MIN_FPS, MAX_FPS, 'frames per second')),
+  },
   '--cash': {
     takesValue: true,
     apply: (o, v, f) => (o.cash = parseInteger(f, v, 100, 1_000_000_000_000, 'whole dollars')),
@@ -172,7 +184,7 @@ export function defaultStartOptions(): Mutable<StartOptions> {
     seed: 1,
     concurrency: 'auto',
     timeoutMs: 15_000,
-    equityPoints: 1440,
+    equityPoints: DEFAULT_EQUITY_POINTS,
     dbPath: null,
     noDb: false,
     fresh: false,
@@ -180,7 +192,7 @@ export function defaultStartOptions(): Mutable<StartOptions> {
     profile: null,
     headless: false,
     json: false,
-    fps: 10,
+    fps: DEFAULT_FPS,
     cash: 100_000,
     risk: DEFAULT_RISK_LIMITS,
     sim: { latencyMs: null, failureRate: null, hangRate: null },

@@ -4,6 +4,7 @@
  * (`HelpDefaults`, gathered in help.ts), never copied into the text. Kept free of heavy imports:
  * `--help` must not load SQLite or the UI.
  */
+import { MAX_FPS, MIN_FPS } from '../core/limits.js';
 import type { SimFaultDefaults, StartOptions } from './args.js';
 
 /** The defaults the help shows, gathered from their homes by help.ts. */
@@ -220,7 +221,7 @@ export const START_FLAGS = [
   {
     flag: '--fps',
     value: 'N',
-    about: 'terminal UI frames per second at most, 1 to 60',
+    about: `terminal UI frames per second at most, ${MIN_FPS} to ${MAX_FPS}`,
     default: (d) => String(d.start.fps),
     group: 'Output',
   },
@@ -257,7 +258,7 @@ const WATCH: CommandHelp = {
     {
       flag: '--fps',
       value: 'N',
-      about: 'most redraws per second, 1 to 60',
+      about: `most redraws per second, ${MIN_FPS} to ${MAX_FPS}`,
       default: (d) => String(d.start.fps),
     },
     {

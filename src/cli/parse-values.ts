@@ -1,5 +1,5 @@
 /** Parsers for option values; each throws a `UsageError` that says what the option accepts. */
-import { TIMEFRAMES, type Timeframe } from '../market/types.js';
+import { TIMEFRAMES, type Timeframe } from '../core/model.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

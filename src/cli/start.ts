@@ -3,6 +3,7 @@ import { TradingEngine, type RunSummary } from '../engine/engine.js';
 import type { ResumeState, TradingRecord } from '../engine/trading-record.js';
 import type { RegimeDetectorConfig } from '../core/regime.js';
 import { Downloader } from '../market/downloader.js';
+import { DownloadedBars } from '../market/downloaded-bars.js';
 import { SimulatedMarket, type SimFaults } from '../market/sim-market.js';
 import type { MarketDataSource } from '../market/types.js';
 import { loadProfile } from '../learn/profiles.js';
@@ -15,15 +16,11 @@ import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
 import { SIM_FAULT_DEFAULTS, type StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
 import { readVersion } from './version.js';
+import type { LivePrompt, MarketKit } from './market-kit.js';
+import { PaperBroker } from '../broker/paper-broker.js';
 import { hashString } from '../core/random.js';
 import { formatCount } from '../core/plural.js';
-import type { Broker, BrokerState, MarketHoursSource } from '../engine/broker.js';
-import type { Checkpoint } from '../engine/checkpoint.js';
 import type { Mode } from '../engine/snapshot.js';
-import type { MarketClock } from '../market/types.js';
-
-/** Asks the user to confirm live trading on this account (types its number); false refuses. */
-export type LivePrompt = (accountNumber: string) => Promise<boolean>;
 
 /** Where credentials come from and how live trading is confirmed (the bin: process.env and the terminal). */
 export interface BrokerAccess {
@@ -76,24 +73,6 @@ interface Persistence {
   readonly startingCash: number;
   readonly resume: ResumeState | null;
   readonly detectorConfig: RegimeDetectorConfig | undefined;
-}
-
-/** What the session trades on: the simulated market, or a broker's (Alpaca). */
-export interface MarketKit {
-  readonly mode: Mode;
-  readonly source: MarketDataSource;
-  readonly clock: MarketClock;
-  readonly broker?: Broker;
-  readonly marketHours?: MarketHoursSource;
-  readonly concurrency: 'auto' | number;
-  readonly seed: number | null;
-  /** The bar cache's key for this market, or null for no cache. */
-  readonly cacheSource: string | null;
-  /** The starting cash of a new portfolio. */
-  readonly newPortfolioCash: number;
-  readonly brokerState?: BrokerState;
-  checkpoint(): Checkpoint['market'];
-  close(): Promise<void>;
 }
 
 /** A session on the simulated market, kept in memory only (tests and benchmarks). */
@@ -180,6 +159,7 @@ function simKit(options: StartOptions, resume: ResumeState | null): MarketKit {
     mode: 'SIM',
     source: market,
     clock: market,
+    broker: new PaperBroker(),
     concurrency: options.concurrency,
     seed: options.seed,
     // The simulated prices depend on the seed and on the symbols, in order.
@@ -239,9 +219,8 @@ function assembleSession(
       brokerState: kit.brokerState,
     },
     {
-      market: source,
+      bars: new DownloadedBars(downloader, source, options.timeframe),
       clock: kit.clock,
-      downloader,
       record,
       broker: kit.broker,
       marketHours: kit.marketHours,

@@ -1,6 +1,5 @@
-import type { Position } from '../core/portfolio.js';
+import type { MarketOrder, Position } from '../core/model.js';
 import type { RegimeName } from '../core/regime-types.js';
-import type { MarketOrder } from '../broker/paper-broker.js';
 
 /** What a restart needs to continue where a run stopped; saved with every iteration. */
 export interface Checkpoint {

@@ -3,7 +3,9 @@ import type { RegimeDetectorConfig } from '../core/regime.js';
 import { DEFAULT_RISK_LIMITS } from '../core/risk.js';
 import { DAY_MS } from '../core/units.js';
 import { TradingEngine } from '../engine/engine.js';
+import { PaperBroker } from '../broker/paper-broker.js';
 import { Downloader } from '../market/downloader.js';
+import { DownloadedBars } from '../market/downloaded-bars.js';
 import { ReplayMarket } from './replay-market.js';
 import type { StoredBars } from './stored-bars.js';
 
@@ -48,7 +50,12 @@ export async function backtest(bars: StoredBars, config: RegimeDetectorConfig): 
       eventCapacity: 1,
       detectorConfig: config,
     },
-    { market, clock: market, downloader, readMemory: () => ({ rss: 0, heapUsed: 0 }) },
+    {
+      bars: new DownloadedBars(downloader, market, bars.timeframe),
+      clock: market,
+      broker: new PaperBroker(),
+      readMemory: () => ({ rss: 0, heapUsed: 0 }),
+    },
   );
   try {
     const summary = await engine.run();

@@ -3,7 +3,9 @@
  * each advance() serves one more step. Steps are the union of every symbol's bar times, so a symbol
  * missing a bar simply has none at that step.
  */
-import type { Bar, BarQuery, MarketClock, MarketDataSource } from '../market/types.js';
+import type { Bar } from '../core/model.js';
+import type { MarketClock } from '../engine/bar-source.js';
+import type { BarQuery, MarketDataSource } from '../market/types.js';
 import { PermanentError } from '../market/types.js';
 
 /** One symbol's bars, oldest first, as columns. */

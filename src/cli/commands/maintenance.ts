@@ -9,7 +9,6 @@ import {
   countCleanup,
   databaseFileSizes,
   eachRun,
-  PROTECTED_EQUITY_POINTS,
   reclaimSpace,
   runCleanup,
   tableStats,
@@ -142,7 +141,7 @@ async function cleanup(args: readonly string[]): Promise<number> {
   write(formatTable([{ header: 'what' }, { header: 'rows', align: 'right' }], rows));
   if (!includeTrades) write('fills and orders are kept unless --include-trades\n');
   write(
-    `kept always: checkpoints, runs, working orders, and the newest ${PROTECTED_EQUITY_POINTS} equity points of the newest run\n`,
+    'kept always: checkpoints, runs, working orders, and the equity points a restart loads (the newest --equity-points of each saved portfolio)\n',
   );
   if (dryRun) write(`size: ${sizeText(before)}\n`);
   else write(`size: ${sizeText(before)} before, ${sizeText(databaseFileSizes(path))} after\n`);

@@ -4,7 +4,7 @@ import { openStore, resolveDatabasePath } from '../../store/open-store.js';
 import { parseDurationMs, parseInteger, UsageError } from '../parse-values.js';
 import { dbFlag, parseFlags } from './flags.js';
 import { commandAt } from '../command-table.js';
-import { defaultStartOptions } from '../args.js';
+import { DEFAULT_FPS, MAX_FPS, MIN_FPS } from '../../core/limits.js';
 import { helpFor } from '../help.js';
 
 export interface WatchOptions {
@@ -18,9 +18,8 @@ const MIN_POLL_MS = 100;
 const MAX_POLL_MS = 60_000;
 
 export function parseWatchArgs(args: readonly string[]): WatchOptions {
-  const defaultFps = defaultStartOptions().fps;
   if (args.includes('--help') || args.includes('-h'))
-    return { dbPath: null, fps: defaultFps, pollMs: DEFAULT_POLL_MS, help: true };
+    return { dbPath: null, fps: DEFAULT_FPS, pollMs: DEFAULT_POLL_MS, help: true };
   const flags = parseFlags(commandAt('watch'), args);
   const fpsText = flags.values.get('--fps');
   const pollText = flags.values.get('--poll');
@@ -29,7 +28,7 @@ export function parseWatchArgs(args: readonly string[]): WatchOptions {
     throw new UsageError(`--poll expects a duration from 100ms to 1m (got ${JSON.stringify(pollText)})`);
   return {
     dbPath: dbFlag(flags),
-    fps: fpsText === undefined ? defaultFps : parseInteger('--fps', fpsText, 1, 60, 'frames per second'),
+    fps: fpsText === undefined ? DEFAULT_FPS : parseInteger('--fps', fpsText, MIN_FPS, MAX_FPS, 'frames per second'),
     pollMs,
     help: false,
   };
