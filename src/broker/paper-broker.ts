@@ -60,6 +60,7 @@ export class PaperBroker implements Broker {
       price,
       fee: this.feeFor(order.qty, price),
       time: bar.time,
+      order,
     };
   }
 

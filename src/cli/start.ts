@@ -13,12 +13,13 @@ import { beginRun } from '../store/run-registry.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
-import type { StartOptions } from './args.js';
+import { SIM_FAULT_DEFAULTS, type StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
 import { readVersion } from './version.js';
 import type { LivePrompt, MarketKit } from './market-kit.js';
 import { PaperBroker } from '../broker/paper-broker.js';
 import { hashString } from '../core/random.js';
+import { formatCount } from '../core/plural.js';
 import type { Mode } from '../engine/snapshot.js';
 
 /** Where credentials come from and how live trading is confirmed (the bin: process.env and the terminal). */
@@ -34,19 +35,15 @@ export function hasAlpacaCredentials(env: NodeJS.ProcessEnv): boolean {
   return (env.APCA_API_KEY_ID ?? '') !== '' && (env.APCA_API_SECRET_KEY ?? '') !== '';
 }
 
-const DEFAULT_SIM_LATENCY_MS = 40;
-const DEFAULT_SIM_FAILURE_RATE = 0.01;
-const DEFAULT_SIM_HANG_RATE = 0.00002;
-
 /** Faults of the simulated network: on by default, off with --interval 0 unless asked for. */
 export function simFaults(options: StartOptions): SimFaults {
   const fast = options.intervalMs === 0;
-  const latency = options.sim.latencyMs ?? (fast ? 0 : DEFAULT_SIM_LATENCY_MS);
+  const latency = options.sim.latencyMs ?? (fast ? 0 : SIM_FAULT_DEFAULTS.latencyMs);
   return {
     latencyMinMs: latency / 2,
     latencyMaxMs: latency,
-    failureRate: options.sim.failureRate ?? (fast ? 0 : DEFAULT_SIM_FAILURE_RATE),
-    hangRate: options.sim.hangRate ?? (fast ? 0 : DEFAULT_SIM_HANG_RATE),
+    failureRate: options.sim.failureRate ?? (fast ? 0 : SIM_FAULT_DEFAULTS.failureRate),
+    hangRate: options.sim.hangRate ?? (fast ? 0 : SIM_FAULT_DEFAULTS.hangRate),
   };
 }
 
@@ -282,7 +279,7 @@ function checkResumable(options: StartOptions, resume: ResumeState, path: string
     saved.symbols.length === options.symbols.length && saved.symbols.every((s, i) => options.symbols[i] === s);
   if (saved.seed !== options.seed || saved.timeframe !== options.timeframe || !sameSymbols) {
     throw new StoreError(
-      `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${saved.symbols.length} symbols (${abbreviate(saved.symbols)}); start with the same options, symbols in the same order, to continue it, or with --fresh for a new portfolio`,
+      `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${formatCount(saved.symbols.length, 'symbol')} (${abbreviate(saved.symbols)}); start with the same options, symbols in the same order, to continue it, or with --fresh for a new portfolio`,
     );
   }
 }

@@ -54,4 +54,8 @@ export interface MarketOrder {
   readonly qty: number;
   /** Market time the order was placed. */
   readonly time: number;
+  /** The close it was sized on (absent: an order from an older checkpoint or from the broker itself). */
+  readonly price?: number;
+  /** A buy: the largest value the position may have once filled (the position cap of the equity it was sized on). */
+  readonly maxValue?: number;
 }

@@ -4,7 +4,11 @@
  */
 import type { Bar, Fill, MarketOrder } from '../core/model.js';
 
-export type BrokerFill = Fill & { readonly clientOrderId: string };
+export type BrokerFill = Fill & {
+  readonly clientOrderId: string;
+  /** The order it fills, when the broker knows it (the paper broker): its sizing limits cut the fill. */
+  readonly order?: MarketOrder;
+};
 
 /** Something the broker wants the user to know (a rejected order, a stream going down). */
 export interface BrokerNotice {

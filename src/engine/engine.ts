@@ -403,6 +403,8 @@ export class TradingEngine implements EngineControls {
       regime: regime.regime,
       confidence: round3(regime.confidence),
       positions: trader.portfolio.positionCount,
+      exposureCap: trader.exposureCap(),
+      closes: trader.closesInUse(),
       heapUsed: this.memory.heapUsed,
       rss: this.memory.rss,
     });

@@ -3,6 +3,7 @@
  * headless output (a line, or NDJSON) are derived here from the same typed event.
  */
 import { formatEasternTime, formatMegabytes, formatMoney, formatPercent } from '../core/format.js';
+import { formatCount } from '../core/plural.js';
 import type { LoopEvent } from './loop-events.js';
 import type { EngineEventKind } from './snapshot.js';
 
@@ -13,7 +14,8 @@ export function ringEntry(event: LoopEvent): { kind: EngineEventKind; message: s
       if (event.state !== 'failed' && event.state !== 'timed-out') return null;
       return {
         kind: 'download',
-        message: `${event.symbol} ${event.state} after ${event.attempt} attempt(s): ${event.error ?? ''}`.trim(),
+        message:
+          `${event.symbol} ${event.state} after ${formatCount(event.attempt, 'attempt')}: ${event.error ?? ''}`.trim(),
       };
     case 'fill':
       return {
@@ -39,13 +41,14 @@ export function ringEntry(event: LoopEvent): { kind: EngineEventKind; message: s
     case 'resumed':
       return {
         kind: 'info',
-        message: `resumed at iteration ${event.iteration}: equity ${event.equity.toFixed(2)}, ${event.positions} positions, ${event.workingOrders} working orders`,
+        message: `resumed at iteration ${event.iteration}: equity ${event.equity.toFixed(2)}, ${formatCount(event.positions, 'position')}, ${formatCount(event.workingOrders, 'working order')}`,
       };
     case 'record-failed':
       return { kind: 'error', message: event.message };
     case 'start':
     case 'round':
     case 'iteration':
+    case 'order':
     case 'summary':
       return null;
   }
@@ -70,7 +73,17 @@ export function jsonLine(event: LoopEvent): string | null {
   if (NOT_PRINTED.has(event.type)) return null;
   if (event.type === 'download' && event.round === 'refresh' && isRoutine(event)) return null;
   if (event.type === 'round' && event.kind === 'refresh' && event.counts.done === event.total) return null;
-  return JSON.stringify(event);
+  return JSON.stringify(asWritten(event));
+}
+
+/** Durations to 0.1 ms and rates to the unit: `"ms":30.3`, not the clock's `30.32417499999997`. */
+const tenths = (ms: number): number => Math.round(ms * 10) / 10;
+
+function asWritten(event: LoopEvent): LoopEvent {
+  if (event.type === 'download') return { ...event, ms: tenths(event.ms) };
+  if (event.type === 'round')
+    return { ...event, elapsedMs: tenths(event.elapsedMs), barsPerSecond: Math.round(event.barsPerSecond) };
+  return event;
 }
 
 const money = (value: number): string => `$${formatMoney(value)}`;
@@ -80,7 +93,7 @@ const shortTime = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
 export function humanLine(event: LoopEvent): string | null {
   switch (event.type) {
     case 'start':
-      return `trading-tui ${event.mode}: ${event.symbols} symbols, ${event.timeframe} bars, ${event.period} of history, equity ${money(event.equity)}`;
+      return `trading-tui ${event.mode}: ${formatCount(event.symbols, 'symbol')}, ${event.timeframe} bars, ${event.period} of history, equity ${money(event.equity)}`;
     case 'download':
       if (event.state === 'retrying' || event.state === 'failed' || event.state === 'timed-out') {
         return `  download ${event.symbol} ${event.state} (attempt ${event.attempt}): ${event.error ?? ''}`.trimEnd();
@@ -96,7 +109,7 @@ export function humanLine(event: LoopEvent): string | null {
       ]
         .filter(Boolean)
         .join(', ');
-      return `${event.kind}: ${c.done}/${event.total} done${trouble ? `, ${trouble}` : ''}, ${event.bars} bars in ${(event.elapsedMs / 1000).toFixed(2)} s (${Math.round(event.barsPerSecond)} bars/s), concurrency ${event.concurrency}`;
+      return `${event.kind}: ${c.done}/${event.total} done${trouble ? `, ${trouble}` : ''}, ${formatCount(event.bars, 'bar')} in ${(event.elapsedMs / 1000).toFixed(2)} s (${Math.round(event.barsPerSecond)} bars/s), concurrency ${event.concurrency}`;
     }
     case 'iteration':
       return `#${event.i} ${shortTime(event.time)} equity ${money(event.equity)} cash ${money(event.cash)} ${event.regime} ${formatPercent(event.confidence, 0)} positions ${event.positions} heap ${formatMegabytes(event.heapUsed)} rss ${formatMegabytes(event.rss)}`;
@@ -111,7 +124,8 @@ export function humanLine(event: LoopEvent): string | null {
     case 'market':
       return event.open ? 'market open' : `market closed · opens ${formatEasternTime(Date.parse(event.nextOpen))}`;
     case 'summary':
-      return `summary: ${event.iterations} iterations, equity ${money(event.equity)}, return ${formatPercent(event.return, 2)}, max drawdown ${formatPercent(event.maxDrawdown, 2)}, ${event.trades} trades, ${event.equityPoints} equity points in memory`;
+      return `summary: ${formatCount(event.iterations, 'iteration')}, equity ${money(event.equity)}, return ${formatPercent(event.return, 2)}, max drawdown ${formatPercent(event.maxDrawdown, 2)}, ${formatCount(event.trades, 'trade')}, ${formatCount(event.equityPoints, 'equity point')} in memory`;
+    case 'order':
     case 'user':
     case 'resumed':
     case 'record-failed':

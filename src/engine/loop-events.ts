@@ -45,12 +45,27 @@ export type LoopEvent =
       regime: RegimeName;
       confidence: number;
       positions: number;
+      /** The cap on the sum of positions in force: the lower of --max-exposure and the regime's. */
+      exposureCap: number;
+      /** The latest close of every symbol held or with a working order (what equity and orders are valued at). */
+      closes: Record<string, number>;
       heapUsed: number;
       rss: number;
     }
   | { type: 'fill'; time: string; symbol: string; side: Side; qty: number; price: number; fee: number; cash: number }
   | { type: 'regime'; time: string; from: RegimeName; to: RegimeName; confidence: number }
-  | { type: 'risk'; time: string; action: 'halt' | 'resume'; reason: string; equity: number }
+  /** An order sent: `price` is the close it was sized on. */
+  | { type: 'order'; time: string; symbol: string; side: Side; qty: number; price: number }
+  /** `base`: equity at the previous session's close; `loss`: base − equity, in dollars. */
+  | {
+      type: 'risk';
+      time: string;
+      action: 'halt' | 'resume';
+      reason: string;
+      equity: number;
+      base: number;
+      loss: number;
+    }
   | { type: 'notice'; kind: 'error' | 'info'; message: string }
   | { type: 'market'; open: boolean; nextOpen: string }
   /** A command from the user (a key in the UI). */

@@ -1,12 +1,13 @@
 /**
  * The Trader: the trading decisions, bar by bar, with no I/O, no timers and no promises. Each time
- * step: fills at the open → signals → regime → risk → orders → marks. The loop (live) and the
+ * step: fills at the open → signals → marks at the closes → regime → risk → orders. The loop (live) and the
  * backtests (bars in memory) drive the same Trader; what happens is told as typed events.
  */
 import type { Bar, MarketOrder } from '../core/model.js';
 import { Portfolio } from '../core/portfolio.js';
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
+import { buyFillQuantity, planOrders, SIZING_MARGIN, type PlanSymbol } from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
 import { roundToCents } from '../core/units.js';
 import type { Broker, BrokerFill, BrokerState } from './broker.js';
@@ -42,11 +43,6 @@ export type TraderState = Pick<
   'cash' | 'realizedPnl' | 'positions' | 'workingOrders' | 'regime' | 'peakEquity' | 'maxDrawdown' | 'trades' | 'risk'
 >;
 
-/** A held position is trimmed only when it is above its target by more than this share of the target. */
-const REBALANCE_TOLERANCE = 0.25;
-/** Cash kept back from buys for slippage and fees. */
-const CASH_BUFFER = 0.005;
-
 export class Trader {
   readonly symbols: readonly string[];
   readonly portfolio: Portfolio;
@@ -56,7 +52,6 @@ export class Trader {
   private readonly indexBySymbol: ReadonlyMap<string, number>;
   /** Time of the newest bar seen, by symbol index. */
   private readonly lastSeen: Float64Array;
-  private readonly holdFlags: Uint8Array;
   /** Fills of the current time step, applied sells first so their cash pays for the buys. */
   private readonly stepFills: BrokerFill[] = [];
   /** The bars of one time step, by symbol index (processRound's scratch). */
@@ -79,12 +74,11 @@ export class Trader {
     this.indexBySymbol = new Map(options.symbols.map((symbol, index) => [symbol, index]));
     this.signals = options.symbols.map(() => new SymbolSignals());
     this.lastSeen = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
-    this.holdFlags = new Uint8Array(count);
     this.stepBars = new Array<Bar | undefined>(count).fill(undefined);
     this.cursor = new Int32Array(count);
     this.portfolio = new Portfolio(options.startingCash);
     this.regime = new RegimeController(options.regimeHistoryCapacity, options.detectorConfig);
-    this.risk = new RiskManager(options.risk);
+    this.risk = new RiskManager(options.risk, options.startingCash);
     this.peakEquity = options.startingCash;
   }
 
@@ -161,10 +155,10 @@ export class Trader {
         returnSum += signals.lastReturn;
         returnCount++;
       }
-      this.portfolio.mark(symbol, bar.close);
       this.lastSeen[s] = bar.time;
     }
     this.applyStepFills();
+    this.markAtCloses();
     if (catchingUp) return;
     this.time = time;
     if (returnCount > 0) {
@@ -190,6 +184,7 @@ export class Trader {
   settleFills(): void {
     this.takeBrokerFills();
     this.applyStepFills();
+    this.markAtCloses();
   }
 
   /** Orders the broker ended without a fill, and its notices. */
@@ -235,6 +230,7 @@ export class Trader {
       };
     });
     this.portfolio.restore(state.cash, this.portfolio.realizedPnl, positions);
+    this.risk.useOpeningEquity(this.portfolio.equity());
     for (const note of state.notes) this.listener?.event({ type: 'notice', kind: 'info', message: note });
   }
 
@@ -258,6 +254,34 @@ export class Trader {
     return index === undefined ? Number.NaN : (this.signals[index] as SymbolSignals).lastClose;
   }
 
+  /** The cap on the sum of positions in force: the lower of --max-exposure and the regime's. */
+  exposureCap(): number {
+    return Math.min(this.regime.params.maxGrossExposure, this.options.risk.maxGrossExposure);
+  }
+
+  /** The latest close of every symbol held or with a working order: what the equity and the orders were valued at. */
+  closesInUse(): Record<string, number> {
+    const closes: Record<string, number> = {};
+    const add = (symbol: string): void => {
+      const close = this.lastCloseOf(symbol);
+      if (close > 0) closes[symbol] = close;
+    };
+    for (const position of this.portfolio.positions()) add(position.symbol);
+    for (const order of this.broker.workingOrders()) add(order.symbol);
+    return closes;
+  }
+
+  /**
+   * Values every held position at its symbol's latest close. Runs after the step's fills, so a position
+   * bought or sold in a bar is valued at the bar's close, never at its fill price.
+   */
+  private markAtCloses(): void {
+    for (const position of this.portfolio.positions()) {
+      const close = this.lastCloseOf(position.symbol);
+      if (close > 0) this.portfolio.mark(position.symbol, close);
+    }
+  }
+
   private takeBrokerFills(): void {
     for (const fill of this.broker.takeFills()) this.stepFills.push(fill);
   }
@@ -275,13 +299,24 @@ export class Trader {
     let qty = fill.qty;
     if (fill.side === 'sell') qty = Math.min(qty, held);
     // A real broker's fill happened: it is taken whole (the account's buying power allowed it).
-    else if (!this.broker.fillsLater)
-      while (qty > 0 && qty * fill.price + this.broker.feeFor(qty, fill.price) > this.portfolio.cash)
-        qty = Math.min(qty - 1, Math.floor(this.portfolio.cash / fill.price));
+    // A paper buy is cut to its position cap at the fill price, to what its order reserved, and to the cash.
+    else if (!this.broker.fillsLater) {
+      const order = fill.order;
+      qty = buyFillQuantity({
+        qty,
+        price: fill.price,
+        held,
+        cash: this.portfolio.cash,
+        maxValue: order?.maxValue ?? Number.NaN,
+        reservedValue: order?.price === undefined ? Number.NaN : order.qty * order.price * (1 + SIZING_MARGIN),
+        feeFor: (q, p) => this.broker.feeFor(q, p),
+      });
+    }
     // An order cut to nothing (no cash, nothing held) did not fill: it is recorded as cancelled.
     this.recordOrder({ ...fill, status: qty > 0 ? 'filled' : 'cancelled' });
     if (qty <= 0) return;
-    const applied = qty === fill.qty ? fill : { ...fill, qty, fee: this.broker.feeFor(qty, fill.price) };
+    const { order: _order, ...filled } = fill;
+    const applied = qty === fill.qty ? filled : { ...filled, qty, fee: this.broker.feeFor(qty, fill.price) };
     this.portfolio.applyFill(applied);
     this.tradeCount++;
     const listener = this.listener;
@@ -300,76 +335,77 @@ export class Trader {
   }
 
   private checkRisk(time: number): void {
-    const action = this.risk.check(time, this.portfolio.equity());
-    if (action === null) return;
-    this.listener?.event({
-      type: 'risk',
-      time: isoTime(time),
-      action: action.action,
-      reason: action.reason,
-      equity: roundToCents(action.equity),
-    });
+    for (const action of this.risk.check(time, this.portfolio.equity())) {
+      this.listener?.event({
+        type: 'risk',
+        time: isoTime(time),
+        action: action.action,
+        reason: action.reason,
+        equity: roundToCents(action.equity),
+        base: roundToCents(action.base),
+        loss: action.action === 'halt' ? action.loss : roundToCents(action.base - action.equity),
+      });
+    }
   }
 
-  /** Chooses the symbols to hold and sends the orders that move the portfolio there (sells first). */
+  /** Chooses the symbols to hold and sends the orders the plan (core/order-plan) gives, sells first. */
   private placeOrders(time: number): void {
     const params = this.regime.params;
     const count = this.symbols.length;
-    let chosen = 0;
+    const limits = this.options.risk;
+    const planned: PlanSymbol[] = new Array<PlanSymbol>(count);
     for (let s = 0; s < count; s++) {
-      const holding = this.portfolio.position(this.symbols[s] as string) !== undefined;
-      const hold = this.risk.haltReason === null && wantsToHold(this.signals[s] as SymbolSignals, params, holding);
-      this.holdFlags[s] = hold ? 1 : 0;
-      if (hold) chosen++;
+      const symbol = this.symbols[s] as string;
+      const signals = this.signals[s] as SymbolSignals;
+      const price = signals.lastClose;
+      const held = this.portfolio.position(symbol)?.qty ?? 0;
+      const working = this.broker.fillsLater ? this.broker.working(symbol) : undefined;
+      planned[s] = {
+        price,
+        held,
+        hold: this.risk.haltReason === null && wantsToHold(signals, params, held > 0),
+        tradable: price > 0 && this.broker.accepts(symbol),
+        pending:
+          working === undefined
+            ? undefined
+            : { side: working.side, qty: working.qty, price: working.price ?? Number.NaN },
+      };
     }
-    const weight = this.risk.weightPerPosition(chosen, params.maxGrossExposure);
     const equity = this.portfolio.equity();
-    let cash = this.portfolio.cash;
-    for (let pass = 0; pass < 2; pass++) {
-      const selling = pass === 0;
-      for (let s = 0; s < count; s++) {
-        const symbol = this.symbols[s] as string;
-        const price = (this.signals[s] as SymbolSignals).lastClose;
-        if (!(price > 0)) continue;
-        if (!this.broker.accepts(symbol)) continue;
-        const pending = this.broker.fillsLater ? this.broker.working(symbol) : undefined;
-        if (pending !== undefined) {
-          if (selling && pending.side === 'sell') cash += pending.qty * price;
-          else if (!selling && pending.side === 'buy') cash -= pending.qty * price;
-          continue;
-        }
-        const held = this.portfolio.position(symbol)?.qty ?? 0;
-        const target = targetQuantity(this.holdFlags[s] === 1, held, Math.floor((weight * equity) / price));
-        const delta = target - held;
-        if (delta === 0) {
-          this.cancelOrder(symbol);
-          continue;
-        }
-        if (selling && delta < 0) {
-          this.submitOrder(symbol, 'sell', -delta, time);
-          cash += -delta * price;
-        } else if (!selling && delta > 0) {
-          const affordable = Math.floor((cash * (1 - CASH_BUFFER)) / price);
-          const qty = Math.min(delta, affordable);
-          if (qty > 0) {
-            this.submitOrder(symbol, 'buy', qty, time);
-            cash -= qty * price;
-          } else {
-            this.cancelOrder(symbol);
-          }
-        }
-      }
+    const plan = planOrders({
+      equity,
+      cash: this.portfolio.cash,
+      maxPositionFraction: limits.maxPositionFraction,
+      exposureCap: this.exposureCap(),
+      feeFor: (qty, price) => this.broker.feeFor(qty, price),
+      symbols: planned,
+    });
+    const maxValue = limits.maxPositionFraction * equity;
+    for (let s = 0; s < count; s++) {
+      const qty = plan.orders[s];
+      if (qty !== null && qty !== undefined && qty < 0) this.submitOrder(s, 'sell', -qty, time, maxValue);
+    }
+    for (let s = 0; s < count; s++) {
+      const qty = plan.orders[s];
+      if (qty === null || qty === undefined || qty < 0) continue;
+      if (qty > 0) this.submitOrder(s, 'buy', qty, time, maxValue);
+      else this.cancelOrder(this.symbols[s] as string);
     }
   }
 
-  private submitOrder(symbol: string, side: 'buy' | 'sell', qty: number, time: number): void {
+  private submitOrder(index: number, side: 'buy' | 'sell', qty: number, time: number, maxValue: number): void {
+    const symbol = this.symbols[index] as string;
+    const price = (this.signals[index] as SymbolSignals).lastClose;
     const order: MarketOrder = {
       clientOrderId: `${this.options.orderIdPrefix ?? 'tt-'}${++this.orderSeq}`,
       symbol,
       side,
       qty,
       time,
+      price,
+      ...(side === 'buy' ? { maxValue } : {}),
     };
+    this.listener?.event({ type: 'order', time: isoTime(time), symbol, side, qty, price });
     const replaced = this.broker.submit(order);
     if (replaced !== undefined) this.recordOrder({ ...replaced, status: 'replaced' });
     this.recordOrder({ ...order, status: 'working' });
@@ -385,14 +421,4 @@ export class Trader {
     const { clientOrderId, time, symbol, side, qty, status } = order;
     this.listener.order({ clientOrderId, time, symbol, side, qty, status });
   }
-}
-
-/**
- * Positions are sized when opened and afterwards only trimmed when they outgrow their weight by
- * more than the tolerance (a lower regime cap, more positions, a rally): no churn of small top-ups.
- */
-function targetQuantity(hold: boolean, held: number, sizedQuantity: number): number {
-  if (!hold) return 0;
-  if (held === 0) return sizedQuantity;
-  return held > sizedQuantity * (1 + REBALANCE_TOLERANCE) ? sizedQuantity : held;
 }

@@ -58,7 +58,16 @@ function workingOrder(value: unknown): MarketOrder {
     side: value.side,
     qty: finite(value, 'qty', 'workingOrders'),
     time: numberOrNaN(value, 'time', 'workingOrders'),
+    // The sizing of an order (absent from checkpoints written before it was kept).
+    ...optionalNumber(value, 'price'),
+    ...optionalNumber(value, 'maxValue'),
   };
+}
+
+/** `{ [name]: value }` when the field is a finite number, else nothing (an older writer's checkpoint). */
+function optionalNumber<K extends string>(fields: Fields, name: K): Partial<Record<K, number>> {
+  const value = fields[name];
+  return isFiniteNumber(value) ? ({ [name]: value } as Partial<Record<K, number>>) : {};
 }
 
 function market(value: unknown): Checkpoint['market'] {
@@ -111,6 +120,7 @@ export function readCheckpoint(state: string): Checkpoint {
       day: numberOrNaN(risk, 'day', 'risk'),
       dayStartEquity: numberOrNaN(risk, 'dayStartEquity', 'risk'),
       haltReason: risk.haltReason,
+      ...optionalNumber(risk, 'lastEquity'),
     },
     market: market(c.market),
   };

@@ -1,5 +1,6 @@
 /** What `trading-tui maintenance` does to the database: stats, cleanup of old rows, and a health check. */
 import { statSync } from 'node:fs';
+import { formatCount } from '../core/plural.js';
 import { DEFAULT_EQUITY_POINTS } from '../core/limits.js';
 import { readRunOptions } from './run-options.js';
 import { SCHEMA_VERSION } from './schema.js';
@@ -262,7 +263,7 @@ export async function checkHealth(connection: SqliteConnection): Promise<HealthC
       return {
         name: 'integrity',
         healthy: false,
-        detail: `${lines.length > INTEGRITY_LINES_SHOWN ? 'more than ' : ''}${Math.min(lines.length, INTEGRITY_LINES_SHOWN)} problem(s): ${shown}`,
+        detail: `${lines.length > INTEGRITY_LINES_SHOWN ? 'more than ' : ''}${formatCount(Math.min(lines.length, INTEGRITY_LINES_SHOWN), 'problem')}: ${shown}`,
       };
     }),
   );
@@ -292,7 +293,11 @@ export async function checkHealth(connection: SqliteConnection): Promise<HealthC
       for (const row of rows)
         byTable.set(`${row.table} → ${row.parent}`, (byTable.get(`${row.table} → ${row.parent}`) ?? 0) + 1);
       const detail = [...byTable].map(([link, n]) => `${n} in ${link}`).join(', ');
-      return { name: 'foreign keys', healthy: false, detail: `${rows.length} dangling reference(s): ${detail}` };
+      return {
+        name: 'foreign keys',
+        healthy: false,
+        detail: `${formatCount(rows.length, 'dangling reference')}: ${detail}`,
+      };
     }),
   );
   return items;

@@ -22,6 +22,7 @@ import { runningBot } from '../../store/run-lock.js';
 import { SqliteConnection } from '../../store/sqlite-connection.js';
 import { UsageError, parsePeriodDays } from '../parse-values.js';
 import { dbFlag, parseFlags, subcommand } from './flags.js';
+import { commandAt } from '../command-table.js';
 import { formatBytes, formatTimestamp } from '../../core/format.js';
 import { formatTable } from './text-table.js';
 
@@ -42,7 +43,7 @@ const sizeText = (sizes: FileSizes): string =>
 // ---- stats ----------------------------------------------------------------------------------------
 
 async function stats(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('maintenance stats', args, { '--db': 'value', '--json': 'switch' });
+  const flags = parseFlags(commandAt('maintenance', 'stats'), args);
   const path = resolveDatabasePath(dbFlag(flags));
   const connection = await openStore(path, { readonly: true });
   try {
@@ -99,13 +100,7 @@ const CLEANUP_LABELS: Readonly<Record<CleanupKind, string>> = {
 };
 
 async function cleanup(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('maintenance cleanup', args, {
-    '--older-than': 'value',
-    '--dry-run': 'switch',
-    '--include-trades': 'switch',
-    '--vacuum': 'switch',
-    '--db': 'value',
-  });
+  const flags = parseFlags(commandAt('maintenance', 'cleanup'), args);
   const olderThan = flags.values.get('--older-than');
   if (olderThan === undefined) throw new UsageError('maintenance cleanup needs --older-than, like --older-than 30d');
   const days = parsePeriodDays('--older-than', olderThan);
@@ -156,7 +151,7 @@ async function cleanup(args: readonly string[]): Promise<number> {
 // ---- check ----------------------------------------------------------------------------------------
 
 async function check(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('maintenance check', args, { '--db': 'value' });
+  const flags = parseFlags(commandAt('maintenance', 'check'), args);
   const path = resolveDatabasePath(dbFlag(flags));
   if (!existsSync(path)) throw new StoreError(`no database at ${path} (give --db)`);
   // Opened directly, not through openStore: a damaged or outdated file must be reported, not refused.

@@ -3,18 +3,9 @@ import { DatabaseSnapshotSource, DEFAULT_POLL_MS } from '../../store/database-sn
 import { openStore, resolveDatabasePath } from '../../store/open-store.js';
 import { parseDurationMs, parseInteger, UsageError } from '../parse-values.js';
 import { dbFlag, parseFlags } from './flags.js';
+import { commandAt } from '../command-table.js';
 import { DEFAULT_FPS, MAX_FPS, MIN_FPS } from '../../core/limits.js';
-
-export const WATCH_HELP = `Usage: trading-tui watch [--db PATH] [--fps N] [--poll 1s]
-
-Shows the monitor over the database a bot is writing (trading-tui start --headless --db PATH),
-read-only: it never writes and never blocks the bot. Keys that would change the bot are off.
-
-  --db PATH    the database (default: $TRADING_TUI_DB, else ~/.local/share/trading-tui/trading.db)
-  --fps N      most redraws per second, ${MIN_FPS} to ${MAX_FPS} (default ${DEFAULT_FPS})
-  --poll T     how often to look for new data, 100ms to 1m (default 1s)
-  -h, --help   this help
-`;
+import { helpFor } from '../help.js';
 
 export interface WatchOptions {
   readonly dbPath: string | null;
@@ -29,7 +20,7 @@ const MAX_POLL_MS = 60_000;
 export function parseWatchArgs(args: readonly string[]): WatchOptions {
   if (args.includes('--help') || args.includes('-h'))
     return { dbPath: null, fps: DEFAULT_FPS, pollMs: DEFAULT_POLL_MS, help: true };
-  const flags = parseFlags('watch', args, { '--db': 'value', '--fps': 'value', '--poll': 'value' });
+  const flags = parseFlags(commandAt('watch'), args);
   const fpsText = flags.values.get('--fps');
   const pollText = flags.values.get('--poll');
   const pollMs = pollText === undefined ? DEFAULT_POLL_MS : parseDurationMs('--poll', pollText, { allowZero: false });
@@ -81,7 +72,7 @@ export async function runWatch(
 export async function runCommand(args: readonly string[]): Promise<number> {
   const options = parseWatchArgs(args);
   if (options.help) {
-    process.stdout.write(WATCH_HELP);
+    process.stdout.write(helpFor(['watch']));
     return 0;
   }
   return runWatch(options);
