@@ -160,7 +160,9 @@ test('? toggles the help overlay listing every key; Esc closes it', async () => 
   await app.press('?');
   assert.ok(app.text().includes('Positions'));
   await app.press('?');
+  // Ink 8 holds a lone Esc for 20 ms, in case it starts an escape sequence.
   await app.press(KEYS.escape);
+  await waitFor(() => app.text().includes('Positions'));
   assert.ok(app.text().includes('Positions'), 'Esc closes the help');
   app.unmount();
 });

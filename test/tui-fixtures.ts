@@ -186,8 +186,11 @@ export class FakeTerminalOutput extends EventEmitter {
     super();
   }
 
-  write = (chunk: string): boolean => {
+  /** Calls back at once, as a terminal does once it has taken the bytes: Ink 8 waits for that before it exits. */
+  write = (chunk: string, encodingOrCallback?: BufferEncoding | (() => void), callback?: () => void): boolean => {
     this.writes.push(chunk);
+    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    if (done) queueMicrotask(done);
     return true;
   };
 

@@ -123,9 +123,8 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
           stdin,
           patchConsole: false,
           exitOnCtrlC: false,
-          // Ink 6.8's incremental renderer moves the cursor up one row too few when the frame ends in a
-          // newline (as ours does, being shorter than the terminal): the screen scrolls a row per frame.
-          incrementalRendering: false,
+          // Ink 8 rewrites only the lines that changed, inside synchronized output.
+          incrementalRendering: true,
           maxFps: Math.max(30, options.fps),
         },
       );
