@@ -41,6 +41,11 @@ export class TmuxPane {
     throw new Error(`timed out waiting for ${what}; screen was:\n${lines.join('\n')}`);
   }
 
+  /** Closes the pane as a user closing it would: tmux hangs up its terminal. */
+  killPane(): void {
+    this.tmux('kill-pane', '-t', this.target);
+  }
+
   kill(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
   }
