@@ -7,7 +7,8 @@ import { DownloadsPanel } from './downloads-panel.js';
 import { EquityPanel } from './equity-panel.js';
 import { EventsPanel } from './events-panel.js';
 import { HelpOverlay } from './help-overlay.js';
-import { keyToCommand, WRITE_COMMANDS } from './key-commands.js';
+import { splitKeys } from './key-batch.js';
+import { keyToCommand, WRITE_COMMANDS, type KeyCommand } from './key-commands.js';
 import { planLayout, type PanelRect } from './layout-plan.js';
 import { panelWants, scrollLimits } from './panel-metrics.js';
 import { PositionsPanel } from './positions-panel.js';
@@ -57,8 +58,12 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
   const latest = useRef({ plan, snapshot });
   latest.current = { plan, snapshot };
 
+  // Every key of a read, in order: keys typed fast or sent over SSH often arrive together.
   useInput((input, key) => {
-    const command = keyToCommand(input, key);
+    for (const single of splitKeys(input, key)) applyCommand(keyToCommand(single.input, single.key));
+  });
+
+  function applyCommand(command: KeyCommand | null): void {
     if (readOnly && command !== null && WRITE_COMMANDS.has(command)) return;
     switch (command) {
       case 'quit':
@@ -104,7 +109,7 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
       case null:
         return;
     }
-  });
+  }
 
   return (
     <Box flexDirection="column" width={plan.width} height={plan.height} overflow="hidden">

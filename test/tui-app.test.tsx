@@ -190,6 +190,30 @@ test('Tab moves the focus highlight without disturbing the panel contents', asyn
   app.unmount();
 });
 
+test('keys that arrive in one read are all applied, in order (ppp, Tab Tab, ++)', async () => {
+  const controls = new FakeControls();
+  const app = await renderApp(controls, 120, 40);
+  await app.press('ppp');
+  assert.equal(controls.calls.togglePause, 3, 'three p in one read toggle three times');
+  await app.press('++');
+  assert.ok(app.text().includes('view 360/1440'), 'two zoom steps');
+  // Tab Tab from Equity: the focus passes Regime and lands on the third panel, as two separate Tabs do.
+  const separate = await renderApp(new FakeControls(), 120, 40);
+  await separate.press(KEYS.tab);
+  await separate.press(KEYS.tab);
+  await app.press('\t\t');
+  assert.deepEqual(app.lines().slice(0, 1), separate.lines().slice(0, 1));
+  assert.ok(!(app.lines()[0] ?? '').includes('╔═'), 'neither Equity nor Regime focused');
+  separate.unmount();
+  // Order matters: zoom out, then pause, then focus back twice, then retry.
+  await app.press('-p\x1b[Z\x1b[Zr');
+  assert.ok(app.text().includes('view 720/1440'));
+  assert.equal(controls.calls.togglePause, 4);
+  assert.equal(controls.calls.retryFailedDownloads, 1);
+  assert.ok(app.lines()[0]?.includes('╔═ Equity'), 'focus back on Equity');
+  app.unmount();
+});
+
 test('arrows scroll the focused list', async () => {
   const app = await renderApp(new FakeControls(), 120, 40);
   await app.press(KEYS.shiftTab);
