@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from 'react';
+import { memo, useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EquityView } from '../src/engine/snapshot.js';
 import { MIN_CHART_ROWS, renderEquityChart, renderEquitySparkline, zoomWindow } from './equity-chart.js';
@@ -17,7 +17,7 @@ export interface EquityPanelProps {
   readonly focused: boolean;
 }
 
-export function EquityPanel({ equity, zoom, width, height, focused }: EquityPanelProps): ReactNode {
+function EquityPanelView({ equity, zoom, width, height, focused }: EquityPanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const graphRows = innerHeight - 1;
@@ -83,3 +83,6 @@ function EquityStats({ equity, zoom, shown, times, width }: EquityStatsProps): R
     />
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const EquityPanel = memo(EquityPanelView);

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EngineEvent } from '../src/engine/snapshot.js';
 import { formatTimeOfDay } from '../src/core/format.js';
@@ -21,7 +21,7 @@ export interface EventsPanelProps {
   readonly focused: boolean;
 }
 
-export function EventsPanel({ events, scroll, width, height, focused }: EventsPanelProps): ReactNode {
+function EventsPanelView({ events, scroll, width, height, focused }: EventsPanelProps): ReactNode {
   const visible = eventRowsVisible(height - PANEL_FRAME_ROWS);
   const skip = Math.min(scroll, Math.max(0, events.length - visible));
   const newestIndex = events.length - 1 - skip;
@@ -48,3 +48,6 @@ export function EventsPanel({ events, scroll, width, height, focused }: EventsPa
     </Panel>
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const EventsPanel = memo(EventsPanelView);
