@@ -1,4 +1,4 @@
-import { render, type Instance } from 'ink';
+import { render, type Instance, type RenderOptions } from 'ink';
 import { App } from '../../components/app.js';
 import type { EngineControls } from '../engine/controls.js';
 import type { WatchStatus } from '../store/watch-status.js';
@@ -51,6 +51,17 @@ export type TuiEnd = 'quit' | 'hang-up';
 export const HANG_UP_EXIT_CODE = 129;
 
 const ignoreError = (): void => {};
+
+/** How the monitor has Ink draw (tests and benchmarks draw the same way). */
+export function terminalRenderOptions(fps: number) {
+  return {
+    patchConsole: false,
+    exitOnCtrlC: false,
+    // Ink 8 rewrites only the lines that changed, inside synchronized output.
+    incrementalRendering: true,
+    maxFps: Math.max(30, fps),
+  } as const satisfies RenderOptions;
+}
 
 /**
  * Runs the full-screen monitor until the user quits (q, Ctrl-C) or the process is told to stop
@@ -173,15 +184,7 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     try {
       instance = render(
         <App controls={controls} fps={options.fps} onQuit={() => void quit()} watch={options.watch} />,
-        {
-          stdout,
-          stdin,
-          patchConsole: false,
-          exitOnCtrlC: false,
-          // Ink 8 rewrites only the lines that changed, inside synchronized output.
-          incrementalRendering: true,
-          maxFps: Math.max(30, options.fps),
-        },
+        { stdout, stdin, ...terminalRenderOptions(options.fps) },
       );
     } catch (error) {
       finish(error);
