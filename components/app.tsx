@@ -112,7 +112,8 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
   }
 
   return (
-    <Box flexDirection="column" width={plan.width} height={plan.height} overflow="hidden">
+    // Clipped by rows only: see Panel.
+    <Box flexDirection="column" width={plan.width} height={plan.height} overflowY="hidden">
       {ui.helpOpen ? (
         <HelpOverlay width={plan.width} height={plan.bodyHeight} readOnly={readOnly} />
       ) : (
