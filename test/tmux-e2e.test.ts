@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BIN, freshDataHome } from './support/bin.js';
+import { BIN, freshDataHome, runBin } from './support/bin.js';
 import { TmuxPane, hasTmux } from './support/tmux.js';
 import { waitUntil } from './support/wait-until.js';
 import { openStore } from '../src/store/open-store.js';
@@ -109,6 +109,41 @@ test(
       } finally {
         await connection.close();
       }
+    } finally {
+      pane.kill();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'a restart shows the saved state in its very first frame, marked catching up, not a reset',
+  { skip: hasTmux ? false : 'tmux is not installed', timeout: 90_000 },
+  async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'trading-tui-restart-'));
+    const database = join(folder, 'run.db');
+    const bytesFile = join(folder, 'pane.bytes');
+    const goFile = join(folder, 'go');
+    const pane = new TmuxPane();
+    try {
+      const first = await runBin(['--headless', '--interval', '0', '--iterations', '40', '--db', database]);
+      assert.equal(first.code, 0, first.stderr);
+      // The program starts once the pane's bytes are being recorded, so its first frame is in them.
+      const program = `env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 1s --db ${database}`;
+      pane.start(`sh -c 'while [ ! -e ${goFile} ]; do sleep 0.01; done; exec ${program}'`, 120, 40);
+      pane.pipeTo(bytesFile);
+      writeFileSync(goFile, '');
+      // Ink wraps each frame in synchronized output: the first frame ends at the first end mark.
+      const FRAME_END = '\x1b[?2026l';
+      await waitUntil(() => existsSync(bytesFile) && readFileSync(bytesFile, 'utf8').includes(FRAME_END), 20_000, 20);
+      const recorded = readFileSync(bytesFile, 'utf8');
+      const frame = stripAnsi(recorded.slice(0, recorded.indexOf(FRAME_END)));
+      assert.match(frame, /it 40 /, 'the saved iteration');
+      assert.ok(frame.includes('catching up'), 'marked catching up');
+      assert.ok(!frame.includes('waiting for equity points'), 'the saved chart');
+      assert.ok(!frame.includes('100,000.00  0.00%'), 'not a fresh portfolio');
+      assert.ok(!/rss 0MB/.test(frame), 'memory measured');
+      await pane.waitFor('the backfill to end', (lines) => !lines.join('\n').includes('catching up'), 30_000);
     } finally {
       pane.kill();
       rmSync(folder, { recursive: true, force: true });

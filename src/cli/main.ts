@@ -90,8 +90,9 @@ async function start(argv: readonly string[]): Promise<void> {
     return;
   }
   const { runTui, HANG_UP_EXIT_CODE } = await ui;
+  const { showSavedStateWhileCatchingUp } = await import('./saved-state-view.js');
   const finished = session.run();
-  const end = await runTui(session.engine, { fps: parsed.fps });
+  const end = await runTui(showSavedStateWhileCatchingUp(session.engine, session.resume), { fps: parsed.fps });
   session.engine.stop();
   // After a hang-up the engine still ends its iteration, settles orders and closes the run in the database.
   await finished;
