@@ -154,7 +154,7 @@ function PanelFor({ rect, snapshot, ui, focus, readOnly }: PanelForProps): React
   const size = { width: rect.width, height: rect.height, focused: rect.id === focus };
   switch (rect.id) {
     case 'equity':
-      return <EquityPanel equity={snapshot.equity} zoom={ui.zoom} {...size} />;
+      return <EquityPanel equity={snapshot.equity} lastIndex={snapshot.iteration} zoom={ui.zoom} {...size} />;
     case 'regime':
       return <RegimePanel regime={snapshot.regime} marketTime={snapshot.marketTime} {...size} />;
     case 'downloads':

@@ -11,13 +11,15 @@ import { zoomPointCount } from './zoom-levels.js';
 
 export interface EquityPanelProps {
   readonly equity: EquityView;
+  /** The number of the newest point (the iteration), which anchors the chart's buckets. */
+  readonly lastIndex: number;
   readonly zoom: number;
   readonly width: number;
   readonly height: number;
   readonly focused: boolean;
 }
 
-function EquityPanelView({ equity, zoom, width, height, focused }: EquityPanelProps): ReactNode {
+function EquityPanelView({ equity, lastIndex, zoom, width, height, focused }: EquityPanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const graphRows = innerHeight - 1;
@@ -27,11 +29,11 @@ function EquityPanelView({ equity, zoom, width, height, focused }: EquityPanelPr
   const graph = useMemo(
     () =>
       asChart
-        ? renderEquityChart(window, innerWidth, graphRows)
+        ? renderEquityChart(window, innerWidth, graphRows, lastIndex)
         : graphRows >= 1
           ? [renderEquitySparkline(window, innerWidth)]
           : [],
-    [window, innerWidth, graphRows, asChart],
+    [window, innerWidth, graphRows, asChart, lastIndex],
   );
 
   return (
