@@ -81,7 +81,7 @@ console.log(
   `  one frame: ${fmt(frames.medianMs, 2)} ms median, ${fmt(frames.meanMs, 2)} ms mean over ${frames.frames} frames (snapshot to bytes written)`,
 );
 console.log(
-  `  bytes written per frame: ${fmt(frames.bytesOneValueChanged)} when one value changes, ${fmt(frames.bytesNewEquityPoint)} when a new equity point moves the chart`,
+  `  bytes written per frame: ${fmt(frames.bytesOneValueChanged)} when one value changes, ${fmt(frames.bytesNewEquityPoint)} with a new equity point on the full chart`,
 );
 
 const terminal = await import('./terminal-bench.js');
@@ -103,11 +103,17 @@ for (const [columns, rows] of [
     `  ${columns}x${rows}: ${fmt(monitor.bytesPerSecond)} B/s written (bare Ink ${fmt(bare.bytesPerSecond)}), CPU ${fmt(monitor.cpuPercent, 1)}% of a core (bare ${fmt(bare.cpuPercent, 1)}%), rss ${fmt(monitor.rssMb)} MB (bare ${fmt(bare.rssMb)} MB)`,
   );
 }
-const full = await terminal.benchFullChartRss(200, 60);
-if (full !== null)
+for (const [columns, rows] of [
+  [120, 40],
+  [200, 60],
+] as const) {
+  const full = await terminal.benchFullChart(columns, rows, seconds);
+  if (full === null) break;
+  const { monitor, bare } = full;
   console.log(
-    `  200x60 with the chart full (1440 points, reached at --interval 0): rss ${fmt(full.monitor.rssMb)} MB, ${fmt(full.monitor.rssMb / full.bare.rssMb, 2)} x the bare Ink app's ${fmt(full.bare.rssMb)} MB`,
+    `  ${columns}x${rows}, the chart full (1440 points, a restart of a 1500-iteration run): ${fmt(monitor.bytesPerSecond)} B/s, CPU ${fmt(monitor.cpuPercent, 1)}%, rss ${fmt(monitor.rssMb)} MB = ${fmt(monitor.rssMb / bare.rssMb, 2)} x bare Ink's ${fmt(bare.rssMb)} MB`,
   );
+}
 const first = await terminal.benchFirstFrames(120, 40, 5);
 if (first !== null)
   console.log(

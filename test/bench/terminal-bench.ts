@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, freshDataHome } from '../support/bin.js';
+import { BIN, freshDataHome, runBin } from '../support/bin.js';
 import { TmuxPane, hasTmux } from '../support/tmux.js';
 
 const BARE_APP = fileURLToPath(new URL('./bare-ink-app.ts', import.meta.url));
@@ -113,16 +113,31 @@ export async function benchSteadyState(
   return { monitor, bare };
 }
 
-/** RSS with the chart full: 1440 points, reached at --interval 0, then a while of running. */
-export async function benchFullChartRss(columns: number, rows: number): Promise<TerminalFigures | null> {
+/**
+ * With the chart full: a database holding 1500 iterations (written headless at --interval 0), then the
+ * monitor continuing it at --interval 1s: its 1440 points are on screen from the start.
+ */
+export async function benchFullChart(columns: number, rows: number, seconds: number): Promise<TerminalFigures | null> {
   if (!hasTmux) return null;
-  const monitor = await measurePane(monitorCommand('--interval 0'), columns, rows, {
-    seconds: 10,
-    warmUpSeconds: 5,
-    ready: (screen) => /view all 1440 /.test(screen),
-  });
-  const bare = await measurePane(bareCommand, columns, rows, { seconds: 10, warmUpSeconds: 5 });
-  return { monitor, bare };
+  const folder = mkdtempSync(join(tmpdir(), 'trading-tui-bench-db-'));
+  try {
+    const database = join(folder, 'run.db');
+    const filled = await runBin(
+      ['--headless', '--interval', '0', '--iterations', '1500', '--db', database],
+      {},
+      300_000,
+    );
+    if (filled.code !== 0) throw new Error(`filling the database failed: ${filled.stderr}`);
+    const monitor = await measurePane(monitorCommand(`--interval 1s --db ${database}`), columns, rows, {
+      seconds,
+      warmUpSeconds: 10,
+      ready: (screen) => /view all 1440 /.test(screen) && !screen.includes('catching up'),
+    });
+    const bare = await measurePane(bareCommand, columns, rows, { seconds, warmUpSeconds: 3 });
+    return { monitor, bare };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 export interface FirstFrame {
