@@ -100,7 +100,7 @@ for (const [columns, rows] of [
   }
   const { monitor, bare } = steady;
   console.log(
-    `  ${columns}x${rows}: ${fmt(monitor.bytesPerSecond)} B/s written (bare Ink ${fmt(bare.bytesPerSecond)}), CPU ${fmt(monitor.cpuPercent, 1)}% of a core (bare ${fmt(bare.cpuPercent, 1)}%), rss ${fmt(monitor.rssMb)} MB (bare ${fmt(bare.rssMb)} MB)`,
+    `  ${columns}x${rows}: ${fmt(monitor.bytesPerSecond)} B/s written (mean ${fmt(monitor.meanBytesPerSecond)}; bare Ink ${fmt(bare.bytesPerSecond)}), CPU ${fmt(monitor.cpuPercent, 1)}% of a core (bare ${fmt(bare.cpuPercent, 1)}%), rss ${fmt(monitor.rssMb)} MB (bare ${fmt(bare.rssMb)} MB)`,
   );
 }
 for (const [columns, rows] of [
@@ -111,7 +111,7 @@ for (const [columns, rows] of [
   if (full === null) break;
   const { monitor, bare } = full;
   console.log(
-    `  ${columns}x${rows}, the chart full (1440 points, a restart of a 1500-iteration run): ${fmt(monitor.bytesPerSecond)} B/s, CPU ${fmt(monitor.cpuPercent, 1)}%, rss ${fmt(monitor.rssMb)} MB = ${fmt(monitor.rssMb / bare.rssMb, 2)} x bare Ink's ${fmt(bare.rssMb)} MB`,
+    `  ${columns}x${rows}, the chart full (1440 points, a restart of a 1500-iteration run): ${fmt(monitor.bytesPerSecond)} B/s (mean ${fmt(monitor.meanBytesPerSecond)}), CPU ${fmt(monitor.cpuPercent, 1)}%, rss ${fmt(monitor.rssMb)} MB = ${fmt(monitor.rssMb / bare.rssMb, 2)} x bare Ink's ${fmt(bare.rssMb)} MB`,
   );
 }
 const first = await terminal.benchFirstFrames(120, 40, 5);

@@ -19,6 +19,8 @@ export interface PaneFigures {
   readonly rows: number;
   /** Median of per-second samples over the measured window. */
   readonly bytesPerSecond: number;
+  /** All bytes of the window over its seconds (a frame that rewrites much weighs in here). */
+  readonly meanBytesPerSecond: number;
   /** Over the whole window. */
   readonly cpuPercent: number;
   /** At the end of the window. */
@@ -81,7 +83,8 @@ async function measurePane(
     // CPU over the whole window: per second, a clock tick (1% of a core) is too coarse.
     const cpuSeconds = (cpuTicks(pid) - firstTicks) / CLOCK_TICKS;
     const cpuPercent = (cpuSeconds / ((performance.now() - startedAt) / 1000)) * 100;
-    return { columns, rows, bytesPerSecond: median(bytes), cpuPercent, rssMb: rssMb(pid) };
+    const meanBytesPerSecond = bytes.reduce((sum, b) => sum + b, 0) / Math.max(1, bytes.length);
+    return { columns, rows, bytesPerSecond: median(bytes), meanBytesPerSecond, cpuPercent, rssMb: rssMb(pid) };
   } finally {
     pane.kill();
     rmSync(folder, { recursive: true, force: true });
