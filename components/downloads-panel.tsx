@@ -5,7 +5,7 @@ import type {
   DownloadStatusView,
   RoundStatus,
   SymbolDownloadStatus,
-} from '../src/market/download-status.js';
+} from '../src/engine/download-status.js';
 import { formatDuration, formatWholeMoney } from '../src/core/format.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';

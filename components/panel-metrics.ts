@@ -1,6 +1,6 @@
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
 import { downloadRowsVisible } from './downloads-panel.js';
-import { eventRowsVisible } from './events-panel.js';
+import { eventRowCount, eventRowsVisible } from './events-panel.js';
 import { PANEL_FRAME_ROWS, planRects, type LayoutPlan } from './layout-plan.js';
 import { PANEL_IDS, type PanelId } from './panel-ids.js';
 import { positionRowsVisible } from './positions-panel.js';
@@ -16,7 +16,7 @@ export function scrollLimit(panel: PanelId, plan: LayoutPlan, snapshot: EngineSn
     case 'positions':
       return Math.max(0, snapshot.positions.length - positionRowsVisible(inner));
     case 'events':
-      return Math.max(0, snapshot.events.length - eventRowsVisible(inner));
+      return Math.max(0, eventRowCount(snapshot.events) - eventRowsVisible(inner));
     case 'equity':
     case 'regime':
       return 0;

@@ -6,7 +6,7 @@ import type {
   PositionView,
   RegimeView,
 } from '../src/engine/snapshot.js';
-import type { DownloadStatusView, SymbolDownloadStatus } from '../src/market/download-status.js';
+import type { DownloadStatusView, SymbolDownloadStatus } from '../src/engine/download-status.js';
 
 /** A round's progress is shown at most this often; its start and its end always at once. */
 export const DOWNLOAD_PROGRESS_MS = 1000;

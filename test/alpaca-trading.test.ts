@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { AlpacaAuthError } from '../src/broker/alpaca/alpaca-market-data.js';
 import { TradingFields } from '../src/broker/alpaca/alpaca-sdk.js';
 import { AlpacaOrderRejectedError, AlpacaTrading, AlpacaTradingError } from '../src/broker/alpaca/alpaca-trading.js';
-import type { MarketOrder } from '../src/broker/paper-broker.js';
+import type { MarketOrder } from '../src/core/model.js';
 import { FakeAlpacaServer, type LoggedRequest } from './fake-alpaca/fake-alpaca-server.js';
 
 const KEY_ID = 'PKTRADEKEY0123456789';
@@ -46,7 +46,8 @@ function adapter(secretKey = SECRET): AlpacaTrading {
   return new AlpacaTrading({
     credentials: { keyId: KEY_ID, secretKey },
     endpoints: { tradingUrl: fake.url },
-    timeoutMs: 300,
+    // Long enough for a loaded CI machine; the hung-request test waits it out once.
+    timeoutMs: 1500,
     retry: { retryDelayMs: 5, maxDelayMs: 50 },
   });
 }

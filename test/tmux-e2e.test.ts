@@ -7,7 +7,7 @@ import { BIN, freshDataHome, runBin } from './support/bin.js';
 import { TmuxPane, hasTmux } from './support/tmux.js';
 import { waitUntil } from './support/wait-until.js';
 import { openStore } from '../src/store/open-store.js';
-import { stripAnsi } from './tui-fixtures.js';
+import { stripAnsi } from './support/tui-fixtures.js';
 
 const TITLES = ['Equity', 'Regime', 'Downloads', 'Positions', 'Events'];
 const widest = (lines: string[]): number => Math.max(...lines.map((l) => [...l].length));

@@ -50,7 +50,8 @@ async function measureHeapSlope(iterations: number, leakBytesPerIteration = 0): 
   const { terminalRenderOptions } = await import('../src/cli/run-tui.js');
   const { createSimSession } = await import('../src/cli/start.js');
   const { startOptions } = await import('./support/session.js');
-  const { FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream } = await import('./tui-fixtures.js');
+  const { FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream } =
+    await import('./support/tui-fixtures.js');
   const { heapAfterGc } = await import('./support/gc.js');
 
   const session = createSimSession(startOptions(['--interval', '0', '--iterations', String(iterations)]));

@@ -5,7 +5,7 @@ import { App } from '../components/app.js';
 import { showSavedStateWhileCatchingUp } from '../src/cli/saved-state-view.js';
 import type { Checkpoint } from '../src/engine/checkpoint.js';
 import type { ResumeState } from '../src/engine/trading-record.js';
-import { FakeControls, equitySeries, flush, makeSnapshot, renderOnTerminal } from './tui-fixtures.js';
+import { FakeControls, equitySeries, flush, makeSnapshot, renderOnTerminal } from './support/tui-fixtures.js';
 import { waitUntil as waitFor } from './support/wait-until.js';
 
 const SAVED_AT = Date.UTC(2025, 2, 3, 20, 0);

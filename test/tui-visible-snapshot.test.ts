@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DOWNLOAD_PROGRESS_MS, VisibleSnapshot } from '../components/visible-snapshot.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
-import { emptyCounts, type DownloadStatusView } from '../src/market/download-status.js';
-import { makeSnapshot } from './tui-fixtures.js';
+import { emptyCounts, type DownloadStatusView } from '../src/engine/download-status.js';
+import { makeSnapshot } from './support/tui-fixtures.js';
 
 function round(number: number, done: number, finished = false): DownloadStatusView {
   return {

@@ -7,7 +7,8 @@
  */
 import { PARAMS_BY_REGIME } from '../core/regime.js';
 import type { EngineControls } from '../engine/controls.js';
-import { readProcessMemory, toPositionViews } from '../engine/position-views.js';
+import { toPositionViews } from '../engine/position-views.js';
+import { readProcessMemory } from '../engine/process-memory.js';
 import type { EngineEvent, EngineSnapshot } from '../engine/snapshot.js';
 import type { ResumeState } from '../engine/trading-record.js';
 

@@ -10,7 +10,7 @@ import {
   asWriteStream,
   equitySeries,
   makeSnapshot,
-} from '../tui-fixtures.js';
+} from '../support/tui-fixtures.js';
 
 export interface FrameBenchResult {
   readonly columns: number;

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { ReactElement } from 'react';
 import { render } from 'ink';
-import type { EngineControls } from '../src/engine/controls.js';
-import type { EngineEvent, EngineSnapshot, PositionView } from '../src/engine/snapshot.js';
-import { emptyCounts } from '../src/market/download-status.js';
-import { TerminalScreen } from './support/terminal-screen.js';
+import type { EngineControls } from '../../src/engine/controls.js';
+import type { EngineEvent, EngineSnapshot, PositionView } from '../../src/engine/snapshot.js';
+import { emptyCounts } from '../../src/engine/download-status.js';
+import { TerminalScreen } from './terminal-screen.js';
 
 const MINUTE = 60_000;
 export const FIXTURE_TIME = Date.UTC(2025, 2, 4, 15, 45);
