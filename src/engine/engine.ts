@@ -12,13 +12,14 @@ import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
-import type { Downloader } from '../market/downloader.js';
+import type { Downloader, RoundResult } from '../market/downloader.js';
 import type { RoundKind } from '../market/download-status.js';
 import type { Bar, MarketClock, MarketDataSource, Timeframe } from '../market/types.js';
 import type { EngineControls } from './controls.js';
 import type { LoopEvent, LoopEventListener } from './loop-events.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { buildSnapshot } from './build-snapshot.js';
+import { DataOutageWatch } from './data-outage.js';
 import { readProcessMemory } from './position-views.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { FillRecord, OrderRecord, OrderStatus, ResumeState, TradingRecord } from './trading-record.js';
@@ -138,6 +139,8 @@ export class TradingEngine implements EngineControls {
   private version = 0;
   private snapshotCache: { version: number; snapshot: EngineSnapshot } | null = null;
   private flowControl: () => Promise<void> | undefined = () => undefined;
+  /** Market-data outages (issue 11): said as notices; rounds back off while one lasts. */
+  private readonly dataWatch = new DataOutageWatch();
 
   constructor(
     readonly options: EngineOptions,
@@ -298,7 +301,8 @@ export class TradingEngine implements EngineControls {
       const backpressure = this.flowControl();
       if (backpressure !== undefined) await Promise.race([backpressure, this.stopped]);
       if (done()) break;
-      if (this.options.intervalMs > 0) await this.sleep(this.options.intervalMs);
+      const wait = Math.max(this.options.intervalMs, this.dataWatch.retryDelayMs());
+      if (wait > 0) await this.sleep(wait);
       // Instant downloads settle as microtasks only: without this, timers, signals and keys would starve.
       else await yieldToEventLoop();
     }
@@ -360,6 +364,7 @@ export class TradingEngine implements EngineControls {
       barsPerSecond: result.elapsedMs > 0 ? (result.bars * 1000) / result.elapsedMs : 0,
       concurrency: this.deps.downloader.concurrency,
     });
+    this.noteDataRound(result.counts, result.total);
     if (result.cancelled) {
       this.received.fill(undefined);
       return false;
@@ -431,6 +436,14 @@ export class TradingEngine implements EngineControls {
       this.applyStepFills();
     }
     this.received.fill(undefined);
+  }
+
+  /** Says when market data stops arriving (an outage) and when it is back. */
+  private noteDataRound(counts: RoundResult['counts'], total: number): void {
+    const notice = this.dataWatch.afterRound(counts, total);
+    if (notice === null) return;
+    this.emit({ type: 'notice', kind: notice.kind, message: notice.message });
+    this.addEvent(notice.kind, notice.message);
   }
 
   private takeBrokerFills(): void {
@@ -696,8 +709,11 @@ export class TradingEngine implements EngineControls {
   private finishIteration(): Promise<void> | undefined {
     this.iteration++;
     const equity = this.portfolio.equity();
-    this.equityTimes.push(this.marketTime);
-    this.equityValues.push(equity);
+    // No market time yet (no bar ever arrived): no equity point, in memory or in the record.
+    if (Number.isFinite(this.marketTime)) {
+      this.equityTimes.push(this.marketTime);
+      this.equityValues.push(equity);
+    }
     if (equity > this.peakEquity) this.peakEquity = equity;
     const drawdown = this.peakEquity > 0 ? 1 - equity / this.peakEquity : 0;
     if (drawdown > this.maxDrawdown) this.maxDrawdown = drawdown;

@@ -81,7 +81,8 @@ export function parseCheckpoint(state: string): Checkpoint {
     c !== null &&
     typeof c === 'object' &&
     isFiniteNumber(c.iteration) &&
-    isFiniteNumber(c.marketTime) &&
+    // null: no bar had arrived yet (a data outage since the start); JSON has no NaN.
+    (isFiniteNumber(c.marketTime) || c.marketTime === null) &&
     isFiniteNumber(c.cash) &&
     Array.isArray(c.positions) &&
     c.positions.every(
@@ -95,7 +96,8 @@ export function parseCheckpoint(state: string): Checkpoint {
     c.regime !== null &&
     isRegime(c.regime.current);
   if (!ok) throw new UnreadableCheckpointError('the checkpoint lacks fields this version needs');
-  return c as Checkpoint;
+  const checkpoint = c as Checkpoint;
+  return checkpoint.marketTime === null ? { ...checkpoint, marketTime: Number.NaN } : checkpoint;
 }
 
 /** `runs.options` is the bot's options as JSON; only the loop's pace is shown from it. */

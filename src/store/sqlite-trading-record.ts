@@ -166,9 +166,11 @@ export class SqliteTradingRecord implements TradingRecord {
     for (const f of it.fills)
       await c.run(INSERT_FILL, [run, f.clientOrderId, f.time, f.symbol, f.side, f.qty, f.price, f.fee, f.regime]);
     for (const r of it.regimeChanges) await c.run(INSERT_REGIME, [run, r.time, r.from, r.to, r.confidence]);
-    await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime]);
+    // Without a market time (no bar has arrived yet: a data outage since the start) there is no equity point.
+    const hasTime = Number.isFinite(it.time);
+    if (hasTime) await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime]);
     await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
-    this.rowsWritten += it.fills.length + it.regimeChanges.length + 2;
+    this.rowsWritten += it.fills.length + it.regimeChanges.length + (hasTime ? 2 : 1);
   }
 
   private async writeBars(entries: readonly CachedBars[]): Promise<void> {
