@@ -20,6 +20,7 @@ import type { LoopEvent, LoopEventListener } from './loop-events.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { buildSnapshot } from './build-snapshot.js';
 import { DataOutageWatch } from './data-outage.js';
+import { PublishAfterCommit } from './publish-after-commit.js';
 import { readProcessMemory } from './position-views.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { FillRecord, OrderRecord, OrderStatus, ResumeState, TradingRecord } from './trading-record.js';
@@ -141,6 +142,8 @@ export class TradingEngine implements EngineControls {
   private flowControl: () => Promise<void> | undefined = () => undefined;
   /** Market-data outages (issue 11): said as notices; rounds back off while one lasts. */
   private readonly dataWatch = new DataOutageWatch();
+  /** An iteration's events and snapshot are published only once its rows are committed (issue 11). */
+  private readonly publishing = new PublishAfterCommit((event) => this.deliver(event));
 
   constructor(
     readonly options: EngineOptions,
@@ -171,6 +174,8 @@ export class TradingEngine implements EngineControls {
   // ---- EngineControls -------------------------------------------------------------------------
 
   getSnapshot(): EngineSnapshot {
+    // While an iteration is being committed, the screen keeps showing the last stored state.
+    if (this.publishing.isHolding && this.snapshotCache !== null) return this.snapshotCache.snapshot;
     if (this.snapshotCache?.version !== this.version) {
       this.snapshotCache = {
         version: this.version,
@@ -286,18 +291,22 @@ export class TradingEngine implements EngineControls {
       this.deps.clock.advance();
       const complete = await this.downloadRound('refresh');
       if (!complete) break;
+      this.publishing.hold();
       this.processReceived(true);
-      const writerBehind = this.finishIteration();
-      if (writerBehind !== undefined) {
+      const committed = this.finishIteration();
+      if (committed !== undefined) {
         try {
-          await writerBehind;
+          await committed;
         } catch (error) {
           // The record cannot be kept: stop rather than trade on without it, and say why.
+          this.publishing.discard();
           this.recordFailure = error;
           this.addEvent('error', error instanceof Error ? error.message : String(error));
           this.stop();
         }
       }
+      this.publishing.release();
+      this.changed();
       const backpressure = this.flowControl();
       if (backpressure !== undefined) await Promise.race([backpressure, this.stopped]);
       if (done()) break;
@@ -672,7 +681,7 @@ export class TradingEngine implements EngineControls {
     };
   }
 
-  /** Hands the iteration's history to the record; resolves when the loop may go on. */
+  /** Hands the iteration's history to the record; resolves when it is committed. */
   private recordIteration(equity: number): Promise<void> | undefined {
     const record = this.deps.record;
     if (record === undefined) return undefined;
@@ -681,18 +690,22 @@ export class TradingEngine implements EngineControls {
     this.pending.orders = [];
     this.pending.fills = [];
     this.pending.regimeChanges = [];
-    return record.record({
-      iteration: this.iteration,
-      time: this.marketTime,
-      equity,
-      cash: this.portfolio.cash,
-      regime: this.regime.regime,
-      events,
-      orders,
-      fills,
-      regimeChanges,
-      checkpoint: this.checkpoint(),
-    });
+    // The loop waits for the commit below; a write failure surfaces there, not here.
+    record
+      .record({
+        iteration: this.iteration,
+        time: this.marketTime,
+        equity,
+        cash: this.portfolio.cash,
+        regime: this.regime.regime,
+        events,
+        orders,
+        fills,
+        regimeChanges,
+        checkpoint: this.checkpoint(),
+      })
+      ?.catch(() => undefined);
+    return record.committed();
   }
 
   /**
@@ -705,7 +718,7 @@ export class TradingEngine implements EngineControls {
     return held > sizedQuantity * (1 + REBALANCE_TOLERANCE) ? sizedQuantity : held;
   }
 
-  /** Ends the iteration; a returned promise means the record's writer is behind and the loop should wait. */
+  /** Ends the iteration; a returned promise resolves when its rows are committed (rejects if they cannot be). */
   private finishIteration(): Promise<void> | undefined {
     this.iteration++;
     const equity = this.portfolio.equity();
@@ -769,6 +782,10 @@ export class TradingEngine implements EngineControls {
   }
 
   private emit(event: LoopEvent): void {
+    this.publishing.emit(event);
+  }
+
+  private deliver(event: LoopEvent): void {
     for (const listener of this.loopListeners) listener(event);
   }
 

@@ -71,6 +71,14 @@ export class SqliteTradingRecord implements TradingRecord {
     return writing ?? undefined;
   }
 
+  async committed(): Promise<void> {
+    while (this.failure === null && (this.inFlight !== null || this.iterations.length > 0)) {
+      if (this.inFlight === null) this.startWriting();
+      await this.inFlight;
+    }
+    if (this.failure !== null) throw this.failure;
+  }
+
   /** Queues bars for the cache; they are written with the next iteration, in its transaction. */
   cacheBars(entry: CachedBars): void {
     if (this.failure !== null || entry.bars.length === 0) return;
