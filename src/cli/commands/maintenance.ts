@@ -18,7 +18,13 @@ import {
   type FileSizes,
   type RunInfo,
 } from '../../store/maintenance.js';
-import { StoreError, describeSqliteError, openStore, resolveDatabasePath } from '../../store/open-store.js';
+import {
+  StoreError,
+  describeSqliteError,
+  identifyDatabase,
+  openStore,
+  resolveDatabasePath,
+} from '../../store/open-store.js';
 import { runningBot } from '../../store/run-lock.js';
 import { SqliteConnection } from '../../store/sqlite-connection.js';
 import { UsageError, parsePeriodDays } from '../parse-values.js';
@@ -168,6 +174,10 @@ async function check(args: readonly string[]): Promise<number> {
     throw new StoreError(`cannot open ${path}: ${describeSqliteError(error)}`);
   }
   try {
+    // Another program's database is refused, as everywhere; a damaged one (unreadable schema) is checked.
+    await identifyDatabase(connection, path).catch((error: unknown) => {
+      if (error instanceof StoreError) throw error;
+    });
     const items = await checkHealth(connection);
     const rows = [['database', path], ...items.map((item) => [item.name, item.detail])];
     rows.splice(3, 0, ['wal', formatBytes(databaseFileSizes(path).wal)]);
