@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { APPLICATION_ID } from '../src/store/open-store.js';
 import { MIGRATIONS } from '../src/store/schema.js';
 import { SqliteConnection } from '../src/store/sqlite-connection.js';
-import { runBin } from './support/bin.js';
+import { collect, runBin, startBin } from './support/bin.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tt-files-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -104,5 +104,35 @@ test('--db in a folder that cannot be created: one line, exit 2, quickly', async
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0] ?? '', /^trading-tui: cannot create the folder for /);
     assert.ok(Date.now() - started < 15_000, `${path} took ${Date.now() - started} ms`);
+  }
+});
+
+test('the database deleted or replaced while the bot runs: noticed at the next write, one line, exit 2', async () => {
+  for (const how of ['deleted', 'replaced'] as const) {
+    const dir = folder();
+    const path = join(dir, 'trading.db');
+    const child = startBin(['--json', '--interval', '20ms', '--period', '5d', '--symbols', 'AAPL,MSFT', '--db', path]);
+    const done = collect(child, 30_000);
+    let printed = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        printed += chunk.toString();
+        if ((printed.match(/"type":"iteration"/g)?.length ?? 0) >= 3) resolve();
+      });
+    });
+    if (how === 'deleted') for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    else {
+      const other = join(dir, 'other.db');
+      const c = await SqliteConnection.open(other);
+      await c.exec('CREATE TABLE t (x)');
+      await c.close();
+      renameSync(other, path);
+    }
+    const result = await done;
+    assert.equal(result.code, 2, `${how}: ${result.stderr}`);
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0] ?? '', new RegExp(`^trading-tui: the database .*trading\\.db was ${how}`));
+    if (how === 'deleted') assert.equal(existsSync(path), false, 'no empty database comes back in its place');
   }
 });

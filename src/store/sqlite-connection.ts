@@ -183,7 +183,8 @@ export class SqliteConnection {
 
   private async reopen(): Promise<void> {
     await this.closeHandle().catch(() => undefined);
-    this.handle = await openHandle(this.path, this.options);
+    // Never created anew here: a file deleted under the connection must not come back empty.
+    this.handle = await openHandle(this.path, this.options, false);
     this.reopenCount++;
     await this.options.onOpen?.(this);
   }
@@ -208,8 +209,8 @@ export class SqliteConnection {
   }
 }
 
-function openHandle(path: string, options: ConnectionOptions): Promise<sqlite3.Database> {
-  const mode = options.readonly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+function openHandle(path: string, options: ConnectionOptions, create = true): Promise<sqlite3.Database> {
+  const mode = options.readonly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | (create ? sqlite3.OPEN_CREATE : 0);
   return new Promise((resolve, reject) => {
     const handle = new sqlite3.Database(path, mode, (error) => {
       if (error) reject(error);

@@ -3,6 +3,7 @@
  * path. While one write is in flight the next iteration is queued; a third waits (the loop feels the
  * disk only when it falls behind), so a killed process loses at most its last iteration.
  */
+import { statSync } from 'node:fs';
 import type { Bar } from '../market/types.js';
 import type { IterationRecord, OrderRecord, TradingRecord } from '../engine/trading-record.js';
 import type { EngineEvent } from '../engine/snapshot.js';
@@ -60,7 +61,12 @@ export class SqliteTradingRecord implements TradingRecord {
     private readonly portfolioId: number,
     private readonly cacheTtlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.fileIdentity = identityOf(connection.path);
+  }
+
+  /** The database file as opened (device and inode): a file deleted or replaced under the bot is noticed. */
+  private readonly fileIdentity: string | null;
 
   record(iteration: IterationRecord): Promise<void> | undefined {
     if (this.failure !== null) return Promise.reject(this.failure);
@@ -124,6 +130,11 @@ export class SqliteTradingRecord implements TradingRecord {
         if (++this.writes % EXPIRY_EVERY_WRITES === 0)
           await this.connection.run(EXPIRE_BARS, [this.now() - this.cacheTtlMs]);
       });
+    const moved = this.fileMoved();
+    if (moved !== null) {
+      this.failure = new StoreError(moved);
+      return;
+    }
     let retriedOnce = false;
     for (;;) {
       try {
@@ -144,6 +155,16 @@ export class SqliteTradingRecord implements TradingRecord {
         return;
       }
     }
+  }
+
+  /** Why the file at the path is no longer the database being written, or null when it still is. */
+  private fileMoved(): string | null {
+    if (this.fileIdentity === null) return null;
+    const path = this.connection.path;
+    const now = identityOf(path);
+    if (now === this.fileIdentity) return null;
+    const what = now === null ? 'was deleted' : 'was replaced by another file';
+    return `the database ${path} ${what} while the bot was running; stopping (start again to begin a new record)`;
   }
 
   private async writeEventsAndOrders(
@@ -201,5 +222,14 @@ export class SqliteTradingRecord implements TradingRecord {
       );
     }
     this.rowsWritten += rows.length;
+  }
+}
+
+function identityOf(path: string): string | null {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return null;
   }
 }
