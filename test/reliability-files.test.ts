@@ -136,3 +136,29 @@ test('the database deleted or replaced while the bot runs: noticed at the next w
     if (how === 'deleted') assert.equal(existsSync(path), false, 'no empty database comes back in its place');
   }
 });
+
+test('a refused start writes nothing: no run row, no portfolio, no new file', async () => {
+  const dir = folder();
+  const path = join(dir, 'trading.db');
+  const args = ['--headless', '--iterations', '2', '--interval', '0', '--period', '5d', '--db', path];
+  const first = await runBin([...args, '--seed', '1']);
+  assert.equal(first.code, 0, first.stderr);
+  const bytes = readFileSync(path);
+  const files = readdirSync(dir).sort();
+  const refused = await runBin([...args, '--seed', '2']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /^trading-tui: the portfolio in .* trades the simulated market with --seed 1/);
+  assert.ok(readFileSync(path).equals(bytes), 'the database is byte for byte as it was');
+  assert.deepEqual(readdirSync(dir).sort(), files);
+  const c = await SqliteConnection.open(path, { readonly: true });
+  try {
+    assert.equal((await c.get<{ n: number }>('SELECT count(*) AS n FROM runs WHERE ended_at IS NULL'))?.n, 0);
+  } finally {
+    await c.close();
+  }
+
+  const fresh = join(dir, 'new.db');
+  const noProfile = await runBin([...args.slice(0, -1), fresh, '--profile', 'nope']);
+  assert.equal(noProfile.code, 2, noProfile.stderr);
+  assert.equal(existsSync(fresh), false, 'the file a refused start created is gone');
+});

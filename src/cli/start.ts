@@ -1,4 +1,5 @@
 /** Builds the market, downloader, store and engine from the start options, and runs them headless. */
+import { existsSync, rmSync } from 'node:fs';
 import { TradingEngine, type RunSummary } from '../engine/engine.js';
 import type { ResumeState, TradingRecord } from '../engine/trading-record.js';
 import type { RegimeDetectorConfig } from '../core/regime.js';
@@ -8,7 +9,7 @@ import type { MarketDataSource } from '../market/types.js';
 import { loadProfile } from '../learn/profiles.js';
 import { CachedMarketData } from '../store/cached-market-data.js';
 import { openStore, resolveDatabasePath, StoreError } from '../store/open-store.js';
-import { beginRun } from '../store/run-registry.js';
+import { findSavedPortfolio, recordRunStart } from '../store/run-registry.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
@@ -138,12 +139,13 @@ async function openSession(
     return assembleSession(options, tuning, null, makeKit(null));
   }
   const path = resolveDatabasePath(options.dbPath);
+  const existed = existsSync(path);
   const connection = await openStore(path);
   let lock: RunLock | null = null;
   try {
     lock = acquireRunLock(path);
     const detectorConfig = options.profile === null ? undefined : await loadProfile(connection, options.profile);
-    const started = await beginRun(connection, {
+    const run = {
       fresh: options.fresh,
       startingCash: options.cash,
       mode,
@@ -151,9 +153,12 @@ async function openSession(
       options: describeOptions(options),
       version: readVersion(),
       equityPoints: options.equityPoints,
-    });
-    if (started.resume !== null) checkResumable(options, started.resume, path, mode);
-    const kit = makeKit(started.resume);
+    };
+    // Everything that can refuse the start comes before the first write.
+    const saved = await findSavedPortfolio(connection, run);
+    if (saved.resume !== null) checkResumable(options, saved.resume, path, mode);
+    const kit = makeKit(saved.resume);
+    const started = await recordRunStart(connection, saved, run);
     const startingCash = started.resume === null ? kit.newPortfolioCash : started.startingCash;
     const writer = new SqliteTradingRecord(connection, started.runId, started.portfolioId, options.cacheTtlMs);
     return assembleSession(
@@ -165,6 +170,8 @@ async function openSession(
   } catch (error) {
     lock?.release();
     await connection.close().catch(() => undefined);
+    // A refused start leaves no trace: a database file it created goes again.
+    if (!existed) for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
     throw error;
   }
 }
