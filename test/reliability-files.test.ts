@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { APPLICATION_ID } from '../src/store/open-store.js';
 import { MIGRATIONS } from '../src/store/schema.js';
 import { SqliteConnection } from '../src/store/sqlite-connection.js';
-import { collect, runBin, startBin } from './support/bin.js';
+import { BIN, collect, runBin, startBin, type BinResult } from './support/bin.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tt-files-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -161,4 +173,67 @@ test('a refused start writes nothing: no run row, no portfolio, no new file', as
   const noProfile = await runBin([...args.slice(0, -1), fresh, '--profile', 'nope']);
   assert.equal(noProfile.code, 2, noProfile.stderr);
   assert.equal(existsSync(fresh), false, 'the file a refused start created is gone');
+});
+
+/**
+ * Runs the bin as a user who may only read the database: as root (who may write anything) the bin
+ * runs as nobody through setpriv; otherwise the file and its folder are made read-only.
+ */
+function readOnlyRunner(dir: string): { run(args: string[]): Promise<BinResult>; restore(): void } {
+  if (process.getuid?.() !== 0) {
+    for (const name of readdirSync(dir)) chmodSync(join(dir, name), 0o444);
+    chmodSync(dir, 0o555);
+    return { run: (args) => runBin(args), restore: () => chmodSync(dir, 0o755) };
+  }
+  // nobody cannot reach root's Node (under /root): a link to it in a folder anyone may enter.
+  const bin = mkdtempSync(join(tmpdir(), 'tt-node-'));
+  chmodSync(bin, 0o755);
+  const node = join(bin, 'node');
+  try {
+    linkSync(process.execPath, node);
+  } catch {
+    copyFileSync(process.execPath, node);
+  }
+  chmodSync(node, 0o755);
+  for (let d = dir; d !== dirname(d) && d.startsWith(tmpdir()) && d !== tmpdir(); d = dirname(d)) chmodSync(d, 0o755);
+  return {
+    run: (args) =>
+      collect(
+        spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', node, BIN, ...args], {
+          env: { ...process.env, APCA_API_KEY_ID: '', APCA_API_SECRET_KEY: '', TRADING_TUI_DB: '' },
+          stdio: 'pipe',
+        }),
+      ),
+    restore: () => rmSync(bin, { recursive: true, force: true }),
+  };
+}
+
+test('read-only commands work on a database the user may only read, and change nothing', async () => {
+  const dir = folder();
+  const path = join(dir, 'trading.db');
+  const made = await runBin(['--headless', '--iterations', '30', '--interval', '0', '--period', '5d', '--db', path]);
+  assert.equal(made.code, 0, made.stderr);
+  const bytes = readFileSync(path);
+  const files = readdirSync(dir).sort();
+  const runner = readOnlyRunner(dir);
+  try {
+    const stats = await runner.run(['maintenance', 'stats', '--json', '--db', path]);
+    assert.equal(stats.code, 0, stats.stderr);
+    const parsed = JSON.parse(stats.stdout) as { tables: { table: string; rows: number }[] };
+    assert.equal(parsed.tables.find((t) => t.table === 'equity_points')?.rows, 30);
+    const check = await runner.run(['maintenance', 'check', '--db', path]);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, /\nhealthy\n$/);
+    const report = await runner.run(['learn', 'report', '--json', '--db', path]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.equal((JSON.parse(report.stdout) as { equityPoints: number }).equityPoints, 30);
+    // Writing commands still say plainly that they cannot write.
+    const start = await runner.run(['--headless', '--iterations', '1', '--interval', '0', '--db', path]);
+    assert.equal(start.code, 2);
+    assert.equal(start.stderr.trimEnd().split('\n').length, 1, start.stderr);
+  } finally {
+    runner.restore();
+  }
+  assert.ok(readFileSync(path).equals(bytes), 'the file is unchanged');
+  assert.deepEqual(readdirSync(dir).sort(), files);
 });

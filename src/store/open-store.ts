@@ -1,5 +1,5 @@
 /** Finding, checking, opening and migrating the database file. */
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -98,6 +98,23 @@ export async function identifyDatabase(connection: SqliteConnection, path: strin
   return 'ours-unmarked';
 }
 
+/**
+ * Opens for reading only, never writing anything. A file the user may only read, in a folder they may
+ * not write, cannot get the WAL index SQLite wants; when no WAL file is there (no bot is writing it)
+ * it is read as immutable instead.
+ */
+export async function openReadOnly(path: string): Promise<SqliteConnection> {
+  const connection = await SqliteConnection.open(path, { readonly: true });
+  try {
+    await connection.get('SELECT count(*) FROM sqlite_master');
+    return connection;
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    if (!/SQLITE_READONLY|SQLITE_CANTOPEN/.test(String(error)) || existsSync(`${path}-wal`)) throw error;
+    return SqliteConnection.open(path, { readonly: true, immutable: true });
+  }
+}
+
 export interface OpenStoreOptions {
   /** Read-only: for `watch` and `maintenance stats`, which must never take a write lock. */
   readonly readonly?: boolean;
@@ -116,12 +133,13 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
   }
   let connection: SqliteConnection;
   try {
-    connection = await SqliteConnection.open(path, {
-      readonly: options.readonly ?? false,
-      onOpen: async (c) => {
-        if (!options.readonly) await c.exec('PRAGMA foreign_keys = ON');
-      },
-    });
+    connection = options.readonly
+      ? await openReadOnly(path)
+      : await SqliteConnection.open(path, {
+          onOpen: async (c) => {
+            await c.exec('PRAGMA foreign_keys = ON');
+          },
+        });
   } catch (error) {
     throw new StoreError(`cannot open ${path}: ${describeSqliteError(error)}`);
   }

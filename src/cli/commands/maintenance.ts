@@ -22,11 +22,12 @@ import {
   StoreError,
   describeSqliteError,
   identifyDatabase,
+  openReadOnly,
   openStore,
   resolveDatabasePath,
 } from '../../store/open-store.js';
 import { runningBot } from '../../store/run-lock.js';
-import { SqliteConnection } from '../../store/sqlite-connection.js';
+import type { SqliteConnection } from '../../store/sqlite-connection.js';
 import { UsageError, parsePeriodDays } from '../parse-values.js';
 import { dbFlag, parseFlags, subcommand } from './flags.js';
 import { formatBytes, formatTimestamp } from '../../core/format.js';
@@ -169,7 +170,7 @@ async function check(args: readonly string[]): Promise<number> {
   // Opened directly, not through openStore: a damaged or outdated file must be reported, not refused.
   let connection: SqliteConnection;
   try {
-    connection = await SqliteConnection.open(path, { readonly: true });
+    connection = await openReadOnly(path);
   } catch (error) {
     throw new StoreError(`cannot open ${path}: ${describeSqliteError(error)}`);
   }
