@@ -15,6 +15,7 @@ import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
 import type { StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
+import { checkAlpacaKeys } from './usage-checks.js';
 import { readVersion } from './version.js';
 import { hashString } from '../core/random.js';
 import type { Broker, BrokerState, MarketHoursSource } from '../engine/broker.js';
@@ -118,6 +119,7 @@ export async function createSession(
   tuning: DownloaderTuning = {},
   access: BrokerAccess = NO_BROKER_ACCESS,
 ): Promise<Session> {
+  checkAlpacaKeys(access.env, options);
   if (resolveBroker(options, access.env) === 'alpaca') {
     // Loaded only for Alpaca: the simulation never loads the SDK.
     const { alpacaKit, connectAlpaca } = await import('./alpaca-session.js');

@@ -68,11 +68,15 @@ export class AlpacaAuthError extends Error {
 
 const REDACTED = '[REDACTED]';
 
+/** Shorter values are no secret worth hiding (and hiding them would garble every message: a blank, a letter). */
+export const MIN_SECRET_LENGTH = 4;
+
 /** `text` with every occurrence of each secret (and its URL-encoded form) replaced. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (secret === '') continue;
+  for (const raw of secrets) {
+    const secret = raw.trim();
+    if (secret.length < MIN_SECRET_LENGTH) continue;
     forms.add(secret);
     forms.add(encodeURIComponent(secret));
   }
