@@ -18,14 +18,14 @@ export interface CachedBars {
   readonly fetchedAt: number;
 }
 
-const INSERT_EVENTS = 'INSERT INTO events (run_id, time, kind, message) VALUES ';
+const INSERT_EVENTS = 'INSERT INTO events (run_id, time, kind, message, recorded_at) VALUES ';
 const INSERT_EQUITY =
-  'INSERT OR REPLACE INTO equity_points (run_id, iteration, time, equity, cash, regime) VALUES (?, ?, ?, ?, ?, ?)';
+  'INSERT OR REPLACE INTO equity_points (run_id, iteration, time, equity, cash, regime, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
 const INSERT_ORDER =
-  'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status) VALUES (?, ?, ?, ?, ?, ?, ?)';
+  'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 const UPDATE_ORDER = 'UPDATE orders SET status = ? WHERE client_order_id = ?';
-const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime)
-  VALUES (?, (SELECT id FROM orders WHERE client_order_id = ?), ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime, recorded_at)
+  VALUES (?, (SELECT id FROM orders WHERE client_order_id = ?), ?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_REGIME =
   'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
 const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
@@ -175,14 +175,24 @@ export class SqliteTradingRecord implements TradingRecord {
     const run = this.runId;
     const time = (t: number): number =>
       Number.isFinite(t) ? t : Number.isFinite(fallbackTime) ? fallbackTime : this.now();
+    const recordedAt = this.now();
     await this.insertRows(
       INSERT_EVENTS,
-      4,
-      events.map((e) => [run, time(e.time), e.kind, e.message]),
+      5,
+      events.map((e) => [run, time(e.time), e.kind, e.message, recordedAt]),
     );
     for (const o of orders) {
       if (o.status === 'working')
-        await this.connection.run(INSERT_ORDER, [run, o.clientOrderId, o.time, o.symbol, o.side, o.qty, o.status]);
+        await this.connection.run(INSERT_ORDER, [
+          run,
+          o.clientOrderId,
+          o.time,
+          o.symbol,
+          o.side,
+          o.qty,
+          o.status,
+          recordedAt,
+        ]);
       else await this.connection.run(UPDATE_ORDER, [o.status, o.clientOrderId]);
     }
     this.rowsWritten += orders.length;
@@ -192,12 +202,24 @@ export class SqliteTradingRecord implements TradingRecord {
     const c = this.connection;
     const run = this.runId;
     await this.writeEventsAndOrders(it.events, it.orders, it.time);
+    const recordedAt = this.now();
     for (const f of it.fills)
-      await c.run(INSERT_FILL, [run, f.clientOrderId, f.time, f.symbol, f.side, f.qty, f.price, f.fee, f.regime]);
+      await c.run(INSERT_FILL, [
+        run,
+        f.clientOrderId,
+        f.time,
+        f.symbol,
+        f.side,
+        f.qty,
+        f.price,
+        f.fee,
+        f.regime,
+        recordedAt,
+      ]);
     for (const r of it.regimeChanges) await c.run(INSERT_REGIME, [run, r.time, r.from, r.to, r.confidence]);
     // Without a market time (no bar has arrived yet: a data outage since the start) there is no equity point.
     const hasTime = Number.isFinite(it.time);
-    if (hasTime) await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime]);
+    if (hasTime) await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime, recordedAt]);
     await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
     this.rowsWritten += it.fills.length + it.regimeChanges.length + (hasTime ? 2 : 1);
   }
