@@ -40,7 +40,7 @@ test('cleanup ages rows by when they were recorded, not by the simulated market 
 });
 
 test('rows written before recorded_at existed are dated by their run: ended long ago goes, running stays', async () => {
-  const { path, connection, filler } = await createDatabase();
+  const { connection, filler } = await createDatabase();
   const now = Date.now();
   const portfolio = await filler.portfolio(now - 50 * DAY_MS);
   const old = await filler.run(portfolio, now - 50 * DAY_MS, { endedAt: now - 40 * DAY_MS });
