@@ -157,6 +157,11 @@ export class FakeAlpacaServer {
     return this.orders.filter((o) => o.client_order_id === clientOrderId);
   }
 
+  /** Drops every fault not yet spent. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   addFault(fault: Fault): void {
     this.faults.push(fault);
   }

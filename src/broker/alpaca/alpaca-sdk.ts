@@ -144,6 +144,14 @@ export function createStockBarsClient(options: AlpacaRestOptions): StockBarsClie
   };
 }
 
+/**
+ * A body that does not parse at all (cut off in transit, a proxy's garbage): worth another try, unlike
+ * a well-formed body of the wrong shape. The SDK parses with lossless-json, which throws SyntaxError.
+ */
+export function isUnparsableBody(err: unknown): boolean {
+  return err instanceof SyntaxError;
+}
+
 /** A body that is not the documented shape (thrown by our checks, or a JSON syntax error). */
 export class MalformedBodyError extends Error {
   override readonly name = 'MalformedBodyError';
@@ -178,7 +186,7 @@ export type AlpacaFailure =
   | { readonly kind: 'timeout'; readonly message: string }
   | { readonly kind: 'aborted'; readonly message: string }
   | { readonly kind: 'network'; readonly message: string }
-  | { readonly kind: 'malformed'; readonly message: string }
+  | { readonly kind: 'malformed'; readonly message: string; readonly unparsable?: boolean }
   | { readonly kind: 'unknown'; readonly message: string };
 
 const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -212,7 +220,8 @@ export function describeAlpacaFailure(err: unknown): AlpacaFailure {
   }
   if (err instanceof MalformedBodyError) return { kind: 'malformed', message: err.message };
   // The SDK parses bodies with lossless-json, which throws a SyntaxError on bad JSON.
-  if (err instanceof SyntaxError) return { kind: 'malformed', message: `the body is not JSON (${err.message})` };
+  if (isUnparsableBody(err))
+    return { kind: 'malformed', message: `the body is not JSON (${(err as Error).message})`, unparsable: true };
   if (err instanceof Error) return { kind: 'unknown', message: `${err.name}: ${err.message}` };
   return { kind: 'unknown', message: String(err) };
 }
