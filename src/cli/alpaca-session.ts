@@ -22,6 +22,7 @@ import { AlpacaTrading, type AlpacaSnapshot } from '../broker/alpaca/alpaca-trad
 import { TradeUpdateStream } from '../broker/alpaca/trade-update-stream.js';
 import { LiveBarStream } from '../broker/alpaca/bar-stream.js';
 import { StreamOrRestBars } from '../broker/alpaca/stream-or-rest-bars.js';
+import { BarStreamHealth } from '../broker/alpaca/stream-health.js';
 import type { MarketDataSource } from '../market/types.js';
 import type { MarketOrder } from '../broker/paper-broker.js';
 import type { BrokerState } from '../engine/broker.js';
@@ -157,6 +158,7 @@ function liveBars(
   const { options, credentials, endpoints } = connection;
   if (options.timeframe === '1Day') return { source: rest, closeBars: async () => {} };
   const buffered = new StreamOrRestBars(rest, options.timeframe);
+  const health = new BarStreamHealth();
   const stream = new LiveBarStream({
     credentials,
     ...(endpoints.dataStreamUrl === undefined ? {} : { url: endpoints.dataStreamUrl }),
@@ -164,8 +166,8 @@ function liveBars(
     onBar: (symbol, bar) => buffered.push(symbol, bar),
     onStatus: (status) => {
       buffered.setHealthy(status.state === 'subscribed', Date.now());
-      if ((status.state === 'down' || status.state === 'silent') && status.error !== undefined)
-        broker.notice('info', `market-data stream ${status.state}: ${status.error}; bars come from REST`);
+      const notice = health.onStatus(status);
+      if (notice !== null) broker.notice(notice.kind, notice.message);
     },
     isMarketOpen: () => hours.lastKnownOpen(),
   });
