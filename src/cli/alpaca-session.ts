@@ -140,6 +140,11 @@ export function alpacaKit(connection: AlpacaConnection, resume: ResumeState | nu
     cacheSource: `alpaca:${endpoints.dataUrl ?? 'default'}`,
     newPortfolioCash: snapshot.account.equity,
     brokerState: brokerState(snapshot, resume, openOrders),
+    orderHistory: {
+      ordersSince: (after) => trading.ordersSince(after),
+      orderByClientOrderId: (clientOrderId) => trading.orderByClientOrderId(clientOrderId),
+    },
+    notify: (message) => broker.notice('info', message),
     checkpoint: () => ({ kind: 'alpaca', live, timeframe: options.timeframe, symbols: options.symbols }),
     close: async () => {
       await Promise.race([broker.settle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);

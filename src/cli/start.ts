@@ -10,6 +10,12 @@ import { loadProfile } from '../learn/profiles.js';
 import { CachedMarketData } from '../store/cached-market-data.js';
 import { openStore, resolveDatabasePath, StoreError } from '../store/open-store.js';
 import { findSavedPortfolio, recordRunStart } from '../store/run-registry.js';
+import {
+  previousRunStart,
+  reconcileOrders,
+  recordOrderIdPrefix,
+  type BrokerOrderHistory,
+} from '../store/order-reconciliation.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
@@ -81,6 +87,8 @@ interface Persistence {
   readonly startingCash: number;
   readonly resume: ResumeState | null;
   readonly detectorConfig: RegimeDetectorConfig | undefined;
+  readonly portfolioId: number;
+  readonly orderIdPrefix: string;
 }
 
 /** What the session trades on: the simulated market, or a broker's (Alpaca). */
@@ -97,6 +105,10 @@ export interface MarketKit {
   /** The starting cash of a new portfolio. */
   readonly newPortfolioCash: number;
   readonly brokerState?: BrokerState;
+  /** The broker's order history (Alpaca): the record is reconciled with it at start and at stop. */
+  readonly orderHistory?: BrokerOrderHistory;
+  /** Tells the user something through the broker's notices (shown and recorded by the loop). */
+  notify?(message: string): void;
   checkpoint(): Checkpoint['market'];
   close(): Promise<void>;
 }
@@ -161,12 +173,27 @@ async function openSession(
     if (saved.resume !== null) checkResumable(options, saved.resume, path, mode);
     const kit = makeKit(saved.resume);
     const started = await recordRunStart(connection, saved, run);
+    const prefix = orderIdPrefix(kit.mode, started.runId);
+    await recordOrderIdPrefix(connection, started.runId, prefix);
+    if (kit.orderHistory !== undefined)
+      await reconcileAtStart(connection, kit, started.portfolioId, started.runId, started.resume);
     const startingCash = started.resume === null ? kit.newPortfolioCash : started.startingCash;
     const writer = new SqliteTradingRecord(connection, started.runId, started.portfolioId, options.cacheTtlMs);
     return assembleSession(
       options,
       tuning,
-      { path, connection, writer, lock, runId: started.runId, resume: started.resume, detectorConfig, startingCash },
+      {
+        path,
+        connection,
+        writer,
+        lock,
+        runId: started.runId,
+        resume: started.resume,
+        detectorConfig,
+        startingCash,
+        portfolioId: started.portfolioId,
+        orderIdPrefix: prefix,
+      },
       kit,
     );
   } catch (error) {
@@ -246,7 +273,7 @@ function assembleSession(
       seed: kit.seed,
       periodText: options.periodText,
       detectorConfig: persistence?.detectorConfig,
-      orderIdPrefix: orderIdPrefix(kit.mode, persistence?.runId ?? null),
+      orderIdPrefix: persistence?.orderIdPrefix ?? orderIdPrefix(kit.mode, null),
       resume: resume ?? undefined,
       brokerState: kit.brokerState,
     },
@@ -274,6 +301,7 @@ function assembleSession(
         await kit.close();
         if (persistence !== null) {
           try {
+            if (kit.orderHistory !== undefined) await reconcileAtStop(persistence, kit.orderHistory, session);
             await persistence.writer.close();
           } finally {
             await persistence.connection.close();
@@ -283,6 +311,68 @@ function assembleSession(
       }
     },
   };
+}
+
+/** Margin before the previous run's start: clocks differ a little between here and the broker. */
+const RECONCILE_MARGIN_MS = 60_000;
+/** At stop, orders still open at the broker are looked at again for this long (market orders fill in moments). */
+const STOP_RECONCILE_WAIT_MS = 2_000;
+const STOP_RECONCILE_POLL_MS = 400;
+
+/** Fills and final states the broker has and the record lacks (made while the bot was down), before the loop. */
+async function reconcileAtStart(
+  connection: SqliteConnection,
+  kit: MarketKit,
+  portfolioId: number,
+  runId: number,
+  resume: ResumeState | null,
+): Promise<void> {
+  const history = kit.orderHistory;
+  const since = await previousRunStart(connection, portfolioId, runId);
+  if (history === undefined || since === null) return;
+  try {
+    const { notices } = await reconcileOrders(connection, history, {
+      portfolioId,
+      runId,
+      since: since - RECONCILE_MARGIN_MS,
+      regime: resume?.checkpoint.regime.current ?? 'range',
+    });
+    for (const message of notices) kit.notify?.(message);
+  } catch (error) {
+    kit.notify?.(`could not reconcile the record with Alpaca's orders: ${(error as Error).message}`);
+  }
+}
+
+/** The stop: fills of this run's last orders that the loop did not take, written before the run ends. */
+async function reconcileAtStop(
+  persistence: Persistence,
+  history: BrokerOrderHistory,
+  engine: TradingEngine,
+): Promise<void> {
+  await persistence.writer.flush();
+  const started = Date.now();
+  const since =
+    ((
+      await persistence.connection.get<{ started: number }>('SELECT started_at AS started FROM runs WHERE id = ?', [
+        persistence.runId,
+      ])
+    )?.started ?? started) - RECONCILE_MARGIN_MS;
+  for (;;) {
+    try {
+      const { stillWorking } = await reconcileOrders(persistence.connection, history, {
+        portfolioId: persistence.portfolioId,
+        runId: persistence.runId,
+        since,
+        regime: engine.getSnapshot().regime.current,
+        recordNotices: true,
+      });
+      if (stillWorking === 0 || Date.now() - started >= STOP_RECONCILE_WAIT_MS) return;
+    } catch {
+      // Alpaca out of reach at stop: the next start reconciles.
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, STOP_RECONCILE_POLL_MS));
+  }
 }
 
 /** What the runs table keeps of the options: everything given on the command line (no credentials exist here). */

@@ -97,11 +97,16 @@ export class SqliteTradingRecord implements TradingRecord {
     this.looseOrders.push(...orders);
   }
 
-  /** Writes everything queued, marks the run ended, and surfaces a write failure. */
-  async close(): Promise<void> {
+  /** Writes everything queued (the stop's events and orders too); surfaces a write failure. */
+  async flush(): Promise<void> {
     if (this.bars.length > 0 || this.looseEvents.length > 0 || this.looseOrders.length > 0) this.startWriting();
     while (this.inFlight !== null) await this.inFlight;
     if (this.failure !== null) throw this.failure;
+  }
+
+  /** Writes everything queued, marks the run ended, and surfaces a write failure. */
+  async close(): Promise<void> {
+    await this.flush();
     await this.connection.run('UPDATE runs SET ended_at = ? WHERE id = ?', [this.now(), this.runId]);
   }
 

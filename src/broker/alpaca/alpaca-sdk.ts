@@ -275,6 +275,9 @@ export interface AlpacaOrder {
   readonly filledAvgPrice: number | null;
   /** Alpaca's order status: new, accepted, partially_filled, filled, canceled, rejected, ... */
   readonly status: string;
+  /** Epoch ms, when known. */
+  readonly submittedAt?: number | null;
+  readonly filledAt?: number | null;
 }
 
 export interface NewMarketOrder {
@@ -293,6 +296,8 @@ export interface AlpacaTradingClient {
   positions(signal?: AbortSignal): Promise<AlpacaPosition[]>;
   /** Open orders, up to Alpaca's maximum of 500. */
   openOrders(signal?: AbortSignal): Promise<AlpacaOrder[]>;
+  /** Orders of any status submitted after `after` (epoch ms), oldest first, up to 500. */
+  ordersSince(after: number, signal?: AbortSignal): Promise<AlpacaOrder[]>;
   /** POST /v2/orders: type market, time_in_force day. */
   createMarketOrder(order: NewMarketOrder, signal?: AbortSignal): Promise<AlpacaOrder>;
   /** GET /v2/orders:by_client_order_id; a missing order is a 404 ApiError. */
@@ -334,6 +339,15 @@ export function createTradingClient(options: AlpacaRestOptions): AlpacaTradingCl
     async openOrders(signal) {
       const list = await body(
         orders.getAllOrdersRaw({ status: 'open', limit: MAX_OPEN_ORDERS, direction: 'asc' }, init(signal)),
+      );
+      return TradingFields.list(list, 'orders').map((item, i) => TradingFields.order(item, `orders[${i}]`));
+    },
+    async ordersSince(after, signal) {
+      const list = await body(
+        orders.getAllOrdersRaw(
+          { status: 'all', limit: MAX_OPEN_ORDERS, direction: 'asc', after: new Date(after).toISOString() },
+          init(signal),
+        ),
       );
       return TradingFields.list(list, 'orders').map((item, i) => TradingFields.order(item, `orders[${i}]`));
     },
@@ -407,6 +421,9 @@ export const TradingFields = {
     if (!Number.isFinite(ms)) throw new MalformedBodyError(`${where} is ${show(value)}, not a time`);
     return ms;
   },
+  optionalTime(value: unknown, where: string): number | null {
+    return value === null || value === undefined || value === '' ? null : TradingFields.time(value, where);
+  },
   account(value: unknown): AlpacaAccount {
     const r = TradingFields.record(value, 'account');
     return {
@@ -463,6 +480,8 @@ export const TradingFields = {
       filledQty: TradingFields.decimal(r['filled_qty'], `${where}.filled_qty`),
       filledAvgPrice: TradingFields.optionalDecimal(r['filled_avg_price'], `${where}.filled_avg_price`),
       status: TradingFields.text(r['status'], `${where}.status`),
+      submittedAt: TradingFields.optionalTime(r['submitted_at'], `${where}.submitted_at`),
+      filledAt: TradingFields.optionalTime(r['filled_at'], `${where}.filled_at`),
     };
   },
 } as const;
