@@ -103,23 +103,19 @@ export class CachedMarketData implements MarketDataSource {
     const key = `${timeframe}|${after}`;
     let read = this.reads.get(key);
     if (read === undefined) {
+      // Streamed row by row into each symbol's bars: never the whole result as rows in memory too.
+      const bySymbol = new Map<string, Bar[]>();
       read = this.connection
-        .all<CachedRow>(SELECT_CACHED, [
-          this.options.source,
-          timeframe,
-          after,
-          this.options.marketNow(),
-          this.now() - this.options.ttlMs,
-        ])
-        .then((rows) => {
-          const bySymbol = new Map<string, Bar[]>();
-          for (const r of rows) {
+        .each<CachedRow>(
+          SELECT_CACHED,
+          [this.options.source, timeframe, after, this.options.marketNow(), this.now() - this.options.ttlMs],
+          (r) => {
             let bars = bySymbol.get(r.symbol);
             if (bars === undefined) bySymbol.set(r.symbol, (bars = []));
             bars.push({ time: r.time, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume });
-          }
-          return bySymbol;
-        })
+          },
+        )
+        .then(() => bySymbol)
         .finally(() => {
           // Kept only for the calls of this round, which are all waiting on it by now.
           setImmediate(() => this.reads.delete(key));

@@ -30,12 +30,29 @@ const INSERT_REGIME =
   'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
 const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(portfolio_id) DO UPDATE SET run_id = excluded.run_id, iteration = excluded.iteration, saved_at = excluded.saved_at, state = excluded.state`;
-const INSERT_BARS =
-  'INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at) VALUES ';
+const INSERT_BARS_JSON = `INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at)
+  SELECT ?1, ?2, ?3, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+    json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), ?4
+  FROM json_each(?5)`;
 /** Rows per multi-row INSERT: one statement per chunk instead of one per row. */
 const ROWS_PER_INSERT = 64;
 const EXPIRE_BARS = `DELETE FROM bar_cache WHERE (source, symbol, timeframe, time) IN
   (SELECT source, symbol, timeframe, time FROM bar_cache WHERE fetched_at < ? LIMIT 5000)`;
+
+/** Queued cached bars from this many rows on are written at once, not with the next iteration. */
+const BAR_ROWS_WRITTEN_AT_ONCE = 5_000;
+/** Cached bars written per transaction (a big backfill goes in several, as it arrives). */
+const BAR_ROWS_PER_TRANSACTION = 50_000;
+
+/** `[[time, open, high, low, close, volume], …]`, built as one string. */
+function barsAsJson(bars: readonly Bar[]): string {
+  let text = '[';
+  for (let i = 0; i < bars.length; i++) {
+    const b = bars[i] as Bar;
+    text += `${i === 0 ? '' : ','}[${b.time},${b.open},${b.high},${b.low},${b.close},${b.volume}]`;
+  }
+  return `${text}]`;
+}
 
 /** Expired cached bars are deleted every this many writes, a batch at a time. */
 const EXPIRY_EVERY_WRITES = 100;
@@ -46,6 +63,7 @@ const BUSY_RETRY_MS = 250;
 export class SqliteTradingRecord implements TradingRecord {
   private iterations: IterationRecord[] = [];
   private bars: CachedBars[] = [];
+  private queuedBarRows = 0;
   /** Events and order changes after the last iteration (a stop), written with the next batch. */
   private looseEvents: EngineEvent[] = [];
   private looseOrders: OrderRecord[] = [];
@@ -85,10 +103,16 @@ export class SqliteTradingRecord implements TradingRecord {
     if (this.failure !== null) throw this.failure;
   }
 
-  /** Queues bars for the cache; they are written with the next iteration, in its transaction. */
+  /**
+   * Queues bars for the cache. They are written at once, in large transactions of their own, so a big
+   * backfill goes to disk while it downloads and is not held until the first iteration.
+   */
   cacheBars(entry: CachedBars): void {
     if (this.failure !== null || entry.bars.length === 0) return;
     this.bars.push(entry);
+    this.queuedBarRows += entry.bars.length;
+    // A round's few new bars go with the next iteration, in its transaction; a backfill's go now.
+    if (this.queuedBarRows >= BAR_ROWS_WRITTEN_AT_ONCE) this.startWriting();
   }
 
   recordTail(events: readonly EngineEvent[], orders: readonly OrderRecord[]): void {
@@ -114,37 +138,62 @@ export class SqliteTradingRecord implements TradingRecord {
     if (this.inFlight !== null) return;
     this.inFlight = this.drain().finally(() => {
       this.inFlight = null;
-      if (this.failure === null && (this.iterations.length > 0 || this.bars.length > 0)) this.startWriting();
+      if (this.failure === null && (this.iterations.length > 0 || this.queuedBarRows >= BAR_ROWS_WRITTEN_AT_ONCE))
+        this.startWriting();
     });
   }
 
   private async drain(): Promise<void> {
+    const moved = this.fileMoved();
+    if (moved !== null) {
+      this.failure = new StoreError(moved);
+      return;
+    }
+    // Many cached bars (a backfill): large transactions of their own, a batch of whole entries each.
+    while (this.queuedBarRows >= BAR_ROWS_WRITTEN_AT_ONCE) {
+      const batch = this.takeBarBatch();
+      if (!(await this.retrying(() => this.connection.transaction(() => this.writeBars(batch))))) return;
+    }
     const iterations = this.iterations;
-    const bars = this.bars;
     const events = this.looseEvents;
     const orders = this.looseOrders;
+    const bars = this.bars;
+    if (iterations.length === 0 && events.length === 0 && orders.length === 0 && bars.length === 0) return;
     this.iterations = [];
-    this.bars = [];
     this.looseEvents = [];
     this.looseOrders = [];
-    const write = (): Promise<void> =>
+    this.bars = [];
+    this.queuedBarRows = 0;
+    await this.retrying(() =>
       this.connection.transaction(async () => {
         await this.writeBars(bars);
         for (const iteration of iterations) await this.writeIteration(iteration);
         await this.writeEventsAndOrders(events, orders, iterations.at(-1)?.time ?? Number.NaN);
         if (++this.writes % EXPIRY_EVERY_WRITES === 0)
           await this.connection.run(EXPIRE_BARS, [this.now() - this.cacheTtlMs]);
-      });
-    const moved = this.fileMoved();
-    if (moved !== null) {
-      this.failure = new StoreError(moved);
-      return;
+      }),
+    );
+  }
+
+  /** The oldest queued bar entries, up to about BAR_ROWS_PER_TRANSACTION rows (at least one entry). */
+  private takeBarBatch(): CachedBars[] {
+    let rows = 0;
+    let taken = 0;
+    while (taken < this.bars.length && (taken === 0 || rows < BAR_ROWS_PER_TRANSACTION)) {
+      rows += (this.bars[taken] as CachedBars).bars.length;
+      taken++;
     }
+    this.queuedBarRows -= rows;
+    return this.bars.splice(0, taken);
+  }
+
+  /** Runs a write transaction, waiting out a busy database and retrying once on a broken connection. */
+  private async retrying(write: () => Promise<void>): Promise<boolean> {
     let retriedOnce = false;
     for (;;) {
       try {
         await write();
-        return;
+        return true;
       } catch (error) {
         // Another process holding the write lock (a VACUUM, say) only delays the record; the loop waits.
         if (/SQLITE_BUSY/.test(String(error))) {
@@ -157,7 +206,7 @@ export class SqliteTradingRecord implements TradingRecord {
           continue;
         }
         this.failure = new StoreError(`cannot write to the database: ${describeSqliteError(error)}`);
-        return;
+        return false;
       }
     }
   }
@@ -229,13 +278,15 @@ export class SqliteTradingRecord implements TradingRecord {
     this.rowsWritten += it.fills.length + it.regimeChanges.length + (hasTime ? 2 : 1);
   }
 
+  /**
+   * One statement per entry: its bars go to SQLite as one JSON text that json_each unrolls, so a
+   * backfill of half a million bars makes a few hundred strings in JavaScript, not millions of values.
+   */
   private async writeBars(entries: readonly CachedBars[]): Promise<void> {
-    const rows: SqlValue[][] = [];
     for (const { source, symbol, timeframe, fetchedAt, bars } of entries) {
-      for (const b of bars)
-        rows.push([source, symbol, timeframe, b.time, b.open, b.high, b.low, b.close, b.volume, fetchedAt]);
+      await this.connection.run(INSERT_BARS_JSON, [source, symbol, timeframe, fetchedAt, barsAsJson(bars)]);
+      this.rowsWritten += bars.length;
     }
-    await this.insertRows(INSERT_BARS, 10, rows);
   }
 
   /** Inserts rows with as few statements as possible; each statement text (one per chunk size) is prepared once. */

@@ -34,6 +34,8 @@ export interface FakeAlpacaOptions {
   readonly holdBack?: number;
   /** /v2/clock's is_open; default true. */
   readonly marketOpen?: boolean;
+  /** Each bars response waits this long first (a distant server); default 0. */
+  readonly barsLatencyMs?: number;
   /** /v2/positions adds the filled quantity of every order (as a real account would); default: only `positions`. */
   readonly positionsFollowFills?: boolean;
   /** Called after an order is accepted, with the symbol's last visible close (to fill it on a fake stream). */
@@ -249,6 +251,15 @@ export class FakeAlpacaServer {
   }
 
   private route(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+    const latency = this.options.barsLatencyMs ?? 0;
+    if (latency > 0 && (req.url ?? '').startsWith(BARS_PATH)) {
+      setTimeout(() => this.answer(req, res, rawBody), latency);
+      return;
+    }
+    this.answer(req, res, rawBody);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const token = url.searchParams.get('page_token');
     const request: FakeRequest = {
