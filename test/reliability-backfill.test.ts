@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SymbolSignals } from '../src/core/strategy.js';
+import { BackfillWarmup } from '../src/engine/backfill-warmup.js';
+import { NO_FAULTS, SimulatedMarket } from '../src/market/sim-market.js';
 import type { Bar } from '../src/market/types.js';
 import { SqliteTradingRecord } from '../src/store/sqlite-trading-record.js';
 import { createDatabase } from './support/fill-database.js';
+
+const SYMBOLS = ['AAPL', 'MSFT', 'SPY', 'QQQ', 'NVDA', 'AMD', 'XOM', 'JPM'];
 
 const bars = (count: number, start = 0): Bar[] =>
   Array.from({ length: count }, (_, i) => ({
@@ -49,4 +54,28 @@ test('a big backfill goes into the bar cache as it arrives, in transactions of i
   } finally {
     await connection.close();
   }
+});
+
+test('the streamed backfill warms the regime up the same whatever order the symbols arrive in', async () => {
+  const market = new SimulatedMarket({
+    seed: 5,
+    symbols: SYMBOLS,
+    timeframe: '15Min',
+    periodDays: 20,
+    faults: NO_FAULTS,
+  });
+  const signal = new AbortController().signal;
+  const history = await Promise.all(
+    SYMBOLS.map((symbol) => market.fetchBars({ symbol, timeframe: '15Min', after: Number.NEGATIVE_INFINITY, signal })),
+  );
+  const run = (order: readonly number[]): string => {
+    const warmup = new BackfillWarmup(SYMBOLS.length);
+    const signals = SYMBOLS.map(() => new SymbolSignals());
+    for (const index of order) warmup.take(index, history[index] as Bar[], signals[index] as SymbolSignals);
+    return JSON.stringify([...warmup.steps()]);
+  };
+  const forward = run(SYMBOLS.map((_, i) => i));
+  assert.ok(forward.length > 1000);
+  assert.equal(run(SYMBOLS.map((_, i) => SYMBOLS.length - 1 - i)), forward);
+  assert.equal(run([3, 0, 5, 1, 4, 2, 7, 6]), forward);
 });

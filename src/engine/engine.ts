@@ -21,6 +21,7 @@ import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryVie
 import { buildSnapshot } from './build-snapshot.js';
 import { DataOutageWatch } from './data-outage.js';
 import { PublishAfterCommit } from './publish-after-commit.js';
+import { BackfillWarmup } from './backfill-warmup.js';
 import { readProcessMemory } from './position-views.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { FillRecord, OrderRecord, OrderStatus, ResumeState, TradingRecord } from './trading-record.js';
@@ -142,6 +143,8 @@ export class TradingEngine implements EngineControls {
   private flowControl: () => Promise<void> | undefined = () => undefined;
   /** Market-data outages (issue 11): said as notices; rounds back off while one lasts. */
   private readonly dataWatch = new DataOutageWatch();
+  /** The backfill's returns per time, while it downloads. */
+  private warmup: BackfillWarmup | null = null;
   /** An iteration's events and snapshot are published only once its rows are committed (issue 11). */
   private readonly publishing = new PublishAfterCommit((event) => this.deliver(event));
 
@@ -267,7 +270,7 @@ export class TradingEngine implements EngineControls {
     });
     this.setPhase('backfill');
     const backfilled = await this.downloadRound('backfill');
-    if (backfilled) this.processReceived(false);
+    if (backfilled) this.finishBackfill();
     if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
     if (backfilled && this.options.brokerState !== undefined) this.applyBrokerState(this.options.brokerState);
     if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
@@ -359,7 +362,10 @@ export class TradingEngine implements EngineControls {
         });
       },
       (symbol, bars) => {
-        if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
+        const index = this.indexBySymbol.get(symbol) as number;
+        // The backfill is streamed into the signals symbol by symbol (issue 11), not held until the round ends.
+        if (kind === 'backfill') this.takeBackfill(index, bars);
+        else if (bars.length > 0) this.received[index] = bars;
       },
       (bars) => bars.length,
     );
@@ -445,6 +451,27 @@ export class TradingEngine implements EngineControls {
       this.applyStepFills();
     }
     this.received.fill(undefined);
+  }
+
+  /** A symbol's history: into its signals at once; its returns wait for the regime's warm-up. */
+  private takeBackfill(index: number, bars: readonly Bar[]): void {
+    const last = bars.at(-1);
+    if (last === undefined) return;
+    this.warmup ??= new BackfillWarmup(this.symbols.length);
+    this.warmup.take(index, bars, this.signals[index] as SymbolSignals);
+    this.portfolio.mark(this.symbols[index] as string, last.close);
+    this.lastSeen[index] = last.time;
+  }
+
+  /** The regime detector warms up on the backfill's mean returns, in time order. */
+  private finishBackfill(): void {
+    const warmup = this.warmup;
+    this.warmup = null;
+    if (warmup === null) return;
+    for (const { time, meanReturn } of warmup.steps()) {
+      this.marketTime = time;
+      if (!Number.isNaN(meanReturn)) this.regime.update(time, meanReturn);
+    }
   }
 
   /** Says when market data stops arriving (an outage) and when it is back. */
