@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { SymbolSignals } from '../src/core/strategy.js';
 import { BackfillWarmup } from '../src/engine/backfill-warmup.js';
 import { NO_FAULTS, SimulatedMarket } from '../src/market/sim-market.js';
-import type { Bar } from '../src/market/types.js';
+import type { Bar } from '../src/core/model.js';
 import { SqliteTradingRecord } from '../src/store/sqlite-trading-record.js';
 import { createDatabase } from './support/fill-database.js';
 

@@ -7,7 +7,9 @@ import sqlite3 from 'sqlite3';
 import { TradingEngine } from '../src/engine/engine.js';
 import { DataOutageWatch } from '../src/engine/data-outage.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
-import { emptyCounts } from '../src/market/download-status.js';
+import { emptyCounts } from '../src/engine/download-status.js';
+import { DownloadedBars } from '../src/market/downloaded-bars.js';
+import { PaperBroker } from '../src/broker/paper-broker.js';
 import { Downloader } from '../src/market/downloader.js';
 import { NO_FAULTS, SimulatedMarket } from '../src/market/sim-market.js';
 import { TransientError, type BarQuery, type MarketDataSource } from '../src/market/types.js';
@@ -100,7 +102,7 @@ test('an outage after data: equity points keep a market time, the end of the out
       startingCash: 100_000,
       risk: { maxPositionFraction: 0.1, maxGrossExposure: 1, dailyLossLimit: 0.03 },
     },
-    { market: source, clock: market, downloader },
+    { bars: new DownloadedBars(downloader, source, '15Min'), clock: market, broker: new PaperBroker() },
   );
   const events: LoopEvent[] = [];
   engine.onLoopEvent((event) => {

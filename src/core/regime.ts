@@ -9,6 +9,7 @@
 import { Ema, RollingStats } from './indicators.js';
 import { Ring } from './ring-buffer.js';
 import { REGIME_NAMES, type RegimeName, type StrategyParams } from './regime-types.js';
+import { REGIME_HISTORY_CAPACITY } from './limits.js';
 
 export { REGIME_NAMES, type RegimeName, type StrategyParams } from './regime-types.js';
 
@@ -174,7 +175,7 @@ export class RegimeController {
   private regimeStart = Number.NaN;
   private barsInRegime = 0;
 
-  constructor(historyCapacity = 256, config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG) {
+  constructor(historyCapacity = REGIME_HISTORY_CAPACITY, config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG) {
     this.detector = new RegimeDetector(config);
     this.changes = new Ring(historyCapacity);
   }

@@ -6,7 +6,7 @@
  * processing does, so the result is the same to the last bit whatever order the symbols arrive in.
  */
 import type { SymbolSignals } from '../core/strategy.js';
-import type { Bar } from '../market/types.js';
+import type { Bar } from '../core/model.js';
 
 export class BackfillWarmup {
   /** Each bar time's return per symbol index (NaN: no bar, or no return yet). */

@@ -4,7 +4,7 @@
  * `no data since …` when it begins and now and then while it lasts, says when data is back, and
  * spaces its rounds out with an exponential backoff meanwhile.
  */
-import type { DownloadCounts } from '../market/download-status.js';
+import type { DownloadCounts } from './download-status.js';
 
 export interface DataNotice {
   readonly kind: 'error' | 'info';

@@ -3,6 +3,8 @@ import type { Checkpoint } from '../engine/checkpoint.js';
 import type { EngineEvent, EngineEventKind, RegimeChange } from '../engine/snapshot.js';
 import type { ResumeState } from '../engine/trading-record.js';
 import type { RegimeName } from '../core/regime-types.js';
+import { readCheckpoint, UnreadableCheckpointError } from './checkpoint-reader.js';
+import { readNewestRows } from './newest-rows.js';
 import { StoreError } from './open-store.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 
@@ -82,39 +84,32 @@ async function loadResumeState(
   if (row === undefined) return null;
   let checkpoint: Checkpoint;
   try {
-    checkpoint = JSON.parse(row.state) as Checkpoint;
-  } catch {
-    throw new StoreError('the saved checkpoint is unreadable; start with --fresh for a new portfolio');
+    checkpoint = readCheckpoint(row.state);
+  } catch (error) {
+    if (!(error instanceof UnreadableCheckpointError)) throw error;
+    throw new StoreError(
+      `the saved checkpoint is unreadable (${error.message}); start with --fresh for a new portfolio`,
+    );
   }
-  const runs = `SELECT id FROM runs WHERE portfolio_id = ${Number(portfolioId)}`;
-  const equity = await connection.all<{ time: number; equity: number }>(
-    `SELECT time, equity FROM equity_points WHERE run_id IN (${runs}) ORDER BY run_id DESC, iteration DESC LIMIT ?`,
-    [equityPoints],
-  );
-  equity.reverse();
-  const changes = await connection.all<{
-    time: number;
-    from_regime: RegimeName;
-    to_regime: RegimeName;
-    confidence: number;
-  }>(
-    `SELECT time, from_regime, to_regime, confidence FROM regime_changes WHERE run_id IN (${runs}) ORDER BY id DESC LIMIT 256`,
-  );
-  changes.reverse();
-  const events = await connection.all<{ id: number; time: number; kind: EngineEventKind; message: string }>(
-    `SELECT id, time, kind, message FROM events WHERE run_id IN (${runs}) ORDER BY id DESC LIMIT 200`,
-  );
-  events.reverse();
+  const newest = await readNewestRows((sql, params) => connection.all(sql, params), portfolioId, equityPoints);
+  const equity = [...newest.equityNewestFirst].reverse();
+  const changes = [...newest.regimeChangesNewestFirst].reverse();
+  const events = [...newest.eventsNewestFirst].reverse();
   return {
     checkpoint,
     equityTimes: Float64Array.from(equity, (p) => p.time),
     equityValues: Float64Array.from(equity, (p) => p.equity),
     regimeHistory: changes.map((c): RegimeChange => ({
       time: c.time,
-      from: c.from_regime,
-      to: c.to_regime,
+      from: c.from_regime as RegimeName,
+      to: c.to_regime as RegimeName,
       confidence: c.confidence,
     })),
-    events: events.map((e, i): EngineEvent => ({ seq: i + 1, time: e.time, kind: e.kind, message: e.message })),
+    events: events.map((e, i): EngineEvent => ({
+      seq: i + 1,
+      time: e.time,
+      kind: e.kind as EngineEventKind,
+      message: e.message,
+    })),
   };
 }

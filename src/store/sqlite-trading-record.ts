@@ -1,10 +1,10 @@
 /**
  * Writes the engine's history to SQLite: each iteration's rows in one transaction, off the loop's
- * path. While one write is in flight the next iteration is queued; a third waits (the loop feels the
- * disk only when it falls behind), so a killed process loses at most its last iteration.
+ * path. The loop waits for each iteration's commit before publishing it (nothing shown is ever lost);
+ * a big backfill's cached bars are written as they arrive, in large transactions of their own.
  */
 import { statSync } from 'node:fs';
-import type { Bar } from '../market/types.js';
+import type { Bar } from '../core/model.js';
 import type { IterationRecord, OrderRecord, TradingRecord } from '../engine/trading-record.js';
 import type { EngineEvent } from '../engine/snapshot.js';
 import { describeSqliteError, StoreError } from './open-store.js';
