@@ -2,6 +2,7 @@
 import { DEFAULT_RISK_LIMITS } from '../core/risk.js';
 import { DEFAULT_UNIVERSE } from '../market/universe.js';
 import { barsInPeriod } from '../market/session-calendar.js';
+import { checkBesidesVersion, checkOptionCombinations } from './usage-checks.js';
 import { formatCount } from '../core/plural.js';
 import {
   UsageError,
@@ -166,7 +167,10 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--help' || arg === '-h') return { command: 'help' };
-    if (arg === '--version' || arg === '-v') return { command: 'version' };
+    if (arg === '--version' || arg === '-v') {
+      checkBesidesVersion(argv, i, (rest) => parseArgs(rest));
+      return { command: 'version' };
+    }
     if (!arg.startsWith('-')) {
       if (arg === 'start' && !sawCommand && i === 0) {
         sawCommand = true;
@@ -200,6 +204,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   checkHistorySize(options);
   if (options.broker === 'sim' && options.live)
     throw new UsageError('--live trades real money at Alpaca; it cannot go with --broker sim');
+  checkOptionCombinations(options);
   return options;
 }
 

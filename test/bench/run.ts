@@ -85,6 +85,21 @@ console.log(
   `  the record alone (--cache-ttl 0, expired bars deleted as it runs): ${fmt(recordOnly.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations`,
 );
 
+const { benchBackfill } = await import('./backfill-bench.js');
+const backfillSymbols = Number(process.env.BENCH_BACKFILL_SYMBOLS ?? 500);
+const backfill = await benchBackfill(backfillSymbols, 50);
+console.log(
+  `\nbackfill of ${backfill.symbols} symbols × 60 days of 15Min bars from the fake Alpaca (50 ms per bars request, ${backfill.requests} requests), the built bin with its database`,
+);
+for (const [name, r] of [
+  ['fresh', backfill.fresh],
+  ['restart (bars from the cache)', backfill.restart],
+] as const) {
+  console.log(
+    `  ${name}: ${fmt(r.bars)} bars downloaded in ${fmt(r.downloadMs / 1000, 1)} s, first iteration ${fmt(r.firstIterationMs / 1000, 1)} s after the start (${fmt(r.firstIterationMs / r.downloadMs, 2)} × the download), peak RSS ${fmt(r.peakRssMb)} MB`,
+  );
+}
+
 const { benchFrames } = await import('./tui-bench.js');
 const frames = await benchFrames();
 console.log(
