@@ -46,7 +46,8 @@ function adapter(secretKey = SECRET): AlpacaTrading {
   return new AlpacaTrading({
     credentials: { keyId: KEY_ID, secretKey },
     endpoints: { tradingUrl: fake.url },
-    timeoutMs: 300,
+    // Long enough for a loaded CI machine; the hung-request test waits it out once.
+    timeoutMs: 1500,
     retry: { retryDelayMs: 5, maxDelayMs: 50 },
   });
 }

@@ -64,6 +64,8 @@ export interface Session {
   cacheCounts(): { readonly fromCache: number; readonly fromSource: number } | null;
   /** Runs the loop to its end; then closes the downloader and writes what is left to the database. */
   run(): Promise<RunSummary>;
+  /** The saved portfolio this run continues (the UI shows it while the backfill runs), or null. */
+  readonly resume: ResumeState | null;
 }
 
 /** Downloader settings that are not on the command line (tests shorten the retry waits). */
@@ -264,6 +266,7 @@ function assembleSession(
     engine: session,
     downloader,
     databasePath: persistence?.path ?? null,
+    resume,
     cacheCounts: () => (cache === null ? null : { fromCache: cache.barsFromCache, fromSource: cache.barsFromSource }),
     run: async () => {
       try {
