@@ -5,6 +5,8 @@ import { findCommand } from './command-table.js';
 import { UsageError } from './parse-values.js';
 import { StoreError, describeSqliteError } from '../store/store-error.js';
 import { readVersion } from './version.js';
+import { loadUi } from './load-ui.js';
+import { enableCompileCache } from 'node:module';
 
 function shouldRunHeadless(options: StartOptions): boolean {
   const env = process.env;
@@ -37,6 +39,9 @@ const loadHelp = () => import('./help.js');
 
 async function main(argv: readonly string[]): Promise<void> {
   prepareUiEnvironment();
+  // Node keeps the compiled modules (Ink, React, SQLite's bindings, the engine) in its compile cache,
+  // in the system's temporary folder: later starts skip compiling them. Off with NODE_DISABLE_COMPILE_CACHE=1.
+  enableCompileCache();
   try {
     const [first, ...rest] = argv;
     if (first === 'help') {
@@ -95,19 +100,22 @@ async function start(argv: readonly string[]): Promise<void> {
     return;
   }
   // Loaded only to start: --help, --version and usage errors never load the native SQLite module.
-  const { createSession, runHeadless } = await import('./start.js');
+  const { createSession, resolveBroker, runHeadless } = await import('./start.js');
   const headless = shouldRunHeadless(parsed);
   if (parsed.live && headless && !parsed.yesIMeanLive) {
     throw new UsageError('--live trades real money: without a terminal to confirm on, add --yes-i-mean-live');
   }
+  // On the simulated market the UI loads while SQLite opens the database on its threads: the first
+  // frame comes sooner. With Alpaca it loads after the session: loaded while the --live confirmation
+  // was reading the terminal, Ink then saw no key.
+  const uiLoading = !headless && resolveBroker(parsed, process.env) === 'sim' ? loadUi() : undefined;
+  uiLoading?.catch(() => undefined); // a start refused meanwhile reports its own error
   const session = await createSession(parsed, {}, { env: process.env, confirmLive: confirmLiveOnTerminal });
   if (headless) {
     await runHeadless(parsed, session);
     return;
   }
-  // Loaded only now: loaded while the --live confirmation was reading the terminal, Ink then saw no key.
-  const { runTui, HANG_UP_EXIT_CODE } = await import('./run-tui.js');
-  const { showSavedStateWhileCatchingUp } = await import('./saved-state-view.js');
+  const [{ runTui, HANG_UP_EXIT_CODE }, { showSavedStateWhileCatchingUp }] = await (uiLoading ?? loadUi());
   const finished = session.run();
   const end = await runTui(showSavedStateWhileCatchingUp(session.engine, session.resume), { fps: parsed.fps });
   session.engine.stop();
