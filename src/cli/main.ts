@@ -1,5 +1,12 @@
-#!/usr/bin/env node
-/** The `trading-tui` command. */
+#!/usr/bin/env -S node --max-semi-space-size=2
+/**
+ * The `trading-tui` command.
+ *
+ * `--max-semi-space-size=2` (MB): under the UI's allocation rate (each frame lays out and styles every
+ * cell of the screen) V8 grows its young generation to 16 MB a half and keeps it: measured at 200x60
+ * with a full chart, RSS 202 MB without the flag, 151 MB with it, for about 1 point more CPU (more,
+ * smaller collections; README Figures). Node takes the flag only when it starts, hence here.
+ */
 import { parseArgs, type StartOptions } from './args.js';
 import { findCommand } from './command-table.js';
 import { UsageError } from './parse-values.js';

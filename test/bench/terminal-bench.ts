@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BIN, freshDataHome, runBin } from '../support/bin.js';
 import { TmuxPane, hasTmux } from '../support/tmux.js';
@@ -91,8 +91,9 @@ async function measurePane(
   }
 }
 
+/** The bin run as a user's shell runs it, through its `#!` line (Node's flags are there), with this Node. */
 const monitorCommand = (args: string): string =>
-  `exec env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY NODE_ENV=production TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} ${args}`;
+  `exec env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY NODE_ENV=production TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} PATH=${dirname(process.execPath)}:${process.env.PATH ?? ''} ${BIN} ${args}`;
 const bareCommand = `exec env NODE_ENV=production TERM=xterm-256color ${process.execPath} ${BARE_APP}`;
 
 export interface TerminalFigures {
