@@ -1,7 +1,7 @@
 /** Builds the market, downloader, store and engine from the start options, and runs them headless. */
 import { TradingEngine, type RunSummary } from '../engine/engine.js';
 import type { ResumeState, TradingRecord } from '../engine/trading-record.js';
-import type { RegimeDetectorConfig } from '../core/regime.js';
+import type { RegimeDetectorConfig, RegimeName } from '../core/regime.js';
 import { Downloader } from '../market/downloader.js';
 import { SimulatedMarket, type SimFaults } from '../market/sim-market.js';
 import type { MarketDataSource } from '../market/types.js';
@@ -95,6 +95,8 @@ export interface MarketKit {
   /** The starting cash of a new portfolio. */
   readonly newPortfolioCash: number;
   readonly brokerState?: BrokerState;
+  /** The simulated market's true regime (only the simulation has one). */
+  readonly trueRegime?: () => RegimeName;
   checkpoint(): Checkpoint['market'];
   close(): Promise<void>;
 }
@@ -188,6 +190,7 @@ function simKit(options: StartOptions, resume: ResumeState | null): MarketKit {
     // The simulated prices depend on the seed and on the symbols, in order.
     cacheSource: `sim:${options.seed}:${hashString(options.symbols.join(',')).toString(36)}`,
     newPortfolioCash: options.cash,
+    trueRegime: () => market.currentTrueRegime(),
     checkpoint: () => ({
       kind: 'sim',
       seed: options.seed,
@@ -249,6 +252,7 @@ function assembleSession(
       broker: kit.broker,
       marketHours: kit.marketHours,
       marketCheckpoint: () => kit.checkpoint(),
+      ...(kit.trueRegime === undefined ? {} : { trueRegime: kit.trueRegime }),
     },
   );
   const session = engine;

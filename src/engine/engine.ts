@@ -8,6 +8,8 @@ import { PaperBroker } from '../broker/paper-broker.js';
 import { Portfolio } from '../core/portfolio.js';
 import type { Broker, BrokerFill, BrokerState, MarketHours, MarketHoursSource } from './broker.js';
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
+import type { RegimeName } from '../core/regime-types.js';
+import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
 import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
@@ -65,6 +67,8 @@ export interface EngineDependencies {
   readonly record?: TradingRecord;
   /** The market's state for a checkpoint (the simulated market: enough to regenerate it). */
   readonly marketCheckpoint?: () => Checkpoint['market'];
+  /** The simulated market's true regime of its newest bar: each iteration scores the detector against it. */
+  readonly trueRegime?: () => RegimeName;
 }
 
 export interface RunSummary {
@@ -98,6 +102,9 @@ export class TradingEngine implements EngineControls {
   private readonly broker: Broker;
   private market: MarketHours | null = null;
   private readonly regime: RegimeController;
+  // Regime (issue 9): the universe's per-bar features, reused every bar.
+  private readonly universe = new UniverseFeatures();
+  private readonly regimeFeatures = new Float64Array(FEATURE_COUNT);
   private readonly risk: RiskManager;
   private readonly equityTimes: Float64Ring;
   private readonly equityValues: Float64Ring;
@@ -260,6 +267,8 @@ export class TradingEngine implements EngineControls {
     this.setPhase('backfill');
     const backfilled = await this.downloadRound('backfill');
     if (backfilled) this.processReceived(false);
+    // Regime (issue 9): fit the model on the backfill.
+    if (backfilled) this.regime.fitOnHistory(this.marketTime);
     if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
     if (backfilled && this.options.brokerState !== undefined) this.applyBrokerState(this.options.brokerState);
     if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
@@ -383,8 +392,6 @@ export class TradingEngine implements EngineControls {
       if (stepTime === Number.POSITIVE_INFINITY) break;
       const catchingUp = stepTime <= this.marketTime;
       if (trading && !catchingUp) this.takeBrokerFills();
-      let returnSum = 0;
-      let returnCount = 0;
       for (let s = 0; s < count; s++) {
         const bars = this.received[s];
         const bar = bars?.[this.cursor[s] as number];
@@ -397,18 +404,17 @@ export class TradingEngine implements EngineControls {
         }
         const signals = this.signals[s] as SymbolSignals;
         signals.update(bar);
-        if (!Number.isNaN(signals.lastReturn)) {
-          returnSum += signals.lastReturn;
-          returnCount++;
-        }
+        this.universe.add(signals.lastReturn);
         this.portfolio.mark(symbol, bar.close);
         this.lastSeen[s] = bar.time;
       }
       this.applyStepFills();
+      const symbolsWithReturns = this.universe.symbols;
+      this.universe.finish(this.regimeFeatures);
       if (catchingUp) continue;
       this.marketTime = stepTime;
-      if (returnCount > 0) {
-        const change = this.regime.update(stepTime, returnSum / returnCount);
+      if (symbolsWithReturns > 0) {
+        const change = this.regime.update(stepTime, this.regimeFeatures);
         if (change !== null && trading) {
           if (this.deps.record !== undefined) this.pending.regimeChanges.push(change);
           this.emit({
@@ -695,6 +701,9 @@ export class TradingEngine implements EngineControls {
   /** Ends the iteration; a returned promise means the record's writer is behind and the loop should wait. */
   private finishIteration(): Promise<void> | undefined {
     this.iteration++;
+    // Regime (issue 9): score the detector against the simulated market's truth.
+    const trueRegime = this.deps.trueRegime?.();
+    if (trueRegime !== undefined) this.regime.scoreTruth(trueRegime);
     const equity = this.portfolio.equity();
     this.equityTimes.push(this.marketTime);
     this.equityValues.push(equity);
@@ -714,6 +723,7 @@ export class TradingEngine implements EngineControls {
       cash: roundToCents(this.portfolio.cash),
       regime: this.regime.regime,
       confidence: round3(this.regime.confidence),
+      ...(trueRegime === undefined ? {} : { trueRegime }),
       positions: this.portfolio.positionCount,
       heapUsed: this.memory.heapUsed,
       rss: this.memory.rss,

@@ -41,6 +41,8 @@ export type LoopEvent =
       cash: number;
       regime: RegimeName;
       confidence: number;
+      /** The simulated market's true regime of the bar (only with the simulated market). */
+      trueRegime?: RegimeName;
       positions: number;
       heapUsed: number;
       rss: number;

@@ -126,16 +126,18 @@ function describeData(bars: StoredBars): string {
   const history = replay.steps.length - replay.remaining;
   const symbols = bars.series.map((s) => s.symbol);
   const shown = symbols.length > 8 ? `${symbols.slice(0, 8).join(', ')}, …` : symbols.join(', ');
-  return `tuning on ${symbols.length} symbol(s) (${shown}): ${bars.source} ${bars.timeframe} bars, ${replay.steps.length} steps (${history} as history, ${replay.remaining} backtested)\n`;
+  return (
+    `tuning on ${symbols.length} symbol(s) (${shown}): ${bars.source} ${bars.timeframe} bars, ${replay.steps.length} steps (${history} as history, ${replay.remaining} backtested)\n` +
+    'walk-forward: each setting fits the regime model on the history part only and is scored on the rest\n'
+  );
 }
 
 function describeResult(result: TuningResult): string {
   const row = (label: string, t: TrialResult): string[] => [
     label,
+    String(t.config.threshold),
+    String(t.config.dwell),
     String(t.config.window),
-    String(t.config.trendT),
-    String(t.config.volatileRatio),
-    String(t.config.minDwell),
     formatSignedPercent(t.return),
     formatPercent(t.maxDrawdown, 2),
     String(t.trades),
@@ -147,10 +149,9 @@ function describeResult(result: TuningResult): string {
     formatTable(
       [
         { header: 'settings' },
+        { header: 'threshold', align: right },
+        { header: 'dwell', align: right },
         { header: 'window', align: right },
-        { header: 'trendT', align: right },
-        { header: 'volatileRatio', align: right },
-        { header: 'minDwell', align: right },
         { header: 'return', align: right },
         { header: 'max drawdown', align: right },
         { header: 'trades', align: right },

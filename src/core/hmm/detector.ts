@@ -194,7 +194,7 @@ export class HmmRegimeDetector {
 
   private optionsForFit(): FitOptions {
     const warm = this.params;
-    return warm === null ? this.fitOptions : { ...this.fitOptions, warmStart: warm, starts: 1 };
+    return warm === null ? this.fitOptions : { ...this.fitOptions, warmStart: warm };
   }
 
   private startRefit(): void {
