@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { SeededRandom } from '../src/core/random.js';
 import { createParams, logEmissions, type HmmParams } from '../src/core/hmm/model.js';
 import { ForwardFilter, forwardBackward, viterbi } from '../src/core/hmm/inference.js';
-import { fitHmm } from '../src/core/hmm/fit.js';
+import { DEFAULT_FIT_OPTIONS, fitHmm } from '../src/core/hmm/fit.js';
 import { FEATURE_COUNT, UniverseFeatures } from '../src/core/hmm/features.js';
 import { DEFAULT_HMM_SETTINGS, HmmRegimeDetector } from '../src/core/hmm/detector.js';
 
@@ -159,13 +159,7 @@ test('EM recovers a known model from 20,000 bars it generated: means within a te
   for (const seed of [1, 2]) {
     const T = 20_000;
     const obs = sample(truth, T, new SeededRandom(seed));
-    const fit = fitHmm(obs, T, 2, {
-      states: 4,
-      maxIterations: 200,
-      tolerance: 1e-7,
-      starts: 3,
-      varianceFloorShare: 1e-3,
-    });
+    const fit = fitHmm(obs, T, 2, { ...DEFAULT_FIT_OPTIONS, maxIterations: 200, tolerance: 1e-7, mirrorTrends: false });
     assert.ok(fit !== null);
     const p = fit.params;
     for (let i = 0; i < 8; i++) {
@@ -180,6 +174,31 @@ test('EM recovers a known model from 20,000 bars it generated: means within a te
     for (let k = 0; k < 4; k++)
       close(p.transition[k * 5] as number, truth.transition[k * 5] as number, 0.01, `seed ${seed} P(stay ${k})`);
   }
+});
+
+/** A model that meets the mirror constraint: range has no drift and is calm, the trends drift ±0.5. */
+function mirroredModel(): HmmParams {
+  const p = knownModel();
+  p.means.set([0.5, 0, -0.5, 0, 0, -0.5, -0.2, 1.5]);
+  p.variances.set([1, 0.25, 1, 0.25, 0.7, 0.2, 6, 0.3]);
+  return p;
+}
+
+test('EM with mirrored trends (the default) recovers a model that meets its constraint, from 20,000 bars', () => {
+  const truth = mirroredModel();
+  const T = 20_000;
+  const obs = sample(truth, T, new SeededRandom(3));
+  const fit = fitHmm(obs, T, 2, { ...DEFAULT_FIT_OPTIONS, maxIterations: 200, tolerance: 1e-7 });
+  assert.ok(fit !== null);
+  const p = fit.params;
+  for (let i = 0; i < 8; i++) {
+    close(p.means[i] as number, truth.means[i] as number, 0.1 * Math.sqrt(truth.variances[i] as number), `mean ${i}`);
+    close((p.variances[i] as number) / (truth.variances[i] as number), 1, 0.15, `variance ${i}`);
+  }
+  assert.equal(p.means[0], -(p.means[2] as number), 'the trends are mirror images');
+  assert.equal(p.means[4], 0, 'range has no drift');
+  for (let k = 0; k < 4; k++)
+    close(p.transition[k * 5] as number, truth.transition[k * 5] as number, 0.01, `P(stay ${k})`);
 });
 
 test('features: mean and log standard deviation of the returns; non-finite returns skipped; one symbol has no dispersion', () => {

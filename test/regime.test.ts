@@ -58,23 +58,13 @@ test('the controller scores the regime in force against a truth it is given, not
 });
 
 // The bench's targets (≥ 90% on 25,000 bars, ≤ 1.5× changes, ≤ 12 bars delay) on shorter runs, looser floors.
-// Known failure, kept visible as a todo: seed 22's backfill holds 28 bars of trend-down, the 4-state fit
-// spends that state on other data, and the names stay wrong until the rolling window holds a fall.
-const KNOWN_FAILURES = new Set(['60/22']);
 for (const symbols of [20, 60])
   for (const seed of [21, 22, 23, 24]) {
-    const todo = KNOWN_FAILURES.has(`${symbols}/${seed}`)
-      ? 'a backfill without a trend-down spell mislabels the states until the window holds one'
-      : false;
-    test(
-      `accuracy against the simulated market's true regimes: ${symbols} symbols, seed ${seed}, 6,000 bars after the backfill`,
-      { todo },
-      async () => {
-        const r = await measureRegimeAccuracy(seed, 6000, symbols);
-        const what = `${(r.accuracy * 100).toFixed(1)}% right, ${r.changesCalled} changes for ${r.trueChanges}, delay ${r.meanDelay.toFixed(1)}`;
-        assert.ok(r.accuracy >= 0.75, what);
-        assert.ok(r.changesCalled <= 2 * r.trueChanges, what);
-        assert.ok(r.meanDelay <= 20, what);
-      },
-    );
+    test(`accuracy against the simulated market's true regimes: ${symbols} symbols, seed ${seed}, 6,000 bars after the backfill`, async () => {
+      const r = await measureRegimeAccuracy(seed, 6000, symbols);
+      const what = `${(r.accuracy * 100).toFixed(1)}% right, ${r.changesCalled} changes for ${r.trueChanges}, delay ${r.meanDelay.toFixed(1)}`;
+      assert.ok(r.accuracy >= 0.75, what);
+      assert.ok(r.changesCalled <= 2 * r.trueChanges, what);
+      assert.ok(r.meanDelay <= 20, what);
+    });
   }

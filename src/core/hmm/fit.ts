@@ -17,6 +17,14 @@ export interface FitOptions {
   readonly starts: number;
   /** A variance is at least this share of the feature's variance over the whole window. */
   readonly varianceFloorShare: number;
+  /**
+   * With 4 states in REGIME_NAMES' order: range has no drift and varies no more than the trends, and
+   * trend-up and trend-down are mirror images, drift ±δ, their other features and variances shared
+   * (what the names mean).
+   * This keeps the names meaningful when the window holds little of a regime (a backfill without a
+   * fall): the unused trend state stays where a fall would be instead of taking other data.
+   */
+  readonly mirrorTrends: boolean;
   /** A model to start from as well (a refit starts from the model in force). */
   readonly warmStart?: HmmParams;
 }
@@ -27,6 +35,7 @@ export const DEFAULT_FIT_OPTIONS: FitOptions = {
   tolerance: 1e-5,
   starts: 3,
   varianceFloorShare: 1e-3,
+  mirrorTrends: true,
 };
 
 export interface FitResult {
@@ -38,6 +47,20 @@ export interface FitResult {
 
 /** Bars a fit needs at the least. */
 export const MIN_FIT_BARS = 50;
+
+type StartVariant = readonly [window: number, volatileShare: number, roles: readonly [number, number, number]];
+const USUAL: readonly [number, number, number] = [0, 1, 2];
+const NO_FALL: readonly [number, number, number] = [0, 2, 1];
+const NO_RISE: readonly [number, number, number] = [2, 1, 0];
+/** The deterministic starts, in the order taken: `starts: 3` tries the three roles once. */
+const START_VARIANTS: readonly StartVariant[] = [
+  [24, 0.2, USUAL],
+  [24, 0.2, NO_FALL],
+  [24, 0.2, NO_RISE],
+  [48, 0.12, USUAL],
+  [48, 0.12, NO_FALL],
+  [48, 0.12, NO_RISE],
+];
 
 const ABSOLUTE_VARIANCE_FLOOR = 1e-14;
 /** Smallest transition probability: no move is impossible, so one odd bar cannot break the filter. */
@@ -69,7 +92,10 @@ function featureStats(observations: Float64Array, length: number, D: number): St
 
 /**
  * A start from hard labels: the bars whose rolling volatility is in the top `volatileShare` are the
- * volatile state; the others are split in three by their rolling mean of feature 0 (the drift).
+ * volatile state; the others are split in three by their rolling mean of feature 0 (the drift), and
+ * `roles` says which third starts which state ([top, bottom, middle] third → state). The usual roles
+ * are up, down, range; the others start a window that lacks a rise or a fall (then its middle third
+ * is not range) near the right answer, and the likelihood picks.
  */
 function labelledStart(
   observations: Float64Array,
@@ -78,6 +104,7 @@ function labelledStart(
   K: number,
   window: number,
   volatileShare: number,
+  roles: readonly [number, number, number],
   stats: Stats,
 ): HmmParams {
   const drift = new Float64Array(length);
@@ -119,7 +146,7 @@ function labelledStart(
   for (let t = 0; t < length; t++) {
     if (K < 4) labels[t] = t % K;
     else if ((vol[t] as number) >= volCut) labels[t] = 3;
-    else labels[t] = (drift[t] as number) >= high ? 0 : (drift[t] as number) <= low ? 1 : 2;
+    else labels[t] = roles[(drift[t] as number) >= high ? 0 : (drift[t] as number) <= low ? 1 : 2];
   }
   const p = createParams(K, D);
   p.transition.set(stickyTransition(K, 0.98));
@@ -164,6 +191,64 @@ function floorVariances(p: HmmParams, floors: Float64Array): void {
   }
 }
 
+const UP = 0;
+const DOWN = 1;
+const RANGE = 2;
+
+/**
+ * The M-step's emission update under the mirror constraint, in closed form. Feature 0 (the drift):
+ * range's mean is 0, up's δ and down's −δ with one variance. Other features: one mean and variance
+ * for both trends. Range keeps its own variances; volatile is free.
+ */
+function mirror(p: HmmParams, observations: Float64Array, length: number, posteriors: Float64Array): void {
+  const K = p.states;
+  const D = p.features;
+  for (let d = 0; d < D; d++) {
+    const W = [0, 0, 0];
+    const S = [0, 0, 0];
+    const Q = [0, 0, 0];
+    for (let t = 0; t < length; t++) {
+      const x = observations[t * D + d] as number;
+      if (Number.isNaN(x)) continue;
+      for (const k of [UP, DOWN, RANGE]) {
+        const g = posteriors[t * K + k] as number;
+        W[k] = (W[k] as number) + g;
+        S[k] = (S[k] as number) + g * x;
+        Q[k] = (Q[k] as number) + g * x * x;
+      }
+    }
+    const [wu, wd, wr] = W as [number, number, number];
+    const [su, sd] = S as [number, number, number];
+    const [qu, qd, qr] = Q as [number, number, number];
+    const wt = wu + wd;
+    if (!(wt > 1e-9)) continue;
+    const squares = (q: number, s: number, w: number, m: number): number => q - 2 * m * s + m * m * w;
+    if (d === 0) {
+      // Range has no drift; the trends drift ±δ (one variance): δ maximises their shared likelihood.
+      const delta = (su - sd) / wt;
+      p.means[UP * D] = delta;
+      p.means[DOWN * D] = -delta;
+      const trendSquares = squares(qu, su, wu, delta) + squares(qd, sd, wd, -delta);
+      let vt = trendSquares / wt;
+      let vr = wr > 1e-9 ? qr / wr : vt;
+      // Range is the calm one: when its drift varies more than the trends', the constrained
+      // optimum pools the two (else range could pass for a mixture of a rise and a fall).
+      if (vr > vt) vt = vr = (trendSquares + qr) / (wt + wr);
+      p.variances[UP * D] = vt;
+      p.variances[DOWN * D] = vt;
+      p.means[RANGE * D] = 0;
+      p.variances[RANGE * D] = vr;
+    } else {
+      const m = (su + sd) / wt;
+      const v = (squares(qu, su, wu, m) + squares(qd, sd, wd, m)) / wt;
+      p.means[UP * D + d] = m;
+      p.means[DOWN * D + d] = m;
+      p.variances[UP * D + d] = v;
+      p.variances[DOWN * D + d] = v;
+    }
+  }
+}
+
 /** One M-step from the E-step's posteriors and transition counts; a state with no weight keeps its values. */
 function maximise(
   p: HmmParams,
@@ -172,6 +257,7 @@ function maximise(
   posteriors: Float64Array,
   counts: Float64Array,
   floors: Float64Array,
+  mirrorTrends: boolean,
 ): void {
   const K = p.states;
   const D = p.features;
@@ -211,6 +297,7 @@ function maximise(
       p.means[k * D + d] = mean;
       p.variances[k * D + d] = sq / w;
     }
+  if (mirrorTrends && K === 4) mirror(p, observations, length, posteriors);
   floorVariances(p, floors);
 }
 
@@ -233,15 +320,9 @@ export function* fitSteps(
   const starts: HmmParams[] = [];
   if (options.warmStart !== undefined && options.warmStart.features === D && options.warmStart.states === K)
     starts.push(cloneParams(options.warmStart));
-  const variants: readonly [number, number][] = [
-    [24, 0.2],
-    [48, 0.12],
-    [12, 0.3],
-    [96, 0.2],
-  ];
   for (let s = 0; s < options.starts; s++) {
-    const [window, share] = variants[s % variants.length] as [number, number];
-    starts.push(labelledStart(observations, length, D, K, window, share, stats));
+    const [window, share, roles] = START_VARIANTS[s % START_VARIANTS.length] as StartVariant;
+    starts.push(labelledStart(observations, length, D, K, window, share, roles, stats));
   }
   const workspace = new InferenceWorkspace(length, K);
   const counts = new Float64Array(K * K);
@@ -260,7 +341,7 @@ export function* fitSteps(
       const converged = logLikelihood - previous < options.tolerance * length;
       previous = logLikelihood;
       if (converged) break;
-      maximise(p, observations, length, e.posteriors, counts, floors);
+      maximise(p, observations, length, e.posteriors, counts, floors, options.mirrorTrends);
       yield;
     }
     if (Number.isFinite(logLikelihood) && (best === null || logLikelihood > best.logLikelihood))
