@@ -7,7 +7,7 @@
  * - The regime in force changes when another regime leads with a posterior of at least `threshold`,
  *   ahead of the regime in force by at least `margin`, for `dwell` bars in a row; a bar where the
  *   challenger falls short (or another takes the lead) starts its count again.
- * - Every `refitEvery` bars a refit on the last `window` bars starts; it advances by
+ * - Every `refitEvery` bars (sooner while the window fills) a refit on the last `window` bars starts; it advances by
  *   `emIterationsPerBar` EM iterations per bar (bounded work, and the same seed gives the same run)
  *   and the new model is swapped in at the bar it finishes. The belief carries over: states are named.
  */
@@ -27,7 +27,7 @@ export interface HmmDetectorSettings {
   readonly window: number;
   /** Bars needed before the first fit; until then the detector is learning. */
   readonly minHistory: number;
-  /** Bars between the starts of two refits. */
+  /** Bars between the starts of two refits, once the window is full. */
   readonly refitEvery: number;
   /** EM iterations a refit advances per bar. */
   readonly emIterationsPerBar: number;
@@ -39,7 +39,7 @@ export const DEFAULT_HMM_SETTINGS: HmmDetectorSettings = {
   margin: 0.2,
   window: 5000,
   minHistory: 300,
-  refitEvery: 520,
+  refitEvery: 1040,
   emIterationsPerBar: 1,
 };
 
@@ -52,6 +52,7 @@ export interface HmmReading {
 }
 
 const K = REGIME_NAMES.length;
+const MIN_REFIT_INTERVAL = 100;
 
 export class HmmRegimeDetector {
   readonly features: number;
@@ -197,6 +198,15 @@ export class HmmRegimeDetector {
     return warm === null ? this.fitOptions : { ...this.fitOptions, warmStart: warm };
   }
 
+  /**
+   * Bars until the next refit: `refitEvery`, or sooner while the window is still filling (a quarter
+   * of the history held): a young model learns regimes its backfill lacked sooner, and a refit of a
+   * short window costs as little as it is early.
+   */
+  private refitInterval(): number {
+    return Math.min(this.settings.refitEvery, Math.max(MIN_REFIT_INTERVAL, Math.floor(this.historyCount / 4)));
+  }
+
   private startRefit(): void {
     const { observations, length } = this.orderedHistory();
     this.refit = fitSteps(observations, length, this.features, this.optionsForFit());
@@ -205,7 +215,7 @@ export class HmmRegimeDetector {
 
   private advanceRefit(): void {
     if (this.refit === null) {
-      if (this.filter !== null && this.barsSinceRefit >= this.settings.refitEvery) this.startRefit();
+      if (this.filter !== null && this.barsSinceRefit >= this.refitInterval()) this.startRefit();
       return;
     }
     for (let i = 0; i < this.settings.emIterationsPerBar; i++) {
