@@ -7,6 +7,7 @@ import { Ring } from './ring-buffer.js';
 import type { RegimeName, StrategyParams } from './regime-types.js';
 import { FEATURE_COUNT } from './hmm/features.js';
 import { DEFAULT_HMM_SETTINGS, HmmRegimeDetector, type HmmDetectorSettings } from './hmm/detector.js';
+import { readModel, saveModel, type SavedRegimeModel } from './hmm/saved-model.js';
 
 export { REGIME_NAMES, type RegimeName, type StrategyParams } from './regime-types.js';
 
@@ -69,6 +70,28 @@ export class RegimeController {
     }
   }
 
+  /** Bars the model in force was fitted on. */
+  get fittedBars(): number {
+    return this.detector.fittedBars;
+  }
+
+  /** Fits put in force so far (each is saved with the run). */
+  get fitCount(): number {
+    return this.detector.fitCount;
+  }
+
+  /** The model in force, as saved with the run; null while learning. */
+  savedModel(): SavedRegimeModel | null {
+    const params = this.detector.params;
+    return params === null ? null : saveModel(params);
+  }
+
+  /** Puts a saved model in force (a resume); false, and nothing changed, when it is not usable. */
+  restoreModel(saved: unknown): boolean {
+    const params = readModel(saved);
+    return params !== null && this.detector.restoreModel(params);
+  }
+
   /** Scores the regime in force against the simulated market's true regime for this bar (not while learning). */
   scoreTruth(truth: RegimeName): void {
     this.truthNow = truth;
@@ -119,9 +142,22 @@ export class RegimeController {
     return this.changes.toArray();
   }
 
-  /** Puts back the state a restart saved: the regime, when it began, and the history of changes. */
-  restore(state: { current: RegimeName; since: number; bars: number }, history: readonly RegimeChangeRecord[]): void {
+  /** Puts back the state a restart saved: the regime, when it began, the history of changes, the score. */
+  restore(
+    state: {
+      current: RegimeName;
+      since: number;
+      bars: number;
+      truth?: { readonly right: number; readonly bars: number };
+    },
+    history: readonly RegimeChangeRecord[],
+  ): void {
     this.detector.restoreRegime(state.current);
+    const { right, bars } = state.truth ?? { right: 0, bars: 0 };
+    if (Number.isSafeInteger(right) && Number.isSafeInteger(bars) && right >= 0 && right <= bars) {
+      this.truthRight = right;
+      this.truthBars = bars;
+    }
     this.regimeStart = state.since;
     this.barsInRegime = state.bars;
     this.changes.clear();

@@ -105,6 +105,8 @@ export class TradingEngine implements EngineControls {
   // Regime (issue 9): the universe's per-bar features, reused every bar.
   private readonly universe = new UniverseFeatures();
   private readonly regimeFeatures = new Float64Array(FEATURE_COUNT);
+  private regimeFitsRecorded = 0;
+  private regimeFitsAnnounced = 0;
   private readonly risk: RiskManager;
   private readonly equityTimes: Float64Ring;
   private readonly equityValues: Float64Ring;
@@ -267,10 +269,10 @@ export class TradingEngine implements EngineControls {
     this.setPhase('backfill');
     const backfilled = await this.downloadRound('backfill');
     if (backfilled) this.processReceived(false);
-    // Regime (issue 9): fit the model on the backfill.
-    if (backfilled) this.regime.fitOnHistory(this.marketTime);
     if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
     if (backfilled && this.options.brokerState !== undefined) this.applyBrokerState(this.options.brokerState);
+    // Regime (issue 9): fit the model on the backfill, unless a resume put the saved one in force.
+    if (backfilled) this.regime.fitOnHistory(this.marketTime);
     if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
 
     // --iterations counts this run's iterations; the iteration number goes on from a resumed run.
@@ -633,6 +635,12 @@ export class TradingEngine implements EngineControls {
     this.peakEquity = saved.peakEquity;
     this.maxDrawdown = saved.maxDrawdown;
     this.risk.restore(saved.risk);
+    // Regime (issue 9): the saved model, then the regime in force as the checkpoint has it.
+    if (resume.regimeModel !== undefined && this.regime.restoreModel(resume.regimeModel)) {
+      this.regimeFitsRecorded = this.regime.fitCount;
+      this.regimeFitsAnnounced = this.regime.fitCount;
+      this.addEvent('info', 'regime model restored from the saved run');
+    }
     this.regime.restore(saved.regime, resume.regimeHistory);
     for (let i = 0; i < resume.equityValues.length; i++) {
       this.equityTimes.push(resume.equityTimes[i] as number);
@@ -656,7 +664,16 @@ export class TradingEngine implements EngineControls {
       realizedPnl: this.portfolio.realizedPnl,
       positions: [...this.portfolio.positions()].map((p) => ({ ...p })),
       workingOrders: this.broker.workingOrders(),
-      regime: { current: this.regime.regime, since: this.regime.since, bars: this.regime.bars },
+      regime: {
+        current: this.regime.regime,
+        since: this.regime.since,
+        bars: this.regime.bars,
+        // Regime (issue 9): what the panel shows, for watch.
+        posterior: this.regime.posterior().map(round3),
+        learning: this.regime.learning,
+        expectedRemainingBars: Math.round(this.regime.expectedRemainingBars),
+        ...(this.regime.truth === null ? {} : { truth: this.regime.truth }),
+      },
       peakEquity: this.peakEquity,
       maxDrawdown: this.maxDrawdown,
       trades: this.trades,
@@ -674,6 +691,9 @@ export class TradingEngine implements EngineControls {
     this.pending.orders = [];
     this.pending.fills = [];
     this.pending.regimeChanges = [];
+    // Regime (issue 9): a fit put in force since the last iteration is saved with the run.
+    const regimeModel = this.regime.fitCount === this.regimeFitsRecorded ? null : this.regime.savedModel();
+    this.regimeFitsRecorded = this.regime.fitCount;
     return record.record({
       iteration: this.iteration,
       time: this.marketTime,
@@ -684,6 +704,7 @@ export class TradingEngine implements EngineControls {
       orders,
       fills,
       regimeChanges,
+      ...(regimeModel === null ? {} : { regimeModel }),
       checkpoint: this.checkpoint(),
     });
   }
@@ -701,7 +722,14 @@ export class TradingEngine implements EngineControls {
   /** Ends the iteration; a returned promise means the record's writer is behind and the loop should wait. */
   private finishIteration(): Promise<void> | undefined {
     this.iteration++;
-    // Regime (issue 9): score the detector against the simulated market's truth.
+    // Regime (issue 9): say when a (re)fitted model is put in force; score against the simulator's truth.
+    if (this.regime.fitCount !== this.regimeFitsAnnounced) {
+      this.addEvent(
+        'info',
+        `regime model ${this.regimeFitsAnnounced === 0 ? 'fitted' : 'refitted'} on ${this.regime.fittedBars.toLocaleString('en-US')} bars`,
+      );
+      this.regimeFitsAnnounced = this.regime.fitCount;
+    }
     const trueRegime = this.deps.trueRegime?.();
     if (trueRegime !== undefined) this.regime.scoreTruth(trueRegime);
     const equity = this.portfolio.equity();

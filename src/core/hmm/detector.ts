@@ -68,6 +68,8 @@ export class HmmRegimeDetector {
   private challengerBars = 0;
   private refit: Generator<void, FitResult | null> | null = null;
   private fits = 0;
+  private fitBars = 0;
+  private refitLength = 0;
 
   constructor(
     features: number,
@@ -99,6 +101,11 @@ export class HmmRegimeDetector {
   /** The model in force, or null while learning. */
   get params(): HmmParams | null {
     return this.filter?.params ?? null;
+  }
+
+  /** Bars of history the model in force was fitted on. */
+  get fittedBars(): number {
+    return this.fitBars;
   }
 
   /** Fits done so far (the first on the backfill, then refits). */
@@ -152,12 +159,12 @@ export class HmmRegimeDetector {
     return true;
   }
 
-  /** Puts a saved model in force (a resume); the belief starts from its initial distribution. */
+  /** Puts a saved model in force (a resume) and runs the held history through it for the belief now. */
   restoreModel(params: HmmParams): boolean {
     if (params.states !== K || params.features !== this.features || !isUsable(params)) return false;
-    this.filter = new ForwardFilter(cloneParams(params));
-    this.filter.setPosterior(this.prior);
-    this.fits++;
+    this.refit = null;
+    const { observations, length } = this.orderedHistory();
+    this.install(cloneParams(params), observations, length);
     return true;
   }
 
@@ -210,6 +217,7 @@ export class HmmRegimeDetector {
   private startRefit(): void {
     const { observations, length } = this.orderedHistory();
     this.refit = fitSteps(observations, length, this.features, this.optionsForFit());
+    this.refitLength = length;
     this.barsSinceRefit = 0;
   }
 
@@ -227,9 +235,11 @@ export class HmmRegimeDetector {
         if (this.filter === null) {
           const { observations, length } = this.orderedHistory();
           this.install(result.params, observations, length);
+          this.fitBars = this.refitLength;
         } else {
           this.filter.setModel(result.params);
           this.fits++;
+          this.fitBars = this.refitLength;
         }
       }
       return;
@@ -242,6 +252,7 @@ export class HmmRegimeDetector {
     for (let t = 0; t < length; t++) filter.step(observations, t * this.features);
     this.filter = filter;
     this.fits++;
+    this.fitBars = length;
     this.barsSinceRefit = 0;
     let leader = 0;
     for (let k = 1; k < K; k++) if ((filter.posterior[k] as number) > (filter.posterior[leader] as number)) leader = k;
