@@ -220,7 +220,7 @@ test('check: a healthy file passes (exit 0); a copy with bytes overwritten in th
   const healthy = await captureStdout(() => runCommand(['check', '--db', path]));
   assert.equal(healthy.code, 0, healthy.stdout);
   assert.match(healthy.stdout, /^integrity\s+ok$/m);
-  assert.match(healthy.stdout, /^schema\s+version 2 \(current\)$/m);
+  assert.match(healthy.stdout, /^schema\s+version 3 \(current\)$/m);
   assert.match(healthy.stdout, /^wal\s+/m);
   assert.match(healthy.stdout, /^foreign keys\s+ok$/m);
   assert.match(healthy.stdout, /^healthy$/m);

@@ -79,6 +79,16 @@ async function loadResumeState(
     `SELECT id, time, kind, message FROM events WHERE run_id IN (${runs}) ORDER BY id DESC LIMIT 200`,
   );
   events.reverse();
+  const model = await connection.get<{ model: string }>(
+    `SELECT model FROM regime_models WHERE run_id IN (${runs}) ORDER BY id DESC LIMIT 1`,
+  );
+  let regimeModel: unknown;
+  try {
+    regimeModel = model === undefined ? undefined : JSON.parse(model.model);
+  } catch {
+    // A damaged model is not a reason to refuse the resume: the detector fits again on the backfill.
+    regimeModel = undefined;
+  }
   return {
     checkpoint,
     equityTimes: Float64Array.from(equity, (p) => p.time),
@@ -90,5 +100,6 @@ async function loadResumeState(
       confidence: c.confidence,
     })),
     events: events.map((e, i): EngineEvent => ({ seq: i + 1, time: e.time, kind: e.kind, message: e.message })),
+    ...(regimeModel === undefined ? {} : { regimeModel }),
   };
 }

@@ -102,6 +102,15 @@ export const MIGRATIONS: readonly string[] = [
     config TEXT NOT NULL
   );
   `,
+  // 3: the regime detector's fitted models (issue 9), one row each time a fit is put in force.
+  `
+  CREATE TABLE regime_models (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    time INTEGER NOT NULL,
+    model TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,7 @@ import type {
   Mode,
   PositionView,
   RegimeChange,
+  RegimeView,
 } from '../engine/snapshot.js';
 import type { DownloadStatusView } from '../market/download-status.js';
 
@@ -96,6 +97,25 @@ export function parseCheckpoint(state: string): Checkpoint {
     isRegime(c.regime.current);
   if (!ok) throw new UnreadableCheckpointError('the checkpoint lacks fields this version needs');
   return c as Checkpoint;
+}
+
+/** The regime panel's extras a checkpoint holds (newer versions), each kept only when it is well formed. */
+function regimeDetails(regime: Checkpoint['regime']): Partial<RegimeView> {
+  const details: { -readonly [K in keyof RegimeView]?: RegimeView[K] } = {};
+  const { posterior, learning, expectedRemainingBars, truth } = regime as Partial<Checkpoint['regime']>;
+  if (Array.isArray(posterior) && posterior.length === REGIME_NAMES.length && posterior.every(isFiniteNumber))
+    details.posterior = Object.freeze([...posterior]);
+  if (typeof learning === 'boolean') details.learning = learning;
+  if (isFiniteNumber(expectedRemainingBars)) details.expectedRemainingBars = expectedRemainingBars;
+  if (
+    typeof truth === 'object' &&
+    truth !== null &&
+    isRegime(truth.current) &&
+    isFiniteNumber(truth.right) &&
+    isFiniteNumber(truth.bars)
+  )
+    details.truth = Object.freeze({ current: truth.current, right: truth.right, bars: truth.bars });
+  return details;
 }
 
 /** `runs.options` is the bot's options as JSON; only the loop's pace is shown from it. */
@@ -191,6 +211,7 @@ export function snapshotFromRows(rows: DatabaseRows, context: WatchContext): Eng
       bars: checkpoint.regime.bars,
       history,
       params: PARAMS_BY_REGIME[current],
+      ...regimeDetails(checkpoint.regime),
     }),
     downloads: NO_DOWNLOADS,
     events: eventViews(rows.eventsNewestFirst),
