@@ -12,6 +12,8 @@ import { REGIME_NAMES } from '../src/core/regime-types.js';
 import { openStore } from '../src/store/open-store.js';
 import { DatabaseSnapshotSource } from '../src/store/database-snapshot-source.js';
 import { startOptions } from './support/session.js';
+import { captureStdout } from './support/capture-output.js';
+import { runCommand as learn } from '../src/cli/commands/learn.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'trading-tui-regime-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -74,4 +76,32 @@ test('the regime model is saved with the run, put back on resume, and the panelâ
   assert.equal(seen.learning, false);
   assert.ok(seen.truth !== undefined && seen.truth.bars === 51, 'the score goes on across the restart');
   await watch.close();
+});
+
+test('learn report prints the newest regime model with each regimeâ€™s expected duration', async () => {
+  const path = join(folder, 'report.db');
+  const empty = await captureStdout(() => learn(['report', '--db', path]).catch(() => 1));
+  assert.notEqual(empty.code, 0, 'no runs yet');
+  await runStored(path, ['--iterations', '20', '--seed', '7', '--period', '60d']);
+  const c = await openStore(path);
+  const row = await c.get<{ model: string }>('SELECT model FROM regime_models ORDER BY id DESC LIMIT 1');
+  await c.close();
+  const saved = readModel(JSON.parse(row?.model ?? 'null'));
+  assert.ok(saved !== null);
+  const { code, stdout } = await captureStdout(() => learn(['report', '--db', path]));
+  assert.equal(code, 0);
+  assert.match(stdout, /^regime model in force at \d{4}-\d\d-\d\dT.*\(run 1\)/m);
+  const durations = expectedDurations(saved);
+  REGIME_NAMES.forEach((name, k) => {
+    const line = stdout.split('\n').find((l) => l.startsWith(`${name} `) && l.includes(' bars'));
+    assert.ok(line, `a model row for ${name}:\n${stdout}`);
+    assert.ok(line.includes(`${Math.round(durations[k] as number).toLocaleString('en-US')} bars`), line);
+    assert.ok(line.includes((saved.transition[k * 5] as number).toFixed(4)), line);
+  });
+  const json = await captureStdout(() => learn(['report', '--json', '--db', path]));
+  const parsed = JSON.parse(json.stdout) as { model: { regimes: { regime: string; expectedBars: number }[] } };
+  assert.deepEqual(
+    parsed.model.regimes.map((r) => r.expectedBars),
+    Array.from(durations),
+  );
 });

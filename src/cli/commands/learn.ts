@@ -67,7 +67,36 @@ async function report(args: readonly string[]): Promise<number> {
   );
   write('time: bars in the regime × the bar spacing; each bar counts for the regime in force at its start.\n');
   write('hit rate: sells closing (part of) a position above its average cost, fees included.\n');
+  write(describeModel(result));
   return 0;
+}
+
+function describeModel(result: RegimeReport): string {
+  const model = result.model;
+  if (model === null) return '\nno regime model saved yet (the detector saves one each time it fits)\n';
+  const bps = (x: number): string => `${(x * 10_000).toFixed(2)} bp`;
+  return (
+    `\nregime model in force at ${new Date(model.time).toISOString()} (run ${model.runId}): a hidden Markov model over each bar's mean log return and dispersion of the symbols\n` +
+    formatTable(
+      [
+        { header: 'regime' },
+        { header: 'mean return', align: 'right' },
+        { header: 'sd', align: 'right' },
+        { header: 'dispersion', align: 'right' },
+        { header: 'P(stay)', align: 'right' },
+        { header: 'expected duration', align: 'right' },
+      ],
+      model.regimes.map((r) => [
+        r.regime,
+        bps(r.meanReturn),
+        bps(r.returnSd),
+        bps(r.dispersion),
+        r.stayProbability.toFixed(4),
+        Number.isFinite(r.expectedBars) ? `${Math.round(r.expectedBars).toLocaleString('en-US')} bars` : 'never leaves',
+      ]),
+    ) +
+    "per bar; dispersion: the typical standard deviation of the symbols' returns across the universe.\n"
+  );
 }
 
 // ---- tune -----------------------------------------------------------------------------------------
