@@ -25,6 +25,11 @@ export interface FitOptions {
    * fall): the unused trend state stays where a fall would be instead of taking other data.
    */
   readonly mirrorTrends: boolean;
+  /**
+   * Least P(stay) of a state: a regime's expected spell is at least 1 / (1 − minStay) bars, so a
+   * state cannot become a one-bar outlier catcher (short noisy windows and few symbols tempt EM so).
+   */
+  readonly minStay: number;
   /** A model to start from as well (a refit starts from the model in force). */
   readonly warmStart?: HmmParams;
 }
@@ -36,6 +41,7 @@ export const DEFAULT_FIT_OPTIONS: FitOptions = {
   starts: 3,
   varianceFloorShare: 1e-3,
   mirrorTrends: true,
+  minStay: 0.9,
 };
 
 export interface FitResult {
@@ -258,6 +264,7 @@ function maximise(
   counts: Float64Array,
   floors: Float64Array,
   mirrorTrends: boolean,
+  minStay: number,
 ): void {
   const K = p.states;
   const D = p.features;
@@ -273,6 +280,14 @@ function maximise(
       total += v;
     }
     for (let j = 0; j < K; j++) p.transition[i * K + j] = (p.transition[i * K + j] as number) / total;
+    // A regime lasts: P(stay) at least minStay. The constrained optimum of the row puts the diagonal
+    // on the bound and shares the rest in proportion to the counts.
+    const stay = p.transition[i * K + i] as number;
+    if (stay < minStay && K > 1) {
+      const scale = (1 - minStay) / (1 - stay);
+      for (let j = 0; j < K; j++)
+        p.transition[i * K + j] = i === j ? minStay : (p.transition[i * K + j] as number) * scale;
+    }
   }
   for (let k = 0; k < K; k++)
     for (let d = 0; d < D; d++) {
@@ -341,7 +356,7 @@ export function* fitSteps(
       const converged = logLikelihood - previous < options.tolerance * length;
       previous = logLikelihood;
       if (converged) break;
-      maximise(p, observations, length, e.posteriors, counts, floors, options.mirrorTrends);
+      maximise(p, observations, length, e.posteriors, counts, floors, options.mirrorTrends, options.minStay);
       yield;
     }
     if (Number.isFinite(logLikelihood) && (best === null || logLikelihood > best.logLikelihood))
