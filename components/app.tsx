@@ -2,7 +2,7 @@ import { useMemo, useReducer, useRef, type ReactNode } from 'react';
 import { Box, useApp, useInput } from 'ink';
 import type { EngineControls } from '../src/engine/controls.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
-import type { WatchStatus } from '../src/store/watch-status.js';
+import type { WatchStatus } from '../src/engine/watch-status.js';
 import { DownloadsPanel } from './downloads-panel.js';
 import { EquityPanel } from './equity-panel.js';
 import { EventsPanel } from './events-panel.js';

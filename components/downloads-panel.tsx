@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Text } from 'ink';
-import type { DownloadStatusView, RoundStatus, SymbolDownloadStatus } from '../src/market/download-status.js';
+import type { DownloadStatusView, RoundStatus, SymbolDownloadStatus } from '../src/engine/download-status.js';
 import { formatDuration, formatWholeMoney } from '../src/core/format.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';

@@ -1,7 +1,8 @@
-import type { ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EngineEvent } from '../src/engine/snapshot.js';
 import { formatTimeOfDay } from '../src/core/format.js';
+import { DAY_MS } from '../src/core/units.js';
 import { PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { padRight } from './text-fit.js';
@@ -14,22 +15,52 @@ export function eventRowsVisible(innerHeight: number): number {
 export interface EventsPanelProps {
   /** Newest last, as in the snapshot; drawn newest first. */
   readonly events: readonly EngineEvent[];
-  /** Rows scrolled away from the newest event. */
+  /** Rows scrolled away from the newest event (date rows count). */
   readonly scroll: number;
   readonly width: number;
   readonly height: number;
   readonly focused: boolean;
 }
 
-export function EventsPanel({ events, scroll, width, height, focused }: EventsPanelProps): ReactNode {
-  const visible = eventRowsVisible(height - PANEL_FRAME_ROWS);
-  const skip = Math.min(scroll, Math.max(0, events.length - visible));
-  const newestIndex = events.length - 1 - skip;
-  const shown: EngineEvent[] = [];
-  for (let i = newestIndex; i >= 0 && shown.length < visible; i--) {
-    const event = events[i];
-    if (event !== undefined) shown.push(event);
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+/** The UTC day an event falls on, as the times beside the events are UTC. */
+const dayOf = (time: number): number => Math.floor(time / DAY_MS);
+/** `Wed 2025-03-05`. */
+export function formatDayLabel(time: number): string {
+  const date = new Date(time);
+  return `${WEEKDAYS[date.getUTCDay()]} ${date.toISOString().slice(0, 10)}`;
+}
+
+export type EventRow =
+  | { readonly kind: 'event'; readonly event: EngineEvent }
+  | { readonly kind: 'day'; readonly label: string; readonly key: string };
+
+/** All rows, newest first: the events, and between two on different days a row with the older one's date. */
+export function eventRows(events: readonly EngineEvent[]): EventRow[] {
+  const rows: EventRow[] = [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as EngineEvent;
+    const newer = events[i + 1];
+    if (newer !== undefined && dayOf(newer.time) !== dayOf(event.time))
+      rows.push({ kind: 'day', label: formatDayLabel(event.time), key: `day-${event.seq}` });
+    rows.push({ kind: 'event', event });
   }
+  return rows;
+}
+
+/** Rows the panel's list has: one per event and one per change of day (what it scrolls over). */
+export function eventRowCount(events: readonly EngineEvent[]): number {
+  let count = events.length;
+  for (let i = 1; i < events.length; i++)
+    if (dayOf((events[i] as EngineEvent).time) !== dayOf((events[i - 1] as EngineEvent).time)) count++;
+  return count;
+}
+
+export function EventsPanel({ events, scroll, width, height, focused }: EventsPanelProps): ReactNode {
+  const all = useMemo(() => eventRows(events), [events]);
+  const visible = eventRowsVisible(height - PANEL_FRAME_ROWS);
+  const skip = Math.min(scroll, Math.max(0, all.length - visible));
+  const rows = all.slice(skip, skip + visible);
   return (
     <Panel title="Events" width={width} height={height} focused={focused}>
       {events.length === 0 ? (
@@ -37,13 +68,19 @@ export function EventsPanel({ events, scroll, width, height, focused }: EventsPa
           no events yet
         </Text>
       ) : (
-        shown.map((event) => (
-          <Text key={event.seq} wrap="truncate">
-            <Text dimColor>{formatTimeOfDay(event.time)} </Text>
-            <Text color={EVENT_COLORS[event.kind]}>{padRight(event.kind, 9)}</Text>
-            {event.message}
-          </Text>
-        ))
+        rows.map((row) =>
+          row.kind === 'day' ? (
+            <Text key={row.key} wrap="truncate" dimColor>
+              ── {row.label} ──
+            </Text>
+          ) : (
+            <Text key={row.event.seq} wrap="truncate">
+              <Text dimColor>{formatTimeOfDay(row.event.time)} </Text>
+              <Text color={EVENT_COLORS[row.event.kind]}>{padRight(row.event.kind, 9)}</Text>
+              {row.event.message}
+            </Text>
+          ),
+        )
       )}
     </Panel>
   );

@@ -1,6 +1,6 @@
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
 import { downloadRowsVisible, downloadsWantedRows } from './downloads-panel.js';
-import { eventRowsVisible } from './events-panel.js';
+import { eventRowCount, eventRowsVisible } from './events-panel.js';
 import { PANEL_FRAME_ROWS, type LayoutPlan, type PanelWants } from './layout-plan.js';
 import { PANEL_IDS, type PanelId } from './panel-ids.js';
 import { positionRowsVisible, positionsWantedRows } from './positions-panel.js';
@@ -13,7 +13,7 @@ export function panelWants(snapshot: EngineSnapshot): PanelWants {
     regime: REGIME_CONTENT_ROWS,
     downloads: downloadsWantedRows(snapshot.downloads),
     positions: positionsWantedRows(snapshot.positions),
-    events: Math.max(1, snapshot.events.length),
+    events: Math.max(1, eventRowCount(snapshot.events)),
   };
 }
 
@@ -28,7 +28,7 @@ export function scrollLimit(panel: PanelId, plan: LayoutPlan, snapshot: EngineSn
     case 'positions':
       return Math.max(0, snapshot.positions.length - positionRowsVisible(inner));
     case 'events':
-      return Math.max(0, snapshot.events.length - eventRowsVisible(inner));
+      return Math.max(0, eventRowCount(snapshot.events) - eventRowsVisible(inner));
     case 'equity':
     case 'regime':
       return 0;

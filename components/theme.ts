@@ -1,6 +1,6 @@
 import type { RegimeName } from '../src/core/regime-types.js';
 import type { EngineEventKind, Mode } from '../src/engine/snapshot.js';
-import type { DownloadState } from '../src/market/download-status.js';
+import type { DownloadState } from '../src/engine/download-status.js';
 
 // Colour names only: Ink/chalk turn them into escapes, or into nothing when colour is off.
 

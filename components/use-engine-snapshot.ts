@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { EngineControls } from '../src/engine/controls.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
+import { DEFAULT_FPS } from '../src/core/limits.js';
 
-export const DEFAULT_FPS = 10;
+export { DEFAULT_FPS };
 
 /**
  * The engine's latest snapshot, re-read at most `fps` times a second: changes are coalesced behind

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { WatchStatus } from '../src/store/watch-status.js';
+import type { WatchStatus } from '../src/engine/watch-status.js';
 
 /** How often "updated Ns ago" is re-read and re-drawn. */
 export const WATCH_TICK_MS = 1000;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlpacaBroker, REFUSAL_BACKOFF_MS, type AlpacaOrderApi } from '../src/broker/alpaca/alpaca-broker.js';
 import { AlpacaOrderRejectedError } from '../src/broker/alpaca/alpaca-trading.js';
-import type { MarketOrder } from '../src/broker/paper-broker.js';
+import type { MarketOrder } from '../src/core/model.js';
 import { parseOrderEnded } from '../src/broker/alpaca/trade-update-stream.js';
 
 class FakeApi implements AlpacaOrderApi {

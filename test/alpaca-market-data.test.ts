@@ -10,7 +10,8 @@ import {
 } from '../src/broker/alpaca/alpaca-market-data.js';
 import { alpacaEndpointsFromEnv } from '../src/broker/alpaca/alpaca-sdk.js';
 import { Downloader } from '../src/market/downloader.js';
-import { PermanentError, TransientError, type Bar } from '../src/market/types.js';
+import type { Bar } from '../src/core/model.js';
+import { PermanentError, TransientError } from '../src/market/types.js';
 import { FakeAlpacaServer, type FakeRequest } from './fake-alpaca/fake-alpaca-server.js';
 import { waitUntil as waitUntilShared } from './support/wait-until.js';
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { FakeAlpacaServer, type FakeAlpacaOptions } from './fake-alpaca/fake-alpaca-server.js';
 import { FakeMarketDataStream, FakeTradingStream } from './fake-alpaca/fake-streams.js';
 import { BIN, collect, freshDataHome, runBin, startBin } from './support/bin.js';
+import { waitUntil } from './support/wait-until.js';
 import { TmuxPane, hasTmux } from './support/tmux.js';
 
 const KEY_ID = 'PKSESSIONKEY0123456789';
@@ -184,9 +185,7 @@ test('live bars: once the market-data stream is subscribed, refresh rounds take 
     ];
     const child = startBin(args, fakes.env);
     const done = collect(child, 30_000);
-    const deadline = Date.now() + 15_000;
-    while (fakes.data.subscriptionsOf().every((s) => s.length < SYMBOLS.length) && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => fakes.data.subscriptionsOf().some((s) => s.length >= SYMBOLS.length), 15_000, 20);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const restBefore = fakes.server.count();
     const newest = fakes.server.barsOf('AAA').at(-1)?.time ?? 0;
@@ -388,11 +387,11 @@ test('market closed: the loop idles (no refresh rounds) and says when it opens',
     const done = collect(child, 30_000);
     let stdout = '';
     child.stdout.on('data', (chunk: string) => (stdout += chunk));
-    const deadline = Date.now() + 20_000;
-    while (!stdout.includes('"type":"market"') && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(() => stdout.includes('"type":"market"'), 20_000, 20);
     const barsAfterBackfill = fakes.server.count();
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The clock's next open is past, so each idle turn asks it again: two more asks, a whole turn idled.
+    const clockAsks = fakes.server.count('/v2/clock');
+    await waitUntil(() => fakes.server.count('/v2/clock') >= clockAsks + 2, 20_000, 20);
     child.kill('SIGINT');
     const result = await done;
     assert.equal(result.code, 0, result.stderr);
@@ -413,9 +412,7 @@ test('market closed, human output: one line saying when it opens, in New York ti
     const done = collect(child, 30_000);
     let stdout = '';
     child.stdout.on('data', (chunk: string) => (stdout += chunk));
-    const deadline = Date.now() + 20_000;
-    while (!stdout.includes('market closed') && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(() => stdout.includes('market closed'), 20_000, 20);
     child.kill('SIGINT');
     const result = await done;
     assert.equal(result.code, 0, result.stderr);

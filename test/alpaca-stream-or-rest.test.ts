@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamOrRestBars } from '../src/broker/alpaca/stream-or-rest-bars.js';
-import type { Bar, BarQuery, MarketDataSource } from '../src/market/types.js';
+import type { Bar } from '../src/core/model.js';
+import type { BarQuery, MarketDataSource } from '../src/market/types.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2025, 0, 6, 14, 30);

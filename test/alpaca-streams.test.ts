@@ -6,7 +6,7 @@ import {
   type Fill,
   type TradeUpdateStreamStatus,
 } from '../src/broker/alpaca/trade-update-stream.js';
-import type { Bar } from '../src/market/types.js';
+import type { Bar } from '../src/core/model.js';
 import { FakeMarketDataStream, FakeTradingStream, type FakeBar } from './fake-alpaca/fake-streams.js';
 import { heapAfterGc } from './support/gc.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { AlpacaAuthError } from '../src/broker/alpaca/alpaca-market-data.js';
 import { TradingFields } from '../src/broker/alpaca/alpaca-sdk.js';
 import { AlpacaOrderRejectedError, AlpacaTrading, AlpacaTradingError } from '../src/broker/alpaca/alpaca-trading.js';
-import type { MarketOrder } from '../src/broker/paper-broker.js';
+import type { MarketOrder } from '../src/core/model.js';
 import { FakeAlpacaServer, type LoggedRequest } from './fake-alpaca/fake-alpaca-server.js';
 
 const KEY_ID = 'PKTRADEKEY0123456789';

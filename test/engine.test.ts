@@ -4,6 +4,7 @@ import type { LoopEvent } from '../src/engine/loop-events.js';
 import { DEFAULT_UNIVERSE } from '../src/market/universe.js';
 import { heapAfterGc } from './support/gc.js';
 import { runSession, startOptions } from './support/session.js';
+import { waitUntil } from './support/wait-until.js';
 import { createSimSession } from '../src/cli/start.js';
 
 const ofType = <T extends LoopEvent['type']>(events: LoopEvent[], type: T): Extract<LoopEvent, { type: T }>[] =>
@@ -104,7 +105,11 @@ test('stop() ends the loop at an iteration boundary and cancels downloads in fli
     if (e.type === 'iteration') iterations.push(e.i);
   });
   const done = session.run();
-  await new Promise((resolve) => setTimeout(resolve, 700));
+  // Stop while a refresh round waits on its (200 ms) downloads.
+  await waitUntil(() => {
+    const round = session.downloader.view().round;
+    return iterations.length >= 1 && round?.kind === 'refresh' && !round.finished;
+  }, 10_000);
   const started = performance.now();
   session.engine.stop();
   const summary = await done;

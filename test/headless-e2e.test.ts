@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { collect, runBin, startBin } from './support/bin.js';
+import { waitUntil } from './support/wait-until.js';
 
 const parseLines = (stdout: string): Record<string, unknown>[] =>
   stdout
@@ -102,7 +103,8 @@ test('Ctrl-C works while the reader of the pipe has stopped reading', async () =
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   child.stdout.pause();
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Our side's buffer full: nothing more is read from the pipe, so the bot's writes back up behind it.
+  await waitUntil(() => child.stdout.readableLength >= child.stdout.readableHighWaterMark, 10_000);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGINT');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

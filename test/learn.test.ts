@@ -236,10 +236,10 @@ test('tune backtests settings on stored bars and saves the best as a profile tha
   assert.equal(code, 0, stdout);
   assert.match(
     stdout,
-    /^tuning on 3 symbol\(s\) \(AAA, BBB, CCC\): sim 15Min bars, 754 steps \(226 as history, 528 backtested\)$/m,
+    /^tuning on 3 symbols \(AAA, BBB, CCC\): sim 15Min bars, 754 steps \(226 as history, 528 backtested\)$/m,
   );
   assert.match(stdout, /^objective: return \/ max\(max drawdown, 1%\)/m);
-  assert.match(stdout, /^3 setting\(s\) tried$/m);
+  assert.match(stdout, /^3 settings tried$/m);
   assert.match(stdout, /^walk-forward: each setting fits the regime model on the history part only/m);
   assert.match(stdout, /^default\s+0\.7\s+2\s+5000\s+[+-]?\d+\.\d\d%\s+\d+\.\d\d%\s+\d+\s+-?\d+\.\d{3}$/m);
   const best = /^best\s+([\d.]+)\s+(\d+)\s+(\d+)\s/m.exec(stdout);

@@ -176,6 +176,30 @@ test('cleanup deletes old events, equity points and cached bars, keeps trades, c
   await connection.close();
 });
 
+test('cleanup keeps the newest --equity-points of a portfolio whose bot ran with --equity-points 5000', async () => {
+  const { path, connection, filler } = await createDatabase();
+  const portfolio = await filler.portfolio(OLD - DAY_MS);
+  const run = await filler.run(portfolio, OLD - DAY_MS, { options: { equityPoints: 5000 } });
+  await filler.equityPoints(
+    run,
+    Array.from({ length: 6000 }, (_, i) => ({
+      iteration: i + 1,
+      time: OLD + i * 60_000,
+      equity: 100_000,
+      regime: 'range',
+    })),
+  );
+  await filler.checkpoint(portfolio, run, 6000, RECENT);
+  const { code, stdout } = await captureStdout(() => runCommand(['cleanup', '--older-than', '30d', '--db', path]));
+  assert.equal(code, 0, stdout);
+  assert.equal(printed(stdout, 'equity points'), '1000');
+  const kept = await connection.get<{ lo: number; hi: number; n: number }>(
+    'SELECT min(iteration) AS lo, max(iteration) AS hi, count(*) AS n FROM equity_points',
+  );
+  assert.deepEqual(kept, { lo: 1001, hi: 6000, n: 5000 }, 'what a restart with --equity-points 5000 loads');
+  await connection.close();
+});
+
 test('cleanup --include-trades --vacuum also deletes old fills and finished orders, and shrinks the file', async () => {
   const { path, connection } = await fixture();
   // Enough old rows that the freed pages are worth giving back.

@@ -1,28 +1,69 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RiskManager } from '../src/core/risk.js';
+import { sessionDay } from '../src/core/session-date.js';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const limits = { maxPositionFraction: 0.1, maxGrossExposure: 1, dailyLossLimit: 0.03 };
+/** Tuesday 4 March 2025, 14:30 UTC (9:30 in New York). */
+const OPEN = Date.UTC(2025, 2, 4, 14, 30);
 
-test('the daily loss limit halts trading for the rest of the day and resumes on the next', () => {
-  const risk = new RiskManager({ maxPositionFraction: 0.1, maxGrossExposure: 1, dailyLossLimit: 0.03 });
-  const morning = 20_000 * DAY + 14 * 3_600_000;
-  assert.equal(risk.check(morning, 100_000), null);
-  assert.equal(risk.check(morning + 900_000, 97_100), null, '2.9% down: still trading');
-  const halt = risk.check(morning + 1_800_000, 96_999);
+test('the daily loss is measured from the previous session close, the first bar and the overnight gap included', () => {
+  const risk = new RiskManager(limits, 100_000);
+  assert.deepEqual(risk.check(OPEN, 99_000), [], 'day one: 1% below the opening equity');
+  assert.deepEqual(risk.check(OPEN + 6 * HOUR, 100_000), [], 'the close of day one');
+  // Day two opens 3% below day one's close: the very first bar halts.
+  const [halt] = risk.check(OPEN + DAY, 97_000);
   assert.equal(halt?.action, 'halt');
-  assert.match(risk.haltReason ?? '', /daily loss 3\.00% reached the 3\.00% limit/);
-  assert.equal(risk.weightPerPosition(5, 1), 0, 'nothing may be held while halted');
-  assert.equal(risk.check(morning + 2_700_000, 99_000), null, 'stays halted the same day');
-  const resume = risk.check(morning + DAY, 99_000);
+  assert.equal(halt.action === 'halt' && halt.base, 100_000);
+  assert.equal(halt.action === 'halt' && halt.loss, 3000);
+  assert.match(
+    risk.haltReason ?? '',
+    /daily loss 3\.00% \(\$3000\.00\) from the previous close's \$100000\.00 reached the 3\.00% limit/,
+  );
+  assert.deepEqual(risk.check(OPEN + DAY + HOUR, 99_000), [], 'stays halted the same session');
+  const [resume] = risk.check(OPEN + 2 * DAY, 99_000);
   assert.equal(resume?.action, 'resume');
+  assert.equal(resume.base, 99_000, "the base is the halted day's closing equity");
   assert.equal(risk.haltReason, null);
 });
 
-test('position size and gross exposure caps', () => {
-  const risk = new RiskManager({ maxPositionFraction: 0.1, maxGrossExposure: 0.5, dailyLossLimit: 0.03 });
-  assert.equal(risk.weightPerPosition(2, 1), 0.1, 'a position is capped at 10%');
-  assert.equal(risk.weightPerPosition(10, 1), 0.05, 'gross exposure 50% over 10 positions');
-  assert.equal(risk.weightPerPosition(10, 0.2), 0.02, 'the regime cap applies when lower');
-  assert.equal(risk.weightPerPosition(0, 1), 0);
+test('2.99% is not the 3% limit; exactly 3% of the base in cents is', () => {
+  const risk = new RiskManager(limits, 100_000);
+  assert.deepEqual(risk.check(OPEN, 97_001), []);
+  assert.equal(risk.check(OPEN + HOUR, 97_000)[0]?.action, 'halt');
+});
+
+test('a new portfolio measures its first session from the opening equity', () => {
+  const risk = new RiskManager(limits, 100_000);
+  assert.equal(risk.check(OPEN, 96_900)[0]?.action, 'halt', 'the first bar of a run counts');
+  const broker = new RiskManager(limits, 100_000);
+  broker.useOpeningEquity(50_000);
+  assert.equal(broker.check(OPEN, 49_000)[0], undefined, "a broker's account at start is the base");
+});
+
+test('the trading day is the New York session date, not the UTC date', () => {
+  // 20:30 New York on 4 March (EST) is 01:30 UTC on 5 March: still the 4th's session.
+  assert.equal(sessionDay(Date.UTC(2025, 2, 5, 1, 30)), sessionDay(Date.UTC(2025, 2, 4, 14, 30)));
+  assert.equal(sessionDay(Date.UTC(2025, 2, 5, 5, 30)), sessionDay(Date.UTC(2025, 2, 4, 14, 30)) + 1);
+  // Summer (EDT, UTC−4): 23:59 New York on 1 July is 03:59 UTC on the 2nd.
+  assert.equal(sessionDay(Date.UTC(2025, 6, 2, 3, 59)), Date.UTC(2025, 6, 1) / DAY);
+  assert.equal(sessionDay(Date.UTC(2025, 6, 2, 4, 0)), Date.UTC(2025, 6, 2) / DAY);
+  const risk = new RiskManager(limits, 100_000);
+  risk.check(Date.UTC(2025, 2, 4, 20, 45), 100_000);
+  assert.equal(risk.check(Date.UTC(2025, 2, 5, 0, 30), 96_000)[0]?.action, 'halt', 'after-hours of the 4th: same day');
+  assert.equal(risk.check(Date.UTC(2025, 2, 5, 14, 30), 96_000)[0]?.action, 'resume', 'the 5th is a new day');
+});
+
+test('the state survives a restart, and an older checkpoint (no lastEquity) still reads', () => {
+  const risk = new RiskManager(limits, 100_000);
+  risk.check(OPEN, 101_000);
+  const copy = new RiskManager(limits);
+  copy.restore(JSON.parse(JSON.stringify(risk.state())) as ReturnType<RiskManager['state']>);
+  assert.deepEqual(copy.check(OPEN + DAY, 97_970), risk.check(OPEN + DAY, 97_970));
+  const old = new RiskManager(limits);
+  old.restore({ day: sessionDay(OPEN), dayStartEquity: 100_000, haltReason: null });
+  assert.equal(old.check(OPEN + DAY, 95_000).length, 0, 'a new day without the last equity starts from its first bar');
+  assert.equal(old.dayBase, 95_000);
 });

@@ -5,7 +5,7 @@ import { render } from 'ink-testing-library';
 import stringWidth from 'string-width';
 import { App } from '../components/app.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
-import { FakeControls, flush, frameLines, makeSnapshot, renderOnTerminal } from './tui-fixtures.js';
+import { FakeControls, flush, frameLines, makeSnapshot, renderOnTerminal } from './support/tui-fixtures.js';
 import { waitUntil as waitFor } from './support/wait-until.js';
 
 const TITLES = ['Equity', 'Regime', 'Downloads', 'Positions', 'Events'];

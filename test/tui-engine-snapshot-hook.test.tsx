@@ -6,7 +6,7 @@ import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import type { EngineControls } from '../src/engine/controls.js';
 import { useEngineSnapshot } from '../components/use-engine-snapshot.js';
-import { FakeControls, flush, makeSnapshot } from './tui-fixtures.js';
+import { FakeControls, flush, makeSnapshot } from './support/tui-fixtures.js';
 import { waitUntil as waitFor } from './support/wait-until.js';
 
 function Probe({

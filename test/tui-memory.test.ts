@@ -12,7 +12,8 @@ test('memory: the TUI drawing a run at --interval 0 keeps the heap flat', { time
   const { App } = await import('../components/app.js');
   const { createSimSession } = await import('../src/cli/start.js');
   const { startOptions } = await import('./support/session.js');
-  const { FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream } = await import('./tui-fixtures.js');
+  const { FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream } =
+    await import('./support/tui-fixtures.js');
   const { heapAfterGc } = await import('./support/gc.js');
 
   const session = createSimSession(startOptions(['--interval', '0', '--iterations', '10000']));

@@ -5,7 +5,7 @@ import { render } from 'ink-testing-library';
 import stringWidth from 'string-width';
 import { RegimePanel } from '../components/regime-panel.js';
 import type { RegimeView } from '../src/engine/snapshot.js';
-import { FIXTURE_TIME, flush, frameLines, makeSnapshot } from './tui-fixtures.js';
+import { FIXTURE_TIME, flush, frameLines, makeSnapshot } from './support/tui-fixtures.js';
 
 function panelText(regime: RegimeView, width: number): string[] {
   const app = render(

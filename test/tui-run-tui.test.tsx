@@ -10,7 +10,7 @@ import {
   asReadStream,
   asWriteStream,
   makeSnapshot,
-} from './tui-fixtures.js';
+} from './support/tui-fixtures.js';
 import { waitUntil as waitFor } from './support/wait-until.js';
 
 const ENTER = '\x1b[?1049h';

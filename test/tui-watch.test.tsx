@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { App } from '../components/app.js';
 import { watchSegments } from '../components/status-bar.js';
 import { runWatch } from '../src/cli/commands/watch.js';
-import type { WatchStatus } from '../src/store/watch-status.js';
+import type { WatchStatus } from '../src/engine/watch-status.js';
 import { NO_DOWNLOADS } from '../src/store/snapshot-from-rows.js';
 import {
   FakeControls,
@@ -16,7 +16,7 @@ import {
   frameLines,
   makeSnapshot,
   renderOnTerminal,
-} from './tui-fixtures.js';
+} from './support/tui-fixtures.js';
 import { WatchDatabase } from './support/watch-database.js';
 import { waitUntil as waitUntilShared } from './support/wait-until.js';
 

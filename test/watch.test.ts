@@ -12,6 +12,7 @@ import { openStore, StoreError } from '../src/store/open-store.js';
 import { SqliteConnection } from '../src/store/sqlite-connection.js';
 import { heapAfterGc } from './support/gc.js';
 import { MINUTE, T0, WatchDatabase } from './support/watch-database.js';
+import { waitUntil } from './support/wait-until.js';
 
 async function watching(db: WatchDatabase, now: () => number = Date.now): Promise<DatabaseSnapshotSource> {
   const connection = await openStore(db.path, { readonly: true });
@@ -201,8 +202,7 @@ test('a finished run shows as stopped; stop() stops polling and says stopped at 
   let changes = 0;
   source.subscribe(() => changes++);
   source.start();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.ok(changes >= 1);
+  await waitUntil(() => changes >= 1);
   assert.equal(source.getSnapshot().phase, 'running');
   await db.writer.run('UPDATE runs SET ended_at = ?', [T0 + 10 * MINUTE]);
   await source.poll();
@@ -249,6 +249,20 @@ test('the watcher keeps at most 1440 equity points, 200 events and 256 regime ch
   assert.equal(s.equity.values.length, 1440);
   assert.equal(s.events.length, 200);
   assert.ok(growth < 2 * 1024 * 1024, `heap grew ${(growth / 1024).toFixed(0)} KB over 1800 polls`);
+  await source.close();
+  await db.close();
+});
+
+test('a bot started with --equity-points 5000: watch shows its newest 5000 points, as a restart would load them', async () => {
+  const db = await WatchDatabase.create({ intervalMs: 0, iterations: null, equityPoints: 5000 });
+  await db.writeIterations(1, 6000);
+  const source = await watching(db);
+  await source.poll();
+  const s = source.getSnapshot();
+  assert.equal(s.equity.capacity, 5000);
+  assert.equal(s.equity.values.length, 5000);
+  assert.equal(s.equity.times[0], T0 + (6000 - 4999) * MINUTE, 'the newest 5000, oldest first');
+  assert.equal(s.equity.times.at(-1), T0 + 6000 * MINUTE);
   await source.close();
   await db.close();
 });

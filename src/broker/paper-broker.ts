@@ -2,20 +2,9 @@
  * Paper execution: a market order fills at the open of the symbol's next bar, moved against the
  * order by `slippageBps`, rounded to the cent, and charged `feeBps` of its value (at least `minFee`).
  */
-import type { Side } from '../core/portfolio.js';
 import { roundToCents } from '../core/units.js';
-import type { Bar } from '../market/types.js';
+import type { Bar, MarketOrder } from '../core/model.js';
 import type { Broker, BrokerFill, BrokerNotice } from '../engine/broker.js';
-
-export interface MarketOrder {
-  /** Unique per order; the key that ties an order to its fill in the database and at a broker. */
-  readonly clientOrderId: string;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly qty: number;
-  /** Market time the order was placed. */
-  readonly time: number;
-}
 
 export interface ExecutionCosts {
   readonly slippageBps: number;
@@ -71,6 +60,7 @@ export class PaperBroker implements Broker {
       price,
       fee: this.feeFor(order.qty, price),
       time: bar.time,
+      order,
     };
   }
 

@@ -23,13 +23,14 @@ import { TradeUpdateStream } from '../broker/alpaca/trade-update-stream.js';
 import { LiveBarStream } from '../broker/alpaca/bar-stream.js';
 import { StreamOrRestBars } from '../broker/alpaca/stream-or-rest-bars.js';
 import type { MarketDataSource } from '../market/types.js';
-import type { MarketOrder } from '../broker/paper-broker.js';
+import { formatCount } from '../core/plural.js';
+import type { MarketOrder } from '../core/model.js';
 import type { BrokerState } from '../engine/broker.js';
 import type { Mode } from '../engine/snapshot.js';
 import type { ResumeState } from '../engine/trading-record.js';
 import type { StartOptions } from './args.js';
 import { UsageError } from './parse-values.js';
-import type { LivePrompt, MarketKit } from './start.js';
+import type { LivePrompt, MarketKit } from './market-kit.js';
 
 export const ALPACA_LIVE_TRADING_URL = 'https://api.alpaca.markets';
 export const ALPACA_LIVE_STREAM_URL = 'wss://api.alpaca.markets/stream';
@@ -193,7 +194,7 @@ function brokerState(
     return false;
   });
   notes.push(
-    `Alpaca account ${account.accountNumber} (${account.status}): cash ${account.cash.toFixed(2)}, equity ${account.equity.toFixed(2)}, ${positions.length} positions, ${openOrders.length} open orders`,
+    `Alpaca account ${account.accountNumber} (${account.status}): cash ${account.cash.toFixed(2)}, equity ${account.equity.toFixed(2)}, ${formatCount(positions.length, 'position')}, ${formatCount(openOrders.length, 'open order')}`,
   );
   if (resume !== null) {
     const saved = resume.checkpoint;

@@ -1,8 +1,9 @@
 /** The command line: `trading-tui [start] [options]`. */
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../core/risk.js';
 import { DEFAULT_UNIVERSE } from '../market/universe.js';
-import type { Timeframe } from '../market/types.js';
+import type { Timeframe } from '../core/model.js';
 import { barsInPeriod } from '../market/session-calendar.js';
+import { formatCount } from '../core/plural.js';
 import {
   UsageError,
   parseDurationMs,
@@ -13,6 +14,16 @@ import {
   parseSymbols,
   parseTimeframe,
 } from './parse-values.js';
+import type { StartFlag, StartFlagTakesValue } from './command-table.js';
+import { didYouMean } from './suggest.js';
+import {
+  DEFAULT_EQUITY_POINTS,
+  DEFAULT_FPS,
+  MAX_EQUITY_POINTS,
+  MAX_FPS,
+  MIN_EQUITY_POINTS,
+  MIN_FPS,
+} from '../core/limits.js';
 
 export interface SimFaultOptions {
   /** Largest simulated latency per request; each request takes between half of it and all of it. */
@@ -57,6 +68,14 @@ export interface StartOptions {
 
 export type ParsedCommand = { readonly command: 'help' } | { readonly command: 'version' } | StartOptions;
 
+/** The simulated network's faults when no --sim-* flag is given (all 0 with --interval 0). */
+export interface SimFaultDefaults {
+  readonly latencyMs: number;
+  readonly failureRate: number;
+  readonly hangRate: number;
+}
+export const SIM_FAULT_DEFAULTS: SimFaultDefaults = { latencyMs: 40, failureRate: 0.01, hangRate: 0.00002 };
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface OptionSpec {
@@ -64,7 +83,10 @@ interface OptionSpec {
   readonly apply: (options: Mutable<StartOptions>, value: string, flag: string) => void;
 }
 
-const OPTIONS: Readonly<Record<string, OptionSpec>> = {
+/** One parser for each flag of command-table.ts's START_FLAGS, which the help is written from. */
+type OptionTable = { readonly [F in StartFlag]: OptionSpec & { readonly takesValue: StartFlagTakesValue<F> } };
+
+const OPTIONS: OptionTable = {
   '--symbols': { takesValue: true, apply: (o, v, f) => (o.symbols = parseSymbols(f, v)) },
   '--period': {
     takesValue: true,
@@ -88,7 +110,8 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   '--timeout': { takesValue: true, apply: (o, v, f) => (o.timeoutMs = parseDurationMs(f, v, { allowZero: false })) },
   '--equity-points': {
     takesValue: true,
-    apply: (o, v, f) => (o.equityPoints = parseInteger(f, v, 10, 1_000_000, 'a number of points')),
+    apply: (o, v, f) =>
+      (o.equityPoints = parseInteger(f, v, MIN_EQUITY_POINTS, MAX_EQUITY_POINTS, 'a number of points')),
   },
   '--db': {
     takesValue: true,
@@ -121,7 +144,10 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   '--yes-i-mean-live': { takesValue: false, apply: (o) => (o.yesIMeanLive = true) },
   '--headless': { takesValue: false, apply: (o) => (o.headless = true) },
   '--json': { takesValue: false, apply: (o) => (o.json = true) },
-  '--fps': { takesValue: true, apply: (o, v, f) => (o.fps = parseInteger(f, v, 1, 60, 'frames per second')) },
+  '--fps': {
+    takesValue: true,
+    apply: (o, v, f) => (o.fps = parseInteger(f, v, MIN_FPS, MAX_FPS, 'frames per second')),
+  },
   '--cash': {
     takesValue: true,
     apply: (o, v, f) => (o.cash = parseInteger(f, v, 100, 1_000_000_000_000, 'whole dollars')),
@@ -158,7 +184,7 @@ export function defaultStartOptions(): Mutable<StartOptions> {
     seed: 1,
     concurrency: 'auto',
     timeoutMs: 15_000,
-    equityPoints: 1440,
+    equityPoints: DEFAULT_EQUITY_POINTS,
     dbPath: null,
     noDb: false,
     fresh: false,
@@ -166,7 +192,7 @@ export function defaultStartOptions(): Mutable<StartOptions> {
     profile: null,
     headless: false,
     json: false,
-    fps: 10,
+    fps: DEFAULT_FPS,
     cash: 100_000,
     risk: DEFAULT_RISK_LIMITS,
     sim: { latencyMs: null, failureRate: null, hangRate: null },
@@ -175,6 +201,10 @@ export function defaultStartOptions(): Mutable<StartOptions> {
     yesIMeanLive: false,
   };
 }
+
+const isStartFlag = (flag: string): flag is StartFlag => Object.hasOwn(OPTIONS, flag);
+/** What a mistyped option is compared with. */
+const KNOWN_FLAGS: readonly string[] = [...Object.keys(OPTIONS), '--help', '--version'];
 
 /** Parses the arguments after the program name; throws `UsageError` with one line for the user. */
 export function parseArgs(argv: readonly string[]): ParsedCommand {
@@ -189,14 +219,17 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
         sawCommand = true;
         continue;
       }
-      throw new UsageError(
-        `unknown command ${JSON.stringify(arg)}: the command is start (the default); see trading-tui --help`,
-      );
+      // main.ts answers an unknown first word with the list of commands before this runs.
+      const what = i === 0 ? 'unknown command' : 'unexpected argument';
+      throw new UsageError(`${what} ${JSON.stringify(arg)}; see trading-tui --help`);
     }
     const equals = arg.indexOf('=');
     const flag = equals > 0 ? arg.slice(0, equals) : arg;
-    const spec = OPTIONS[flag];
-    if (spec === undefined) throw new UsageError(`unknown option ${flag}; see trading-tui --help for the options`);
+    const spec = isStartFlag(flag) ? OPTIONS[flag] : undefined;
+    if (spec === undefined)
+      throw new UsageError(
+        `unknown option ${flag}${didYouMean(flag, KNOWN_FLAGS)}; see trading-tui --help for the options`,
+      );
     if (!spec.takesValue) {
       if (equals > 0) throw new UsageError(`${flag} takes no value (got ${JSON.stringify(arg.slice(equals + 1))})`);
       spec.apply(options, '', flag);
@@ -225,7 +258,7 @@ function checkHistorySize(options: StartOptions): void {
   const total = perSymbol * options.symbols.length;
   if (total > MAX_HISTORY_BARS) {
     throw new UsageError(
-      `--period ${options.periodText} of ${options.timeframe} bars for ${options.symbols.length} symbols is ${total.toLocaleString('en-US')} bars; at most ${MAX_HISTORY_BARS.toLocaleString('en-US')} (shorten --period, use a larger --timeframe or fewer --symbols)`,
+      `--period ${options.periodText} of ${options.timeframe} bars for ${formatCount(options.symbols.length, 'symbol')} is ${total.toLocaleString('en-US')} bars; at most ${MAX_HISTORY_BARS.toLocaleString('en-US')} (shorten --period, use a larger --timeframe or fewer --symbols)`,
     );
   }
 }

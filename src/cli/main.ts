@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `trading-tui` command. */
 import { parseArgs, type StartOptions } from './args.js';
-import { HELP_TEXT } from './help.js';
+import { findCommand } from './command-table.js';
 import { UsageError } from './parse-values.js';
 import { StoreError, describeSqliteError } from '../store/store-error.js';
 import { readVersion } from './version.js';
@@ -32,11 +32,28 @@ function prepareUiEnvironment(): void {
   process.env.NODE_ENV = 'production';
 }
 
+/** Loaded only for help and unknown commands: it reads defaults from modules a run may not need. */
+const loadHelp = () => import('./help.js');
+
 async function main(argv: readonly string[]): Promise<void> {
   prepareUiEnvironment();
   try {
     const [first, ...rest] = argv;
-    if (isCommand(first)) {
+    if (first === 'help') {
+      const aboutHelp = rest[0] === '--help' || rest[0] === '-h';
+      process.stdout.write((await loadHelp()).helpFor(aboutHelp ? ['help'] : rest));
+      return;
+    }
+    if (first !== undefined && first !== 'start' && !first.startsWith('-')) {
+      if (!isCommand(first)) throw (await loadHelp()).unknownCommandError(first);
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write((await loadHelp()).helpFor(argv));
+        return;
+      }
+      // A missing or mistyped subcommand is answered before the command's module (and SQLite) loads.
+      const [sub] = rest;
+      if (findCommand([first])?.subcommands !== undefined && findCommand([first, sub ?? '']) === undefined)
+        throw (await loadHelp()).unknownCommandError(sub === undefined || sub.startsWith('-') ? '' : sub, [first]);
       const module = (await import(`./commands/${first}.js`)) as {
         runCommand(args: readonly string[]): Promise<number>;
       };
@@ -45,14 +62,15 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     await start(argv);
   } catch (error) {
-    // Errors a user can cause and fix: one line, exit code 2.
+    // Errors a user can cause and fix: one line (a usage error may add what there is to choose from), exit code 2.
     // AlpacaAuthError is told by name: importing it here would load the SDK for every command.
     if (
       error instanceof UsageError ||
       error instanceof StoreError ||
       (error instanceof Error && (error.name === 'AlpacaAuthError' || error.name === 'AlpacaStartError'))
     ) {
-      process.stderr.write(`trading-tui: ${error.message}\n`);
+      const details = error instanceof UsageError && error.details !== undefined ? `\n${error.details}` : '';
+      process.stderr.write(`trading-tui: ${error.message}\n${details}`);
       process.exitCode = 2;
       return;
     }
@@ -69,7 +87,7 @@ async function main(argv: readonly string[]): Promise<void> {
 async function start(argv: readonly string[]): Promise<void> {
   const parsed = parseArgs(argv);
   if (parsed.command === 'help') {
-    process.stdout.write(HELP_TEXT);
+    process.stdout.write((await loadHelp()).helpFor(argv[0] === 'start' ? ['start'] : []));
     return;
   }
   if (parsed.command === 'version') {

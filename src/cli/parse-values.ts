@@ -1,8 +1,16 @@
 /** Parsers for option values; each throws a `UsageError` that says what the option accepts. */
-import { TIMEFRAMES, type Timeframe } from '../market/types.js';
+import { TIMEFRAMES, type Timeframe } from '../core/model.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+
+  /** `details`: printed below the one line, for the user to choose from (the list of commands, say). */
+  constructor(
+    message: string,
+    readonly details?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** `60d`, `8w`, `3mo`, `1y` → calendar days. */

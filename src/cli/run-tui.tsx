@@ -1,7 +1,7 @@
 import { render, type Instance } from 'ink';
 import { App } from '../../components/app.js';
 import type { EngineControls } from '../engine/controls.js';
-import type { WatchStatus } from '../store/watch-status.js';
+import type { WatchStatus } from '../engine/watch-status.js';
 
 // Terminal control sequences (not colours): alternate screen and cursor visibility.
 const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h';

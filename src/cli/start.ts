@@ -1,8 +1,9 @@
 /** Builds the market, downloader, store and engine from the start options, and runs them headless. */
 import { TradingEngine, type RunSummary } from '../engine/engine.js';
 import type { ResumeState, TradingRecord } from '../engine/trading-record.js';
-import type { RegimeDetectorConfig, RegimeName } from '../core/regime.js';
+import type { RegimeDetectorConfig } from '../core/regime.js';
 import { Downloader } from '../market/downloader.js';
+import { DownloadedBars } from '../market/downloaded-bars.js';
 import { SimulatedMarket, type SimFaults } from '../market/sim-market.js';
 import type { MarketDataSource } from '../market/types.js';
 import { loadProfile } from '../learn/profiles.js';
@@ -12,17 +13,14 @@ import { beginRun } from '../store/run-registry.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
-import type { StartOptions } from './args.js';
+import { SIM_FAULT_DEFAULTS, type StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
 import { readVersion } from './version.js';
+import type { LivePrompt, MarketKit } from './market-kit.js';
+import { PaperBroker } from '../broker/paper-broker.js';
 import { hashString } from '../core/random.js';
-import type { Broker, BrokerState, MarketHoursSource } from '../engine/broker.js';
-import type { Checkpoint } from '../engine/checkpoint.js';
+import { formatCount } from '../core/plural.js';
 import type { Mode } from '../engine/snapshot.js';
-import type { MarketClock } from '../market/types.js';
-
-/** Asks the user to confirm live trading on this account (types its number); false refuses. */
-export type LivePrompt = (accountNumber: string) => Promise<boolean>;
 
 /** Where credentials come from and how live trading is confirmed (the bin: process.env and the terminal). */
 export interface BrokerAccess {
@@ -37,19 +35,15 @@ export function hasAlpacaCredentials(env: NodeJS.ProcessEnv): boolean {
   return (env.APCA_API_KEY_ID ?? '') !== '' && (env.APCA_API_SECRET_KEY ?? '') !== '';
 }
 
-const DEFAULT_SIM_LATENCY_MS = 40;
-const DEFAULT_SIM_FAILURE_RATE = 0.01;
-const DEFAULT_SIM_HANG_RATE = 0.00002;
-
 /** Faults of the simulated network: on by default, off with --interval 0 unless asked for. */
 export function simFaults(options: StartOptions): SimFaults {
   const fast = options.intervalMs === 0;
-  const latency = options.sim.latencyMs ?? (fast ? 0 : DEFAULT_SIM_LATENCY_MS);
+  const latency = options.sim.latencyMs ?? (fast ? 0 : SIM_FAULT_DEFAULTS.latencyMs);
   return {
     latencyMinMs: latency / 2,
     latencyMaxMs: latency,
-    failureRate: options.sim.failureRate ?? (fast ? 0 : DEFAULT_SIM_FAILURE_RATE),
-    hangRate: options.sim.hangRate ?? (fast ? 0 : DEFAULT_SIM_HANG_RATE),
+    failureRate: options.sim.failureRate ?? (fast ? 0 : SIM_FAULT_DEFAULTS.failureRate),
+    hangRate: options.sim.hangRate ?? (fast ? 0 : SIM_FAULT_DEFAULTS.hangRate),
   };
 }
 
@@ -79,26 +73,6 @@ interface Persistence {
   readonly startingCash: number;
   readonly resume: ResumeState | null;
   readonly detectorConfig: RegimeDetectorConfig | undefined;
-}
-
-/** What the session trades on: the simulated market, or a broker's (Alpaca). */
-export interface MarketKit {
-  readonly mode: Mode;
-  readonly source: MarketDataSource;
-  readonly clock: MarketClock;
-  readonly broker?: Broker;
-  readonly marketHours?: MarketHoursSource;
-  readonly concurrency: 'auto' | number;
-  readonly seed: number | null;
-  /** The bar cache's key for this market, or null for no cache. */
-  readonly cacheSource: string | null;
-  /** The starting cash of a new portfolio. */
-  readonly newPortfolioCash: number;
-  readonly brokerState?: BrokerState;
-  /** The simulated market's true regime (only the simulation has one). */
-  readonly trueRegime?: () => RegimeName;
-  checkpoint(): Checkpoint['market'];
-  close(): Promise<void>;
 }
 
 /** A session on the simulated market, kept in memory only (tests and benchmarks). */
@@ -185,6 +159,7 @@ function simKit(options: StartOptions, resume: ResumeState | null): MarketKit {
     mode: 'SIM',
     source: market,
     clock: market,
+    broker: new PaperBroker(),
     concurrency: options.concurrency,
     seed: options.seed,
     // The simulated prices depend on the seed and on the symbols, in order.
@@ -245,9 +220,8 @@ function assembleSession(
       brokerState: kit.brokerState,
     },
     {
-      market: source,
+      bars: new DownloadedBars(downloader, source, options.timeframe),
       clock: kit.clock,
-      downloader,
       record,
       broker: kit.broker,
       marketHours: kit.marketHours,
@@ -307,7 +281,7 @@ function checkResumable(options: StartOptions, resume: ResumeState, path: string
     saved.symbols.length === options.symbols.length && saved.symbols.every((s, i) => options.symbols[i] === s);
   if (saved.seed !== options.seed || saved.timeframe !== options.timeframe || !sameSymbols) {
     throw new StoreError(
-      `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${saved.symbols.length} symbols (${abbreviate(saved.symbols)}); start with the same options, symbols in the same order, to continue it, or with --fresh for a new portfolio`,
+      `the portfolio in ${path} trades the simulated market with --seed ${saved.seed}, --timeframe ${saved.timeframe} and ${formatCount(saved.symbols.length, 'symbol')} (${abbreviate(saved.symbols)}); start with the same options, symbols in the same order, to continue it, or with --fresh for a new portfolio`,
     );
   }
 }

@@ -1,22 +1,5 @@
 /** Cash and positions, long only: a position is held while its quantity is above zero, and dropped at zero. */
-
-export type Side = 'buy' | 'sell';
-
-export interface Fill {
-  readonly symbol: string;
-  readonly side: Side;
-  readonly qty: number;
-  readonly price: number;
-  readonly fee: number;
-  readonly time: number;
-}
-
-export interface Position {
-  readonly symbol: string;
-  readonly qty: number;
-  readonly avgPrice: number;
-  readonly lastPrice: number;
-}
+import type { Fill, Position } from './model.js';
 
 interface MutablePosition {
   symbol: string;

@@ -5,6 +5,7 @@
  */
 import { Ring } from './ring-buffer.js';
 import type { RegimeName, StrategyParams } from './regime-types.js';
+import { REGIME_HISTORY_CAPACITY } from './limits.js';
 import { FEATURE_COUNT } from './hmm/features.js';
 import { DEFAULT_HMM_SETTINGS, HmmRegimeDetector, type HmmDetectorSettings } from './hmm/detector.js';
 import { readModel, saveModel, type SavedRegimeModel } from './hmm/saved-model.js';
@@ -40,7 +41,7 @@ export class RegimeController {
   private truthBars = 0;
   private truthRight = 0;
 
-  constructor(historyCapacity = 256, config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG) {
+  constructor(historyCapacity = REGIME_HISTORY_CAPACITY, config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG) {
     this.detector = new HmmRegimeDetector(FEATURE_COUNT, config);
     this.changes = new Ring(historyCapacity);
   }

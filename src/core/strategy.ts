@@ -4,7 +4,7 @@
  */
 import { Ema, RollingStats } from './indicators.js';
 import type { StrategyParams } from './regime-types.js';
-import type { Bar } from '../market/types.js';
+import type { Bar } from './model.js';
 
 export const FAST_PERIOD = 8;
 export const SLOW_PERIOD = 30;

@@ -2,11 +2,13 @@
  * Where the engine's orders go. The paper broker fills at the next bar's open (`onBar`); a real
  * broker fills asynchronously and hands its fills over at the start of each time step (`takeFills`).
  */
-import type { Fill } from '../core/portfolio.js';
-import type { Bar } from '../market/types.js';
-import type { MarketOrder } from '../broker/paper-broker.js';
+import type { Bar, Fill, MarketOrder } from '../core/model.js';
 
-export type BrokerFill = Fill & { readonly clientOrderId: string };
+export type BrokerFill = Fill & {
+  readonly clientOrderId: string;
+  /** The order it fills, when the broker knows it (the paper broker): its sizing limits cut the fill. */
+  readonly order?: MarketOrder;
+};
 
 /** Something the broker wants the user to know (a rejected order, a stream going down). */
 export interface BrokerNotice {

@@ -1,73 +1,92 @@
-import type { Portfolio } from '../core/portfolio.js';
-import type { RegimeController } from '../core/regime.js';
-import type { Float64Ring } from '../core/ring-buffer.js';
-import type { DownloadStatusView } from '../market/download-status.js';
-import type { EngineEvent, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
+/**
+ * The one snapshot assembler: the engine (from its live state) and `watch` (from the database) both
+ * hand their parts here and get the same frozen snapshot, so the two can never drift apart.
+ */
+import type { Position } from '../core/model.js';
+import type { StrategyParams, RegimeName } from '../core/regime-types.js';
+import type { DownloadStatusView } from './download-status.js';
+import type { EngineEvent, EngineSnapshot, LoopPhase, MemoryView, Mode, RegimeChange, RegimeView } from './snapshot.js';
 import { toPositionViews } from './position-views.js';
 
-export interface SnapshotSources {
+/** What the regime panel shows beyond the regime in force (issue 9); absent where not known. */
+export type RegimeExtras = Pick<RegimeView, 'posterior' | 'learning' | 'expectedRemainingBars' | 'truth'>;
+
+export interface SnapshotParts {
   readonly mode: Mode;
   readonly phase: LoopPhase;
   readonly iteration: number;
   readonly iterations: number | null;
   readonly intervalMs: number;
   readonly marketTime: number;
-  readonly portfolio: Portfolio;
-  readonly equityTimes: Float64Ring;
-  readonly equityValues: Float64Ring;
+  readonly cash: number;
+  /** Cash plus the positions at their last prices. */
+  readonly equity: number;
+  readonly positions: Iterable<Position>;
+  /** Oldest first; taken as they are (the caller hands over fresh arrays). */
+  readonly equityTimes: Float64Array;
+  readonly equityValues: Float64Array;
+  readonly equityCapacity: number;
   readonly startingCash: number;
   readonly maxDrawdown: number;
-  readonly regime: RegimeController;
+  readonly regime: {
+    readonly current: RegimeName;
+    readonly confidence: number;
+    readonly since: number;
+    readonly bars: number;
+    /** Oldest first. */
+    readonly history: readonly RegimeChange[];
+    readonly params: StrategyParams;
+  } & RegimeExtras;
   readonly downloads: DownloadStatusView;
+  /** Oldest first. */
   readonly events: readonly EngineEvent[];
   readonly memory: MemoryView;
   readonly trades: number;
+  readonly realizedPnl: number;
   readonly haltReason: string | null;
   readonly market?: { readonly open: boolean; readonly nextOpen: number } | null;
 }
 
-/** Copies the engine's state into a frozen snapshot that later changes cannot touch. */
-export function buildSnapshot(source: SnapshotSources): EngineSnapshot {
-  const equity = source.portfolio.equity();
-  const positions = toPositionViews(source.portfolio.positions(), equity);
-  const regime = source.regime;
+/** A frozen snapshot that later changes to the parts' sources cannot touch. */
+export function assembleSnapshot(parts: SnapshotParts): EngineSnapshot {
+  const regime = parts.regime;
   return Object.freeze({
-    mode: source.mode,
-    phase: source.phase,
-    iteration: source.iteration,
-    iterations: source.iterations,
-    intervalMs: source.intervalMs,
-    marketTime: source.marketTime,
-    cash: source.portfolio.cash,
+    mode: parts.mode,
+    phase: parts.phase,
+    iteration: parts.iteration,
+    iterations: parts.iterations,
+    intervalMs: parts.intervalMs,
+    marketTime: parts.marketTime,
+    cash: parts.cash,
     equity: Object.freeze({
-      times: source.equityTimes.toArray(),
-      values: source.equityValues.toArray(),
-      capacity: source.equityValues.capacity,
-      start: source.startingCash,
-      current: equity,
-      maxDrawdown: source.maxDrawdown,
+      times: parts.equityTimes,
+      values: parts.equityValues,
+      capacity: parts.equityCapacity,
+      start: parts.startingCash,
+      current: parts.equity,
+      maxDrawdown: parts.maxDrawdown,
     }),
-    positions,
+    positions: toPositionViews(parts.positions, parts.equity),
     regime: Object.freeze({
-      current: regime.regime,
+      current: regime.current,
       confidence: regime.confidence,
       since: regime.since,
       bars: regime.bars,
-      history: Object.freeze(regime.history()),
+      history: Object.freeze(regime.history),
       params: regime.params,
-      posterior: Object.freeze(regime.posterior()),
-      learning: regime.learning,
-      expectedRemainingBars: regime.expectedRemainingBars,
-      ...(regime.truth === null ? {} : { truth: regime.truth }),
+      ...(regime.posterior === undefined ? {} : { posterior: Object.freeze([...regime.posterior]) }),
+      ...(regime.learning === undefined ? {} : { learning: regime.learning }),
+      ...(regime.expectedRemainingBars === undefined ? {} : { expectedRemainingBars: regime.expectedRemainingBars }),
+      ...(regime.truth === undefined ? {} : { truth: Object.freeze({ ...regime.truth }) }),
     }),
-    downloads: source.downloads,
-    events: Object.freeze(source.events.slice()),
-    memory: source.memory,
-    trades: source.trades,
-    realizedPnl: source.portfolio.realizedPnl,
-    haltReason: source.haltReason,
-    ...(source.market === undefined || source.market === null
+    downloads: parts.downloads,
+    events: Object.freeze(parts.events),
+    memory: parts.memory,
+    trades: parts.trades,
+    realizedPnl: parts.realizedPnl,
+    haltReason: parts.haltReason,
+    ...(parts.market === undefined || parts.market === null
       ? {}
-      : { market: { open: source.market.open, nextOpen: source.market.nextOpen } }),
+      : { market: { open: parts.market.open, nextOpen: parts.market.nextOpen } }),
   });
 }

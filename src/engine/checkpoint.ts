@@ -1,6 +1,6 @@
-import type { Position } from '../core/portfolio.js';
+import type { MarketOrder, Position } from '../core/model.js';
 import type { RegimeName } from '../core/regime-types.js';
-import type { MarketOrder } from '../broker/paper-broker.js';
+import type { RiskState } from '../core/risk.js';
 
 /** What a restart needs to continue where a run stopped; saved with every iteration. */
 export interface Checkpoint {
@@ -24,7 +24,7 @@ export interface Checkpoint {
   readonly peakEquity: number;
   readonly maxDrawdown: number;
   readonly trades: number;
-  readonly risk: { readonly day: number; readonly dayStartEquity: number; readonly haltReason: string | null };
+  readonly risk: RiskState;
   /** Where the market was: for the simulated market, enough to regenerate it exactly. */
   readonly market: SimCheckpoint | BrokerCheckpoint;
 }

@@ -1,5 +1,5 @@
-import type { Position } from '../core/portfolio.js';
-import type { MemoryView, PositionView } from './snapshot.js';
+import type { Position } from '../core/model.js';
+import type { PositionView } from './snapshot.js';
 
 /** Positions as the UI shows them: value, unrealized P&L and weight, largest first, frozen. */
 export function toPositionViews(positions: Iterable<Position>, equity: number): readonly PositionView[] {
@@ -20,9 +20,4 @@ export function toPositionViews(positions: Iterable<Position>, equity: number): 
   }
   views.sort((a, b) => b.marketValue - a.marketValue);
   return Object.freeze(views);
-}
-
-export function readProcessMemory(): MemoryView {
-  const usage = process.memoryUsage();
-  return { rss: usage.rss, heapUsed: usage.heapUsed };
 }

@@ -1,4 +1,4 @@
-import type { DownloadStatusView } from '../market/download-status.js';
+import type { DownloadStatusView } from './download-status.js';
 import type { RegimeName, StrategyParams } from '../core/regime-types.js';
 
 export type Mode = 'SIM' | 'PAPER' | 'LIVE';

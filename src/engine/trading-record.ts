@@ -1,4 +1,4 @@
-import type { Fill, Side } from '../core/portfolio.js';
+import type { Fill, Side } from '../core/model.js';
 import type { RegimeName } from '../core/regime-types.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { SavedRegimeModel } from '../core/hmm/saved-model.js';

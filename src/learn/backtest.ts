@@ -1,11 +1,17 @@
-/** Runs the real trading engine over stored bars with one regime detector configuration. */
+/**
+ * A backtest: the engine's Trader driven directly over stored bars in memory, one time step after
+ * another: no downloader, no timers, no promises. The first steps are history (signals and the
+ * detector warm up, no trading); every later step trades and ends an iteration, exactly as the live
+ * loop processes one refresh round per iteration.
+ */
+import type { Bar } from '../core/model.js';
 import type { RegimeDetectorConfig } from '../core/regime.js';
 import { DEFAULT_RISK_LIMITS } from '../core/risk.js';
-import { DAY_MS } from '../core/units.js';
-import { TradingEngine } from '../engine/engine.js';
-import { Downloader } from '../market/downloader.js';
-import { ReplayMarket } from './replay-market.js';
+import { PaperBroker } from '../broker/paper-broker.js';
+import { Trader } from '../engine/trader.js';
+import { unionOfTimes, type SymbolBars } from './replay-market.js';
 import type { StoredBars } from './stored-bars.js';
+import { REGIME_HISTORY_CAPACITY } from '../core/limits.js';
 
 export const BACKTEST_STARTING_CASH = 100_000;
 /** Below this the drawdown is taken as this, so a config that barely trades cannot score infinitely. */
@@ -29,36 +35,56 @@ export function historyBarsFor(steps: number): number {
   return Math.max(1, Math.floor(steps * HISTORY_SHARE));
 }
 
-export async function backtest(bars: StoredBars, config: RegimeDetectorConfig): Promise<BacktestResult> {
-  const market = new ReplayMarket(bars.series, historyBarsFor);
-  const historySpan = market.now() - (market.steps[0] as number);
-  const downloader = new Downloader({ concurrency: 'auto', timeoutMs: 60_000 });
-  const engine = new TradingEngine(
+/** `steps`: every step's time (unionOfTimes of the series); a tuner computes it once for all its settings. */
+export function backtest(
+  bars: StoredBars,
+  config: RegimeDetectorConfig,
+  steps: Float64Array = unionOfTimes(bars.series),
+): BacktestResult {
+  const series = bars.series;
+  const historySteps = historyBarsFor(steps.length);
+  const trader = new Trader(
     {
-      mode: 'SIM',
-      symbols: bars.series.map((s) => s.symbol),
-      timeframe: bars.timeframe,
-      // Wide enough that the backfill takes every history bar.
-      periodDays: Math.ceil(historySpan / DAY_MS) + 1,
-      iterations: market.remaining,
-      intervalMs: 0,
-      equityPoints: 16,
+      symbols: series.map((s) => s.symbol),
       startingCash: BACKTEST_STARTING_CASH,
       risk: DEFAULT_RISK_LIMITS,
-      eventCapacity: 1,
+      regimeHistoryCapacity: REGIME_HISTORY_CAPACITY,
       detectorConfig: config,
     },
-    { market, clock: market, downloader, readMemory: () => ({ rss: 0, heapUsed: 0 }) },
+    new PaperBroker(),
   );
-  try {
-    const summary = await engine.run();
-    return {
-      return: summary.return,
-      maxDrawdown: summary.maxDrawdown,
-      trades: summary.trades,
-      score: scoreOf(summary),
-    };
-  } finally {
-    downloader.close();
+  const count = series.length;
+  const cursor = new Int32Array(count);
+  const stepBars = new Array<Bar | undefined>(count).fill(undefined);
+  for (let step = 0; step < steps.length; step++) {
+    const time = steps[step] as number;
+    for (let s = 0; s < count; s++) stepBars[s] = barAt(series[s] as SymbolBars, cursor, s, time);
+    const trading = step >= historySteps;
+    if (!trading) {
+      trader.step(time, stepBars, false);
+      continue;
+    }
+    trader.takeNotices();
+    trader.step(time, stepBars, true);
+    trader.settleFills();
+    trader.closeIteration();
   }
+  const equity = trader.portfolio.equity();
+  const result = { return: equity / BACKTEST_STARTING_CASH - 1, maxDrawdown: trader.maxDrawdown };
+  return { ...result, trades: trader.trades, score: scoreOf(result) };
+}
+
+/** The symbol's bar at `time`, if it has one (its cursor then moves past it). */
+function barAt(series: SymbolBars, cursor: Int32Array, s: number, time: number): Bar | undefined {
+  const i = cursor[s] as number;
+  if (i >= series.time.length || series.time[i] !== time) return undefined;
+  cursor[s] = i + 1;
+  return {
+    time,
+    open: series.open[i] as number,
+    high: series.high[i] as number,
+    low: series.low[i] as number,
+    close: series.close[i] as number,
+    volume: series.volume[i] as number,
+  };
 }

@@ -3,7 +3,9 @@
  * each advance() serves one more step. Steps are the union of every symbol's bar times, so a symbol
  * missing a bar simply has none at that step.
  */
-import type { Bar, BarQuery, MarketClock, MarketDataSource } from '../market/types.js';
+import type { Bar } from '../core/model.js';
+import type { MarketClock } from '../engine/bar-source.js';
+import type { BarQuery, MarketDataSource } from '../market/types.js';
 import { PermanentError } from '../market/types.js';
 
 /** One symbol's bars, oldest first, as columns. */
@@ -29,7 +31,8 @@ function firstAbove(values: Float64Array, value: number): number {
   return lo;
 }
 
-function unionOfTimes(series: readonly SymbolBars[]): Float64Array {
+/** Every step's time: the union of the symbols' bar times, oldest first. */
+export function unionOfTimes(series: readonly SymbolBars[]): Float64Array {
   const all = new Float64Array(series.reduce((n, s) => n + s.time.length, 0));
   let at = 0;
   for (const s of series) {

@@ -1,5 +1,5 @@
 /** Reads the bar cache into columns for the replay market. */
-import { TIMEFRAMES, type Timeframe } from '../market/types.js';
+import { TIMEFRAMES, type Timeframe } from '../core/model.js';
 import { StoreError } from '../store/open-store.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import type { SymbolBars } from './replay-market.js';

@@ -2,6 +2,7 @@
 import { SeededRandom } from '../core/random.js';
 import { DEFAULT_DETECTOR_CONFIG, type RegimeDetectorConfig } from '../core/regime.js';
 import { backtest, type BacktestResult } from './backtest.js';
+import { unionOfTimes } from './replay-market.js';
 import type { StoredBars } from './stored-bars.js';
 
 export type TunedSetting = 'threshold' | 'dwell' | 'window';
@@ -69,15 +70,16 @@ export interface TuningResult {
 }
 
 /** Backtests each candidate in turn; the best score wins, the default on a tie. */
-export async function tune(
+export function tune(
   bars: StoredBars,
   maxSets: number,
   onTrial?: (trial: TrialResult, index: number, total: number) => void,
-): Promise<TuningResult> {
+): TuningResult {
   const configs = candidateConfigs(maxSets);
+  const steps = unionOfTimes(bars.series);
   const trials: TrialResult[] = [];
   for (const config of configs) {
-    const trial = { config, ...(await backtest(bars, config)) };
+    const trial = { config, ...backtest(bars, config, steps) };
     trials.push(trial);
     onTrial?.(trial, trials.length, configs.length);
   }

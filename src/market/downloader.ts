@@ -7,7 +7,7 @@ import {
   type RoundKind,
   type RoundStatus,
   type SymbolDownloadStatus,
-} from './download-status.js';
+} from '../engine/download-status.js';
 import { getEventListeners } from 'node:events';
 import { TransientError } from './types.js';
 

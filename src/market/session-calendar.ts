@@ -3,7 +3,7 @@
  * 14:30–21:00 UTC all year (daylight saving time is ignored, the market being simulated).
  */
 import { DAY_MS } from '../core/units.js';
-import { TIMEFRAME_MINUTES, type Timeframe } from './types.js';
+import { TIMEFRAME_MINUTES, type Timeframe } from '../core/model.js';
 
 const SESSION_OPEN_UTC_MS = (14 * 60 + 30) * 60_000;
 const SESSION_MINUTES = 390;

@@ -8,16 +8,9 @@ import { SeededRandom, hashString, uniformFrom } from '../core/random.js';
 import { roundToCents } from '../core/units.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
 import { barsInPeriod, simBarTime } from './session-calendar.js';
-import {
-  PermanentError,
-  TIMEFRAME_MINUTES,
-  TransientError,
-  type Bar,
-  type BarQuery,
-  type MarketClock,
-  type MarketDataSource,
-  type Timeframe,
-} from './types.js';
+import { PermanentError, TransientError, type BarQuery, type MarketDataSource } from './types.js';
+import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../core/model.js';
+import type { MarketClock } from '../engine/bar-source.js';
 
 interface RegimeProfile {
   /** Factor drift per bar at 15-minute bars. */

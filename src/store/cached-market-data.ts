@@ -4,7 +4,8 @@
  * only what is new). The in-memory side keeps each symbol's newest bars, bounded in entries and bytes.
  */
 import { LruCache } from '../core/lru-cache.js';
-import type { Bar, BarQuery, MarketDataSource } from '../market/types.js';
+import type { Bar } from '../core/model.js';
+import type { BarQuery, MarketDataSource } from '../market/types.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteTradingRecord } from './sqlite-trading-record.js';
 

@@ -5,18 +5,12 @@
 import type { EngineControls } from '../engine/controls.js';
 import type { EngineSnapshot, MemoryView } from '../engine/snapshot.js';
 import { describeSqliteError } from './open-store.js';
-import { readProcessMemory } from '../engine/position-views.js';
-import {
-  emptyWatchSnapshot,
-  snapshotFromRows,
-  WATCH_LIMITS,
-  type EquityRow,
-  type EventRow,
-  type RegimeChangeRow,
-  type RunRow,
-} from './snapshot-from-rows.js';
+import { readProcessMemory } from '../engine/process-memory.js';
+import { readNewestRows } from './newest-rows.js';
+import { readRunOptions } from './run-options.js';
+import { emptyWatchSnapshot, snapshotFromRows, type RunRow } from './snapshot-from-rows.js';
 import type { SqliteConnection } from './sqlite-connection.js';
-import type { WatchStatus } from './watch-status.js';
+import type { WatchStatus } from '../engine/watch-status.js';
 
 export const DEFAULT_POLL_MS = 1000;
 
@@ -44,14 +38,6 @@ const HEAD = `SELECT c.portfolio_id, c.run_id, c.iteration, c.saved_at, r.ended_
 const STATE = 'SELECT state FROM checkpoints WHERE portfolio_id = ?';
 const STARTING_CASH = 'SELECT starting_cash FROM portfolios WHERE id = ?';
 const RUN = 'SELECT mode, started_at, ended_at, options FROM runs WHERE id = ?';
-const PORTFOLIO_RUNS = 'SELECT id FROM runs WHERE portfolio_id = ?';
-// Newest first by the primary key (runs follow one another, iterations rise within a run): ordering
-// by time would sort every point the portfolio ever had, once a poll.
-const EQUITY = `SELECT time, equity FROM equity_points WHERE run_id IN (${PORTFOLIO_RUNS})
-  ORDER BY run_id DESC, iteration DESC LIMIT ${WATCH_LIMITS.equityPoints}`;
-const EVENTS = `SELECT id, time, kind, message FROM events WHERE run_id IN (${PORTFOLIO_RUNS}) ORDER BY id DESC LIMIT ${WATCH_LIMITS.events}`;
-const REGIME_CHANGES = `SELECT time, from_regime, to_regime, confidence FROM regime_changes
-  WHERE run_id IN (${PORTFOLIO_RUNS}) ORDER BY id DESC LIMIT ${WATCH_LIMITS.regimeChanges}`;
 
 const headKey = (head: CheckpointHead | undefined): string =>
   head === undefined
@@ -200,17 +186,15 @@ export class DatabaseSnapshotSource implements EngineControls {
     const state = await this.rows<{ state: string }>(STATE, portfolio);
     const cash = await this.rows<{ starting_cash: number }>(STARTING_CASH, portfolio);
     const run = await this.rows<RunRow>(RUN, [head.run_id]);
-    const equity = await this.rows<EquityRow>(EQUITY, portfolio);
-    const events = await this.rows<EventRow>(EVENTS, portfolio);
-    const regimeChanges = await this.rows<RegimeChangeRow>(REGIME_CHANGES, portfolio);
+    // As many equity points as the bot holds (its --equity-points), as a restart would load them.
+    const { equityPoints } = readRunOptions(run[0]?.options);
+    const newest = await readNewestRows((sql, params) => this.rows(sql, params), head.portfolio_id, equityPoints);
     return snapshotFromRows(
       {
         checkpointState: state[0]?.state ?? '',
         startingCash: cash[0]?.starting_cash ?? 0,
         run: run[0],
-        equityNewestFirst: equity,
-        eventsNewestFirst: events,
-        regimeChangesNewestFirst: regimeChanges,
+        ...newest,
       },
       { stopped: this.stopped, memory: this.readMemory() },
     );

@@ -1,5 +1,8 @@
 /** What `trading-tui maintenance` does to the database: stats, cleanup of old rows, and a health check. */
 import { statSync } from 'node:fs';
+import { formatCount } from '../core/plural.js';
+import { DEFAULT_EQUITY_POINTS } from '../core/limits.js';
+import { readRunOptions } from './run-options.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { runningBot } from './run-lock.js';
 import type { SqlValue, SqliteConnection } from './sqlite-connection.js';
@@ -80,8 +83,6 @@ export function eachRun(connection: SqliteConnection, onRun: (run: RunInfo) => v
 
 // ---- Cleanup --------------------------------------------------------------------------------------
 
-/** Equity points a restart reads back (the engine's default chart ring). */
-export const PROTECTED_EQUITY_POINTS = 1440;
 export const CLEANUP_BATCH_ROWS = 5000;
 
 export interface CleanupOptions {
@@ -105,8 +106,9 @@ interface CleanupTarget {
 }
 
 /**
- * The equity points a restart loads: the newest 1440 of each saved portfolio (across its runs, as
- * resume reads them) and of the newest run's portfolio.
+ * The equity points a restart loads: of each saved portfolio (across its runs, as resume reads them)
+ * and of the newest run's portfolio, the newest `--equity-points` (the largest any of its runs used,
+ * at least the default).
  */
 async function protectedEquityRanges(
   connection: SqliteConnection,
@@ -117,11 +119,14 @@ async function protectedEquityRanges(
   );
   const ranges: { runId: number; fromIteration: number }[] = [];
   for (const { id } of portfolios) {
-    const runs = await connection.all<{ id: number; points: number }>(
-      'SELECT id, (SELECT count(*) FROM equity_points WHERE run_id = runs.id) AS points FROM runs WHERE portfolio_id = ? ORDER BY id DESC',
+    const runs = await connection.all<{ id: number; points: number; options: string }>(
+      'SELECT id, options, (SELECT count(*) FROM equity_points WHERE run_id = runs.id) AS points FROM runs WHERE portfolio_id = ? ORDER BY id DESC',
       [id],
     );
-    let remaining = PROTECTED_EQUITY_POINTS;
+    let remaining = runs.reduce(
+      (most, run) => Math.max(most, readRunOptions(run.options).equityPoints),
+      DEFAULT_EQUITY_POINTS,
+    );
     for (const run of runs) {
       if (remaining <= 0) break;
       if (run.points <= remaining) {
@@ -259,7 +264,7 @@ export async function checkHealth(connection: SqliteConnection): Promise<HealthC
       return {
         name: 'integrity',
         healthy: false,
-        detail: `${lines.length > INTEGRITY_LINES_SHOWN ? 'more than ' : ''}${Math.min(lines.length, INTEGRITY_LINES_SHOWN)} problem(s): ${shown}`,
+        detail: `${lines.length > INTEGRITY_LINES_SHOWN ? 'more than ' : ''}${formatCount(Math.min(lines.length, INTEGRITY_LINES_SHOWN), 'problem')}: ${shown}`,
       };
     }),
   );
@@ -289,7 +294,11 @@ export async function checkHealth(connection: SqliteConnection): Promise<HealthC
       for (const row of rows)
         byTable.set(`${row.table} → ${row.parent}`, (byTable.get(`${row.table} → ${row.parent}`) ?? 0) + 1);
       const detail = [...byTable].map(([link, n]) => `${n} in ${link}`).join(', ');
-      return { name: 'foreign keys', healthy: false, detail: `${rows.length} dangling reference(s): ${detail}` };
+      return {
+        name: 'foreign keys',
+        healthy: false,
+        detail: `${formatCount(rows.length, 'dangling reference')}: ${detail}`,
+      };
     }),
   );
   return items;

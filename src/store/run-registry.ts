@@ -3,6 +3,8 @@ import type { Checkpoint } from '../engine/checkpoint.js';
 import type { EngineEvent, EngineEventKind, RegimeChange } from '../engine/snapshot.js';
 import type { ResumeState } from '../engine/trading-record.js';
 import type { RegimeName } from '../core/regime-types.js';
+import { readCheckpoint, UnreadableCheckpointError } from './checkpoint-reader.js';
+import { readNewestRows } from './newest-rows.js';
 import { StoreError } from './open-store.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 
@@ -56,50 +58,49 @@ async function loadResumeState(
   if (row === undefined) return null;
   let checkpoint: Checkpoint;
   try {
-    checkpoint = JSON.parse(row.state) as Checkpoint;
-  } catch {
-    throw new StoreError('the saved checkpoint is unreadable; start with --fresh for a new portfolio');
+    checkpoint = readCheckpoint(row.state);
+  } catch (error) {
+    if (!(error instanceof UnreadableCheckpointError)) throw error;
+    throw new StoreError(
+      `the saved checkpoint is unreadable (${error.message}); start with --fresh for a new portfolio`,
+    );
   }
-  const runs = `SELECT id FROM runs WHERE portfolio_id = ${Number(portfolioId)}`;
-  const equity = await connection.all<{ time: number; equity: number }>(
-    `SELECT time, equity FROM equity_points WHERE run_id IN (${runs}) ORDER BY run_id DESC, iteration DESC LIMIT ?`,
-    [equityPoints],
-  );
-  equity.reverse();
-  const changes = await connection.all<{
-    time: number;
-    from_regime: RegimeName;
-    to_regime: RegimeName;
-    confidence: number;
-  }>(
-    `SELECT time, from_regime, to_regime, confidence FROM regime_changes WHERE run_id IN (${runs}) ORDER BY id DESC LIMIT 256`,
-  );
-  changes.reverse();
-  const events = await connection.all<{ id: number; time: number; kind: EngineEventKind; message: string }>(
-    `SELECT id, time, kind, message FROM events WHERE run_id IN (${runs}) ORDER BY id DESC LIMIT 200`,
-  );
-  events.reverse();
-  const model = await connection.get<{ model: string }>(
-    `SELECT model FROM regime_models WHERE run_id IN (${runs}) ORDER BY id DESC LIMIT 1`,
-  );
-  let regimeModel: unknown;
-  try {
-    regimeModel = model === undefined ? undefined : JSON.parse(model.model);
-  } catch {
-    // A damaged model is not a reason to refuse the resume: the detector fits again on the backfill.
-    regimeModel = undefined;
-  }
+  const newest = await readNewestRows((sql, params) => connection.all(sql, params), portfolioId, equityPoints);
+  const equity = [...newest.equityNewestFirst].reverse();
+  const changes = [...newest.regimeChangesNewestFirst].reverse();
+  const events = [...newest.eventsNewestFirst].reverse();
+  const regimeModel = await newestRegimeModel(connection, portfolioId);
   return {
     checkpoint,
     equityTimes: Float64Array.from(equity, (p) => p.time),
     equityValues: Float64Array.from(equity, (p) => p.equity),
     regimeHistory: changes.map((c): RegimeChange => ({
       time: c.time,
-      from: c.from_regime,
-      to: c.to_regime,
+      from: c.from_regime as RegimeName,
+      to: c.to_regime as RegimeName,
       confidence: c.confidence,
     })),
-    events: events.map((e, i): EngineEvent => ({ seq: i + 1, time: e.time, kind: e.kind, message: e.message })),
+    events: events.map((e, i): EngineEvent => ({
+      seq: i + 1,
+      time: e.time,
+      kind: e.kind as EngineEventKind,
+      message: e.message,
+    })),
     ...(regimeModel === undefined ? {} : { regimeModel }),
   };
+}
+
+/** The newest saved regime model of the portfolio's runs, as parsed JSON (the engine validates it). */
+async function newestRegimeModel(connection: SqliteConnection, portfolioId: number): Promise<unknown> {
+  const row = await connection.get<{ model: string }>(
+    'SELECT model FROM regime_models WHERE run_id IN (SELECT id FROM runs WHERE portfolio_id = ?) ORDER BY id DESC LIMIT 1',
+    [portfolioId],
+  );
+  if (row === undefined) return undefined;
+  try {
+    return JSON.parse(row.model);
+  } catch {
+    // A damaged model is no reason to refuse the resume: the detector fits again on the backfill.
+    return undefined;
+  }
 }

@@ -3,7 +3,7 @@
  * path. While one write is in flight the next iteration is queued; a third waits (the loop feels the
  * disk only when it falls behind), so a killed process loses at most its last iteration.
  */
-import type { Bar } from '../market/types.js';
+import type { Bar } from '../core/model.js';
 import type { IterationRecord, OrderRecord, TradingRecord } from '../engine/trading-record.js';
 import type { EngineEvent } from '../engine/snapshot.js';
 import { describeSqliteError, StoreError } from './open-store.js';

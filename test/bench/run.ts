@@ -7,6 +7,7 @@ import { benchDownloader } from './downloader-bench.js';
 import { benchSoak, benchThroughput } from './loop-bench.js';
 import { BACKFILL_BARS } from '../support/regime-accuracy.js';
 import { benchRefit, benchRegimes } from './regime-bench.js';
+import { benchReplay } from './replay-bench.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -34,6 +35,18 @@ for (const [symbols, iterations] of [
     `  ${String(symbols).padStart(3)} symbols: ${fmt(r.barUpdatesPerSecond)} bar-updates/s (${fmt(r.iterationsPerSecond)} iterations/s, ${fmt(r.iterations)} iterations in ${fmt(r.seconds, 1)} s)`,
   );
 }
+
+const replay = await benchReplay(60, 30);
+const yearOfMinutes = 60 * 252 * 390;
+console.log(
+  `\nbacktest replay (the Trader over bars in memory, as learn tune runs each setting): ${replay.symbols} symbols × ${fmt(replay.steps)} 1Min bars`,
+);
+console.log(
+  `  ${fmt(replay.barUpdatesPerCpuSecond)} bar-updates per CPU second (${fmt(replay.cpuSeconds, 3)} s of CPU), ${fmt(replay.barUpdatesPerSecond)} per wall-clock second (${fmt(replay.seconds, 3)} s); medians of 5`,
+);
+console.log(
+  `  a year of 1Min bars for 60 symbols (${fmt(yearOfMinutes)} bar-updates): ${fmt(yearOfMinutes / replay.barUpdatesPerCpuSecond, 1)} s of CPU per setting; found: return ${fmt(replay.result.return * 100, 2)}%, max drawdown ${fmt(replay.result.maxDrawdown * 100, 2)}%, ${fmt(replay.result.trades)} trades`,
+);
 
 console.log(`\nsoak: ${fmt(soakIterations)} iterations over 50 symbols (heap after GC)`);
 const soak = await benchSoak(soakIterations, 50, gc);

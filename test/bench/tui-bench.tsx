@@ -13,7 +13,7 @@ import {
   asWriteStream,
   equitySeries,
   makeSnapshot,
-} from '../tui-fixtures.js';
+} from '../support/tui-fixtures.js';
 
 export interface FrameBenchResult {
   readonly columns: number;

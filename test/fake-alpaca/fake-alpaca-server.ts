@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SimulatedMarket } from '../../src/market/sim-market.js';
-import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../../src/market/types.js';
+import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../../src/core/model.js';
 
 export interface FakeAlpacaOptions {
   readonly keyId: string;

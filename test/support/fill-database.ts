@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegimeName } from '../../src/core/regime-types.js';
-import type { Bar } from '../../src/market/types.js';
+import type { Bar } from '../../src/core/model.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { SqliteConnection } from '../../src/store/sqlite-connection.js';
 
@@ -62,7 +62,7 @@ export class DatabaseFiller {
   async run(
     portfolioId: number,
     startedAt: number,
-    extra: { endedAt?: number | null; mode?: string; seed?: number | null } = {},
+    extra: { endedAt?: number | null; mode?: string; seed?: number | null; options?: Record<string, unknown> } = {},
   ): Promise<number> {
     const outcome = await this.connection.run(
       'INSERT INTO runs (portfolio_id, started_at, ended_at, mode, seed, options, version) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -72,7 +72,7 @@ export class DatabaseFiller {
         extra.endedAt ?? null,
         extra.mode ?? 'SIM',
         extra.seed === undefined ? 1 : extra.seed,
-        '{}',
+        JSON.stringify(extra.options ?? {}),
         'test',
       ],
     );

@@ -4,7 +4,7 @@
  * wait in a queue until the engine takes them at the start of a time step. Alpaca charges no fee.
  */
 import type { Broker, BrokerFill, BrokerNotice } from '../../engine/broker.js';
-import type { MarketOrder } from '../paper-broker.js';
+import type { MarketOrder } from '../../core/model.js';
 import type { Fill as StreamFill, OrderEnded } from './trade-update-stream.js';
 import { AlpacaOrderRejectedError } from './alpaca-trading.js';
 

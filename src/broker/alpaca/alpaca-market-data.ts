@@ -21,14 +21,8 @@
  * `chunkSize` symbols, 10 000 bars a page), per-symbol abort, body validation, the mapping to
  * TransientError/PermanentError/AlpacaAuthError, and secret redaction in every message.
  */
-import {
-  PermanentError,
-  TransientError,
-  type Bar,
-  type BarQuery,
-  type MarketDataSource,
-  type Timeframe,
-} from '../../market/types.js';
+import { PermanentError, TransientError, type BarQuery, type MarketDataSource } from '../../market/types.js';
+import type { Bar, Timeframe } from '../../core/model.js';
 import {
   collectPagesBySymbol,
   createStockBarsClient,

@@ -4,7 +4,7 @@
  * `refreshMs` and again as soon as the next open or close is due.
  */
 import type { MarketHours, MarketHoursSource } from '../../engine/broker.js';
-import type { MarketClock } from '../../market/types.js';
+import type { MarketClock } from '../../engine/bar-source.js';
 import type { MarketClock as AlpacaMarketClock } from './alpaca-trading.js';
 
 export class WallClock implements MarketClock {

@@ -9,7 +9,7 @@
  * (insufficient buying power, ...) is an AlpacaOrderRejectedError, never retried. Every message is
  * passed through `redactSecrets`.
  */
-import type { MarketOrder } from '../paper-broker.js';
+import type { MarketOrder } from '../../core/model.js';
 import { AlpacaAuthError, redactSecrets } from './alpaca-market-data.js';
 import {
   createTradingClient,

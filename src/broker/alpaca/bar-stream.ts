@@ -23,7 +23,7 @@
  */
 import { createRequire } from 'node:module';
 import { streaming } from '@alpacahq/alpaca-trade-api';
-import type { Bar } from '../../market/types.js';
+import type { Bar } from '../../core/model.js';
 import type { AlpacaCredentials } from './alpaca-sdk.js';
 import { redactSecrets } from './alpaca-market-data.js';
 

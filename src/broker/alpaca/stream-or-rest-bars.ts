@@ -5,13 +5,8 @@
  * `query.after` without a break: healthy since before that bar, and nothing needed dropped from the
  * bounded buffer. Anything else (backfill, a gap, the stream down or silent) goes to REST.
  */
-import {
-  TIMEFRAME_MINUTES,
-  type Bar,
-  type BarQuery,
-  type MarketDataSource,
-  type Timeframe,
-} from '../../market/types.js';
+import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../../core/model.js';
+import type { BarQuery, MarketDataSource } from '../../market/types.js';
 
 const MINUTE_MS = 60_000;
 /** Bars kept per symbol; older ones are dropped (a query needing them goes to REST). */

@@ -1,29 +1,36 @@
-/** A small parser for the flags of the subcommands (`maintenance …`, `learn …`). */
+/** A small parser for the flags of the other commands (`watch`, `maintenance …`, `learn …`). */
+import type { CommandHelp } from '../command-table.js';
+import { unknownCommandError } from '../help.js';
 import { UsageError } from '../parse-values.js';
-
-/** Each accepted flag: 'value' takes the next argument (or `--flag=value`), 'switch' takes none. */
-export type FlagSpec = Readonly<Record<string, 'value' | 'switch'>>;
+import { didYouMean } from '../suggest.js';
 
 export interface ParsedFlags {
   readonly values: ReadonlyMap<string, string>;
   readonly switches: ReadonlySet<string>;
 }
 
-/** Parses `args` against `spec`; throws a UsageError that names the offending flag and the command. */
-export function parseFlags(command: string, args: readonly string[], spec: FlagSpec): ParsedFlags {
+/**
+ * Parses `args` against the flags command-table.ts describes for `command` (a flag described with a value
+ * takes one, the others are switches); throws a UsageError that names the offending flag and the command.
+ */
+export function parseFlags(command: CommandHelp, args: readonly string[]): ParsedFlags {
   const values = new Map<string, string>();
   const switches = new Set<string>();
-  const accepted = Object.keys(spec).join(', ') || 'none';
+  const names = command.flags.map((f) => f.flag);
+  const accepted = names.join(', ') || 'none';
+  const commandName = command.path.join(' ');
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = equals === -1 ? arg : arg.slice(0, equals);
-    const kind = spec[flag];
-    if (kind === undefined) {
-      const what = arg.startsWith('-') ? `unknown option ${flag}` : `unexpected argument ${JSON.stringify(arg)}`;
-      throw new UsageError(`${what} for "${command}" (options: ${accepted})`);
+    const described = command.flags.find((f) => f.flag === flag);
+    if (described === undefined) {
+      const what = arg.startsWith('-')
+        ? `unknown option ${flag}${didYouMean(flag, names)}`
+        : `unexpected argument ${JSON.stringify(arg)}`;
+      throw new UsageError(`${what} for "${commandName}" (options: ${accepted})`);
     }
-    if (kind === 'switch') {
+    if (described.value === undefined) {
       if (equals !== -1) throw new UsageError(`${flag} takes no value (got ${JSON.stringify(arg)})`);
       switches.add(flag);
       continue;
@@ -48,7 +55,10 @@ export function dbFlag(flags: ParsedFlags): string | null {
   return value;
 }
 
-/** Splits `learn report --json` into the subcommand and its flags; a missing or unknown one is a UsageError. */
+/**
+ * Splits `learn report --json` into the subcommand and its flags; a missing or unknown one is a UsageError
+ * that suggests the closest and lists them.
+ */
 export function subcommand<T extends string>(
   command: string,
   args: readonly string[],
@@ -56,9 +66,7 @@ export function subcommand<T extends string>(
 ): { name: T; rest: readonly string[] } {
   const [first, ...rest] = args;
   const name = names.find((n) => n === first);
-  if (name === undefined) {
-    const got = first === undefined ? 'nothing' : JSON.stringify(first);
-    throw new UsageError(`"${command}" expects one of ${names.join(', ')} (got ${got})`);
-  }
+  if (name === undefined)
+    throw unknownCommandError(first === undefined || first.startsWith('-') ? '' : first, [command]);
   return { name, rest };
 }

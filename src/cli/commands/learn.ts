@@ -1,6 +1,7 @@
 /** `trading-tui learn report|tune`: what the record says about each regime, and tuning the detector on stored bars. */
 import { existsSync } from 'node:fs';
 import { formatDuration, formatPercent, formatSignedPercent } from '../../core/format.js';
+import { formatCount } from '../../core/plural.js';
 import { OBJECTIVE, historyBarsFor } from '../../learn/backtest.js';
 import { DEFAULT_PROFILE_NAME, saveProfile } from '../../learn/profiles.js';
 import { ReplayMarket } from '../../learn/replay-market.js';
@@ -10,6 +11,7 @@ import { DEFAULT_MAX_SETS, GRID_SIZE, tune, type TrialResult, type TuningResult 
 import { StoreError, openStore, resolveDatabasePath } from '../../store/open-store.js';
 import { UsageError, parseInteger, parseSymbols } from '../parse-values.js';
 import { dbFlag, parseFlags, subcommand } from './flags.js';
+import { commandAt } from '../command-table.js';
 import { formatTable } from './text-table.js';
 
 const write = (text: string): void => {
@@ -24,7 +26,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
 // ---- report ---------------------------------------------------------------------------------------
 
 async function report(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('learn report', args, { '--run': 'value', '--json': 'switch', '--db': 'value' });
+  const flags = parseFlags(commandAt('learn', 'report'), args);
   const runText = flags.values.get('--run');
   const runId = runText === undefined ? null : parseInteger('--run', runText, 1, Number.MAX_SAFE_INTEGER, 'a run id');
   const path = resolveDatabasePath(dbFlag(flags));
@@ -39,8 +41,10 @@ async function report(args: readonly string[]): Promise<number> {
     write(`${JSON.stringify({ path, ...result })}\n`);
     return 0;
   }
-  const scope = result.run === null ? `all ${result.runs} run(s)` : `run ${result.run}`;
-  write(`performance by regime, ${scope}: ${result.equityPoints} equity points, ${result.fills} fills (${path})\n`);
+  const scope = result.run === null ? `all ${formatCount(result.runs, 'run')}` : `run ${result.run}`;
+  write(
+    `performance by regime, ${scope}: ${formatCount(result.equityPoints, 'equity point')}, ${formatCount(result.fills, 'fill')} (${path})\n`,
+  );
   write(
     formatTable(
       [
@@ -104,12 +108,7 @@ function describeModel(result: RegimeReport): string {
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 async function tuneCommand(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('learn tune', args, {
-    '--db': 'value',
-    '--symbols': 'value',
-    '--max-sets': 'value',
-    '--save': 'value',
-  });
+  const flags = parseFlags(commandAt('learn', 'tune'), args);
   const symbolsText = flags.values.get('--symbols');
   const symbols = symbolsText === undefined ? null : parseSymbols('--symbols', symbolsText);
   const maxSetsText = flags.values.get('--max-sets');
@@ -133,7 +132,7 @@ async function tuneCommand(args: readonly string[]): Promise<number> {
     const progress = process.stderr.isTTY
       ? (_: TrialResult, i: number, n: number) => process.stderr.write(`\rbacktest ${i}/${n}${i === n ? '\n' : ''}`)
       : undefined;
-    const result = await tune(bars, maxSets, progress);
+    const result = tune(bars, maxSets, progress);
     write(describeResult(result));
     await saveProfile(connection, {
       name,
@@ -156,7 +155,7 @@ function describeData(bars: StoredBars): string {
   const symbols = bars.series.map((s) => s.symbol);
   const shown = symbols.length > 8 ? `${symbols.slice(0, 8).join(', ')}, …` : symbols.join(', ');
   return (
-    `tuning on ${symbols.length} symbol(s) (${shown}): ${bars.source} ${bars.timeframe} bars, ${replay.steps.length} steps (${history} as history, ${replay.remaining} backtested)\n` +
+    `tuning on ${formatCount(symbols.length, 'symbol')} (${shown}): ${bars.source} ${bars.timeframe} bars, ${formatCount(replay.steps.length, 'step')} (${history} as history, ${replay.remaining} backtested)\n` +
     'walk-forward: each setting fits the regime model on the history part only and is scored on the rest\n'
   );
 }
@@ -174,7 +173,7 @@ function describeResult(result: TuningResult): string {
   ];
   const right = 'right' as const;
   return (
-    `${result.trials.length} setting(s) tried\n` +
+    `${formatCount(result.trials.length, 'setting')} tried\n` +
     formatTable(
       [
         { header: 'settings' },

@@ -9,7 +9,6 @@ import {
   countCleanup,
   databaseFileSizes,
   eachRun,
-  PROTECTED_EQUITY_POINTS,
   reclaimSpace,
   runCleanup,
   tableStats,
@@ -23,6 +22,7 @@ import { runningBot } from '../../store/run-lock.js';
 import { SqliteConnection } from '../../store/sqlite-connection.js';
 import { UsageError, parsePeriodDays } from '../parse-values.js';
 import { dbFlag, parseFlags, subcommand } from './flags.js';
+import { commandAt } from '../command-table.js';
 import { formatBytes, formatTimestamp } from '../../core/format.js';
 import { formatTable } from './text-table.js';
 
@@ -43,7 +43,7 @@ const sizeText = (sizes: FileSizes): string =>
 // ---- stats ----------------------------------------------------------------------------------------
 
 async function stats(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('maintenance stats', args, { '--db': 'value', '--json': 'switch' });
+  const flags = parseFlags(commandAt('maintenance', 'stats'), args);
   const path = resolveDatabasePath(dbFlag(flags));
   const connection = await openStore(path, { readonly: true });
   try {
@@ -100,13 +100,7 @@ const CLEANUP_LABELS: Readonly<Record<CleanupKind, string>> = {
 };
 
 async function cleanup(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('maintenance cleanup', args, {
-    '--older-than': 'value',
-    '--dry-run': 'switch',
-    '--include-trades': 'switch',
-    '--vacuum': 'switch',
-    '--db': 'value',
-  });
+  const flags = parseFlags(commandAt('maintenance', 'cleanup'), args);
   const olderThan = flags.values.get('--older-than');
   if (olderThan === undefined) throw new UsageError('maintenance cleanup needs --older-than, like --older-than 30d');
   const days = parsePeriodDays('--older-than', olderThan);
@@ -147,7 +141,7 @@ async function cleanup(args: readonly string[]): Promise<number> {
   write(formatTable([{ header: 'what' }, { header: 'rows', align: 'right' }], rows));
   if (!includeTrades) write('fills and orders are kept unless --include-trades\n');
   write(
-    `kept always: checkpoints, runs, working orders, and the newest ${PROTECTED_EQUITY_POINTS} equity points of the newest run\n`,
+    'kept always: checkpoints, runs, working orders, and the equity points a restart loads (the newest --equity-points of each saved portfolio)\n',
   );
   if (dryRun) write(`size: ${sizeText(before)}\n`);
   else write(`size: ${sizeText(before)} before, ${sizeText(databaseFileSizes(path))} after\n`);
@@ -157,7 +151,7 @@ async function cleanup(args: readonly string[]): Promise<number> {
 // ---- check ----------------------------------------------------------------------------------------
 
 async function check(args: readonly string[]): Promise<number> {
-  const flags = parseFlags('maintenance check', args, { '--db': 'value' });
+  const flags = parseFlags(commandAt('maintenance', 'check'), args);
   const path = resolveDatabasePath(dbFlag(flags));
   if (!existsSync(path)) throw new StoreError(`no database at ${path} (give --db)`);
   // Opened directly, not through openStore: a damaged or outdated file must be reported, not refused.

@@ -3,17 +3,9 @@ import { DatabaseSnapshotSource, DEFAULT_POLL_MS } from '../../store/database-sn
 import { openStore, resolveDatabasePath } from '../../store/open-store.js';
 import { parseDurationMs, parseInteger, UsageError } from '../parse-values.js';
 import { dbFlag, parseFlags } from './flags.js';
-
-export const WATCH_HELP = `Usage: trading-tui watch [--db PATH] [--fps N] [--poll 1s]
-
-Shows the monitor over the database a bot is writing (trading-tui start --headless --db PATH),
-read-only: it never writes and never blocks the bot. Keys that would change the bot are off.
-
-  --db PATH    the database (default: $TRADING_TUI_DB, else ~/.local/share/trading-tui/trading.db)
-  --fps N      most redraws per second, 1 to 60 (default 10)
-  --poll T     how often to look for new data, 100ms to 1m (default 1s)
-  -h, --help   this help
-`;
+import { commandAt } from '../command-table.js';
+import { DEFAULT_FPS, MAX_FPS, MIN_FPS } from '../../core/limits.js';
+import { helpFor } from '../help.js';
 
 export interface WatchOptions {
   readonly dbPath: string | null;
@@ -27,8 +19,8 @@ const MAX_POLL_MS = 60_000;
 
 export function parseWatchArgs(args: readonly string[]): WatchOptions {
   if (args.includes('--help') || args.includes('-h'))
-    return { dbPath: null, fps: 10, pollMs: DEFAULT_POLL_MS, help: true };
-  const flags = parseFlags('watch', args, { '--db': 'value', '--fps': 'value', '--poll': 'value' });
+    return { dbPath: null, fps: DEFAULT_FPS, pollMs: DEFAULT_POLL_MS, help: true };
+  const flags = parseFlags(commandAt('watch'), args);
   const fpsText = flags.values.get('--fps');
   const pollText = flags.values.get('--poll');
   const pollMs = pollText === undefined ? DEFAULT_POLL_MS : parseDurationMs('--poll', pollText, { allowZero: false });
@@ -36,7 +28,7 @@ export function parseWatchArgs(args: readonly string[]): WatchOptions {
     throw new UsageError(`--poll expects a duration from 100ms to 1m (got ${JSON.stringify(pollText)})`);
   return {
     dbPath: dbFlag(flags),
-    fps: fpsText === undefined ? 10 : parseInteger('--fps', fpsText, 1, 60, 'frames per second'),
+    fps: fpsText === undefined ? DEFAULT_FPS : parseInteger('--fps', fpsText, MIN_FPS, MAX_FPS, 'frames per second'),
     pollMs,
     help: false,
   };
@@ -80,7 +72,7 @@ export async function runWatch(
 export async function runCommand(args: readonly string[]): Promise<number> {
   const options = parseWatchArgs(args);
   if (options.help) {
-    process.stdout.write(WATCH_HELP);
+    process.stdout.write(helpFor(['watch']));
     return 0;
   }
   return runWatch(options);

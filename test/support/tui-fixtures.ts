@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { ReactElement } from 'react';
 import { render } from 'ink';
-import type { EngineControls } from '../src/engine/controls.js';
-import type { EngineEvent, EngineSnapshot, PositionView } from '../src/engine/snapshot.js';
-import { emptyCounts } from '../src/market/download-status.js';
+import type { EngineControls } from '../../src/engine/controls.js';
+import type { EngineEvent, EngineSnapshot, PositionView } from '../../src/engine/snapshot.js';
+import { emptyCounts } from '../../src/engine/download-status.js';
 
 const MINUTE = 60_000;
 export const FIXTURE_TIME = Date.UTC(2025, 2, 4, 15, 45);

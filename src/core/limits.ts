@@ -1,0 +1,20 @@
+/**
+ * The bounds of what is held in memory and drawn, in one place: the argument parser, the help, the
+ * engine, resume, watch and maintenance all read them from here.
+ */
+
+/** Equity points in the chart's ring (`--equity-points`), and what a restart and watch load back. */
+export const DEFAULT_EQUITY_POINTS = 1440;
+export const MIN_EQUITY_POINTS = 10;
+export const MAX_EQUITY_POINTS = 1_000_000;
+
+/** Events kept for the events panel (and loaded back by a restart and by watch). */
+export const EVENT_CAPACITY = 200;
+
+/** Regime changes kept (and loaded back by a restart and by watch). */
+export const REGIME_HISTORY_CAPACITY = 256;
+
+/** Terminal UI frames per second at most (`--fps`). */
+export const DEFAULT_FPS = 10;
+export const MIN_FPS = 1;
+export const MAX_FPS = 60;

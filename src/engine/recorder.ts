@@ -1,0 +1,84 @@
+/**
+ * The Recorder: collects what an iteration adds to the record (events, orders, fills, regime
+ * changes, a newly fitted regime model) and hands it over with the iteration's checkpoint. Only made when there is a record.
+ */
+import type { RegimeChangeRecord } from '../core/regime.js';
+import type { RegimeName } from '../core/regime-types.js';
+import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { EngineEvent } from './snapshot.js';
+import type { TraderState } from './trader.js';
+import type { FillRecord, OrderRecord, TradingRecord } from './trading-record.js';
+
+/** An iteration's figures, as the loop ends it. */
+export interface IterationFigures {
+  readonly iteration: number;
+  readonly time: number;
+  readonly equity: number;
+  readonly cash: number;
+  readonly regime: RegimeName;
+}
+
+export class Recorder {
+  private events: EngineEvent[] = [];
+  private orders: OrderRecord[] = [];
+  private fills: FillRecord[] = [];
+  private regimeChanges: RegimeChangeRecord[] = [];
+
+  constructor(
+    private readonly record: TradingRecord,
+    /** The market's state for a checkpoint (the simulated market: enough to regenerate it). */
+    private readonly marketCheckpoint: (() => Checkpoint['market']) | undefined,
+  ) {}
+
+  event(event: EngineEvent): void {
+    this.events.push(event);
+  }
+
+  order(order: OrderRecord): void {
+    this.orders.push(order);
+  }
+
+  fill(fill: FillRecord): void {
+    this.fills.push(fill);
+  }
+
+  regimeChange(change: RegimeChangeRecord): void {
+    this.regimeChanges.push(change);
+  }
+
+  /** Hands the iteration's history to the record; a returned promise means the writer is behind. */
+  recordIteration(
+    figures: IterationFigures,
+    trader: () => TraderState,
+    regimeModel: SavedRegimeModel | null = null,
+  ): Promise<void> | undefined {
+    const { events, orders, fills, regimeChanges } = this;
+    this.events = [];
+    this.orders = [];
+    this.fills = [];
+    this.regimeChanges = [];
+    return this.record.record({
+      ...figures,
+      events,
+      orders,
+      fills,
+      regimeChanges,
+      ...(regimeModel === null ? {} : { regimeModel }),
+      checkpoint: this.checkpoint(figures, trader()),
+    });
+  }
+
+  /** What happened after the last iteration (the stop itself). */
+  recordTail(): void {
+    this.record.recordTail(this.events, this.orders);
+    this.events = [];
+    this.orders = [];
+  }
+
+  private checkpoint(figures: IterationFigures, trader: TraderState): Checkpoint {
+    const market = this.marketCheckpoint?.();
+    if (market === undefined) throw new Error('a trading record needs the market checkpoint');
+    return { iteration: figures.iteration, marketTime: figures.time, ...trader, market };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The one reader of a saved checkpoint (`checkpoints.state`), for a restart and for `watch`: parsed
+ * and checked field by field, never cast blindly. JSON has no NaN: the writer's NaN (a time not yet
+ * known) comes back as null and is read as NaN again. Fields a newer writer adds are ignored.
+ */
+import type { MarketOrder, Position } from '../core/model.js';
+import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
+import type { Checkpoint } from '../engine/checkpoint.js';
+
+/** A checkpoint that cannot be read: not JSON, or a field missing or of the wrong kind. */
+export class UnreadableCheckpointError extends Error {
+  override readonly name = 'UnreadableCheckpointError';
+}
+
+type Fields = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Fields => typeof value === 'object' && value !== null;
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isRegime = (name: unknown): name is RegimeName => REGIME_NAMES.some((r) => r === name);
+
+function lacking(field: string): never {
+  throw new UnreadableCheckpointError(`the checkpoint lacks fields this version needs (${field})`);
+}
+
+function finite(fields: Fields, name: string, path = name): number {
+  const value = fields[name];
+  return isFiniteNumber(value) ? value : lacking(path);
+}
+
+/** A number the writer may have saved as NaN (null in JSON). */
+function numberOrNaN(fields: Fields, name: string, path = name): number {
+  const value = fields[name];
+  if (value === null) return Number.NaN;
+  return typeof value === 'number' ? value : lacking(path);
+}
+
+function position(value: unknown): Position {
+  if (!isObject(value) || typeof value.symbol !== 'string') return lacking('positions');
+  return {
+    symbol: value.symbol,
+    qty: finite(value, 'qty', 'positions'),
+    avgPrice: finite(value, 'avgPrice', 'positions'),
+    lastPrice: finite(value, 'lastPrice', 'positions'),
+  };
+}
+
+function workingOrder(value: unknown): MarketOrder {
+  if (
+    !isObject(value) ||
+    typeof value.clientOrderId !== 'string' ||
+    typeof value.symbol !== 'string' ||
+    (value.side !== 'buy' && value.side !== 'sell')
+  )
+    return lacking('workingOrders');
+  return {
+    clientOrderId: value.clientOrderId,
+    symbol: value.symbol,
+    side: value.side,
+    qty: finite(value, 'qty', 'workingOrders'),
+    time: numberOrNaN(value, 'time', 'workingOrders'),
+    // The sizing of an order (absent from checkpoints written before it was kept).
+    ...optionalNumber(value, 'price'),
+    ...optionalNumber(value, 'maxValue'),
+  };
+}
+
+/** `{ [name]: value }` when the field is a finite number, else nothing (an older writer's checkpoint). */
+function optionalNumber<K extends string>(fields: Fields, name: K): Partial<Record<K, number>> {
+  const value = fields[name];
+  return isFiniteNumber(value) ? ({ [name]: value } as Partial<Record<K, number>>) : {};
+}
+
+function market(value: unknown): Checkpoint['market'] {
+  if (!isObject(value) || typeof value.timeframe !== 'string' || !Array.isArray(value.symbols))
+    return lacking('market');
+  const symbols = value.symbols.map((s) => (typeof s === 'string' ? s : lacking('market')));
+  if (value.kind === 'sim')
+    return {
+      kind: 'sim',
+      seed: finite(value, 'seed', 'market'),
+      barCount: finite(value, 'barCount', 'market'),
+      timeframe: value.timeframe,
+      symbols,
+    };
+  if (value.kind === 'alpaca' && typeof value.live === 'boolean')
+    return { kind: 'alpaca', live: value.live, timeframe: value.timeframe, symbols };
+  return lacking('market');
+}
+
+/** The regime panel's extras (issue 9; absent from older checkpoints), each kept only when well formed. */
+function regimeExtras(regime: Fields): Partial<Checkpoint['regime']> {
+  const { posterior, learning, expectedRemainingBars, truth } = regime;
+  return {
+    ...(Array.isArray(posterior) && posterior.length === REGIME_NAMES.length && posterior.every(isFiniteNumber)
+      ? { posterior: posterior as number[] }
+      : {}),
+    ...(typeof learning === 'boolean' ? { learning } : {}),
+    ...(isFiniteNumber(expectedRemainingBars) ? { expectedRemainingBars } : {}),
+    ...(isObject(truth) && isRegime(truth.current) && isFiniteNumber(truth.right) && isFiniteNumber(truth.bars)
+      ? { truth: { current: truth.current, right: truth.right, bars: truth.bars } }
+      : {}),
+  };
+}
+
+export function readCheckpoint(state: string): Checkpoint {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(state);
+  } catch {
+    throw new UnreadableCheckpointError('the checkpoint is not valid JSON');
+  }
+  if (!isObject(parsed)) return lacking('all');
+  const c = parsed;
+  const { regime, risk } = c;
+  if (!Array.isArray(c.positions)) return lacking('positions');
+  if (!Array.isArray(c.workingOrders)) return lacking('workingOrders');
+  if (!isObject(regime) || !isRegime(regime.current)) return lacking('regime');
+  if (!isObject(risk) || (risk.haltReason !== null && typeof risk.haltReason !== 'string')) return lacking('risk');
+  return {
+    iteration: finite(c, 'iteration'),
+    marketTime: numberOrNaN(c, 'marketTime'),
+    cash: finite(c, 'cash'),
+    realizedPnl: finite(c, 'realizedPnl'),
+    positions: c.positions.map(position),
+    workingOrders: c.workingOrders.map(workingOrder),
+    regime: {
+      current: regime.current,
+      since: numberOrNaN(regime, 'since', 'regime'),
+      bars: finite(regime, 'bars', 'regime'),
+      ...regimeExtras(regime),
+    },
+    peakEquity: finite(c, 'peakEquity'),
+    maxDrawdown: finite(c, 'maxDrawdown'),
+    trades: finite(c, 'trades'),
+    risk: {
+      day: numberOrNaN(risk, 'day', 'risk'),
+      dayStartEquity: numberOrNaN(risk, 'dayStartEquity', 'risk'),
+      haltReason: risk.haltReason,
+      ...optionalNumber(risk, 'lastEquity'),
+    },
+    market: market(c.market),
+  };
+}
