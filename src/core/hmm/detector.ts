@@ -200,9 +200,16 @@ export class HmmRegimeDetector {
     return from;
   }
 
+  /**
+   * A refit starts from the model in force and from the data's labelled starts. Once the window is
+   * full the model has seen every regime the window holds, so one labelled start (the usual roles)
+   * beside it is enough; while it fills, all the starts (a regime may be new to it).
+   */
   private optionsForFit(): FitOptions {
     const warm = this.params;
-    return warm === null ? this.fitOptions : { ...this.fitOptions, warmStart: warm };
+    if (warm === null) return this.fitOptions;
+    const full = this.historyCount >= this.settings.window;
+    return { ...this.fitOptions, warmStart: warm, starts: full ? 1 : this.fitOptions.starts };
   }
 
   /**

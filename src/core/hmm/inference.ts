@@ -2,7 +2,7 @@
  * Inference in an HMM: the forward filter (one step per bar, O(K²)), forward-backward (scaled, for EM
  * and for smoothing) and Viterbi (log space). Observations are flat: T × D, NaN for a missing feature.
  */
-import { logEmissions, type HmmParams } from './model.js';
+import { EmissionTerms, type HmmParams } from './model.js';
 
 /** Reusable buffers for forward-backward over up to `capacity` steps (a refit reuses them every pass). */
 export class InferenceWorkspace {
@@ -48,9 +48,10 @@ export function forwardBackward(
   const D = p.features;
   const { alpha, beta, emission, scale, logEmission } = workspace;
   const A = p.transition;
+  const terms = new EmissionTerms(p);
   let logLikelihood = 0;
   for (let t = 0; t < length; t++) {
-    logEmissions(p, observations, t * D, logEmission);
+    terms.logEmissions(K, D, observations, t * D, logEmission);
     let top = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < K; k++) if ((logEmission[k] as number) > top) top = logEmission[k] as number;
     if (!Number.isFinite(top)) top = 0;
@@ -117,10 +118,11 @@ export function viterbi(p: HmmParams, observations: Float64Array, length: number
   let next = new Float64Array(K);
   const from = new Uint8Array(length * K);
   const logEmission = new Float64Array(K);
-  logEmissions(p, observations, 0, logEmission);
+  const terms = new EmissionTerms(p);
+  terms.logEmissions(K, D, observations, 0, logEmission);
   for (let k = 0; k < K; k++) delta[k] = Math.log(p.initial[k] as number) + (logEmission[k] as number);
   for (let t = 1; t < length; t++) {
-    logEmissions(p, observations, t * D, logEmission);
+    terms.logEmissions(K, D, observations, t * D, logEmission);
     for (let j = 0; j < K; j++) {
       let best = Number.NEGATIVE_INFINITY;
       let arg = 0;
@@ -153,9 +155,11 @@ export class ForwardFilter {
   readonly posterior: Float64Array;
   private readonly predicted: Float64Array;
   private readonly logEmission: Float64Array;
+  private readonly terms: EmissionTerms;
   private started = false;
 
   constructor(private model: HmmParams) {
+    this.terms = new EmissionTerms(model);
     this.posterior = Float64Array.from(model.initial);
     this.predicted = new Float64Array(model.states);
     this.logEmission = new Float64Array(model.states);
@@ -168,6 +172,7 @@ export class ForwardFilter {
   setModel(model: HmmParams): void {
     if (model.states !== this.model.states) throw new Error('a model swap must keep the number of states');
     this.model = model;
+    this.terms.update(model);
   }
 
   /** Sets the belief (a restart); it is normalised, and a belief with no mass becomes uniform. */
@@ -197,7 +202,7 @@ export class ForwardFilter {
       pred[j] = sum;
     }
     this.started = true;
-    logEmissions(p, observation, offset, this.logEmission);
+    this.terms.logEmissions(K, p.features, observation, offset, this.logEmission);
     let top = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < K; k++) if ((this.logEmission[k] as number) > top) top = this.logEmission[k] as number;
     if (!Number.isFinite(top)) top = 0;

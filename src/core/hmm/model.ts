@@ -70,6 +70,48 @@ export function logEmissions(p: HmmParams, observations: Float64Array, offset: n
   }
 }
 
+/**
+ * The same as logEmissions, with each state's and feature's −½(log 2π + log σ²) and 1/σ² worked out
+ * once per model instead of once per bar: EM runs it T × K × D times an iteration.
+ */
+export class EmissionTerms {
+  private readonly constant: Float64Array;
+  private readonly precision: Float64Array;
+  private means: Float64Array;
+
+  constructor(p: HmmParams) {
+    this.constant = new Float64Array(p.states * p.features);
+    this.precision = new Float64Array(p.states * p.features);
+    this.means = p.means;
+    this.update(p);
+  }
+
+  /** Takes the model's current means and variances (after an M-step, or a swapped model). */
+  update(p: HmmParams): void {
+    this.means = p.means;
+    for (let i = 0; i < p.variances.length; i++) {
+      const v = p.variances[i] as number;
+      this.constant[i] = -0.5 * (LOG_2PI + Math.log(v));
+      this.precision[i] = 1 / v;
+    }
+  }
+
+  logEmissions(K: number, D: number, observations: Float64Array, offset: number, out: Float64Array): void {
+    const { constant, precision, means } = this;
+    for (let k = 0; k < K; k++) {
+      let sum = 0;
+      for (let d = 0; d < D; d++) {
+        const x = observations[offset + d] as number;
+        if (Number.isNaN(x)) continue;
+        const i = k * D + d;
+        const z = x - (means[i] as number);
+        sum += (constant[i] as number) - 0.5 * z * z * (precision[i] as number);
+      }
+      out[k] = sum;
+    }
+  }
+}
+
 /** Mean number of bars a spell of each state lasts: 1 / (1 − P(stay)). */
 export function expectedDurations(p: HmmParams): Float64Array {
   const K = p.states;
