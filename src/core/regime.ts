@@ -49,12 +49,12 @@ export class RegimeController {
   /** One bar's universe features (see hmm/features.ts); returns the change record when the regime changed. */
   update(time: number, features: Float64Array): RegimeChangeRecord | null {
     if (Number.isNaN(this.regimeStart)) this.regimeStart = time;
-    const reading = this.detector.update(features);
-    if (reading.changedFrom === null) {
+    const changedFrom = this.detector.update(features);
+    if (changedFrom === null) {
       this.barsInRegime++;
       return null;
     }
-    const change = { time, from: reading.changedFrom, to: reading.regime, confidence: reading.probability };
+    const change = { time, from: changedFrom, to: this.detector.regime, confidence: this.detector.probability };
     this.changes.push(change);
     this.regimeStart = time;
     this.barsInRegime = 1;

@@ -43,14 +43,6 @@ export const DEFAULT_HMM_SETTINGS: HmmDetectorSettings = {
   emIterationsPerBar: 1,
 };
 
-export interface HmmReading {
-  readonly regime: RegimeName;
-  /** Posterior of the regime in force. */
-  readonly probability: number;
-  /** Set when this bar changed the regime. */
-  readonly changedFrom: RegimeName | null;
-}
-
 const K = REGIME_NAMES.length;
 const MIN_REFIT_INTERVAL = 100;
 
@@ -124,8 +116,12 @@ export class HmmRegimeDetector {
     return expectedDurations(p)[this.current] as number;
   }
 
-  /** One bar's features (NaN for a missing one; a non-finite value counts as missing). */
-  update(observation: ArrayLike<number>): HmmReading {
+  /**
+   * One bar's features (NaN for a missing one; a non-finite value counts as missing). Returns the
+   * regime this bar changed from, or null; `regime` and `probability` say where it stands (no object
+   * is made per bar).
+   */
+  update(observation: ArrayLike<number>): RegimeName | null {
     const D = this.features;
     const obs = this.scratch;
     for (let d = 0; d < D; d++) {
@@ -145,7 +141,7 @@ export class HmmRegimeDetector {
     }
     this.advanceRefit();
     if (this.filter === null && this.historyCount >= this.settings.minHistory && this.refit === null) this.startRefit();
-    return { regime: this.regime, probability: this.probability, changedFrom };
+    return changedFrom;
   }
 
   /** Fits on the history now, whole (after a backfill); false when the data cannot support a model yet. */
