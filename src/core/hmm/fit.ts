@@ -224,7 +224,7 @@ function mirror(p: HmmParams, observations: Float64Array, length: number, poster
       }
     }
     const [wu, wd, wr] = W as [number, number, number];
-    const [su, sd] = S as [number, number, number];
+    const [su, sd, sr] = S as [number, number, number];
     const [qu, qd, qr] = Q as [number, number, number];
     const wt = wu + wd;
     if (!(wt > 1e-9)) continue;
@@ -245,7 +245,15 @@ function mirror(p: HmmParams, observations: Float64Array, length: number, poster
       p.means[RANGE * D] = 0;
       p.variances[RANGE * D] = vr;
     } else {
-      const m = (su + sd) / wt;
+      let m = (su + sd) / wt;
+      // Range is calm here too: its dispersion is no higher than the trends'. When the free optimum
+      // has it higher, the constrained one pools the two means (else the trend pair could take the
+      // calm bars and range the others, names swapped, with the same likelihood).
+      if (wr > 1e-9 && sr / wr > m) {
+        m = (su + sd + sr) / (wt + wr);
+        p.means[RANGE * D + d] = m;
+        p.variances[RANGE * D + d] = squares(qr, sr, wr, m) / wr;
+      }
       const v = (squares(qu, su, wu, m) + squares(qd, sd, wd, m)) / wt;
       p.means[UP * D + d] = m;
       p.means[DOWN * D + d] = m;
