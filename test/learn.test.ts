@@ -241,7 +241,7 @@ test('tune backtests settings on stored bars and saves the best as a profile tha
   assert.match(stdout, /^objective: return \/ max\(max drawdown, 1%\)/m);
   assert.match(stdout, /^3 settings tried$/m);
   assert.match(stdout, /^walk-forward: each setting fits the regime model on the history part only/m);
-  assert.match(stdout, /^default\s+0\.7\s+2\s+5000\s+[+-]?\d+\.\d\d%\s+\d+\.\d\d%\s+\d+\s+-?\d+\.\d{3}$/m);
+  assert.match(stdout, /^default\s+0\.7\s+1\s+5000\s+[+-]?\d+\.\d\d%\s+\d+\.\d\d%\s+\d+\s+-?\d+\.\d{3}$/m);
   const best = /^best\s+([\d.]+)\s+(\d+)\s+(\d+)\s/m.exec(stdout);
   assert.ok(best, stdout);
   assert.match(stdout, /as profile "quick" in .* \(use it with: trading-tui start --profile quick\)$/m);

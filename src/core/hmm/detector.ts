@@ -35,7 +35,7 @@ export interface HmmDetectorSettings {
 
 export const DEFAULT_HMM_SETTINGS: HmmDetectorSettings = {
   threshold: 0.7,
-  dwell: 2,
+  dwell: 1,
   margin: 0.2,
   window: 5000,
   minHistory: 300,
