@@ -7,9 +7,11 @@ import { DownloadsPanel } from './downloads-panel.js';
 import { EquityPanel } from './equity-panel.js';
 import { EventsPanel } from './events-panel.js';
 import { HelpOverlay } from './help-overlay.js';
-import { keyToCommand, WRITE_COMMANDS } from './key-commands.js';
+import { splitKeys } from './key-batch.js';
+import { keyToCommand, WRITE_COMMANDS, type KeyCommand } from './key-commands.js';
 import { planLayout, type PanelRect } from './layout-plan.js';
-import { panelWants, scrollLimits } from './panel-metrics.js';
+import type { PanelId } from './panel-ids.js';
+import { scrollLimits } from './panel-metrics.js';
 import { PositionsPanel } from './positions-panel.js';
 import { RegimePanel } from './regime-panel.js';
 import { StatusBar } from './status-bar.js';
@@ -49,16 +51,19 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
 
   const columns = width ?? terminal.columns;
   const rows = height ?? terminal.rows;
-  const wants = useMemo(() => panelWants(snapshot), [snapshot]);
-  const plan = useMemo(() => planLayout(columns, rows, wants), [columns, rows, wants]);
+  const plan = useMemo(() => planLayout(columns, rows), [columns, rows]);
   const focus = effectiveFocus(ui, plan.visible);
   // Ink re-subscribes the input handler in a passive effect, so a key can reach the previous
   // render's handler: it reads layout facts from here, and the reducer works from its own state.
   const latest = useRef({ plan, snapshot });
   latest.current = { plan, snapshot };
 
+  // Every key of a read, in order: keys typed fast or sent over SSH often arrive together.
   useInput((input, key) => {
-    const command = keyToCommand(input, key);
+    for (const single of splitKeys(input, key)) applyCommand(keyToCommand(single.input, single.key));
+  });
+
+  function applyCommand(command: KeyCommand | null): void {
     if (readOnly && command !== null && WRITE_COMMANDS.has(command)) return;
     switch (command) {
       case 'quit':
@@ -104,26 +109,27 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
       case null:
         return;
     }
-  });
+  }
 
   return (
-    <Box flexDirection="column" width={plan.width} height={plan.height} overflow="hidden">
+    // Clipped by rows only: see Panel.
+    <Box flexDirection="column" width={plan.width} height={plan.height} overflowY="hidden">
       {ui.helpOpen ? (
         <HelpOverlay width={plan.width} height={plan.bodyHeight} readOnly={readOnly} />
       ) : (
         <Box flexDirection="row" height={plan.bodyHeight} flexShrink={0}>
           {plan.columns.map((column, i) => (
             <Box key={i} flexDirection="column" width={column.width} flexShrink={0}>
-              {column.panels.map((rect) => (
-                <PanelFor
-                  key={rect.id}
-                  rect={rect}
-                  snapshot={snapshot}
-                  ui={ui}
-                  focused={rect.id === focus}
-                  readOnly={readOnly}
-                />
-              ))}
+              {column.panels.map((rect) =>
+                rect.beside === undefined ? (
+                  <PanelFor key={rect.id} rect={rect} snapshot={snapshot} ui={ui} focus={focus} readOnly={readOnly} />
+                ) : (
+                  <Box key={rect.id} flexDirection="row" height={rect.height} flexShrink={0}>
+                    <PanelFor rect={rect} snapshot={snapshot} ui={ui} focus={focus} readOnly={readOnly} />
+                    <PanelFor rect={rect.beside} snapshot={snapshot} ui={ui} focus={focus} readOnly={readOnly} />
+                  </Box>
+                ),
+              )}
             </Box>
           ))}
         </Box>
@@ -137,17 +143,18 @@ interface PanelForProps {
   readonly rect: PanelRect;
   readonly snapshot: EngineSnapshot;
   readonly ui: UiState;
-  readonly focused: boolean;
+  readonly focus: PanelId;
   readonly readOnly: boolean;
 }
 
 const NOT_RECORDED = 'not recorded in the database (the bot keeps downloads in memory)';
 
-function PanelFor({ rect, snapshot, ui, focused, readOnly }: PanelForProps): ReactNode {
-  const size = { width: rect.width, height: rect.height, focused };
+/** Each panel is memoized on its own part of the snapshot: it draws again only when that part changes. */
+function PanelFor({ rect, snapshot, ui, focus, readOnly }: PanelForProps): ReactNode {
+  const size = { width: rect.width, height: rect.height, focused: rect.id === focus };
   switch (rect.id) {
     case 'equity':
-      return <EquityPanel equity={snapshot.equity} zoom={ui.zoom} {...size} />;
+      return <EquityPanel equity={snapshot.equity} lastIndex={snapshot.iteration} zoom={ui.zoom} {...size} />;
     case 'regime':
       return <RegimePanel regime={snapshot.regime} marketTime={snapshot.marketTime} {...size} />;
     case 'downloads':

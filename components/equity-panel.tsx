@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from 'react';
+import { memo, useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EquityView } from '../src/engine/snapshot.js';
 import { MIN_CHART_ROWS, renderEquityChart, renderEquitySparkline, zoomWindow } from './equity-chart.js';
@@ -11,13 +11,15 @@ import { zoomPointCount } from './zoom-levels.js';
 
 export interface EquityPanelProps {
   readonly equity: EquityView;
+  /** The number of the newest point (the iteration), which anchors the chart's buckets. */
+  readonly lastIndex: number;
   readonly zoom: number;
   readonly width: number;
   readonly height: number;
   readonly focused: boolean;
 }
 
-export function EquityPanel({ equity, zoom, width, height, focused }: EquityPanelProps): ReactNode {
+function EquityPanelView({ equity, lastIndex, zoom, width, height, focused }: EquityPanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const graphRows = innerHeight - 1;
@@ -27,11 +29,11 @@ export function EquityPanel({ equity, zoom, width, height, focused }: EquityPane
   const graph = useMemo(
     () =>
       asChart
-        ? renderEquityChart(window, innerWidth, graphRows)
+        ? renderEquityChart(window, innerWidth, graphRows, lastIndex)
         : graphRows >= 1
           ? [renderEquitySparkline(window, innerWidth)]
           : [],
-    [window, innerWidth, graphRows, asChart],
+    [window, innerWidth, graphRows, asChart, lastIndex],
   );
 
   return (
@@ -83,3 +85,6 @@ function EquityStats({ equity, zoom, shown, times, width }: EquityStatsProps): R
     />
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const EquityPanel = memo(EquityPanelView);

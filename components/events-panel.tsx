@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from 'react';
+import { memo, useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EngineEvent } from '../src/engine/snapshot.js';
 import { formatTimeOfDay } from '../src/core/format.js';
@@ -56,7 +56,7 @@ export function eventRowCount(events: readonly EngineEvent[]): number {
   return count;
 }
 
-export function EventsPanel({ events, scroll, width, height, focused }: EventsPanelProps): ReactNode {
+function EventsPanelView({ events, scroll, width, height, focused }: EventsPanelProps): ReactNode {
   const all = useMemo(() => eventRows(events), [events]);
   const visible = eventRowsVisible(height - PANEL_FRAME_ROWS);
   const skip = Math.min(scroll, Math.max(0, all.length - visible));
@@ -85,3 +85,6 @@ export function EventsPanel({ events, scroll, width, height, focused }: EventsPa
     </Panel>
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const EventsPanel = memo(EventsPanelView);

@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from 'react';
+import { memo, useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { PositionView } from '../src/engine/snapshot.js';
 import { formatMoney, formatSignedMoney } from '../src/core/format.js';
@@ -28,10 +28,6 @@ export function positionRowsVisible(innerHeight: number): number {
   return Math.max(0, innerHeight - (hasSummary(innerHeight) ? 2 : 1));
 }
 
-export function positionsWantedRows(positions: readonly PositionView[]): number {
-  return 2 + Math.max(1, positions.length);
-}
-
 function formatQty(qty: number): string {
   return Number.isInteger(qty) ? String(qty) : qty.toFixed(4);
 }
@@ -59,7 +55,7 @@ export interface PositionsPanelProps {
   readonly focused: boolean;
 }
 
-export function PositionsPanel(props: PositionsPanelProps): ReactNode {
+function PositionsPanelView(props: PositionsPanelProps): ReactNode {
   const { positions, scroll, width, height, focused } = props;
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
@@ -104,3 +100,6 @@ export function PositionsPanel(props: PositionsPanelProps): ReactNode {
     </Panel>
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const PositionsPanel = memo(PositionsPanelView);

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import { REGIME_NAMES, type StrategyParams } from '../src/core/regime-types.js';
 import type { RegimeTruthView, RegimeView } from '../src/engine/snapshot.js';
@@ -23,7 +23,7 @@ export interface RegimePanelProps {
   readonly focused: boolean;
 }
 
-export function RegimePanel({ regime, marketTime, width, height, focused }: RegimePanelProps): ReactNode {
+function RegimePanelView({ regime, marketTime, width, height, focused }: RegimePanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const lines: ReactNode[] = [
@@ -213,3 +213,6 @@ function RegimeLegend({ width }: { width: number }): ReactNode {
     />
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const RegimePanel = memo(RegimePanelView);

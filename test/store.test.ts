@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { createSession } from '../src/cli/start.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/schema.js';
-import { openStore, resolveDatabasePath, StoreError } from '../src/store/open-store.js';
+import { APPLICATION_ID, openStore, resolveDatabasePath, StoreError } from '../src/store/open-store.js';
 import { SqliteConnection } from '../src/store/sqlite-connection.js';
 import { collect, runBin, startBin } from './support/bin.js';
 import { startOptions } from './support/session.js';
@@ -219,7 +219,8 @@ test('bad database files: one line, exit code 2, and the file untouched', async 
   writeFileSync(notDb, 'these are my notes, not a database\n'.repeat(200));
   const newer = dbPath();
   const c = await SqliteConnection.open(newer);
-  await c.exec('CREATE TABLE future (x); PRAGMA user_version = 99');
+  // A newer trading-tui marks its files as ours, as this one does.
+  await c.exec(`CREATE TABLE future (x); PRAGMA user_version = 99; PRAGMA application_id = ${APPLICATION_ID}`);
   await c.close();
   for (const [path, message] of [
     [notDb, /is not a SQLite database; refusing to touch it/],

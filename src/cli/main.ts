@@ -100,16 +100,21 @@ async function start(argv: readonly string[]): Promise<void> {
   if (parsed.live && headless && !parsed.yesIMeanLive) {
     throw new UsageError('--live trades real money: without a terminal to confirm on, add --yes-i-mean-live');
   }
+  // Ink and React take a good part of a second to load: load them while the session opens its database.
+  const ui = headless ? null : import('./run-tui.js');
   const session = await createSession(parsed, {}, { env: process.env, confirmLive: confirmLiveOnTerminal });
-  if (headless) {
+  if (ui === null) {
     await runHeadless(parsed, session);
     return;
   }
-  const { runTui } = await import('./run-tui.js');
+  const { runTui, HANG_UP_EXIT_CODE } = await ui;
+  const { showSavedStateWhileCatchingUp } = await import('./saved-state-view.js');
   const finished = session.run();
-  await runTui(session.engine, { fps: parsed.fps });
+  const end = await runTui(showSavedStateWhileCatchingUp(session.engine, session.resume), { fps: parsed.fps });
   session.engine.stop();
+  // After a hang-up the engine still ends its iteration, settles orders and closes the run in the database.
   await finished;
+  if (end === 'hang-up') process.exitCode = HANG_UP_EXIT_CODE;
 }
 
 /** Live trading is confirmed by typing the account number. */

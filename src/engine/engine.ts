@@ -22,6 +22,10 @@ import { ringEntry } from './event-text.js';
 import { isoTime, type LoopEvent, type LoopEventListener } from './loop-events.js';
 import { readProcessMemory } from './process-memory.js';
 import { Recorder } from './recorder.js';
+import { DataOutageWatch } from './data-outage.js';
+import { PublishAfterCommit } from './publish-after-commit.js';
+import { BackfillWarmup } from './backfill-warmup.js';
+import type { DownloadCounts } from './download-status.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { Trader, type TraderListener } from './trader.js';
 import type { ResumeState, TradingRecord } from './trading-record.js';
@@ -119,6 +123,13 @@ export class TradingEngine implements EngineControls {
   // Regime (issue 9): fits told and saved so far.
   private regimeFitsRecorded = 0;
   private regimeFitsAnnounced = 0;
+  // ---- issue 11 (reliability) ----
+  /** Market-data outages: said as notices; rounds back off while one lasts. */
+  private readonly dataWatch = new DataOutageWatch();
+  /** An iteration's events and snapshot are published only once its rows are committed. */
+  private readonly publishing = new PublishAfterCommit((event) => this.deliver(event));
+  /** The backfill's returns per time, while it downloads (its bars go to the Trader symbol by symbol). */
+  private warmup: BackfillWarmup | null = null;
 
   constructor(
     readonly options: EngineOptions,
@@ -158,6 +169,8 @@ export class TradingEngine implements EngineControls {
   // ---- EngineControls -------------------------------------------------------------------------
 
   getSnapshot(): EngineSnapshot {
+    // While an iteration is being committed, the screen keeps showing the last stored state.
+    if (this.publishing.isHolding && this.snapshotCache !== null) return this.snapshotCache.snapshot;
     if (this.snapshotCache?.version !== this.version) {
       const trader = this.trader;
       const regime = trader.regime;
@@ -260,7 +273,7 @@ export class TradingEngine implements EngineControls {
     });
     this.setPhase('backfill');
     const backfilled = await this.downloadRound('backfill');
-    if (backfilled) this.processReceived(false);
+    if (backfilled) this.finishBackfill();
     if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
     if (backfilled && this.options.brokerState !== undefined) this.trader.applyBrokerState(this.options.brokerState);
     // Regime (issue 9): fit the model on the backfill, unless a resume put the saved one in force.
@@ -285,22 +298,27 @@ export class TradingEngine implements EngineControls {
       this.deps.clock.advance();
       const complete = await this.downloadRound('refresh');
       if (!complete) break;
+      this.publishing.hold();
       this.processReceived(true);
-      const writerBehind = this.finishIteration();
-      if (writerBehind !== undefined) {
+      const committed = this.finishIteration();
+      if (committed !== undefined) {
         try {
-          await writerBehind;
+          await committed;
         } catch (error) {
           // The record cannot be kept: stop rather than trade on without it, and say why.
+          this.publishing.discard();
           this.recordFailure = error;
           this.publish({ type: 'record-failed', message: error instanceof Error ? error.message : String(error) });
           this.stop();
         }
       }
+      this.publishing.release();
+      this.changed();
       const backpressure = this.flowControl();
       if (backpressure !== undefined) await Promise.race([backpressure, this.stopped]);
       if (done()) break;
-      if (this.options.intervalMs > 0) await this.sleep(this.options.intervalMs);
+      const wait = Math.max(this.options.intervalMs, this.dataWatch.retryDelayMs());
+      if (wait > 0) await this.sleep(wait);
       // Instant downloads settle as microtasks only: without this, timers, signals and keys would starve.
       else await yieldToEventLoop();
     }
@@ -335,7 +353,9 @@ export class TradingEngine implements EngineControls {
       this.options.symbols,
       (symbol) => Math.max(this.trader.lastSeenOf(symbol), historyStart),
       (symbol, bars) => {
-        if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
+        // The backfill goes to the Trader symbol by symbol as it arrives (never all bars held at once).
+        if (kind === 'backfill') this.takeBackfill(symbol, bars);
+        else if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
       },
     );
     this.publish({
@@ -348,7 +368,9 @@ export class TradingEngine implements EngineControls {
       barsPerSecond: result.elapsedMs > 0 ? (result.bars * 1000) / result.elapsedMs : 0,
       concurrency: result.concurrency,
     });
+    this.noteDataRound(result.counts, result.total);
     if (result.cancelled) {
+      this.warmup = null;
       this.received.fill(undefined);
       return false;
     }
@@ -358,6 +380,26 @@ export class TradingEngine implements EngineControls {
   private processReceived(trading: boolean): void {
     this.trader.processRound(this.received, trading);
     this.received.fill(undefined);
+  }
+
+  // ---- issue 11: the streamed backfill and data outages ----
+
+  private takeBackfill(symbol: string, bars: readonly Bar[]): void {
+    if (bars.length === 0) return;
+    this.warmup ??= new BackfillWarmup(this.options.symbols.length);
+    this.trader.takeHistory(symbol, bars, this.warmup);
+  }
+
+  private finishBackfill(): void {
+    const warmup = this.warmup;
+    this.warmup = null;
+    if (warmup !== null) this.trader.finishHistory(warmup);
+  }
+
+  /** Says when market data stops arriving (an outage) and when it is back. */
+  private noteDataRound(counts: DownloadCounts, total: number): void {
+    const notice = this.dataWatch.afterRound(counts, total);
+    if (notice !== null) this.publish({ type: 'notice', kind: notice.kind, message: notice.message });
   }
 
   /** True without market hours (the simulated market); reports each change of open/closed. */
@@ -400,14 +442,17 @@ export class TradingEngine implements EngineControls {
     });
   }
 
-  /** Ends the iteration; a returned promise means the record's writer is behind and the loop should wait. */
+  /** Ends the iteration; a returned promise resolves when its rows are committed (rejects if they cannot be). */
   private finishIteration(): Promise<void> | undefined {
     this.iteration++;
     const trader = this.trader;
     const equity = trader.closeIteration();
     const marketTime = trader.marketTime;
-    this.equityTimes.push(marketTime);
-    this.equityValues.push(equity);
+    // No market time yet (no bar ever arrived): no equity point, in memory or in the record.
+    if (Number.isFinite(marketTime)) {
+      this.equityTimes.push(marketTime);
+      this.equityValues.push(equity);
+    }
     const now = performance.now();
     if (now - this.memorySampledAt >= MEMORY_SAMPLE_MS) {
       this.memory = this.readMemory();
@@ -488,9 +533,14 @@ export class TradingEngine implements EngineControls {
 
   /** One happening: to the loop's listeners (the headless printer), then, with its text, to the events ring. */
   private publish(event: LoopEvent): void {
-    for (const listener of this.loopListeners) listener(event);
+    // To the listeners once the iteration is committed (issue 11); to the ring and the record now.
+    this.publishing.emit(event);
     const entry = ringEntry(event);
     if (entry !== null) this.addEvent(entry.kind, entry.message);
+  }
+
+  private deliver(event: LoopEvent): void {
+    for (const listener of this.loopListeners) listener(event);
   }
 
   private addEvent(kind: EngineEventKind, message: string): void {

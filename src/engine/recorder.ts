@@ -47,26 +47,30 @@ export class Recorder {
     this.regimeChanges.push(change);
   }
 
-  /** Hands the iteration's history to the record; a returned promise means the writer is behind. */
+  /** Hands the iteration's history to the record; resolves when it is committed (rejects if it cannot be). */
   recordIteration(
     figures: IterationFigures,
     trader: () => TraderState,
     regimeModel: SavedRegimeModel | null = null,
-  ): Promise<void> | undefined {
+  ): Promise<void> {
     const { events, orders, fills, regimeChanges } = this;
     this.events = [];
     this.orders = [];
     this.fills = [];
     this.regimeChanges = [];
-    return this.record.record({
-      ...figures,
-      events,
-      orders,
-      fills,
-      regimeChanges,
-      ...(regimeModel === null ? {} : { regimeModel }),
-      checkpoint: this.checkpoint(figures, trader()),
-    });
+    // The loop waits for the commit (nothing is published before it); a failure surfaces there.
+    this.record
+      .record({
+        ...figures,
+        events,
+        orders,
+        fills,
+        regimeChanges,
+        ...(regimeModel === null ? {} : { regimeModel }),
+        checkpoint: this.checkpoint(figures, trader()),
+      })
+      ?.catch(() => undefined);
+    return this.record.committed();
   }
 
   /** What happened after the last iteration (the stop itself). */

@@ -99,6 +99,11 @@ export interface EngineSnapshot {
   readonly realizedPnl: number;
   /** Set while trading is halted by the daily loss limit. */
   readonly haltReason: string | null;
+  /**
+   * A restarted run still downloading its backfill: the portfolio, chart and regime shown are the
+   * saved ones from the database, not yet marked to the market again.
+   */
+  readonly catchingUp?: boolean;
   /** A real market's hours (absent for the simulated market). */
   readonly market?: { readonly open: boolean; readonly nextOpen: number };
 }

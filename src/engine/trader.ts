@@ -15,6 +15,7 @@ import type { Broker, BrokerFill, BrokerState } from './broker.js';
 import type { Checkpoint } from './checkpoint.js';
 import { isoTime, type LoopEvent } from './loop-events.js';
 import type { FillRecord, OrderRecord, OrderStatus } from './trading-record.js';
+import type { BackfillWarmup } from './backfill-warmup.js';
 
 export interface TraderOptions {
   readonly symbols: readonly string[];
@@ -136,6 +137,28 @@ export class Trader {
     }
     stepBars.fill(undefined);
     if (trading) this.settleFills();
+  }
+
+  /**
+   * History streamed in (the backfill, issue 11): a symbol's bars feed its signals as they arrive; the
+   * regime's inputs wait in `warmup` until finishHistory. The same state as processRound(…, false).
+   */
+  takeHistory(symbol: string, bars: readonly Bar[], warmup: BackfillWarmup): void {
+    const index = this.indexBySymbol.get(symbol) as number;
+    const last = bars.at(-1);
+    if (last === undefined) return;
+    warmup.take(index, bars, this.signals[index] as SymbolSignals);
+    this.lastSeen[index] = last.time;
+  }
+
+  /** The regime detector warms up on the history's features, in time order. */
+  finishHistory(warmup: BackfillWarmup): void {
+    for (const { time, features, symbols } of warmup.steps()) {
+      if (time <= this.time) continue;
+      this.time = time;
+      if (symbols > 0) this.regime.update(time, features);
+    }
+    this.markAtCloses();
   }
 
   /** One time step: `bars[s]` is symbol s's bar at `time`, or undefined when it has none. */

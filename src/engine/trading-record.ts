@@ -42,6 +42,8 @@ export interface IterationRecord {
 export interface TradingRecord {
   /** Queues an iteration's writes. A returned promise means the writer is behind: the loop waits for it. */
   record(iteration: IterationRecord): Promise<void> | undefined;
+  /** Resolves when every iteration handed over so far is committed; rejects when the record cannot be kept. */
+  committed(): Promise<void>;
   /** What happened after the last iteration (the stop itself), written before the record closes. */
   recordTail(events: readonly EngineEvent[], orders: readonly OrderRecord[]): void;
 }

@@ -27,19 +27,45 @@ export interface StartedRun {
   readonly resume: ResumeState | null;
 }
 
-export async function beginRun(connection: SqliteConnection, run: RunDescription): Promise<StartedRun> {
-  const now = run.now ?? Date.now();
+/** The portfolio a start would continue (read only: nothing is written until the start is accepted). */
+export interface SavedPortfolio {
+  /** null: a new portfolio will be made. */
+  readonly portfolioId: number | null;
+  readonly startingCash: number | null;
+  readonly resume: ResumeState | null;
+}
+
+export async function findSavedPortfolio(
+  connection: SqliteConnection,
+  run: Pick<RunDescription, 'fresh' | 'equityPoints'>,
+): Promise<SavedPortfolio> {
   const latest = run.fresh
     ? undefined
     : await connection.get<{ id: number; starting_cash: number }>(
         'SELECT id, starting_cash FROM portfolios ORDER BY id DESC LIMIT 1',
       );
+  if (latest === undefined) return { portfolioId: null, startingCash: null, resume: null };
+  const resume = await loadResumeState(connection, latest.id, run.equityPoints);
+  return { portfolioId: latest.id, startingCash: latest.starting_cash, resume };
+}
+
+export async function beginRun(connection: SqliteConnection, run: RunDescription): Promise<StartedRun> {
+  return recordRunStart(connection, await findSavedPortfolio(connection, run), run);
+}
+
+/** Writes the run's start (and a new portfolio), once the start is accepted. */
+export async function recordRunStart(
+  connection: SqliteConnection,
+  saved: SavedPortfolio,
+  run: RunDescription,
+): Promise<StartedRun> {
+  const now = run.now ?? Date.now();
   const portfolioId =
-    latest?.id ??
+    saved.portfolioId ??
     (await connection.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (?, ?)', [now, run.startingCash]))
       .lastId;
-  const startingCash = latest?.starting_cash ?? run.startingCash;
-  const resume = latest === undefined ? null : await loadResumeState(connection, portfolioId, run.equityPoints);
+  const startingCash = saved.startingCash ?? run.startingCash;
+  const resume = saved.resume;
   const { lastId: runId } = await connection.run(
     'INSERT INTO runs (portfolio_id, started_at, mode, seed, options, version) VALUES (?, ?, ?, ?, ?, ?)',
     [portfolioId, now, run.mode, run.seed, JSON.stringify(run.options), run.version],
