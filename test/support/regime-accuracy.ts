@@ -1,7 +1,6 @@
-import { DEFAULT_DETECTOR_CONFIG, type RegimeDetectorConfig } from '../../src/core/regime.js';
+import { DEFAULT_DETECTOR_CONFIG, RegimeController, type RegimeDetectorConfig } from '../../src/core/regime.js';
 import { REGIME_NAMES } from '../../src/core/regime-types.js';
 import { FEATURE_COUNT } from '../../src/core/hmm/features.js';
-import { HmmRegimeDetector } from '../../src/core/hmm/detector.js';
 import { scoreRegimes, type RegimeScore } from './regime-scoring.js';
 import { simFeatureSeries, type SimFeatureSeries } from './sim-features.js';
 
@@ -15,21 +14,29 @@ export interface AccuracyResult extends RegimeScore {
   readonly microsPerBar: number;
 }
 
-/** Runs the detector as the engine does: fit on a backfill, then one update per bar, called regime scored. */
+/**
+ * Runs the detector as the engine does (the controller, with the bars' times: a bar after a session
+ * break counts as missing): fit on a backfill, then one update per bar; the called regime is scored.
+ */
 export function runDetector(
   series: SimFeatureSeries,
   backfill: number,
   config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG,
 ): { called: Uint8Array; microsPerBar: number } {
-  const detector = new HmmRegimeDetector(FEATURE_COUNT, config);
+  const controller = new RegimeController(256, config);
   const called = new Uint8Array(series.bars);
   const D = FEATURE_COUNT;
-  for (let t = 0; t < backfill; t++) detector.update(series.observations.subarray(t * D, t * D + D));
-  detector.fitNow();
+  const bar = new Float64Array(D);
+  const feed = (t: number): void => {
+    for (let d = 0; d < D; d++) bar[d] = series.observations[t * D + d] as number;
+    controller.update(series.times[t] as number, bar);
+  };
+  for (let t = 0; t < backfill; t++) feed(t);
+  controller.fitOnHistory(series.times[backfill - 1] as number);
   const started = performance.now();
   for (let t = backfill; t < series.bars; t++) {
-    detector.update(series.observations.subarray(t * D, t * D + D));
-    called[t] = REGIME_NAMES.indexOf(detector.regime);
+    feed(t);
+    called[t] = REGIME_NAMES.indexOf(controller.regime);
   }
   return { called, microsPerBar: ((performance.now() - started) * 1000) / Math.max(1, series.bars - backfill) };
 }
