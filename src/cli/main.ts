@@ -100,14 +100,13 @@ async function start(argv: readonly string[]): Promise<void> {
   if (parsed.live && headless && !parsed.yesIMeanLive) {
     throw new UsageError('--live trades real money: without a terminal to confirm on, add --yes-i-mean-live');
   }
-  // Ink and React take a good part of a second to load: load them while the session opens its database.
-  const ui = headless ? null : import('./run-tui.js');
   const session = await createSession(parsed, {}, { env: process.env, confirmLive: confirmLiveOnTerminal });
-  if (ui === null) {
+  if (headless) {
     await runHeadless(parsed, session);
     return;
   }
-  const { runTui, HANG_UP_EXIT_CODE } = await ui;
+  // Loaded only now: loaded while the --live confirmation was reading the terminal, Ink then saw no key.
+  const { runTui, HANG_UP_EXIT_CODE } = await import('./run-tui.js');
   const { showSavedStateWhileCatchingUp } = await import('./saved-state-view.js');
   const finished = session.run();
   const end = await runTui(showSavedStateWhileCatchingUp(session.engine, session.resume), { fps: parsed.fps });

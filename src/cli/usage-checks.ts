@@ -3,7 +3,7 @@
  * cannot be what the user meant. Each throws a UsageError (one line, exit code 2) before anything starts.
  */
 import { UsageError } from './parse-values.js';
-import type { StartOptions } from './args.js';
+import type { StartOptions } from './start-options.js';
 
 /** Options that cannot go together. */
 export function checkOptionCombinations(options: StartOptions): void {
