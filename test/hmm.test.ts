@@ -306,3 +306,21 @@ test('dwell: a challenger must qualify for `dwell` bars in a row; a bar where it
   for (let i = 0; i < 10; i++) detector.update(barOf(3));
   assert.equal(detector.regime, 'volatile');
 });
+
+test('refits are spread over bars and deterministic: two detectors fed the same bars agree bar for bar', () => {
+  const settings = { ...DEFAULT_HMM_SETTINGS, minHistory: 200, window: 1500, refitEvery: 300 };
+  const obs = marketLike(6, 4000);
+  const a = new HmmRegimeDetector(2, settings);
+  const b = new HmmRegimeDetector(2, settings);
+  let refittingBars = 0;
+  for (let t = 0; t < 4000; t++) {
+    const bar = obs.subarray(t * 2, t * 2 + 2);
+    a.update(bar);
+    b.update(bar);
+    if (a.refitting) refittingBars++;
+    assert.deepEqual(Array.from(a.posterior), Array.from(b.posterior), `bar ${t}`);
+    assert.equal(a.regime, b.regime);
+  }
+  assert.ok(a.fitCount >= 8, `refits happened (${a.fitCount} fits)`);
+  assert.ok(refittingBars > a.fitCount, 'a refit takes several bars (one EM iteration each), not one long stop');
+});
