@@ -118,11 +118,12 @@ export class CachedMarketData implements MarketDataSource {
   }
 
   private async readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<Bar[]> {
+    // The rows have a bar's fields: kept as they come, not copied into another object each.
     const bars: Bar[] = [];
     await this.connection.each<CachedRow>(
       SELECT_SYMBOL,
       [this.options.source, symbol, timeframe, after, ranges.upTo, ranges.fetchedSince],
-      (r) => bars.push({ time: r.time, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }),
+      (row) => bars.push(row),
     );
     return bars;
   }
