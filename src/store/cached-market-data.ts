@@ -117,15 +117,21 @@ export class CachedMarketData implements MarketDataSource {
     return query.limit === undefined ? all : all.slice(-query.limit);
   }
 
-  private async readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<Bar[]> {
-    // The rows have a bar's fields: kept as they come, not copied into another object each.
-    const bars: Bar[] = [];
-    await this.connection.each<CachedRow>(
-      SELECT_SYMBOL,
-      [this.options.source, symbol, timeframe, after, ranges.upTo, ranges.fetchedSince],
-      (row) => bars.push(row),
-    );
-    return bars;
+  /**
+   * One symbol's cached bars, in one call (not a callback per row): made together, the rows are used
+   * and dropped together; they have a bar's fields and are kept as they come. (The reads of a round
+   * run side by side: one after another, the symbols would finish one at a time and the next ones
+   * would no longer reach the source in one batch.)
+   */
+  private readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<Bar[]> {
+    return this.connection.allOnce<CachedRow>(SELECT_SYMBOL, [
+      this.options.source,
+      symbol,
+      timeframe,
+      after,
+      ranges.upTo,
+      ranges.fetchedSince,
+    ]);
   }
 
   private readRanges(timeframe: string, after: number): Promise<RoundRanges> {
