@@ -77,7 +77,7 @@ test('migrations: every earlier version is brought up to date with its data kept
 
 test('resume: equity continues where it stopped, positions and history intact', async () => {
   const path = dbPath();
-  const first = await runStored(path, ['--iterations', '60', '--seed', '6']);
+  const first = await runStored(path, ['--iterations', '60', '--seed', '9']);
   const last = first.events.filter((e) => e.type === 'iteration').at(-1);
   assert.equal(last?.type === 'iteration' && last.i, 60);
   const saved = await openStore(path);
@@ -100,7 +100,7 @@ test('resume: equity continues where it stopped, positions and history intact', 
       '--iterations',
       '5',
       '--seed',
-      '6',
+      '9',
     ]),
   );
   const events: LoopEvent[] = [];
@@ -130,7 +130,7 @@ test('resume: equity continues where it stopped, positions and history intact', 
   );
   assert.ok(resumed.events.some((e) => /resumed at iteration 60/.test(e.message)));
 
-  const fresh = await runStored(path, ['--iterations', '2', '--seed', '6', '--fresh']);
+  const fresh = await runStored(path, ['--iterations', '2', '--seed', '9', '--fresh']);
   const freshFirst = fresh.events.find((e) => e.type === 'iteration');
   assert.equal(freshFirst?.type === 'iteration' && freshFirst.i, 1, '--fresh starts a new portfolio');
   const c = await openStore(path);

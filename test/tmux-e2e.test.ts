@@ -126,10 +126,21 @@ test(
     const goFile = join(folder, 'go');
     const pane = new TmuxPane();
     try {
-      const first = await runBin(['--headless', '--interval', '0', '--iterations', '40', '--db', database]);
+      // Seed 2 trades within 40 bars (the check below needs a portfolio that moved).
+      const first = await runBin([
+        '--headless',
+        '--interval',
+        '0',
+        '--iterations',
+        '40',
+        '--seed',
+        '2',
+        '--db',
+        database,
+      ]);
       assert.equal(first.code, 0, first.stderr);
       // The program starts once the pane's bytes are being recorded, so its first frame is in them.
-      const program = `env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 1s --db ${database}`;
+      const program = `env -u CI -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 1s --seed 2 --db ${database}`;
       pane.start(`sh -c 'while [ ! -e ${goFile} ]; do sleep 0.01; done; exec ${program}'`, 120, 40);
       pane.pipeTo(bytesFile);
       writeFileSync(goFile, '');

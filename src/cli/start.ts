@@ -199,6 +199,7 @@ function simKit(options: StartOptions, resume: ResumeState | null): MarketKit {
     // The simulated prices depend on the seed and on the symbols, in order.
     cacheSource: `sim:${options.seed}:${hashString(options.symbols.join(',')).toString(36)}`,
     newPortfolioCash: options.cash,
+    trueRegime: () => market.currentTrueRegime(),
     checkpoint: () => ({
       kind: 'sim',
       seed: options.seed,
@@ -259,6 +260,7 @@ function assembleSession(
       broker: kit.broker,
       marketHours: kit.marketHours,
       marketCheckpoint: () => kit.checkpoint(),
+      ...(kit.trueRegime === undefined ? {} : { trueRegime: kit.trueRegime }),
     },
   );
   const session = engine;

@@ -1,12 +1,14 @@
 /**
  * The backfill, streamed: each symbol's history feeds its signals as soon as it arrives and is then
  * dropped, so a 500-symbol backfill never holds every bar at once. The regime detector needs the
- * universe's mean return per bar time; those wait here (one number per symbol and time, not bars)
- * and are fed in time order once every symbol is in, summed in symbol order as the step-by-step
- * processing does, so the result is the same to the last bit whatever order the symbols arrive in.
+ * universe's features per bar time (mean return and dispersion, from each symbol's return); the
+ * returns wait here (one number per symbol and time, not bars) and are fed in time order once every
+ * symbol is in, taken in symbol order as the step-by-step processing does, so the result is the same
+ * to the last bit whatever order the symbols arrive in.
  */
 import type { SymbolSignals } from '../core/strategy.js';
 import type { Bar } from '../core/model.js';
+import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
 
 export class BackfillWarmup {
   /** Each bar time's return per symbol index (NaN: no bar, or no return yet). */
@@ -27,20 +29,20 @@ export class BackfillWarmup {
     }
   }
 
-  /** Every bar time, oldest first, with the mean return over the symbols that have one (NaN if none). */
-  *steps(): Generator<{ readonly time: number; readonly meanReturn: number }> {
+  /**
+   * Every bar time, oldest first, with the universe's features over the symbols that have a return
+   * (`symbols`: how many). Each step has its own features array (the backfill, not the hot path).
+   */
+  *steps(): Generator<{ readonly time: number; readonly features: Float64Array; readonly symbols: number }> {
     const times = [...this.returnsByTime.keys()].sort((a, b) => a - b);
+    const universe = new UniverseFeatures();
     for (const time of times) {
       const row = this.returnsByTime.get(time) as Float64Array;
-      let sum = 0;
-      let count = 0;
-      for (let s = 0; s < row.length; s++) {
-        const value = row[s] as number;
-        if (Number.isNaN(value)) continue;
-        sum += value;
-        count++;
-      }
-      yield { time, meanReturn: count > 0 ? sum / count : Number.NaN };
+      const features = new Float64Array(FEATURE_COUNT);
+      for (let s = 0; s < row.length; s++) universe.add(row[s] as number);
+      const symbols = universe.symbols;
+      universe.finish(features);
+      yield { time, features, symbols };
     }
   }
 }

@@ -6,6 +6,8 @@
  * typed event per happening; it never imports React.
  */
 import type { RegimeDetectorConfig } from '../core/regime.js';
+import type { RegimeName } from '../core/regime-types.js';
+import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
 import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import type { RiskLimits } from '../core/risk.js';
 import type { Bar, Timeframe } from '../core/model.js';
@@ -70,6 +72,8 @@ export interface EngineDependencies {
   readonly record?: TradingRecord;
   /** The market's state for a checkpoint (the simulated market: enough to regenerate it). */
   readonly marketCheckpoint?: () => Checkpoint['market'];
+  /** The simulated market's true regime of its newest bar: each iteration scores the detector against it. */
+  readonly trueRegime?: () => RegimeName;
 }
 
 export interface RunSummary {
@@ -116,6 +120,9 @@ export class TradingEngine implements EngineControls {
   private version = 0;
   private snapshotCache: { version: number; snapshot: EngineSnapshot } | null = null;
   private flowControl: () => Promise<void> | undefined = () => undefined;
+  // Regime (issue 9): fits told and saved so far.
+  private regimeFitsRecorded = 0;
+  private regimeFitsAnnounced = 0;
   // ---- issue 11 (reliability) ----
   /** Market-data outages: said as notices; rounds back off while one lasts. */
   private readonly dataWatch = new DataOutageWatch();
@@ -191,6 +198,10 @@ export class TradingEngine implements EngineControls {
             bars: regime.bars,
             history: regime.history(),
             params: regime.params,
+            posterior: regime.posterior(),
+            learning: regime.learning,
+            expectedRemainingBars: regime.expectedRemainingBars,
+            ...(regime.truth === null ? {} : { truth: regime.truth }),
           },
           downloads: this.deps.bars.view(),
           events: this.events.toArray(),
@@ -265,6 +276,8 @@ export class TradingEngine implements EngineControls {
     if (backfilled) this.finishBackfill();
     if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
     if (backfilled && this.options.brokerState !== undefined) this.trader.applyBrokerState(this.options.brokerState);
+    // Regime (issue 9): fit the model on the backfill, unless a resume put the saved one in force.
+    if (backfilled) this.trader.regime.fitOnHistory(this.trader.marketTime);
     if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
 
     // --iterations counts this run's iterations; the iteration number goes on from a resumed run.
@@ -405,6 +418,13 @@ export class TradingEngine implements EngineControls {
   /** Continues a saved run: the Trader's state, the iteration count, equity history and events. */
   private applyResume(resume: ResumeState): void {
     const saved = resume.checkpoint;
+    // Regime (issue 9): the saved model first; the Trader then restores the regime in force.
+    const regime = this.trader.regime;
+    if (resume.regimeModel !== undefined && regime.restoreModel(resume.regimeModel)) {
+      this.regimeFitsRecorded = regime.fitCount;
+      this.regimeFitsAnnounced = regime.fitCount;
+      this.publish({ type: 'notice', kind: 'info', message: 'regime model restored from the saved run' });
+    }
     this.trader.restore(saved, resume.regimeHistory);
     this.iteration = saved.iteration;
     for (let i = 0; i < resume.equityValues.length; i++) {
@@ -439,6 +459,18 @@ export class TradingEngine implements EngineControls {
       this.memorySampledAt = now;
     }
     const regime = trader.regime;
+    // Regime (issue 9): say when a (re)fitted model is put in force; score against the simulator's truth.
+    if (regime.fitCount !== this.regimeFitsAnnounced) {
+      const fitted = this.regimeFitsAnnounced === 0 ? 'fitted' : 'refitted';
+      this.publish({
+        type: 'notice',
+        kind: 'info',
+        message: `regime model ${fitted} on ${regime.fittedBars.toLocaleString('en-US')} bars`,
+      });
+      this.regimeFitsAnnounced = regime.fitCount;
+    }
+    const trueRegime = this.deps.trueRegime?.();
+    if (trueRegime !== undefined) regime.scoreTruth(trueRegime);
     this.publish({
       type: 'iteration',
       i: this.iteration,
@@ -447,6 +479,7 @@ export class TradingEngine implements EngineControls {
       cash: roundToCents(trader.portfolio.cash),
       regime: regime.regime,
       confidence: round3(regime.confidence),
+      ...(trueRegime === undefined ? {} : { trueRegime }),
       positions: trader.portfolio.positionCount,
       exposureCap: trader.exposureCap(),
       closes: trader.closesInUse(),
@@ -463,7 +496,16 @@ export class TradingEngine implements EngineControls {
         regime: regime.regime,
       },
       () => trader.state(),
+      this.newRegimeModel(),
     );
+  }
+
+  /** Regime (issue 9): the model put in force since the last iteration, to save with the run. */
+  private newRegimeModel(): SavedRegimeModel | null {
+    const regime = this.trader.regime;
+    if (regime.fitCount === this.regimeFitsRecorded) return null;
+    this.regimeFitsRecorded = regime.fitCount;
+    return regime.savedModel();
   }
 
   /** Waits `ms` (Infinity: until woken); stop, pause and retry wake it early. */

@@ -42,6 +42,21 @@ export interface RegimeView {
   /** Oldest first, bounded. */
   readonly history: readonly RegimeChange[];
   readonly params: StrategyParams;
+  /** P(regime) from the detector's model, in REGIME_NAMES order (absent where not known, e.g. watch). */
+  readonly posterior?: readonly number[];
+  /** True until the detector has a model (too little history). */
+  readonly learning?: boolean;
+  /** Expected bars left in the regime in force (the model's mean spell length; spells are memoryless). */
+  readonly expectedRemainingBars?: number;
+  /** With the simulated market only: its true regime now and the running score of the regime in force. */
+  readonly truth?: RegimeTruthView;
+}
+
+export interface RegimeTruthView {
+  readonly current: RegimeName;
+  /** Bars scored (after learning) and how many of them the regime in force was the true one. */
+  readonly bars: number;
+  readonly right: number;
 }
 
 export interface EquityView {

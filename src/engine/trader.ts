@@ -9,6 +9,7 @@ import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } 
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { buyFillQuantity, planOrders, SIZING_MARGIN, type PlanSymbol } from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
+import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
 import { roundToCents } from '../core/units.js';
 import type { Broker, BrokerFill, BrokerState } from './broker.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -58,6 +59,9 @@ export class Trader {
   /** The bars of one time step, by symbol index (processRound's scratch). */
   private readonly stepBars: (Bar | undefined)[];
   private readonly cursor: Int32Array;
+  /** The universe's per-bar features for the regime detector, reused every step. */
+  private readonly universe = new UniverseFeatures();
+  private readonly regimeFeatures = new Float64Array(FEATURE_COUNT);
   private orderSeq = 0;
   private tradeCount = 0;
   private peakEquity: number;
@@ -147,12 +151,12 @@ export class Trader {
     this.lastSeen[index] = last.time;
   }
 
-  /** The regime detector warms up on the history's mean returns, in time order. */
+  /** The regime detector warms up on the history's features, in time order. */
   finishHistory(warmup: BackfillWarmup): void {
-    for (const { time, meanReturn } of warmup.steps()) {
+    for (const { time, features, symbols } of warmup.steps()) {
       if (time <= this.time) continue;
       this.time = time;
-      if (!Number.isNaN(meanReturn)) this.regime.update(time, meanReturn);
+      if (symbols > 0) this.regime.update(time, features);
     }
     this.markAtCloses();
   }
@@ -162,8 +166,6 @@ export class Trader {
     const count = this.symbols.length;
     const catchingUp = time <= this.time;
     if (trading && !catchingUp) this.takeBrokerFills();
-    let returnSum = 0;
-    let returnCount = 0;
     for (let s = 0; s < count; s++) {
       const bar = bars[s];
       if (bar === undefined) continue;
@@ -174,18 +176,17 @@ export class Trader {
       }
       const signals = this.signals[s] as SymbolSignals;
       signals.update(bar);
-      if (!Number.isNaN(signals.lastReturn)) {
-        returnSum += signals.lastReturn;
-        returnCount++;
-      }
+      this.universe.add(signals.lastReturn);
       this.lastSeen[s] = bar.time;
     }
     this.applyStepFills();
     this.markAtCloses();
+    const symbolsWithReturns = this.universe.symbols;
+    this.universe.finish(this.regimeFeatures);
     if (catchingUp) return;
     this.time = time;
-    if (returnCount > 0) {
-      const change = this.regime.update(time, returnSum / returnCount);
+    if (symbolsWithReturns > 0) {
+      const change = this.regime.update(time, this.regimeFeatures);
       if (change !== null && trading && this.listener !== null) {
         this.listener.regimeChange(change);
         this.listener.event({
@@ -264,7 +265,16 @@ export class Trader {
       realizedPnl: this.portfolio.realizedPnl,
       positions: [...this.portfolio.positions()].map((p) => ({ ...p })),
       workingOrders: this.broker.workingOrders(),
-      regime: { current: this.regime.regime, since: this.regime.since, bars: this.regime.bars },
+      regime: {
+        current: this.regime.regime,
+        since: this.regime.since,
+        bars: this.regime.bars,
+        // What the regime panel shows, for watch (and the running score, for a resume).
+        posterior: this.regime.posterior().map(round3),
+        learning: this.regime.learning,
+        expectedRemainingBars: Math.round(this.regime.expectedRemainingBars),
+        ...(this.regime.truth === null ? {} : { truth: this.regime.truth }),
+      },
       peakEquity: this.peakEquity,
       maxDrawdown: this.drawdown,
       trades: this.tradeCount,
@@ -445,3 +455,5 @@ export class Trader {
     this.listener.order({ clientOrderId, time, symbol, side, qty, status });
   }
 }
+
+const round3 = (value: number): number => Math.round(value * 1000) / 1000;

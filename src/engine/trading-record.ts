@@ -1,6 +1,7 @@
 import type { Fill, Side } from '../core/model.js';
 import type { RegimeName } from '../core/regime-types.js';
 import type { Checkpoint } from './checkpoint.js';
+import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
 import type { EngineEvent, RegimeChange } from './snapshot.js';
 
 export type OrderStatus = 'working' | 'filled' | 'replaced' | 'cancelled';
@@ -32,6 +33,8 @@ export interface IterationRecord {
   readonly orders: readonly OrderRecord[];
   readonly fills: readonly FillRecord[];
   readonly regimeChanges: readonly RegimeChange[];
+  /** The regime model, when a fit was put in force since the last iteration. */
+  readonly regimeModel?: SavedRegimeModel;
   readonly checkpoint: Checkpoint;
 }
 
@@ -53,4 +56,6 @@ export interface ResumeState {
   readonly equityValues: Float64Array;
   readonly regimeHistory: readonly RegimeChange[];
   readonly events: readonly EngineEvent[];
+  /** The newest saved regime model (JSON as saved; the engine validates it). */
+  readonly regimeModel?: unknown;
 }

@@ -38,6 +38,7 @@ export const TABLE_TIMES: readonly { readonly table: string; readonly timeColumn
   { table: 'bar_cache', timeColumn: 'fetched_at' },
   { table: 'checkpoints', timeColumn: 'saved_at' },
   { table: 'profiles', timeColumn: 'created_at' },
+  { table: 'regime_models', timeColumn: 'time' },
 ];
 
 export interface TableStats {

@@ -95,6 +95,7 @@ async function loadResumeState(
   const equity = [...newest.equityNewestFirst].reverse();
   const changes = [...newest.regimeChangesNewestFirst].reverse();
   const events = [...newest.eventsNewestFirst].reverse();
+  const regimeModel = await newestRegimeModel(connection, portfolioId);
   return {
     checkpoint,
     equityTimes: Float64Array.from(equity, (p) => p.time),
@@ -111,5 +112,21 @@ async function loadResumeState(
       kind: e.kind as EngineEventKind,
       message: e.message,
     })),
+    ...(regimeModel === undefined ? {} : { regimeModel }),
   };
+}
+
+/** The newest saved regime model of the portfolio's runs, as parsed JSON (the engine validates it). */
+async function newestRegimeModel(connection: SqliteConnection, portfolioId: number): Promise<unknown> {
+  const row = await connection.get<{ model: string }>(
+    'SELECT model FROM regime_models WHERE run_id IN (SELECT id FROM runs WHERE portfolio_id = ?) ORDER BY id DESC LIMIT 1',
+    [portfolioId],
+  );
+  if (row === undefined) return undefined;
+  try {
+    return JSON.parse(row.model);
+  } catch {
+    // A damaged model is no reason to refuse the resume: the detector fits again on the backfill.
+    return undefined;
+  }
 }

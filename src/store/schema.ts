@@ -114,6 +114,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX orders_by_recorded ON orders(recorded_at);
   CREATE INDEX fills_by_recorded ON fills(recorded_at);
   `,
+  // 4: the regime detector's fitted models (issue 9), one row each time a fit is put in force.
+  `
+  CREATE TABLE regime_models (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    time INTEGER NOT NULL,
+    model TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

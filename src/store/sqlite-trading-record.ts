@@ -28,6 +28,7 @@ const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qt
   VALUES (?, (SELECT id FROM orders WHERE client_order_id = ?), ?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_REGIME =
   'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
+const INSERT_REGIME_MODEL = 'INSERT INTO regime_models (run_id, time, model) VALUES (?, ?, ?)';
 const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(portfolio_id) DO UPDATE SET run_id = excluded.run_id, iteration = excluded.iteration, saved_at = excluded.saved_at, state = excluded.state`;
 /** The bars come as one flat JSON array, six numbers a bar, regrouped here (`key` is the index in the array). */
@@ -300,6 +301,8 @@ export class SqliteTradingRecord implements TradingRecord {
     // Without a market time (no bar has arrived yet: a data outage since the start) there is no equity point.
     const hasTime = Number.isFinite(it.time);
     if (hasTime) await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime, recordedAt]);
+    if (hasTime && it.regimeModel !== undefined)
+      await c.run(INSERT_REGIME_MODEL, [run, it.time, JSON.stringify(it.regimeModel)]);
     await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
     this.rowsWritten += it.fills.length + it.regimeChanges.length + (hasTime ? 2 : 1);
   }

@@ -5,8 +5,9 @@
 import os from 'node:os';
 import { benchDownloader } from './downloader-bench.js';
 import { benchSoak, benchThroughput } from './loop-bench.js';
+import { BACKFILL_BARS } from '../support/regime-accuracy.js';
+import { benchRefit, benchRegimes } from './regime-bench.js';
 import { benchReplay } from './replay-bench.js';
-import { measureRegimeAccuracy } from '../support/regime-accuracy.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -61,12 +62,25 @@ console.log(
   `\ndownloader overhead, ${d.symbols} symbols of instant fetches: ${fmt(d.overheadMsPerRound, 2)} ms per round, ${fmt(d.overheadUsPerRequest, 2)} µs per request`,
 );
 
-console.log("\nregime detector against the simulated market's true regimes (20 symbols, 15Min bars)");
+const regimeBars = Number(process.env.BENCH_REGIME_BARS ?? 25_000);
+console.log(
+  `\nregime detection against the simulated market's true regimes: ${fmt(regimeBars)} bars after a ${fmt(BACKFILL_BARS)}-bar backfill, seeds 1-3`,
+);
+console.log(
+  '  detector | symbols | seed | accuracy | precision up/down/range/volatile | recall up/down/range/volatile | changes called/true | mean delay | µs/bar',
+);
+const pct = (x: number): string => (Number.isNaN(x) ? '–' : fmt(x * 100, 0));
+for (const symbols of [60, 20])
+  for (const seed of [1, 2, 3])
+    for (const row of await benchRegimes(seed, symbols, regimeBars)) {
+      const s = row.score;
+      console.log(
+        `  ${row.detector} | ${symbols} | ${seed} | ${fmt(s.accuracy * 100, 1)}% | ${s.precision.map(pct).join('/')} | ${s.recall.map(pct).join('/')} | ${fmt(s.changesCalled)}/${fmt(s.trueChanges)} (${fmt(s.changesCalled / s.trueChanges, 2)}×) | ${fmt(s.meanDelay, 1)} | ${Number.isNaN(row.microsPerBar) ? '–' : fmt(row.microsPerBar, 2)}`,
+      );
+    }
 for (const seed of [1, 2, 3]) {
-  const r = await measureRegimeAccuracy(seed, 20_000);
-  console.log(
-    `  seed ${seed}: ${fmt(r.accuracy * 100, 1)}% of ${fmt(r.bars)} bars right (chance 25%, always-the-commonest ${fmt(r.majorityBaseline * 100, 1)}%), ${r.changes} changes called for ${r.trueChanges} true ones`,
-  );
+  const refit = await benchRefit(seed, 60, 5000);
+  console.log(`  refit of 5,000 bars (3 starts), seed ${seed}: ${fmt(refit.ms, 0)} ms`);
 }
 
 const { benchStore } = await import('./store-bench.js');
