@@ -374,6 +374,8 @@ export class ExpectationWorkspace {
     let p2 = p.initial[2] as number;
     let p3 = p.initial[3] as number;
     let logLikelihood = 0;
+    // The scales' product, taken to the log only when it gets small (one log per many bars, not per bar).
+    let scales = 1;
     for (let t = 0; t < length; t++) {
       let e0 = 0;
       let e1 = 0;
@@ -396,10 +398,11 @@ export class ExpectationWorkspace {
       if (e2 > top) top = e2;
       if (e3 > top) top = e3;
       if (!(top > Number.NEGATIVE_INFINITY && top < Number.POSITIVE_INFINITY)) top = 0;
-      const b0 = Math.exp(e0 - top);
-      const b1 = Math.exp(e1 - top);
-      const b2 = Math.exp(e2 - top);
-      const b3 = Math.exp(e3 - top);
+      // The leading state's ratio is exp(0) = 1: no need to work it out.
+      const b0 = e0 === top ? 1 : Math.exp(e0 - top);
+      const b1 = e1 === top ? 1 : Math.exp(e1 - top);
+      const b2 = e2 === top ? 1 : Math.exp(e2 - top);
+      const b3 = e3 === top ? 1 : Math.exp(e3 - top);
       const row = t * 4;
       emission[row] = b0;
       emission[row + 1] = b1;
@@ -437,8 +440,16 @@ export class ExpectationWorkspace {
       alpha[row + 2] = p2;
       alpha[row + 3] = p3;
       scale[t] = total;
-      logLikelihood += Math.log(total) + top;
+      logLikelihood += top;
+      if (total < 1e-100) logLikelihood += Math.log(total);
+      else {
+        scales *= total;
+        if (scales < 1e-200) {
+          logLikelihood += Math.log(scales);
+          scales = 1;
+        }
+      }
     }
-    return logLikelihood;
+    return logLikelihood + Math.log(scales);
   }
 }

@@ -142,13 +142,15 @@ function labelledStart(
     vol[t] = sumV / n;
   }
   const labels = new Uint8Array(length);
-  const byVol = Array.from(vol).sort((a, b) => a - b);
+  // Typed arrays sort numerically without a comparator call per comparison (NaN cannot occur: `at` fills gaps).
+  const byVol = Float64Array.from(vol).sort();
   const volCut = byVol[Math.min(length - 1, Math.floor(length * (1 - volatileShare)))] as number;
-  const calmDrifts = Array.from(drift)
-    .filter((_, t) => (vol[t] as number) < volCut)
-    .sort((a, b) => a - b);
-  const low = calmDrifts[Math.floor(calmDrifts.length / 3)] ?? 0;
-  const high = calmDrifts[Math.floor((calmDrifts.length * 2) / 3)] ?? 0;
+  let calm = 0;
+  const calmDrifts = new Float64Array(length);
+  for (let t = 0; t < length; t++) if ((vol[t] as number) < volCut) calmDrifts[calm++] = drift[t] as number;
+  calmDrifts.subarray(0, calm).sort();
+  const low = calm > 0 ? (calmDrifts[Math.floor(calm / 3)] as number) : 0;
+  const high = calm > 0 ? (calmDrifts[Math.floor((calm * 2) / 3)] as number) : 0;
   for (let t = 0; t < length; t++) {
     if (K < 4) labels[t] = t % K;
     else if ((vol[t] as number) >= volCut) labels[t] = 3;
