@@ -13,6 +13,7 @@
  */
 import { REGIME_NAMES, type RegimeName } from '../regime-types.js';
 import { DEFAULT_FIT_OPTIONS, fitHmm, fitSteps, type FitOptions, type FitResult } from './fit.js';
+import { ExpectationWorkspace } from './expectation.js';
 import { ForwardFilter } from './inference.js';
 import { cloneParams, expectedDurations, isUsable, type HmmParams } from './model.js';
 
@@ -62,6 +63,8 @@ export class HmmRegimeDetector {
   private fits = 0;
   private fitBars = 0;
   private refitLength = 0;
+  /** EM's buffers for the window, made at the first fit and reused by every later one (one fit runs at a time). */
+  private workspace: ExpectationWorkspace | null = null;
 
   constructor(
     features: number,
@@ -149,7 +152,7 @@ export class HmmRegimeDetector {
     if (this.historyCount < Math.min(this.settings.minHistory, this.settings.window)) return false;
     this.refit = null;
     const { observations, length } = this.orderedHistory();
-    const result = fitHmm(observations, length, this.features, this.optionsForFit());
+    const result = fitHmm(observations, length, this.features, this.optionsForFit(), this.fitWorkspace());
     if (result === null || !isUsable(result.params)) return false;
     this.install(result.params, observations, length);
     return true;
@@ -219,7 +222,7 @@ export class HmmRegimeDetector {
 
   private startRefit(): void {
     const { observations, length } = this.orderedHistory();
-    this.refit = fitSteps(observations, length, this.features, this.optionsForFit());
+    this.refit = fitSteps(observations, length, this.features, this.optionsForFit(), this.fitWorkspace());
     this.refitLength = length;
     this.barsSinceRefit = 0;
   }
@@ -262,6 +265,15 @@ export class HmmRegimeDetector {
     this.current = leader;
     this.challenger = -1;
     this.challengerBars = 0;
+  }
+
+  private fitWorkspace(): ExpectationWorkspace {
+    this.workspace ??= new ExpectationWorkspace(
+      Math.max(1, this.settings.window),
+      this.fitOptions.states,
+      this.features,
+    );
+    return this.workspace;
   }
 
   /** The held history, oldest first, in a new array (a fit reads it while later bars arrive). */

@@ -336,6 +336,8 @@ export function* fitSteps(
   length: number,
   features: number,
   options: FitOptions = DEFAULT_FIT_OPTIONS,
+  /** Buffers to reuse (a detector's refits); one is made when it is missing or too small. */
+  reuse?: ExpectationWorkspace,
 ): Generator<void, FitResult | null> {
   const D = features;
   const K = options.states;
@@ -351,7 +353,11 @@ export function* fitSteps(
     starts.push(labelledStart(observations, length, D, K, window, share, roles, stats));
   }
   // Sums about each feature's mean keep the M-step's squares exact to rounding.
-  const workspace = new ExpectationWorkspace(length, K, D, stats.mean);
+  const workspace =
+    reuse !== undefined && reuse.capacity >= length && reuse.states === K && reuse.features === D
+      ? reuse
+      : new ExpectationWorkspace(length, K, D);
+  workspace.reference.set(stats.mean);
   let best: FitResult | null = null;
   for (const start of starts) {
     const p = start;
@@ -385,8 +391,9 @@ export function fitHmm(
   length: number,
   features: number,
   options: FitOptions = DEFAULT_FIT_OPTIONS,
+  reuse?: ExpectationWorkspace,
 ): FitResult | null {
-  const steps = fitSteps(observations, length, features, options);
+  const steps = fitSteps(observations, length, features, options, reuse);
   for (;;) {
     const next = steps.next();
     if (next.done === true) return next.value;
