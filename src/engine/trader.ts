@@ -6,6 +6,7 @@
 import type { Bar, MarketOrder } from '../core/model.js';
 import { Portfolio } from '../core/portfolio.js';
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
+import type { PosteriorTape } from '../core/hmm/posterior-tape.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { buyFillQuantity, planOrders, SIZING_MARGIN, type PlanSymbol } from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
@@ -25,6 +26,8 @@ export interface TraderOptions {
   readonly regimeHistoryCapacity: number;
   /** The regime detector's settings (a tuned profile), else the defaults. */
   readonly detectorConfig?: RegimeDetectorConfig;
+  /** A backtest's regime model side, shared by the settings of one window (see core/hmm/posterior-tape.ts). */
+  readonly regimeTape?: PosteriorTape;
   /** Start of every client order id; unique per run so ids never repeat across restarts. */
   readonly orderIdPrefix?: string;
 }
@@ -82,7 +85,7 @@ export class Trader {
     this.stepBars = new Array<Bar | undefined>(count).fill(undefined);
     this.cursor = new Int32Array(count);
     this.portfolio = new Portfolio(options.startingCash);
-    this.regime = new RegimeController(options.regimeHistoryCapacity, options.detectorConfig);
+    this.regime = new RegimeController(options.regimeHistoryCapacity, options.detectorConfig, options.regimeTape);
     this.risk = new RiskManager(options.risk, options.startingCash);
     this.peakEquity = options.startingCash;
   }
