@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { theilSenSlope } from './support/heap-slope.js';
 
 // React picks its build when it loads, and the program runs the production one: so must this test,
 // which therefore loads React, Ink and the app only after setting it.
@@ -24,22 +25,6 @@ interface HeapSlope {
   readonly bytesPerIteration: number;
   readonly samples: number;
   readonly frames: number;
-}
-
-function theilSenSlope(points: readonly (readonly [x: number, y: number])[]): number {
-  const slopes: number[] = [];
-  for (let i = 0; i < points.length; i++) {
-    for (let j = i + 1; j < points.length; j++) {
-      const [xi, yi] = points[i] as readonly [number, number];
-      const [xj, yj] = points[j] as readonly [number, number];
-      if (xj !== xi) slopes.push((yj - yi) / (xj - xi));
-    }
-  }
-  slopes.sort((a, b) => a - b);
-  const middle = Math.floor(slopes.length / 2);
-  return slopes.length % 2 === 1
-    ? (slopes[middle] as number)
-    : ((slopes[middle - 1] as number) + (slopes[middle] as number)) / 2;
 }
 
 /** Runs the simulated bot at --interval 0 with the UI drawing, and measures the heap's growth per iteration. */
