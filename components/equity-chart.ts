@@ -2,14 +2,13 @@ import { plot } from 'asciichart';
 import { downsampleMinMax } from './downsample.js';
 import { formatWholeMoney } from '../src/core/format.js';
 import { sparkline } from './sparkline.js';
-import { zoomPointCount } from './zoom-levels.js';
 
 /** Charts need at least this many rows; below it the panel draws a sparkline. */
 export const MIN_CHART_ROWS = 5;
 
-/** The newest points the zoom level asks for (a view, not a copy), finite values only. */
-export function zoomWindow(values: Float64Array, zoom: number): Float64Array {
-  const count = Math.min(values.length, zoomPointCount(zoom));
+/** The newest `points` (Infinity: all; a view, not a copy), finite values only. */
+export function zoomWindow(values: Float64Array, points: number): Float64Array {
+  const count = Math.min(values.length, points);
   const window = values.subarray(values.length - count);
   return window.every(Number.isFinite) ? window : window.filter(Number.isFinite);
 }
@@ -18,17 +17,24 @@ function axisLabel(value: number, wide: boolean): string {
   return wide ? formatWholeMoney(value) : value.toFixed(2);
 }
 
-/** Lines of an asciichart line chart at most `width` columns wide and exactly `rows` tall (or empty). */
-export function renderEquityChart(window: Float64Array, width: number, rows: number): string[] {
-  if (window.length < 2 || rows < 2) return [];
+/** Where a chart of `window` puts its data: after the y-axis labels, one column per plotted point. */
+export function chartLayout(window: ArrayLike<number>): { labelWidth: number; wide: boolean } {
   let min = Infinity;
   let max = -Infinity;
-  for (const v of window) {
+  for (let i = 0; i < window.length; i++) {
+    const v = window[i] as number;
     if (v < min) min = v;
     if (v > max) max = v;
   }
   const wide = Math.max(Math.abs(min), Math.abs(max)) >= 1000;
   const labelWidth = Math.max(axisLabel(min, wide).length, axisLabel(max, wide).length);
+  return { labelWidth, wide };
+}
+
+/** Lines of an asciichart line chart at most `width` columns wide and exactly `rows` tall (or empty). */
+export function renderEquityChart(window: Float64Array, width: number, rows: number): string[] {
+  if (window.length < 2 || rows < 2) return [];
+  const { labelWidth, wide } = chartLayout(window);
   // Each row is label, axis, then one column per point.
   const points = downsampleMinMax(window, width - labelWidth - 1);
   if (points.length < 2) return [];

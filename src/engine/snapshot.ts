@@ -84,6 +84,8 @@ export interface EngineSnapshot {
   readonly realizedPnl: number;
   /** Set while trading is halted by the daily loss limit. */
   readonly haltReason: string | null;
+  /** New buys stopped by the user (`b`, or the kill switch `x`); absent means on. */
+  readonly buysOff?: boolean;
   /** A real market's hours (absent for the simulated market). */
   readonly market?: { readonly open: boolean; readonly nextOpen: number };
 }
