@@ -4,15 +4,16 @@ import type { EngineControls } from '../src/engine/controls.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
 import type { WatchStatus } from '../src/engine/watch-status.js';
 import { ConfirmBar } from './confirm-bar.js';
-import { DownloadsPanel } from './downloads-panel.js';
+import { DownloadsPanel, interestingRows } from './downloads-panel.js';
 import { EquityPanel } from './equity-panel.js';
 import { eventRows, EventsPanel } from './events-panel.js';
 import { HelpOverlay } from './help-overlay.js';
+import { splitKeys } from './key-batch.js';
 import { keyToCommand, WRITE_COMMANDS, type KeyCommand } from './key-commands.js';
 import { listSizes, rowAt, rowsAbove, type ShownLists } from './list-sizes.js';
 import { filterEvents, sortPositions } from './list-views.js';
 import { planLayout, type PanelRect } from './layout-plan.js';
-import { panelWants } from './panel-metrics.js';
+import type { PanelId } from './panel-ids.js';
 import { PositionsPanel } from './positions-panel.js';
 import { RegimePanel } from './regime-panel.js';
 import { RowDetail } from './row-detail.js';
@@ -53,13 +54,17 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
 
   const columns = width ?? terminal.columns;
   const rows = height ?? terminal.rows;
-  const wants = useMemo(() => panelWants(snapshot), [snapshot]);
-  const plan = useMemo(() => planLayout(columns, rows, wants), [columns, rows, wants]);
+  const plan = useMemo(() => planLayout(columns, rows), [columns, rows]);
   const focus = effectiveFocus(ui, plan.visible);
   const shown: ShownLists = useMemo(() => {
     const events = filterEvents(snapshot.events, ui.filter.text);
-    return { events, eventRows: eventRows(events), positions: sortPositions(snapshot.positions, ui.sort) };
-  }, [snapshot.events, snapshot.positions, ui.filter.text, ui.sort]);
+    return {
+      events,
+      eventRows: eventRows(events),
+      positions: sortPositions(snapshot.positions, ui.sort),
+      downloads: interestingRows(snapshot.downloads.rows),
+    };
+  }, [snapshot.events, snapshot.positions, snapshot.downloads.rows, ui.filter.text, ui.sort]);
   const ended = snapshot.phase === 'stopping' || snapshot.phase === 'stopped';
   // Ink re-subscribes the input handler in a passive effect, so a key can reach the previous
   // render's handler: it reads layout facts from here, and the reducer works from its own state.
@@ -77,7 +82,10 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
     if (added > 0) dispatch({ type: 'rows-added', panel: 'events', count: added });
   }, [shown.eventRows]);
 
-  useInput((input, key) => handleKey(input, key));
+  // Every key of a read, in order: keys typed fast or sent over SSH often arrive together.
+  useInput((input, key) => {
+    for (const single of splitKeys(input, key)) handleKey(single.input, single.key);
+  });
 
   function handleKey(input: string, key: Key): void {
     if (mode.current === 'confirm') {
@@ -191,8 +199,10 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
     }
   }
 
+  const panelProps = { snapshot, shown, ui, focus, readOnly };
   return (
-    <Box flexDirection="column" width={plan.width} height={plan.height} overflow="hidden">
+    // Clipped by rows only: see Panel.
+    <Box flexDirection="column" width={plan.width} height={plan.height} overflowY="hidden">
       {ui.helpOpen ? (
         <HelpOverlay width={plan.width} height={plan.bodyHeight} readOnly={readOnly} />
       ) : ui.open !== null ? (
@@ -207,17 +217,16 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
         <Box flexDirection="row" height={plan.bodyHeight} flexShrink={0}>
           {plan.columns.map((column, i) => (
             <Box key={i} flexDirection="column" width={column.width} flexShrink={0}>
-              {column.panels.map((rect) => (
-                <PanelFor
-                  key={rect.id}
-                  rect={rect}
-                  snapshot={snapshot}
-                  shown={shown}
-                  ui={ui}
-                  focused={rect.id === focus}
-                  readOnly={readOnly}
-                />
-              ))}
+              {column.panels.map((rect) =>
+                rect.beside === undefined ? (
+                  <PanelFor key={rect.id} rect={rect} {...panelProps} />
+                ) : (
+                  <Box key={rect.id} flexDirection="row" height={rect.height} flexShrink={0}>
+                    <PanelFor rect={rect} {...panelProps} />
+                    <PanelFor rect={rect.beside} {...panelProps} />
+                  </Box>
+                ),
+              )}
             </Box>
           ))}
         </Box>
@@ -236,17 +245,18 @@ interface PanelForProps {
   readonly snapshot: EngineSnapshot;
   readonly shown: ShownLists;
   readonly ui: UiState;
-  readonly focused: boolean;
+  readonly focus: PanelId;
   readonly readOnly: boolean;
 }
 
 const NOT_RECORDED = 'not recorded in the database (the bot keeps downloads in memory)';
 
-function PanelFor({ rect, snapshot, shown, ui, focused, readOnly }: PanelForProps): ReactNode {
-  const size = { width: rect.width, height: rect.height, focused };
+/** Each panel is memoized on its own part of the snapshot: it draws again only when that part changes. */
+function PanelFor({ rect, snapshot, shown, ui, focus, readOnly }: PanelForProps): ReactNode {
+  const size = { width: rect.width, height: rect.height, focused: rect.id === focus };
   switch (rect.id) {
     case 'equity':
-      return <EquityPanel equity={snapshot.equity} points={ui.chartPoints} {...size} />;
+      return <EquityPanel equity={snapshot.equity} lastIndex={snapshot.iteration} points={ui.chartPoints} {...size} />;
     case 'regime':
       return <RegimePanel regime={snapshot.regime} marketTime={snapshot.marketTime} {...size} />;
     case 'downloads':
@@ -254,6 +264,7 @@ function PanelFor({ rect, snapshot, shown, ui, focused, readOnly }: PanelForProp
         <DownloadsPanel
           downloads={snapshot.downloads}
           scroll={ui.scroll.downloads}
+          cursor={ui.cursor.downloads}
           emptyText={readOnly ? NOT_RECORDED : undefined}
           {...size}
         />

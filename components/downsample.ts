@@ -31,3 +31,38 @@ export function downsampleMinMax(values: ArrayLike<number>, maxPoints: number): 
   }
   return out;
 }
+
+/**
+ * Like `downsampleMinMax`, with buckets anchored to the points' absolute numbers (`lastIndex` is the
+ * number of the newest point) rather than to the window: when a point is added and the oldest drops
+ * out, only the newest bucket changes, and the chart moves left by one bucket only when a bucket
+ * fills. A sliding window cut into buckets afresh shifts every bucket's content by a point each time,
+ * so every column of the chart changes and the whole chart is sent to the terminal again. The
+ * oldest bucket, when the window holds only part of it, is left out.
+ */
+export function downsampleMinMaxAnchored(values: ArrayLike<number>, maxPoints: number, lastIndex: number): number[] {
+  const length = values.length;
+  const limit = Math.max(0, Math.floor(maxPoints));
+  if (length <= limit) return Array.from(values);
+  const buckets = Math.floor(limit / 2);
+  if (buckets < 2) return downsampleMinMax(values, maxPoints);
+
+  const size = Math.ceil(length / (buckets - 1));
+  const firstIndex = lastIndex - length + 1;
+  const out: number[] = [];
+  for (let start = Math.ceil(firstIndex / size) * size; start <= lastIndex; start += size) {
+    const from = start - firstIndex;
+    const to = Math.min(start + size, lastIndex + 1) - firstIndex;
+    let minIndex = from;
+    let maxIndex = from;
+    for (let i = from + 1; i < to; i++) {
+      const v = values[i] as number;
+      if (v < (values[minIndex] as number)) minIndex = i;
+      if (v > (values[maxIndex] as number)) maxIndex = i;
+    }
+    if (minIndex === maxIndex) out.push(values[minIndex] as number);
+    else if (minIndex < maxIndex) out.push(values[minIndex] as number, values[maxIndex] as number);
+    else out.push(values[maxIndex] as number, values[minIndex] as number);
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { plot } from 'asciichart';
-import { downsampleMinMax } from './downsample.js';
+import { downsampleMinMax, downsampleMinMaxAnchored } from './downsample.js';
 import { formatWholeMoney } from '../src/core/format.js';
 import { sparkline } from './sparkline.js';
 
@@ -13,12 +13,33 @@ export function zoomWindow(values: Float64Array, points: number): Float64Array {
   return window.every(Number.isFinite) ? window : window.filter(Number.isFinite);
 }
 
+/** 1, 2, 2.5 or 5 times a power of ten: the smallest at least `raw`. */
+function niceStep(raw: number): number {
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const multiple of [1, 2, 2.5, 5]) if (multiple * power >= raw) return multiple * power;
+  return 10 * power;
+}
+
+/**
+ * The y-scale: the data's range widened to a grid of about a quarter of it. A new high or low moves
+ * the scale (and so every row of the chart) only when it crosses a grid line, not at every point.
+ */
+export function chartBounds(min: number, max: number): { min: number; max: number } {
+  if (!(max > min)) return { min, max };
+  const step = niceStep((max - min) / 4);
+  return { min: Math.floor(min / step) * step, max: Math.ceil(max / step) * step };
+}
+
 function axisLabel(value: number, wide: boolean): string {
   return wide ? formatWholeMoney(value) : value.toFixed(2);
 }
 
 /** Where a chart of `window` puts its data: after the y-axis labels, one column per plotted point. */
-export function chartLayout(window: ArrayLike<number>): { labelWidth: number; wide: boolean } {
+export function chartLayout(window: ArrayLike<number>): {
+  labelWidth: number;
+  wide: boolean;
+  bounds: { min: number; max: number };
+} {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < window.length; i++) {
@@ -26,19 +47,25 @@ export function chartLayout(window: ArrayLike<number>): { labelWidth: number; wi
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  const wide = Math.max(Math.abs(min), Math.abs(max)) >= 1000;
-  const labelWidth = Math.max(axisLabel(min, wide).length, axisLabel(max, wide).length);
-  return { labelWidth, wide };
+  const bounds = chartBounds(min, max);
+  const wide = Math.max(Math.abs(bounds.min), Math.abs(bounds.max)) >= 1000;
+  const labelWidth = Math.max(axisLabel(bounds.min, wide).length, axisLabel(bounds.max, wide).length);
+  return { labelWidth, wide, bounds };
 }
 
-/** Lines of an asciichart line chart at most `width` columns wide and exactly `rows` tall (or empty). */
-export function renderEquityChart(window: Float64Array, width: number, rows: number): string[] {
+/**
+ * Lines of an asciichart line chart at most `width` columns wide and exactly `rows` tall (or empty).
+ * `lastIndex` numbers the newest point (the iteration): buckets stay put as points come and go.
+ */
+export function renderEquityChart(window: Float64Array, width: number, rows: number, lastIndex: number): string[] {
   if (window.length < 2 || rows < 2) return [];
-  const { labelWidth, wide } = chartLayout(window);
+  const { labelWidth, wide, bounds } = chartLayout(window);
   // Each row is label, axis, then one column per point.
-  const points = downsampleMinMax(window, width - labelWidth - 1);
+  const points = downsampleMinMaxAnchored(window, width - labelWidth - 1, lastIndex);
   if (points.length < 2) return [];
   const chart = plot(points, {
+    min: bounds.min,
+    max: bounds.max,
     height: rows - 1,
     offset: 2,
     format: (x: number) => axisLabel(x, wide).padStart(labelWidth),

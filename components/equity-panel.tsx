@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from 'react';
+import { memo, useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EquityView } from '../src/engine/snapshot.js';
 import { MIN_CHART_ROWS, renderEquityChart, renderEquitySparkline, zoomWindow } from './equity-chart.js';
@@ -10,6 +10,8 @@ import { LOSS_COLOR, signColor } from './theme.js';
 
 export interface EquityPanelProps {
   readonly equity: EquityView;
+  /** The number of the newest point (the iteration), which anchors the chart's buckets. */
+  readonly lastIndex: number;
   /** Newest points shown (Infinity: all). */
   readonly points: number;
   readonly width: number;
@@ -17,7 +19,7 @@ export interface EquityPanelProps {
   readonly focused: boolean;
 }
 
-export function EquityPanel({ equity, points, width, height, focused }: EquityPanelProps): ReactNode {
+function EquityPanelView({ equity, lastIndex, points, width, height, focused }: EquityPanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const graphRows = innerHeight - 1;
@@ -27,11 +29,11 @@ export function EquityPanel({ equity, points, width, height, focused }: EquityPa
   const graph = useMemo(
     () =>
       asChart
-        ? renderEquityChart(window, innerWidth, graphRows)
+        ? renderEquityChart(window, innerWidth, graphRows, lastIndex)
         : graphRows >= 1
           ? [renderEquitySparkline(window, innerWidth)]
           : [],
-    [window, innerWidth, graphRows, asChart],
+    [window, innerWidth, graphRows, asChart, lastIndex],
   );
 
   return (
@@ -66,7 +68,9 @@ function EquityStats({ equity, points, shown, times, width }: EquityStatsProps):
   const first = times[times.length - shown];
   const last = times[times.length - 1];
   const span = first !== undefined && last !== undefined && shown > 1 ? ` ${formatDuration(last - first)}` : '';
-  const view = Number.isFinite(points) ? `view ${shown}/${equity.values.length}${span}` : `view all ${shown}${span}`;
+  const view = Number.isFinite(points)
+    ? `view ${shown}/${equity.values.length}${span}`
+    : `view all ${shown}${span}`;
 
   return (
     <SegmentLine
@@ -81,3 +85,6 @@ function EquityStats({ equity, points, shown, times, width }: EquityStatsProps):
     />
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const EquityPanel = memo(EquityPanelView);

@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from 'react';
+import { memo, useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EngineEvent } from '../src/engine/snapshot.js';
 import { formatTimeOfDay } from '../src/core/format.js';
@@ -77,7 +77,7 @@ export function eventsTitle(
   return parts.join('  ');
 }
 
-export function EventsPanel(props: EventsPanelProps): ReactNode {
+function EventsPanelView(props: EventsPanelProps): ReactNode {
   const { events, scroll, width, height, focused, filter, cursor } = props;
   const all = useMemo(() => eventRows(events), [events]);
   const visible = eventRowsVisible(height - PANEL_FRAME_ROWS);
@@ -110,3 +110,6 @@ export function EventsPanel(props: EventsPanelProps): ReactNode {
     </Panel>
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const EventsPanel = memo(EventsPanelView);

@@ -1,12 +1,14 @@
+import type { SymbolDownloadStatus } from '../src/engine/download-status.js';
 import type { EngineEvent, EngineSnapshot, PositionView } from '../src/engine/snapshot.js';
 import { downloadRowsVisible } from './downloads-panel.js';
 import { eventRowsVisible, type EventRow } from './events-panel.js';
-import { PANEL_FRAME_ROWS, type LayoutPlan } from './layout-plan.js';
+import { PANEL_FRAME_ROWS, planRects, type LayoutPlan } from './layout-plan.js';
 import { positionRowsVisible } from './positions-panel.js';
 import type { ListPanel, ListSize, OpenRow } from './ui-state.js';
 
-/** The lists as shown: events after the filter (with their date rows), positions in their sort order. */
+/** The lists as shown: events after the filter (with their date rows), positions in their sort order, downloads most interesting first. */
 export interface ShownLists {
+  readonly downloads: readonly SymbolDownloadStatus[];
   readonly events: readonly EngineEvent[];
   readonly eventRows: readonly EventRow[];
   readonly positions: readonly PositionView[];
@@ -19,10 +21,10 @@ export function listSizes(
   shown: ShownLists,
 ): Partial<Record<ListPanel, ListSize>> {
   const sizes: Partial<Record<ListPanel, ListSize>> = {};
-  for (const rect of plan.columns.flatMap((column) => column.panels)) {
+  for (const rect of planRects(plan)) {
     const inner = rect.height - PANEL_FRAME_ROWS;
     if (rect.id === 'downloads')
-      sizes.downloads = { rows: snapshot.downloads.rows.length, page: downloadRowsVisible(inner) };
+      sizes.downloads = { rows: shown.downloads.length, page: downloadRowsVisible(inner) };
     if (rect.id === 'positions') sizes.positions = { rows: shown.positions.length, page: positionRowsVisible(inner) };
     if (rect.id === 'events') sizes.events = { rows: shown.eventRows.length, page: eventRowsVisible(inner) };
   }
@@ -33,7 +35,7 @@ export function listSizes(
 export function rowAt(panel: ListPanel, cursor: number, snapshot: EngineSnapshot, shown: ShownLists): OpenRow | null {
   switch (panel) {
     case 'downloads': {
-      const row = snapshot.downloads.rows[cursor];
+      const row = shown.downloads[cursor];
       return row === undefined ? null : { panel, key: row.symbol };
     }
     case 'positions': {

@@ -37,7 +37,9 @@ export function Panel({ title, width, height, focused, children }: PanelProps): 
         height={Math.max(1, height - 1)}
         paddingX={1}
         flexDirection="column"
-        overflow="hidden"
+        // Rows only: every line is truncated to the width already (wrap="truncate"), and a horizontal
+        // clip makes Ink measure the width of every line of every frame again (half the frame's time).
+        overflowY="hidden"
       >
         {children}
       </Box>

@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from 'react';
+import { memo, useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { PositionView } from '../src/engine/snapshot.js';
 import { SORT_LABELS, type PositionSort } from './list-views.js';
@@ -28,10 +28,6 @@ function hasSummary(innerHeight: number): boolean {
 /** Position rows that fit under the summary and header. */
 export function positionRowsVisible(innerHeight: number): number {
   return Math.max(0, innerHeight - (hasSummary(innerHeight) ? 2 : 1));
-}
-
-export function positionsWantedRows(positions: readonly PositionView[]): number {
-  return 2 + Math.max(1, positions.length);
 }
 
 function formatQty(qty: number): string {
@@ -70,7 +66,7 @@ export interface PositionsPanelProps {
   readonly focused: boolean;
 }
 
-export function PositionsPanel(props: PositionsPanelProps): ReactNode {
+function PositionsPanelView(props: PositionsPanelProps): ReactNode {
   const { positions, scroll, width, height, focused, sort = 'value', cursor } = props;
   const columns = useMemo(() => sortedColumns(sort), [sort]);
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
@@ -117,3 +113,6 @@ export function PositionsPanel(props: PositionsPanelProps): ReactNode {
     </Panel>
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const PositionsPanel = memo(PositionsPanelView);

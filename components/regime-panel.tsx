@@ -1,14 +1,18 @@
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import { REGIME_NAMES, type StrategyParams } from '../src/core/regime-types.js';
-import type { RegimeView } from '../src/engine/snapshot.js';
+import type { RegimeTruthView, RegimeView } from '../src/engine/snapshot.js';
 import { formatDuration, formatPercent, formatTimeOfDay } from '../src/core/format.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { SegmentLine } from './segment-line.js';
 import { REGIME_COLORS, REGIME_LETTERS } from './theme.js';
 
-/** Inner rows the panel can fill: current, history strip, parameters, last change, legend. */
+/**
+ * Inner rows the panel can fill: current, the four posteriors as bars (the legend where there are
+ * none, e.g. an older run in watch), history strip, parameters, then the score against the
+ * simulator's truth (else the last change).
+ */
 export const REGIME_CONTENT_ROWS = 5;
 
 export interface RegimePanelProps {
@@ -19,15 +23,23 @@ export interface RegimePanelProps {
   readonly focused: boolean;
 }
 
-export function RegimePanel({ regime, marketTime, width, height, focused }: RegimePanelProps): ReactNode {
+function RegimePanelView({ regime, marketTime, width, height, focused }: RegimePanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const lines: ReactNode[] = [
     <CurrentRegime key="current" regime={regime} marketTime={marketTime} width={innerWidth} />,
+    regime.posterior === undefined ? (
+      <RegimeLegend key="legend" width={innerWidth} />
+    ) : (
+      <PosteriorBars key="posterior" posterior={regime.posterior} width={innerWidth} />
+    ),
     <RegimeStrip key="strip" regime={regime} width={innerWidth} />,
     <ParamsLine key="params" params={regime.params} width={innerWidth} />,
-    <LastChange key="last" regime={regime} width={innerWidth} />,
-    <RegimeLegend key="legend" width={innerWidth} />,
+    regime.truth === undefined ? (
+      <LastChange key="last" regime={regime} width={innerWidth} />
+    ) : (
+      <TruthLine key="truth" truth={regime.truth} width={innerWidth} />
+    ),
   ];
   return (
     <Panel title="Regime" width={width} height={height} focused={focused}>
@@ -45,12 +57,27 @@ function CurrentRegime({
   marketTime: number;
   width: number;
 }): ReactNode {
+  if (regime.learning === true) {
+    return (
+      <SegmentLine
+        width={width}
+        segments={[
+          { key: 'name', text: 'LEARNING', rank: 0, bold: true },
+          { key: 'what', text: 'too little history for a model; prior in use', rank: 1, dim: true },
+        ]}
+      />
+    );
+  }
+  const remaining = regime.expectedRemainingBars;
   return (
     <SegmentLine
       width={width}
       segments={[
         { key: 'name', text: regime.current.toUpperCase(), rank: 0, bold: true, color: REGIME_COLORS[regime.current] },
         { key: 'confidence', text: formatPercent(regime.confidence), rank: 0 },
+        ...(remaining === undefined || !Number.isFinite(remaining)
+          ? []
+          : [{ key: 'left', text: `~${Math.round(remaining).toLocaleString('en-US')} bars left`, rank: 1 }]),
         {
           key: 'for',
           text:
@@ -119,6 +146,59 @@ function LastChange({ regime, width }: { regime: RegimeView; width: number }): R
   );
 }
 
+const BAR_EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** A bar of `fraction` × `cells` character cells, in eighths. */
+function bar(fraction: number, cells: number): string {
+  const eighths = Math.round(Math.max(0, Math.min(1, fraction)) * cells * 8);
+  return '█'.repeat(Math.floor(eighths / 8)) + (BAR_EIGHTHS[eighths % 8] as string);
+}
+
+/** P(regime) for the four regimes: letter, bar, percent; the bars share what width is left. */
+function PosteriorBars({ posterior, width }: { posterior: readonly number[]; width: number }): ReactNode {
+  // Per regime: letter, space, bar, space, "100%", gap.
+  const cells = Math.max(1, Math.floor(width / REGIME_NAMES.length) - 8);
+  return (
+    <Text wrap="truncate">
+      {REGIME_NAMES.map((name, i) => {
+        const p = posterior[i] ?? 0;
+        return (
+          <Text key={name}>
+            <Text color={REGIME_COLORS[name]} bold>
+              {REGIME_LETTERS[name]}
+            </Text>
+            <Text color={REGIME_COLORS[name]}>{` ${bar(p, cells).padEnd(cells)}`}</Text>
+            {` ${formatPercent(p).padStart(4)}`}
+            {i < REGIME_NAMES.length - 1 ? ' ' : ''}
+          </Text>
+        );
+      })}
+    </Text>
+  );
+}
+
+/** The simulator's true regime now and how often the regime in force has been right. */
+function TruthLine({ truth, width }: { truth: RegimeTruthView; width: number }): ReactNode {
+  return (
+    <SegmentLine
+      width={width}
+      separator=" "
+      segments={[
+        { key: 'label', text: 'truth:', rank: 0, dim: true },
+        { key: 'now', text: truth.current, rank: 0, color: REGIME_COLORS[truth.current] },
+        {
+          key: 'score',
+          text:
+            truth.bars === 0
+              ? '· not scored yet'
+              : `· ${formatPercent(truth.right / truth.bars)} right over ${truth.bars.toLocaleString('en-US')} bars`,
+          rank: 0,
+        },
+      ]}
+    />
+  );
+}
+
 function RegimeLegend({ width }: { width: number }): ReactNode {
   return (
     <SegmentLine
@@ -133,3 +213,6 @@ function RegimeLegend({ width }: { width: number }): ReactNode {
     />
   );
 }
+
+/** Draws again only when its props (its part of the snapshot, its size, focus) change. */
+export const RegimePanel = memo(RegimePanelView);

@@ -48,6 +48,9 @@ function phaseSegments(snapshot: EngineSnapshot, quitting: boolean): LineSegment
   }
   if (quitting && snapshot.phase !== 'stopped') {
     segments.push({ key: 'quitting', text: 'stopping…', rank: 0, color: 'yellow' });
+  } else if (snapshot.catchingUp === true) {
+    // A restart: the saved state is shown while the backfill brings it up to the market.
+    segments.push({ key: 'phase', text: 'catching up', rank: 0, bold: true, color: 'yellow' });
   } else if (snapshot.phase !== 'running' && snapshot.phase !== 'paused') {
     segments.push({ key: 'phase', text: snapshot.phase, rank: 1, color: 'yellow' });
   }

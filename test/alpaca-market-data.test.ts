@@ -11,7 +11,7 @@ import {
 import { alpacaEndpointsFromEnv } from '../src/broker/alpaca/alpaca-sdk.js';
 import { Downloader } from '../src/market/downloader.js';
 import type { Bar } from '../src/core/model.js';
-import { PermanentError, TransientError } from '../src/market/types.js';
+import { TransientError } from '../src/market/types.js';
 import { FakeAlpacaServer, type FakeRequest } from './fake-alpaca/fake-alpaca-server.js';
 import { waitUntil as waitUntilShared } from './support/wait-until.js';
 
@@ -230,17 +230,43 @@ test('the downloader timeout cuts a hung request; the SDK timeout does too, as a
   await waitUntil(() => fake.hungClosed === closedBefore + 2);
 });
 
-test('a body that is not JSON fails every symbol of its request with a PermanentError naming it', async () => {
+test('a body cut off once is tried again: every symbol of the request gets its bars', async () => {
   fake.addFault({ when: onlyPage(['S12'], 0), response: { kind: 'body', body: '{"bars": {"S12": [' } });
-  const results = await fetchAll(adapter(), ['S12', 'S13']);
-  results.forEach((result, i) => {
-    const err = (result as PromiseRejectedResult).reason as unknown;
-    assert.ok(err instanceof PermanentError, String(err));
-    assert.match(
-      err.message,
-      new RegExp(`S1${2 + i} \\(one request for 2 symbols\\): malformed response: the body is not JSON`),
-    );
+  const { value: results, requests } = await barRequestsDuring(() => fetchAll(adapter(), ['S12', 'S13']));
+  for (const [i, result] of results.entries()) {
+    assert.equal(result.status, 'fulfilled', String((result as PromiseRejectedResult).reason));
+    assert.equal((result as PromiseFulfilledResult<Bar[]>).value.length, fake.barsOf(`S1${2 + i}`).length);
+  }
+  assert.equal(requests.filter((r) => r.page === 0).length, 2, 'the cut-off page, then its retry');
+});
+
+test('a symbol whose data always breaks the body is isolated by splitting the request; the rest arrive', async () => {
+  const symbols = SYMBOLS.slice(40, 56);
+  const bad = 'S45';
+  fake.addFault({
+    when: (r) => r.path === BARS_PATH && (r.query.get('symbols') ?? '').split(',').includes(bad),
+    times: 1000,
+    response: { kind: 'body', body: '{"bars": {"S45": [{"t": "2025-' },
   });
+  try {
+    const { value: results, requests } = await barRequestsDuring(() => fetchAll(adapter(), symbols));
+    for (const [i, result] of results.entries()) {
+      const symbol = symbols[i] as string;
+      if (symbol === bad) {
+        const err = (result as PromiseRejectedResult).reason as unknown;
+        assert.ok(err instanceof TransientError, `a cut-off body is transient: ${String(err)}`);
+        assert.match(err.message, /^Alpaca bars for S45: malformed response: the body is not JSON/);
+      } else {
+        assert.equal(result.status, 'fulfilled', `${symbol}: ${String((result as PromiseRejectedResult).reason)}`);
+        assert.equal((result as PromiseFulfilledResult<Bar[]>).value.length, fake.barsOf(symbol).length, symbol);
+      }
+    }
+    // Halving 16 symbols down to one: a handful of requests, not one per symbol.
+    const firstPages = requests.filter((r) => r.page === 0).length;
+    assert.ok(firstPages <= 16, `${firstPages} first-page requests`);
+  } finally {
+    fake.clearFaults();
+  }
 });
 
 test('a page without "bars" fails its request; a bad bar fails only its own symbol', async () => {

@@ -46,7 +46,8 @@ function adapter(secretKey = SECRET): AlpacaTrading {
   return new AlpacaTrading({
     credentials: { keyId: KEY_ID, secretKey },
     endpoints: { tradingUrl: fake.url },
-    timeoutMs: 300,
+    // Long enough for a loaded CI machine; the hung-request test waits it out once.
+    timeoutMs: 1500,
     retry: { retryDelayMs: 5, maxDelayMs: 50 },
   });
 }
@@ -108,10 +109,13 @@ test('snapshot: account, open orders and positions, with money and quantities pa
     buyingPower: 200_000,
   });
   const open = snapshot.openOrders.find((o) => o.clientOrderId === 'seed-open');
+  assert.ok(Number.isFinite(open?.submittedAt), 'submitted_at parsed as a time');
   assert.deepEqual(
-    { ...open, id: undefined },
+    { ...open, id: undefined, submittedAt: undefined },
     {
       id: undefined,
+      submittedAt: undefined,
+      filledAt: null,
       clientOrderId: 'seed-open',
       symbol: 'CCC',
       side: 'sell',

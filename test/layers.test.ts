@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ESLint } from 'eslint';
 
 // The layer rules live in eslint.config.js; this holds them to the arrows the README draws.
@@ -63,4 +65,45 @@ test('the Trader stays synchronous: no timers, no promises, no async', async () 
     errors.some((e) => e.includes("'setTimeout'")),
     errors.join('\n'),
   );
+});
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.tsx?$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** The files of src/ and components/ that `file` imports (types too), by their paths. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1] as string);
+  return specifiers.flatMap((specifier) => {
+    const base = resolve(dirname(file), specifier).replace(/\.js$/, '');
+    const found = [`${base}.ts`, `${base}.tsx`].find((candidate) => existsSync(candidate));
+    return found === undefined ? [] : [found];
+  });
+}
+
+test('no two files import each other, directly or round a circle', () => {
+  const files = [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'components'))];
+  const graph = new Map(files.map((file) => [file, importsOf(file)]));
+  const state = new Map<string, 'open' | 'done'>();
+  const circles: string[] = [];
+  const visit = (file: string, path: string[]): void => {
+    if (state.get(file) === 'done') return;
+    if (state.get(file) === 'open') {
+      circles.push([...path.slice(path.indexOf(file)), file].map((f) => relative(ROOT, f)).join(' -> '));
+      return;
+    }
+    state.set(file, 'open');
+    for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+    state.set(file, 'done');
+  };
+  for (const file of files) visit(file, []);
+  assert.ok(graph.size > 100, 'the tree was read');
+  assert.deepEqual(circles, []);
 });

@@ -212,7 +212,7 @@ test('the candidate settings start with the default and are distinct', () => {
   const configs = candidateConfigs(24);
   assert.equal(configs.length, 24);
   assert.deepEqual(configs[0], DEFAULT_DETECTOR_CONFIG);
-  const keys = new Set(configs.map((c) => `${c.window}/${c.trendT}/${c.volatileRatio}/${c.minDwell}`));
+  const keys = new Set(configs.map((c) => `${c.threshold}/${c.dwell}/${c.window}`));
   assert.equal(keys.size, 24);
   assert.deepEqual(candidateConfigs(24), configs, 'the same every time');
 });
@@ -240,18 +240,16 @@ test('tune backtests settings on stored bars and saves the best as a profile tha
   );
   assert.match(stdout, /^objective: return \/ max\(max drawdown, 1%\)/m);
   assert.match(stdout, /^3 settings tried$/m);
-  assert.match(stdout, /^default\s+32\s+1\.3\s+1\.7\s+4\s+[+-]?\d+\.\d\d%\s+\d+\.\d\d%\s+\d+\s+-?\d+\.\d{3}$/m);
-  const best = /^best\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s/m.exec(stdout);
+  assert.match(stdout, /^walk-forward: each setting fits the regime model on the history part only/m);
+  assert.match(stdout, /^default\s+0\.7\s+1\s+5000\s+[+-]?\d+\.\d\d%\s+\d+\.\d\d%\s+\d+\s+-?\d+\.\d{3}$/m);
+  const best = /^best\s+([\d.]+)\s+(\d+)\s+(\d+)\s/m.exec(stdout);
   assert.ok(best, stdout);
   assert.match(stdout, /as profile "quick" in .* \(use it with: trading-tui start --profile quick\)$/m);
 
   const reopened = await openStore(path, { readonly: true });
   const profile = await loadProfile(reopened, 'quick');
-  assert.deepEqual(
-    [profile.window, profile.trendT, profile.volatileRatio, profile.minDwell],
-    best.slice(1, 5).map(Number),
-  );
-  assert.equal(profile.baselinePeriod, DEFAULT_DETECTOR_CONFIG.baselinePeriod, 'untuned settings keep their defaults');
+  assert.deepEqual([profile.threshold, profile.dwell, profile.window], best.slice(1, 4).map(Number));
+  assert.equal(profile.refitEvery, DEFAULT_DETECTOR_CONFIG.refitEvery, 'untuned settings keep their defaults');
   const saved = await reopened.get<{ objective: string; score: number }>(
     'SELECT objective, score FROM profiles WHERE name = ?',
     ['quick'],

@@ -7,6 +7,7 @@ import { UsageError } from '../src/cli/parse-values.js';
 import { DAY_MS } from '../src/core/units.js';
 import { runCleanup } from '../src/store/maintenance.js';
 import { StoreError, openStore } from '../src/store/open-store.js';
+import { SCHEMA_VERSION } from '../src/store/schema.js';
 import type { SqliteConnection } from '../src/store/sqlite-connection.js';
 import { captureStdout } from './support/capture-output.js';
 import { DatabaseFiller, createDatabase, type EquityPointRow } from './support/fill-database.js';
@@ -244,7 +245,7 @@ test('check: a healthy file passes (exit 0); a copy with bytes overwritten in th
   const healthy = await captureStdout(() => runCommand(['check', '--db', path]));
   assert.equal(healthy.code, 0, healthy.stdout);
   assert.match(healthy.stdout, /^integrity\s+ok$/m);
-  assert.match(healthy.stdout, /^schema\s+version 2 \(current\)$/m);
+  assert.match(healthy.stdout, new RegExp(`^schema\\s+version ${SCHEMA_VERSION} \\(current\\)$`, 'm'));
   assert.match(healthy.stdout, /^wal\s+/m);
   assert.match(healthy.stdout, /^foreign keys\s+ok$/m);
   assert.match(healthy.stdout, /^healthy$/m);

@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { createSession } from '../src/cli/start.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/schema.js';
-import { openStore, resolveDatabasePath, StoreError } from '../src/store/open-store.js';
+import { APPLICATION_ID, openStore, resolveDatabasePath, StoreError } from '../src/store/open-store.js';
 import { SqliteConnection } from '../src/store/sqlite-connection.js';
 import { collect, runBin, startBin } from './support/bin.js';
 import { startOptions } from './support/session.js';
@@ -77,7 +77,7 @@ test('migrations: every earlier version is brought up to date with its data kept
 
 test('resume: equity continues where it stopped, positions and history intact', async () => {
   const path = dbPath();
-  const first = await runStored(path, ['--iterations', '60', '--seed', '6']);
+  const first = await runStored(path, ['--iterations', '60', '--seed', '9']);
   const last = first.events.filter((e) => e.type === 'iteration').at(-1);
   assert.equal(last?.type === 'iteration' && last.i, 60);
   const saved = await openStore(path);
@@ -100,7 +100,7 @@ test('resume: equity continues where it stopped, positions and history intact', 
       '--iterations',
       '5',
       '--seed',
-      '6',
+      '9',
     ]),
   );
   const events: LoopEvent[] = [];
@@ -130,7 +130,7 @@ test('resume: equity continues where it stopped, positions and history intact', 
   );
   assert.ok(resumed.events.some((e) => /resumed at iteration 60/.test(e.message)));
 
-  const fresh = await runStored(path, ['--iterations', '2', '--seed', '6', '--fresh']);
+  const fresh = await runStored(path, ['--iterations', '2', '--seed', '9', '--fresh']);
   const freshFirst = fresh.events.find((e) => e.type === 'iteration');
   assert.equal(freshFirst?.type === 'iteration' && freshFirst.i, 1, '--fresh starts a new portfolio');
   const c = await openStore(path);
@@ -219,7 +219,8 @@ test('bad database files: one line, exit code 2, and the file untouched', async 
   writeFileSync(notDb, 'these are my notes, not a database\n'.repeat(200));
   const newer = dbPath();
   const c = await SqliteConnection.open(newer);
-  await c.exec('CREATE TABLE future (x); PRAGMA user_version = 99');
+  // A newer trading-tui marks its files as ours, as this one does.
+  await c.exec(`CREATE TABLE future (x); PRAGMA user_version = 99; PRAGMA application_id = ${APPLICATION_ID}`);
   await c.close();
   for (const [path, message] of [
     [notDb, /is not a SQLite database; refusing to touch it/],

@@ -5,6 +5,7 @@ import { render } from 'ink-testing-library';
 import stringWidth from 'string-width';
 import { App } from '../components/app.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
+import type { RoundStatus, SymbolDownloadStatus } from '../src/engine/download-status.js';
 import { FakeControls, flush, frameLines, makeSnapshot, renderOnTerminal } from './support/tui-fixtures.js';
 import { waitUntil as waitFor } from './support/wait-until.js';
 
@@ -185,6 +186,7 @@ test('? toggles the help overlay listing every key; Esc closes it', async () => 
   await app.press('?');
   assert.ok(app.text().includes('─ Positions'));
   await app.press('?');
+  // Ink 8 holds a lone Esc for 20 ms, in case it starts an escape sequence.
   await app.press(KEYS.escape);
   // Ink holds a lone Esc for a moment (it may start a sequence) before it reports it.
   await waitFor(() => app.text().includes('─ Positions'));
@@ -211,6 +213,30 @@ test('Tab moves the focus highlight without disturbing the panel contents', asyn
   assert.ok(lines[0]?.includes('╭─ Equity') && lines[0].includes('╔═ Regime'));
   assert.ok(lines[1]?.includes('102,383.86'), 'equity summary still on the first inner row');
   assert.match(lines[1] ?? '', /TREND-UP\s+87%/, 'regime line still on the first inner row');
+  app.unmount();
+});
+
+test('keys that arrive in one read are all applied, in order (ppp, Tab Tab, ++)', async () => {
+  const controls = new FakeControls();
+  const app = await renderApp(controls, 120, 40);
+  await app.press('ppp');
+  assert.equal(controls.calls.togglePause, 3, 'three p in one read toggle three times');
+  await app.press('++');
+  assert.ok(app.text().includes('view 360/1440'), 'two zoom steps');
+  // Tab Tab from Equity: the focus passes Regime and lands on the third panel, as two separate Tabs do.
+  const separate = await renderApp(new FakeControls(), 120, 40);
+  await separate.press(KEYS.tab);
+  await separate.press(KEYS.tab);
+  await app.press('\t\t');
+  assert.deepEqual(app.lines().slice(0, 1), separate.lines().slice(0, 1));
+  assert.ok(!(app.lines()[0] ?? '').includes('╔═'), 'neither Equity nor Regime focused');
+  separate.unmount();
+  // Order matters: zoom out, then pause, then focus back twice, then retry.
+  await app.press('-p\x1b[Z\x1b[Zr');
+  assert.ok(app.text().includes('view 720/1440'));
+  assert.equal(controls.calls.togglePause, 4);
+  assert.equal(controls.calls.retryFailedDownloads, 1);
+  assert.ok(app.lines()[0]?.includes('╔═ Equity'), 'focus back on Equity');
   app.unmount();
 });
 
@@ -285,5 +311,91 @@ test('a snapshot without rounds, positions or events still draws every panel', a
     assert.ok(text.includes(note), `missing "${note}"`);
   }
   assertFits(app.lines(), 120, 40);
+  app.unmount();
+});
+
+/** Rows of an asciichart y-scale: a value label, then the axis. */
+const chartRows = (lines: readonly string[]): number => lines.filter((line) => /\d[┤┼]/.test(line)).length;
+/** The row each panel's title is on (and its column), the shape of the layout. */
+const titleRows = (lines: readonly string[]): string[] =>
+  TITLES.map((title) => {
+    const row = lines.findIndex((line) => line.includes(`${title} `));
+    return `${title}@${row}:${lines[row]?.indexOf(title) ?? -1}`;
+  });
+
+test('each of 60x20, 80x24, 120x40 and 200x60 shows every panel, a chart with a y-scale from 80x24', async () => {
+  for (const [width, height, minChartRows] of [
+    [60, 20, 0],
+    [80, 24, 6],
+    [120, 40, 20],
+    [200, 60, 40],
+  ] as const) {
+    const app = await renderApp(new FakeControls(), width, height);
+    const lines = app.lines();
+    assertFits(lines, width, height);
+    for (const title of TITLES) assert.ok(app.text().includes(title), `${width}x${height}: missing ${title}`);
+    assert.ok(chartRows(lines) >= minChartRows, `${width}x${height}: ${chartRows(lines)} chart rows`);
+    if (minChartRows === 0) assert.match(app.text(), /[▁▂▃▄▅▆▇█]{20,}/, 'a sparkline instead');
+    assert.match(app.text(), /4 open {2}cash 45,678\.90/, `${width}x${height}: the positions' summary line`);
+    assert.match(app.text(), /done 80/, `${width}x${height}: the download counts`);
+    app.unmount();
+  }
+});
+
+test('the layout holds still while a round of downloads starts, grows and finishes', async () => {
+  const busy = makeSnapshot();
+  const idle = makeSnapshot({
+    downloads: { round: { ...(busy.downloads.round as RoundStatus), finished: true }, rows: [] },
+    events: [],
+    positions: [],
+  });
+  for (const [width, height] of [
+    [80, 24],
+    [120, 40],
+    [200, 60],
+  ] as const) {
+    const controls = new FakeControls(busy);
+    const app = await renderApp(controls, width, height);
+    const shape = titleRows(app.lines());
+    controls.publish(idle);
+    await waitFor(() => app.text().includes('no events yet'));
+    assert.deepEqual(titleRows(app.lines()), shape, `${width}x${height}: panels moved`);
+    app.unmount();
+  }
+});
+
+test('the Downloads panel shows the most interesting symbols first: failures, retries, then the slowest', async () => {
+  const rows: SymbolDownloadStatus[] = [
+    { symbol: 'FAST', state: 'running', attempt: 1, bars: 0, ms: 100 },
+    { symbol: 'SLOW', state: 'running', attempt: 1, bars: 0, ms: 9000 },
+    { symbol: 'AGAIN', state: 'retrying', attempt: 2, bars: 0, ms: 500 },
+    { symbol: 'GONE', state: 'failed', attempt: 3, bars: 0, ms: 400, error: 'socket hang up' },
+    { symbol: 'LATE', state: 'running', attempt: 1, bars: 0, ms: 5000 },
+  ];
+  const snapshot = makeSnapshot();
+  const app = await renderApp(new FakeControls({ ...snapshot, downloads: { ...snapshot.downloads, rows } }), 120, 40);
+  const order = ['GONE', 'AGAIN', 'SLOW', 'LATE'].map((symbol) => app.lines().findIndex((l) => l.includes(symbol)));
+  assert.ok(
+    order.every((row, i) => row > 0 && (i === 0 || row > (order[i - 1] ?? 0))),
+    `rows in order: ${order.join(' ')}`,
+  );
+  assert.ok(!app.text().includes('FAST'), 'four rows fit; the fastest running symbol is left out');
+  app.unmount();
+});
+
+test('a snapshot that changes nothing shown draws no frame; one that does, one frame', async () => {
+  const controls = new FakeControls(makeSnapshot());
+  const app = await renderApp(controls, 120, 40);
+  await flush();
+  const frames = app.stdout.writes.length;
+  // A new snapshot object with new arrays of the same values, and memory moved by less than a megabyte.
+  const same = makeSnapshot();
+  controls.publish({ ...same, memory: { ...same.memory, rss: same.memory.rss + 1000 } });
+  await flush();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(app.stdout.writes.length, frames, 'no frame for an invisible change');
+  controls.publish(makeSnapshot({ iteration: 124 }));
+  await waitFor(() => app.text().includes('it 124/500'));
+  assert.equal(app.stdout.writes.length, frames + 1);
   app.unmount();
 });

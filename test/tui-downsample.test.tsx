@@ -1,7 +1,8 @@
 import './support/not-in-ci.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { downsampleMinMax } from '../components/downsample.js';
+import { downsampleMinMax, downsampleMinMaxAnchored } from '../components/downsample.js';
+import { chartBounds, renderEquityChart } from '../components/equity-chart.js';
 import { sparkline } from '../components/sparkline.js';
 
 function series(length: number): Float64Array {
@@ -44,4 +45,46 @@ test('sparkline maps the range onto eight levels, one character per value', () =
   assert.equal(sparkline([3, 3, 3]).length, 3);
   assert.equal(new Set(sparkline([3, 3, 3])).size, 1);
   assert.equal(sparkline([]), '');
+});
+
+test('downsampleMinMaxAnchored keeps within the width and keeps spikes past the oldest bucket', () => {
+  const values = series(1440);
+  values[317] = 250;
+  values[1001] = -40;
+  for (const width of [10, 57, 120, 199]) {
+    for (const lastIndex of [1439, 5000, 5007]) {
+      const out = downsampleMinMaxAnchored(values, width, lastIndex);
+      assert.ok(out.length <= width, `at most ${width} points, got ${out.length}`);
+      assert.equal(Math.max(...out), 250);
+      assert.equal(Math.min(...out), -40);
+    }
+  }
+  assert.deepEqual(downsampleMinMaxAnchored([1, 2, 3], 10, 99), [1, 2, 3]);
+});
+
+test('a full chart changes a few lines per new point, all of them only when a bucket fills', () => {
+  // A random walk that keeps making new highs; the window of 1440 slides by one point per step, as
+  // the equity ring does.
+  let seed = 7;
+  const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const walk: number[] = [];
+  for (let i = 0, v = 100_000; i < 2000; i++) walk.push((v += (random() - 0.45) * 200));
+  const changedLines: number[] = [];
+  let previous: string[] = [];
+  for (let last = 1500; last < 1580; last++) {
+    const lines = renderEquityChart(Float64Array.from(walk.slice(last - 1439, last + 1)), 190, 40, last);
+    if (previous.length > 0) changedLines.push(lines.filter((line, i) => line !== previous[i]).length);
+    previous = lines;
+  }
+  const redrawn = changedLines.filter((n) => n > 10).length;
+  assert.ok(redrawn <= changedLines.length / 8, `${redrawn} of ${changedLines.length} steps redrew the chart`);
+  const sorted = [...changedLines].sort((a, b) => a - b);
+  assert.ok((sorted[Math.floor(sorted.length / 2)] ?? 99) <= 3, `changed lines per step: ${changedLines.join(',')}`);
+});
+
+test('the y-scale moves only when the data crosses a grid line of about a quarter of the range', () => {
+  assert.deepEqual(chartBounds(100_020, 100_970), { min: 100_000, max: 101_000 });
+  assert.deepEqual(chartBounds(100_020, 100_990), chartBounds(100_020, 100_970), 'a new high inside the grid');
+  assert.deepEqual(chartBounds(96_123, 104_000), { min: 96_000, max: 104_000 });
+  assert.deepEqual(chartBounds(5, 5), { min: 5, max: 5 });
 });

@@ -3,17 +3,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Key } from 'ink';
 import { keyToCommand } from '../components/key-commands.js';
-import { planLayout, type PanelWants } from '../components/layout-plan.js';
+import { EQUITY_CHART_INNER_ROWS, PANEL_FRAME_ROWS, planLayout, planRects } from '../components/layout-plan.js';
 import { fitSegments, truncate } from '../components/text-fit.js';
 import { INITIAL_UI_STATE, uiReducer } from '../components/ui-state.js';
 import { MIN_CHART_POINTS } from '../components/zoom-levels.js';
 
-const WANTS: PanelWants = { equity: 0, regime: 5, downloads: 8, positions: 12, events: 40 };
-
 test('the layout is always shorter than the terminal and never wider', () => {
   for (let columns = 20; columns <= 240; columns += 7) {
     for (let rows = 4; rows <= 80; rows += 3) {
-      const plan = planLayout(columns, rows, WANTS);
+      const plan = planLayout(columns, rows);
       assert.ok(plan.height <= rows - 1, `${columns}x${rows}: height ${plan.height}`);
       assert.equal(
         plan.columns.reduce((sum, c) => sum + c.width, 0),
@@ -22,22 +20,45 @@ test('the layout is always shorter than the terminal and never wider', () => {
       for (const column of plan.columns) {
         const stacked = column.panels.reduce((sum, p) => sum + p.height, 0);
         assert.ok(stacked <= plan.bodyHeight, `${columns}x${rows}: column of ${stacked} rows in ${plan.bodyHeight}`);
-        for (const panel of column.panels) assert.ok(panel.width <= column.width);
+        for (const panel of column.panels) {
+          const besideWidth = panel.beside?.width ?? 0;
+          assert.ok(panel.width + besideWidth <= column.width);
+          if (panel.beside !== undefined) assert.equal(panel.beside.height, panel.height);
+        }
       }
     }
   }
 });
 
+const innerRows = (plan: ReturnType<typeof planLayout>, id: string): number =>
+  (planRects(plan).find((rect) => rect.id === id)?.height ?? PANEL_FRAME_ROWS) - PANEL_FRAME_ROWS;
+
 test('a 60x20 terminal keeps the essentials in one column', () => {
-  const plan = planLayout(60, 20, WANTS);
+  const plan = planLayout(60, 20);
   assert.equal(plan.columns.length, 1);
-  for (const id of ['equity', 'regime', 'downloads'] as const) assert.ok(plan.visible.includes(id), id);
+  assert.deepEqual([...plan.visible], ['equity', 'regime', 'downloads', 'positions', 'events']);
 });
 
-test('a 200x60 terminal gets two columns with every panel', () => {
-  const plan = planLayout(200, 60, WANTS);
-  assert.equal(plan.columns.length, 2);
+test('an 80x24 terminal keeps a chart with a y-scale, Regime beside Downloads, positions with their summary', () => {
+  const plan = planLayout(80, 24);
+  assert.equal(plan.columns.length, 1);
   assert.deepEqual([...plan.visible], ['equity', 'regime', 'downloads', 'positions', 'events']);
+  assert.ok(innerRows(plan, 'equity') >= EQUITY_CHART_INNER_ROWS, 'stats line and six chart rows');
+  assert.equal(plan.columns[0]?.panels.find((rect) => rect.id === 'regime')?.beside?.id, 'downloads');
+  assert.ok(innerRows(plan, 'positions') >= 3, 'summary, header and a row');
+});
+
+test('120x40 and 200x60 terminals get two columns with every panel, Downloads a fixed size', () => {
+  for (const [columns, rows] of [
+    [120, 40],
+    [200, 60],
+  ] as const) {
+    const plan = planLayout(columns, rows);
+    assert.equal(plan.columns.length, 2);
+    assert.deepEqual([...plan.visible], ['equity', 'regime', 'downloads', 'positions', 'events']);
+    assert.equal(innerRows(plan, 'downloads'), 7, 'three summary lines and four symbols');
+    assert.ok(innerRows(plan, 'equity') >= 20, `${columns}x${rows}: a tall chart`);
+  }
 });
 
 test('fitSegments drops the least important segments first, keeping order', () => {

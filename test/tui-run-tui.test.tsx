@@ -47,7 +47,11 @@ before(async () => {
 function start(controls: FakeControls) {
   const stdout = new FakeTerminalOutput(100, 30);
   const stdin = new FakeTerminalInput();
-  const before = { SIGTERM: process.listeners('SIGTERM'), uncaughtException: process.listeners('uncaughtException') };
+  const before = {
+    SIGTERM: process.listeners('SIGTERM'),
+    SIGHUP: process.listeners('SIGHUP'),
+    uncaughtException: process.listeners('uncaughtException'),
+  };
   const done = runTui(controls, { fps: 100, stdout: asWriteStream(stdout), stdin: asReadStream(stdin) });
   return { stdout, stdin, done, before };
 }
@@ -69,7 +73,7 @@ test('q stops the engine, waits for it, restores the terminal and removes its ha
   await waitFor(() => stdout.all.includes('Equity'));
   assert.equal(stdin.rawMode, true);
   stdin.type('q');
-  await done;
+  assert.equal(await done, 'quit');
   assert.equal(controls.calls.stop, 1);
   assertRestored(stdout, stdin);
   assert.deepEqual(listenerCounts(), counts);
@@ -120,5 +124,46 @@ test('an uncaught exception restores the terminal and rejects with the error', a
   await assert.rejects(done, boom);
   assert.equal(controls.calls.stop, 1);
   assertRestored(stdout, stdin);
+  assert.deepEqual(listenerCounts(), counts);
+});
+
+/** Lets late write errors of a dead terminal surface (they come a tick later, as from a socket). */
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+test('SIGHUP is a hang-up: it stops the engine, restores a terminal that is still there, and ends as hang-up', async () => {
+  const counts = listenerCounts();
+  const controls = new FakeControls();
+  const { stdout, stdin, done, before } = start(controls);
+  await waitFor(() => stdout.all.includes('Equity'));
+  addedListener('SIGHUP', before.SIGHUP)();
+  assert.equal(await done, 'hang-up');
+  assert.equal(controls.calls.stop, 1);
+  assertRestored(stdout, stdin);
+  assert.deepEqual(listenerCounts(), counts);
+});
+
+test('a terminal that fails under a write (EIO) is a hang-up: the engine stops, nothing more is written, no unhandled error', async () => {
+  const counts = listenerCounts();
+  const controls = new FakeControls();
+  const { stdout, done } = start(controls);
+  await waitFor(() => stdout.all.includes('Equity'));
+  stdout.hangUp();
+  assert.equal(await done, 'hang-up');
+  await settle();
+  assert.equal(controls.calls.stop, 1);
+  assert.deepEqual(stdout.writesAfterHangUp, [], 'nothing written to the dead terminal');
+  assert.ok(!stdout.all.includes(LEAVE), 'no restore sequence for a terminal that is gone');
+  assert.deepEqual(listenerCounts(), counts);
+});
+
+test('end of input (the TTY vanished) is a hang-up too, and the failing raw-mode reset is no unhandled error', async () => {
+  const counts = listenerCounts();
+  const controls = new FakeControls();
+  const { stdout, stdin, done } = start(controls);
+  await waitFor(() => stdout.all.includes('Equity'));
+  stdin.hangUp();
+  assert.equal(await done, 'hang-up');
+  await settle();
+  assert.equal(controls.calls.stop, 1);
   assert.deepEqual(listenerCounts(), counts);
 });

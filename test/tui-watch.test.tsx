@@ -13,7 +13,6 @@ import {
   asReadStream,
   asWriteStream,
   flush,
-  frameLines,
   makeSnapshot,
   renderOnTerminal,
 } from './support/tui-fixtures.js';
@@ -127,7 +126,7 @@ test('trading-tui watch over a real database: draws its data, q quits at once an
     { dbPath: db.path, fps: 50, pollMs: 100, help: false },
     { stdout: asWriteStream(stdout), stdin: asReadStream(stdin) },
   );
-  const screen = (): string => frameLines(stdout.writes.filter((w) => w.includes('WATCH')).at(-1)).join('\n');
+  const screen = (): string => stdout.screen.lines().join('\n');
   try {
     await waitFor(() => screen().includes('fill number 50'));
     assert.match(screen(), /AAPL/);

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
@@ -14,9 +14,19 @@ import { heapAfterGc } from './support/gc.js';
 import { MINUTE, T0, WatchDatabase } from './support/watch-database.js';
 import { waitUntil } from './support/wait-until.js';
 
+// Sources a test opened; closed after each test even when an assertion failed, so a polling timer
+// never keeps the test process alive.
+const openSources = new Set<DatabaseSnapshotSource>();
+afterEach(async () => {
+  await Promise.all([...openSources].map((source) => source.close()));
+  openSources.clear();
+});
+
 async function watching(db: WatchDatabase, now: () => number = Date.now): Promise<DatabaseSnapshotSource> {
   const connection = await openStore(db.path, { readonly: true });
-  return new DatabaseSnapshotSource(connection, db.path, { now });
+  const source = new DatabaseSnapshotSource(connection, db.path, { now });
+  openSources.add(source);
+  return source;
 }
 
 test('the snapshot holds the checkpoint, equity points, events and regime of a hand-filled database', async () => {

@@ -22,6 +22,7 @@ import { AlpacaTrading, type AlpacaSnapshot } from '../broker/alpaca/alpaca-trad
 import { TradeUpdateStream } from '../broker/alpaca/trade-update-stream.js';
 import { LiveBarStream } from '../broker/alpaca/bar-stream.js';
 import { StreamOrRestBars } from '../broker/alpaca/stream-or-rest-bars.js';
+import { BarStreamHealth } from '../broker/alpaca/stream-health.js';
 import type { MarketDataSource } from '../market/types.js';
 import { formatCount } from '../core/plural.js';
 import type { MarketOrder } from '../core/model.js';
@@ -140,6 +141,11 @@ export function alpacaKit(connection: AlpacaConnection, resume: ResumeState | nu
     cacheSource: `alpaca:${endpoints.dataUrl ?? 'default'}`,
     newPortfolioCash: snapshot.account.equity,
     brokerState: brokerState(snapshot, resume, openOrders),
+    orderHistory: {
+      ordersSince: (after) => trading.ordersSince(after),
+      orderByClientOrderId: (clientOrderId) => trading.orderByClientOrderId(clientOrderId),
+    },
+    notify: (message) => broker.notice('info', message),
     checkpoint: () => ({ kind: 'alpaca', live, timeframe: options.timeframe, symbols: options.symbols }),
     close: async () => {
       await Promise.race([broker.settle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
@@ -158,6 +164,7 @@ function liveBars(
   const { options, credentials, endpoints } = connection;
   if (options.timeframe === '1Day') return { source: rest, closeBars: async () => {} };
   const buffered = new StreamOrRestBars(rest, options.timeframe);
+  const health = new BarStreamHealth();
   const stream = new LiveBarStream({
     credentials,
     ...(endpoints.dataStreamUrl === undefined ? {} : { url: endpoints.dataStreamUrl }),
@@ -165,8 +172,8 @@ function liveBars(
     onBar: (symbol, bar) => buffered.push(symbol, bar),
     onStatus: (status) => {
       buffered.setHealthy(status.state === 'subscribed', Date.now());
-      if ((status.state === 'down' || status.state === 'silent') && status.error !== undefined)
-        broker.notice('info', `market-data stream ${status.state}: ${status.error}; bars come from REST`);
+      const notice = health.onStatus(status);
+      if (notice !== null) broker.notice(notice.kind, notice.message);
     },
     isMarketOpen: () => hours.lastKnownOpen(),
   });

@@ -1,8 +1,8 @@
 /** The command line: `trading-tui [start] [options]`. */
-import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../core/risk.js';
+import { DEFAULT_RISK_LIMITS } from '../core/risk.js';
 import { DEFAULT_UNIVERSE } from '../market/universe.js';
-import type { Timeframe } from '../core/model.js';
 import { barsInPeriod } from '../market/session-calendar.js';
+import { checkBesidesVersion, checkOptionCombinations } from './usage-checks.js';
 import { formatCount } from '../core/plural.js';
 import {
   UsageError,
@@ -15,6 +15,7 @@ import {
   parseTimeframe,
 } from './parse-values.js';
 import type { StartFlag, StartFlagTakesValue } from './command-table.js';
+import type { ParsedCommand, SimFaultDefaults, StartOptions } from './start-options.js';
 import { didYouMean } from './suggest.js';
 import {
   DEFAULT_EQUITY_POINTS,
@@ -25,55 +26,8 @@ import {
   MIN_FPS,
 } from '../core/limits.js';
 
-export interface SimFaultOptions {
-  /** Largest simulated latency per request; each request takes between half of it and all of it. */
-  readonly latencyMs: number | null;
-  readonly failureRate: number | null;
-  readonly hangRate: number | null;
-}
+export type { ParsedCommand, SimFaultDefaults, SimFaultOptions, StartOptions } from './start-options.js';
 
-export interface StartOptions {
-  readonly command: 'start';
-  readonly symbols: readonly string[];
-  readonly periodDays: number;
-  readonly periodText: string;
-  readonly timeframe: Timeframe;
-  readonly iterations: number | null;
-  readonly intervalMs: number;
-  readonly seed: number;
-  readonly concurrency: 'auto' | number;
-  readonly timeoutMs: number;
-  readonly equityPoints: number;
-  readonly dbPath: string | null;
-  /** Keep nothing on disk (--no-db). */
-  readonly noDb: boolean;
-  /** Start a new portfolio instead of continuing the saved one. */
-  readonly fresh: boolean;
-  readonly cacheTtlMs: number;
-  /** A tuned regime detector profile saved by `learn tune`. */
-  readonly profile: string | null;
-  readonly headless: boolean;
-  readonly json: boolean;
-  readonly fps: number;
-  readonly cash: number;
-  readonly risk: RiskLimits;
-  readonly sim: SimFaultOptions;
-  /** Where orders go; null: Alpaca when its credentials are in the environment, else the simulation. */
-  readonly broker: 'sim' | 'alpaca' | null;
-  /** Alpaca's live endpoints (real money) instead of paper. */
-  readonly live: boolean;
-  /** Live without the typed confirmation (headless). */
-  readonly yesIMeanLive: boolean;
-}
-
-export type ParsedCommand = { readonly command: 'help' } | { readonly command: 'version' } | StartOptions;
-
-/** The simulated network's faults when no --sim-* flag is given (all 0 with --interval 0). */
-export interface SimFaultDefaults {
-  readonly latencyMs: number;
-  readonly failureRate: number;
-  readonly hangRate: number;
-}
 export const SIM_FAULT_DEFAULTS: SimFaultDefaults = { latencyMs: 40, failureRate: 0.01, hangRate: 0.00002 };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -213,7 +167,10 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--help' || arg === '-h') return { command: 'help' };
-    if (arg === '--version' || arg === '-v') return { command: 'version' };
+    if (arg === '--version' || arg === '-v') {
+      checkBesidesVersion(argv, i, (rest) => parseArgs(rest));
+      return { command: 'version' };
+    }
     if (!arg.startsWith('-')) {
       if (arg === 'start' && !sawCommand && i === 0) {
         sawCommand = true;
@@ -247,6 +204,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   checkHistorySize(options);
   if (options.broker === 'sim' && options.live)
     throw new UsageError('--live trades real money at Alpaca; it cannot go with --broker sim');
+  checkOptionCombinations(options);
   return options;
 }
 

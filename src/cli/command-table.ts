@@ -5,7 +5,7 @@
  * `--help` must not load SQLite or the UI.
  */
 import { MAX_FPS, MIN_FPS } from '../core/limits.js';
-import type { SimFaultDefaults, StartOptions } from './args.js';
+import type { SimFaultDefaults, StartOptions } from './start-options.js';
 
 /** The defaults the help shows, gathered from their homes by help.ts. */
 export interface HelpDefaults {

@@ -105,11 +105,15 @@ async function start(argv: readonly string[]): Promise<void> {
     await runHeadless(parsed, session);
     return;
   }
-  const { runTui } = await import('./run-tui.js');
+  // Loaded only now: loaded while the --live confirmation was reading the terminal, Ink then saw no key.
+  const { runTui, HANG_UP_EXIT_CODE } = await import('./run-tui.js');
+  const { showSavedStateWhileCatchingUp } = await import('./saved-state-view.js');
   const finished = session.run();
-  await runTui(session.engine, { fps: parsed.fps });
+  const end = await runTui(showSavedStateWhileCatchingUp(session.engine, session.resume), { fps: parsed.fps });
   session.engine.stop();
+  // After a hang-up the engine still ends its iteration, settles orders and closes the run in the database.
   await finished;
+  if (end === 'hang-up') process.exitCode = HANG_UP_EXIT_CODE;
 }
 
 /** Live trading is confirmed by typing the account number. */

@@ -1,4 +1,4 @@
-import { render, type Instance } from 'ink';
+import { render, type Instance, type RenderOptions } from 'ink';
 import { App } from '../../components/app.js';
 import type { EngineControls } from '../engine/controls.js';
 import type { WatchStatus } from '../engine/watch-status.js';
@@ -11,7 +11,7 @@ const SHOW_CURSOR = '\x1b[?25h';
 
 /** Longest wait for the engine to reach 'stopped' after a quit before the UI goes anyway. */
 const STOP_WAIT_MS = 5000;
-const QUIT_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
+const QUIT_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /** Resolves when the engine's phase is 'stopped', or after `timeoutMs`. */
 function waitForStopped(controls: EngineControls, timeoutMs: number): Promise<void> {
@@ -42,17 +42,46 @@ export interface RunTuiOptions {
 }
 
 /**
+ * How the monitor ended: the user quit (q, Ctrl-C, SIGTERM, SIGINT), or the terminal hung up (SIGHUP, or
+ * the terminal failed under a write or a read: EIO, EPIPE, end of input). A hang-up exits with 129.
+ */
+export type TuiEnd = 'quit' | 'hang-up';
+
+/** The exit code of a process ended by a hang-up (128 + SIGHUP), as a shell reports it. */
+export const HANG_UP_EXIT_CODE = 129;
+
+const ignoreError = (): void => {};
+
+/** How the monitor has Ink draw (tests and benchmarks draw the same way). */
+export function terminalRenderOptions(fps: number) {
+  return {
+    patchConsole: false,
+    exitOnCtrlC: false,
+    // Ink 8 rewrites only the lines that changed, inside synchronized output.
+    incrementalRendering: true,
+    maxFps: Math.max(30, fps),
+  } as const satisfies RenderOptions;
+}
+
+/**
  * Runs the full-screen monitor until the user quits (q, Ctrl-C) or the process is told to stop
  * (SIGTERM, SIGHUP). Stops the engine, waits for it to stop (at most 5 s), unmounts, and restores
  * the terminal on every way out; rejects with the error if an uncaught exception ends it.
+ *
+ * A hang-up (SIGHUP, or the terminal failing under a write or read) stops the engine and unmounts at
+ * once, without waiting to show "stopping" on a screen that may be gone: the caller waits for the
+ * engine. From then on terminal errors are swallowed, since nothing written can reach anyone.
  */
-export async function runTui(controls: EngineControls, options: RunTuiOptions): Promise<void> {
+export async function runTui(controls: EngineControls, options: RunTuiOptions): Promise<TuiEnd> {
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
   let terminalRestored = false;
+  /** The terminal failed (EIO, EPIPE, end of input): write nothing more to it. */
+  let terminalGone = false;
   const restoreTerminal = (): void => {
     if (terminalRestored) return;
     terminalRestored = true;
+    if (terminalGone) return;
     if (stdin.isTTY) {
       try {
         stdin.setRawMode(false);
@@ -63,10 +92,29 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     stdout.write(SHOW_CURSOR + LEAVE_ALTERNATE_SCREEN);
   };
 
+  // Until a hang-up these only notice it; after one they stay for the life of the process, so a write
+  // or setRawMode that fails on the dead terminal (Ink's teardown, ours) is never an unhandled 'error'.
+  let onTerminalFailed: () => void = () => {};
+  const onTerminalError = (): void => onTerminalFailed();
+  const onInputEnd = (): void => onTerminalFailed();
+  stdout.on('error', onTerminalError);
+  stdin.on('error', onTerminalError);
+  stdin.on('end', onInputEnd);
+  const keepSwallowingTerminalErrors = (): void => {
+    stdout.on('error', ignoreError);
+    stdin.on('error', ignoreError);
+  };
+  const removeTerminalListeners = (): void => {
+    stdout.off('error', onTerminalError);
+    stdin.off('error', onTerminalError);
+    stdin.off('end', onInputEnd);
+  };
+
   stdout.write(ENTER_ALTERNATE_SCREEN + HIDE_CURSOR);
 
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<TuiEnd>((resolve, reject) => {
     let finished = false;
+    let hungUp = false;
     let quitting: Promise<void> | undefined;
     let instance: Instance | undefined;
 
@@ -74,13 +122,18 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
       if (finished) return;
       finished = true;
       removeHandlers();
+      if (hungUp) keepSwallowingTerminalErrors();
       const exited = instance?.waitUntilExit().catch(() => undefined);
       try {
         instance?.unmount();
       } finally {
         restoreTerminal();
       }
-      void Promise.resolve(exited).then(() => (error === undefined ? resolve() : reject(error)));
+      void Promise.resolve(exited).then(() => {
+        removeTerminalListeners();
+        if (error === undefined) resolve(hungUp ? 'hang-up' : 'quit');
+        else reject(error);
+      });
     };
 
     const quit = (): Promise<void> => {
@@ -92,7 +145,18 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
       return quitting;
     };
 
-    const onSignal = (): void => {
+    const hangUp = (): void => {
+      if (hungUp || finished) return;
+      hungUp = true;
+      controls.stop();
+      finish();
+    };
+    onTerminalFailed = (): void => {
+      terminalGone = true;
+      hangUp();
+    };
+
+    const onQuitSignal = (): void => {
       // A second signal while waiting for the engine means "now".
       if (quitting) finish();
       else void quit();
@@ -105,12 +169,14 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
       }
     };
     const removeHandlers = (): void => {
-      for (const signal of QUIT_SIGNALS) process.off(signal, onSignal);
+      for (const signal of QUIT_SIGNALS) process.off(signal, onQuitSignal);
+      process.off('SIGHUP', hangUp);
       process.off('uncaughtException', onUncaughtException);
       process.off('exit', restoreTerminal);
     };
 
-    for (const signal of QUIT_SIGNALS) process.on(signal, onSignal);
+    for (const signal of QUIT_SIGNALS) process.on(signal, onQuitSignal);
+    process.on('SIGHUP', hangUp);
     process.on('uncaughtException', onUncaughtException);
     // Last resort if something calls process.exit() while the UI is up.
     process.on('exit', restoreTerminal);
@@ -118,16 +184,7 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     try {
       instance = render(
         <App controls={controls} fps={options.fps} onQuit={() => void quit()} watch={options.watch} />,
-        {
-          stdout,
-          stdin,
-          patchConsole: false,
-          exitOnCtrlC: false,
-          // Ink 6.8's incremental renderer moves the cursor up one row too few when the frame ends in a
-          // newline (as ours does, being shorter than the terminal): the screen scrolls a row per frame.
-          incrementalRendering: false,
-          maxFps: Math.max(30, options.fps),
-        },
+        { stdout, stdin, ...terminalRenderOptions(options.fps) },
       );
     } catch (error) {
       finish(error);

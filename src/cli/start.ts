@@ -1,4 +1,5 @@
 /** Builds the market, downloader, store and engine from the start options, and runs them headless. */
+import { existsSync, rmSync } from 'node:fs';
 import { TradingEngine, type RunSummary } from '../engine/engine.js';
 import type { ResumeState, TradingRecord } from '../engine/trading-record.js';
 import type { RegimeDetectorConfig } from '../core/regime.js';
@@ -9,12 +10,19 @@ import type { MarketDataSource } from '../market/types.js';
 import { loadProfile } from '../learn/profiles.js';
 import { CachedMarketData } from '../store/cached-market-data.js';
 import { openStore, resolveDatabasePath, StoreError } from '../store/open-store.js';
-import { beginRun } from '../store/run-registry.js';
+import { findSavedPortfolio, recordRunStart } from '../store/run-registry.js';
+import {
+  previousRunStart,
+  reconcileOrders,
+  recordOrderIdPrefix,
+  type BrokerOrderHistory,
+} from '../store/order-reconciliation.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { SqliteTradingRecord } from '../store/sqlite-trading-record.js';
 import { SIM_FAULT_DEFAULTS, type StartOptions } from './args.js';
 import { HeadlessPrinter } from './headless-printer.js';
+import { checkAlpacaKeys } from './usage-checks.js';
 import { readVersion } from './version.js';
 import type { LivePrompt, MarketKit } from './market-kit.js';
 import { PaperBroker } from '../broker/paper-broker.js';
@@ -56,6 +64,8 @@ export interface Session {
   cacheCounts(): { readonly fromCache: number; readonly fromSource: number } | null;
   /** Runs the loop to its end; then closes the downloader and writes what is left to the database. */
   run(): Promise<RunSummary>;
+  /** The saved portfolio this run continues (the UI shows it while the backfill runs), or null. */
+  readonly resume: ResumeState | null;
 }
 
 /** Downloader settings that are not on the command line (tests shorten the retry waits). */
@@ -73,6 +83,8 @@ interface Persistence {
   readonly startingCash: number;
   readonly resume: ResumeState | null;
   readonly detectorConfig: RegimeDetectorConfig | undefined;
+  readonly portfolioId: number;
+  readonly orderIdPrefix: string;
 }
 
 /** A session on the simulated market, kept in memory only (tests and benchmarks). */
@@ -93,6 +105,7 @@ export async function createSession(
   tuning: DownloaderTuning = {},
   access: BrokerAccess = NO_BROKER_ACCESS,
 ): Promise<Session> {
+  checkAlpacaKeys(access.env, options);
   if (resolveBroker(options, access.env) === 'alpaca') {
     // Loaded only for Alpaca: the simulation never loads the SDK.
     const { alpacaKit, connectAlpaca } = await import('./alpaca-session.js');
@@ -114,12 +127,13 @@ async function openSession(
     return assembleSession(options, tuning, null, makeKit(null));
   }
   const path = resolveDatabasePath(options.dbPath);
+  const existed = existsSync(path);
   const connection = await openStore(path);
   let lock: RunLock | null = null;
   try {
     lock = acquireRunLock(path);
     const detectorConfig = options.profile === null ? undefined : await loadProfile(connection, options.profile);
-    const started = await beginRun(connection, {
+    const run = {
       fresh: options.fresh,
       startingCash: options.cash,
       mode,
@@ -127,20 +141,40 @@ async function openSession(
       options: describeOptions(options),
       version: readVersion(),
       equityPoints: options.equityPoints,
-    });
-    if (started.resume !== null) checkResumable(options, started.resume, path, mode);
-    const kit = makeKit(started.resume);
+    };
+    // Everything that can refuse the start comes before the first write.
+    const saved = await findSavedPortfolio(connection, run);
+    if (saved.resume !== null) checkResumable(options, saved.resume, path, mode);
+    const kit = makeKit(saved.resume);
+    const started = await recordRunStart(connection, saved, run);
+    const prefix = orderIdPrefix(kit.mode, started.runId);
+    await recordOrderIdPrefix(connection, started.runId, prefix);
+    if (kit.orderHistory !== undefined)
+      await reconcileAtStart(connection, kit, started.portfolioId, started.runId, started.resume);
     const startingCash = started.resume === null ? kit.newPortfolioCash : started.startingCash;
     const writer = new SqliteTradingRecord(connection, started.runId, started.portfolioId, options.cacheTtlMs);
     return assembleSession(
       options,
       tuning,
-      { path, connection, writer, lock, runId: started.runId, resume: started.resume, detectorConfig, startingCash },
+      {
+        path,
+        connection,
+        writer,
+        lock,
+        runId: started.runId,
+        resume: started.resume,
+        detectorConfig,
+        startingCash,
+        portfolioId: started.portfolioId,
+        orderIdPrefix: prefix,
+      },
       kit,
     );
   } catch (error) {
     lock?.release();
     await connection.close().catch(() => undefined);
+    // A refused start leaves no trace: a database file it created goes again.
+    if (!existed) for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
     throw error;
   }
 }
@@ -165,6 +199,7 @@ function simKit(options: StartOptions, resume: ResumeState | null): MarketKit {
     // The simulated prices depend on the seed and on the symbols, in order.
     cacheSource: `sim:${options.seed}:${hashString(options.symbols.join(',')).toString(36)}`,
     newPortfolioCash: options.cash,
+    trueRegime: () => market.currentTrueRegime(),
     checkpoint: () => ({
       kind: 'sim',
       seed: options.seed,
@@ -214,7 +249,7 @@ function assembleSession(
       seed: kit.seed,
       periodText: options.periodText,
       detectorConfig: persistence?.detectorConfig,
-      orderIdPrefix: orderIdPrefix(kit.mode, persistence?.runId ?? null),
+      orderIdPrefix: persistence?.orderIdPrefix ?? orderIdPrefix(kit.mode, null),
       resume: resume ?? undefined,
       brokerState: kit.brokerState,
     },
@@ -225,6 +260,7 @@ function assembleSession(
       broker: kit.broker,
       marketHours: kit.marketHours,
       marketCheckpoint: () => kit.checkpoint(),
+      ...(kit.trueRegime === undefined ? {} : { trueRegime: kit.trueRegime }),
     },
   );
   const session = engine;
@@ -232,6 +268,7 @@ function assembleSession(
     engine: session,
     downloader,
     databasePath: persistence?.path ?? null,
+    resume,
     cacheCounts: () => (cache === null ? null : { fromCache: cache.barsFromCache, fromSource: cache.barsFromSource }),
     run: async () => {
       try {
@@ -241,6 +278,7 @@ function assembleSession(
         await kit.close();
         if (persistence !== null) {
           try {
+            if (kit.orderHistory !== undefined) await reconcileAtStop(persistence, kit.orderHistory, session);
             await persistence.writer.close();
           } finally {
             await persistence.connection.close();
@@ -250,6 +288,68 @@ function assembleSession(
       }
     },
   };
+}
+
+/** Margin before the previous run's start: clocks differ a little between here and the broker. */
+const RECONCILE_MARGIN_MS = 60_000;
+/** At stop, orders still open at the broker are looked at again for this long (market orders fill in moments). */
+const STOP_RECONCILE_WAIT_MS = 2_000;
+const STOP_RECONCILE_POLL_MS = 400;
+
+/** Fills and final states the broker has and the record lacks (made while the bot was down), before the loop. */
+async function reconcileAtStart(
+  connection: SqliteConnection,
+  kit: MarketKit,
+  portfolioId: number,
+  runId: number,
+  resume: ResumeState | null,
+): Promise<void> {
+  const history = kit.orderHistory;
+  const since = await previousRunStart(connection, portfolioId, runId);
+  if (history === undefined || since === null) return;
+  try {
+    const { notices } = await reconcileOrders(connection, history, {
+      portfolioId,
+      runId,
+      since: since - RECONCILE_MARGIN_MS,
+      regime: resume?.checkpoint.regime.current ?? 'range',
+    });
+    for (const message of notices) kit.notify?.(message);
+  } catch (error) {
+    kit.notify?.(`could not reconcile the record with Alpaca's orders: ${(error as Error).message}`);
+  }
+}
+
+/** The stop: fills of this run's last orders that the loop did not take, written before the run ends. */
+async function reconcileAtStop(
+  persistence: Persistence,
+  history: BrokerOrderHistory,
+  engine: TradingEngine,
+): Promise<void> {
+  await persistence.writer.flush();
+  const started = Date.now();
+  const since =
+    ((
+      await persistence.connection.get<{ started: number }>('SELECT started_at AS started FROM runs WHERE id = ?', [
+        persistence.runId,
+      ])
+    )?.started ?? started) - RECONCILE_MARGIN_MS;
+  for (;;) {
+    try {
+      const { stillWorking } = await reconcileOrders(persistence.connection, history, {
+        portfolioId: persistence.portfolioId,
+        runId: persistence.runId,
+        since,
+        regime: engine.getSnapshot().regime.current,
+        recordNotices: true,
+      });
+      if (stillWorking === 0 || Date.now() - started >= STOP_RECONCILE_WAIT_MS) return;
+    } catch {
+      // Alpaca out of reach at stop: the next start reconciles.
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, STOP_RECONCILE_POLL_MS));
+  }
 }
 
 /** What the runs table keeps of the options: everything given on the command line (no credentials exist here). */

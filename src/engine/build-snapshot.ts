@@ -5,8 +5,11 @@
 import type { Position } from '../core/model.js';
 import type { StrategyParams, RegimeName } from '../core/regime-types.js';
 import type { DownloadStatusView } from './download-status.js';
-import type { EngineEvent, EngineSnapshot, LoopPhase, MemoryView, Mode, RegimeChange } from './snapshot.js';
+import type { EngineEvent, EngineSnapshot, LoopPhase, MemoryView, Mode, RegimeChange, RegimeView } from './snapshot.js';
 import { toPositionViews } from './position-views.js';
+
+/** What the regime panel shows beyond the regime in force (issue 9); absent where not known. */
+export type RegimeExtras = Pick<RegimeView, 'posterior' | 'learning' | 'expectedRemainingBars' | 'truth'>;
 
 export interface SnapshotParts {
   readonly mode: Mode;
@@ -33,7 +36,7 @@ export interface SnapshotParts {
     /** Oldest first. */
     readonly history: readonly RegimeChange[];
     readonly params: StrategyParams;
-  };
+  } & RegimeExtras;
   readonly downloads: DownloadStatusView;
   /** Oldest first. */
   readonly events: readonly EngineEvent[];
@@ -72,6 +75,10 @@ export function assembleSnapshot(parts: SnapshotParts): EngineSnapshot {
       bars: regime.bars,
       history: Object.freeze(regime.history),
       params: regime.params,
+      ...(regime.posterior === undefined ? {} : { posterior: Object.freeze([...regime.posterior]) }),
+      ...(regime.learning === undefined ? {} : { learning: regime.learning }),
+      ...(regime.expectedRemainingBars === undefined ? {} : { expectedRemainingBars: regime.expectedRemainingBars }),
+      ...(regime.truth === undefined ? {} : { truth: Object.freeze({ ...regime.truth }) }),
     }),
     downloads: parts.downloads,
     events: Object.freeze(parts.events),

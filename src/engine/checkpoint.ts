@@ -11,7 +11,16 @@ export interface Checkpoint {
   readonly realizedPnl: number;
   readonly positions: readonly Position[];
   readonly workingOrders: readonly MarketOrder[];
-  readonly regime: { readonly current: RegimeName; readonly since: number; readonly bars: number };
+  readonly regime: {
+    readonly current: RegimeName;
+    readonly since: number;
+    readonly bars: number;
+    /** What the regime panel shows beyond these (for watch); absent in checkpoints of older versions. */
+    readonly posterior?: readonly number[];
+    readonly learning?: boolean;
+    readonly expectedRemainingBars?: number;
+    readonly truth?: { readonly current: RegimeName; readonly right: number; readonly bars: number };
+  };
   readonly peakEquity: number;
   readonly maxDrawdown: number;
   readonly trades: number;

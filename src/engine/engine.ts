@@ -6,6 +6,8 @@
  * typed event per happening; it never imports React.
  */
 import type { RegimeDetectorConfig } from '../core/regime.js';
+import type { RegimeName } from '../core/regime-types.js';
+import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
 import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import type { RiskLimits } from '../core/risk.js';
 import type { Bar, Timeframe } from '../core/model.js';
@@ -20,6 +22,10 @@ import { ringEntry } from './event-text.js';
 import { isoTime, type LoopEvent, type LoopEventListener } from './loop-events.js';
 import { readProcessMemory } from './process-memory.js';
 import { Recorder } from './recorder.js';
+import { DataOutageWatch } from './data-outage.js';
+import { PublishAfterCommit } from './publish-after-commit.js';
+import { BackfillWarmup } from './backfill-warmup.js';
+import type { DownloadCounts } from './download-status.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { SymbolHistory, type SymbolHistoryView } from './symbol-history.js';
 import { Trader, type TraderListener } from './trader.js';
@@ -67,6 +73,8 @@ export interface EngineDependencies {
   readonly record?: TradingRecord;
   /** The market's state for a checkpoint (the simulated market: enough to regenerate it). */
   readonly marketCheckpoint?: () => Checkpoint['market'];
+  /** The simulated market's true regime of its newest bar: each iteration scores the detector against it. */
+  readonly trueRegime?: () => RegimeName;
 }
 
 export interface RunSummary {
@@ -115,6 +123,16 @@ export class TradingEngine implements EngineControls {
   private version = 0;
   private snapshotCache: { version: number; snapshot: EngineSnapshot } | null = null;
   private flowControl: () => Promise<void> | undefined = () => undefined;
+  // Regime (issue 9): fits told and saved so far.
+  private regimeFitsRecorded = 0;
+  private regimeFitsAnnounced = 0;
+  // ---- issue 11 (reliability) ----
+  /** Market-data outages: said as notices; rounds back off while one lasts. */
+  private readonly dataWatch = new DataOutageWatch();
+  /** An iteration's events and snapshot are published only once its rows are committed. */
+  private readonly publishing = new PublishAfterCommit((event) => this.deliver(event));
+  /** The backfill's returns per time, while it downloads (its bars go to the Trader symbol by symbol). */
+  private warmup: BackfillWarmup | null = null;
 
   constructor(
     readonly options: EngineOptions,
@@ -159,6 +177,8 @@ export class TradingEngine implements EngineControls {
   // ---- EngineControls -------------------------------------------------------------------------
 
   getSnapshot(): EngineSnapshot {
+    // While an iteration is being committed, the screen keeps showing the last stored state.
+    if (this.publishing.isHolding && this.snapshotCache !== null) return this.snapshotCache.snapshot;
     if (this.snapshotCache?.version !== this.version) {
       const trader = this.trader;
       const regime = trader.regime;
@@ -186,6 +206,10 @@ export class TradingEngine implements EngineControls {
             bars: regime.bars,
             history: regime.history(),
             params: regime.params,
+            posterior: regime.posterior(),
+            learning: regime.learning,
+            expectedRemainingBars: regime.expectedRemainingBars,
+            ...(regime.truth === null ? {} : { truth: regime.truth }),
           },
           downloads: this.deps.bars.view(),
           events: this.events.toArray(),
@@ -287,9 +311,11 @@ export class TradingEngine implements EngineControls {
     });
     this.setPhase('backfill');
     const backfilled = await this.downloadRound('backfill');
-    if (backfilled) this.processReceived(false);
+    if (backfilled) this.finishBackfill();
     if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
     if (backfilled && this.options.brokerState !== undefined) this.trader.applyBrokerState(this.options.brokerState);
+    // Regime (issue 9): fit the model on the backfill, unless a resume put the saved one in force.
+    if (backfilled) this.trader.regime.fitOnHistory(this.trader.marketTime);
     if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
 
     // --iterations counts this run's iterations; the iteration number goes on from a resumed run.
@@ -310,22 +336,27 @@ export class TradingEngine implements EngineControls {
       this.deps.clock.advance();
       const complete = await this.downloadRound('refresh');
       if (!complete) break;
+      this.publishing.hold();
       this.processReceived(true);
-      const writerBehind = this.finishIteration();
-      if (writerBehind !== undefined) {
+      const committed = this.finishIteration();
+      if (committed !== undefined) {
         try {
-          await writerBehind;
+          await committed;
         } catch (error) {
           // The record cannot be kept: stop rather than trade on without it, and say why.
+          this.publishing.discard();
           this.recordFailure = error;
           this.publish({ type: 'record-failed', message: error instanceof Error ? error.message : String(error) });
           this.stop();
         }
       }
+      this.publishing.release();
+      this.changed();
       const backpressure = this.flowControl();
       if (backpressure !== undefined) await Promise.race([backpressure, this.stopped]);
       if (done()) break;
-      if (this.options.intervalMs > 0) await this.sleep(this.options.intervalMs);
+      const wait = Math.max(this.options.intervalMs, this.dataWatch.retryDelayMs());
+      if (wait > 0) await this.sleep(wait);
       // Instant downloads settle as microtasks only: without this, timers, signals and keys would starve.
       else await yieldToEventLoop();
     }
@@ -360,7 +391,9 @@ export class TradingEngine implements EngineControls {
       this.options.symbols,
       (symbol) => Math.max(this.trader.lastSeenOf(symbol), historyStart),
       (symbol, bars) => {
-        if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
+        // The backfill goes to the Trader symbol by symbol as it arrives (never all bars held at once).
+        if (kind === 'backfill') this.takeBackfill(symbol, bars);
+        else if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
       },
     );
     this.publish({
@@ -373,7 +406,9 @@ export class TradingEngine implements EngineControls {
       barsPerSecond: result.elapsedMs > 0 ? (result.bars * 1000) / result.elapsedMs : 0,
       concurrency: result.concurrency,
     });
+    this.noteDataRound(result.counts, result.total);
     if (result.cancelled) {
+      this.warmup = null;
       this.received.fill(undefined);
       return false;
     }
@@ -387,6 +422,26 @@ export class TradingEngine implements EngineControls {
     }
     this.trader.processRound(this.received, trading);
     this.received.fill(undefined);
+  }
+
+  // ---- issue 11: the streamed backfill and data outages ----
+
+  private takeBackfill(symbol: string, bars: readonly Bar[]): void {
+    if (bars.length === 0) return;
+    this.warmup ??= new BackfillWarmup(this.options.symbols.length);
+    this.trader.takeHistory(symbol, bars, this.warmup);
+  }
+
+  private finishBackfill(): void {
+    const warmup = this.warmup;
+    this.warmup = null;
+    if (warmup !== null) this.trader.finishHistory(warmup);
+  }
+
+  /** Says when market data stops arriving (an outage) and when it is back. */
+  private noteDataRound(counts: DownloadCounts, total: number): void {
+    const notice = this.dataWatch.afterRound(counts, total);
+    if (notice !== null) this.publish({ type: 'notice', kind: notice.kind, message: notice.message });
   }
 
   /** True without market hours (the simulated market); reports each change of open/closed. */
@@ -405,6 +460,13 @@ export class TradingEngine implements EngineControls {
   /** Continues a saved run: the Trader's state, the iteration count, equity history and events. */
   private applyResume(resume: ResumeState): void {
     const saved = resume.checkpoint;
+    // Regime (issue 9): the saved model first; the Trader then restores the regime in force.
+    const regime = this.trader.regime;
+    if (resume.regimeModel !== undefined && regime.restoreModel(resume.regimeModel)) {
+      this.regimeFitsRecorded = regime.fitCount;
+      this.regimeFitsAnnounced = regime.fitCount;
+      this.publish({ type: 'notice', kind: 'info', message: 'regime model restored from the saved run' });
+    }
     this.trader.restore(saved, resume.regimeHistory);
     this.iteration = saved.iteration;
     for (let i = 0; i < resume.equityValues.length; i++) {
@@ -422,20 +484,35 @@ export class TradingEngine implements EngineControls {
     });
   }
 
-  /** Ends the iteration; a returned promise means the record's writer is behind and the loop should wait. */
+  /** Ends the iteration; a returned promise resolves when its rows are committed (rejects if they cannot be). */
   private finishIteration(): Promise<void> | undefined {
     this.iteration++;
     const trader = this.trader;
     const equity = trader.closeIteration();
     const marketTime = trader.marketTime;
-    this.equityTimes.push(marketTime);
-    this.equityValues.push(equity);
+    // No market time yet (no bar ever arrived): no equity point, in memory or in the record.
+    if (Number.isFinite(marketTime)) {
+      this.equityTimes.push(marketTime);
+      this.equityValues.push(equity);
+    }
     const now = performance.now();
     if (now - this.memorySampledAt >= MEMORY_SAMPLE_MS) {
       this.memory = this.readMemory();
       this.memorySampledAt = now;
     }
     const regime = trader.regime;
+    // Regime (issue 9): say when a (re)fitted model is put in force; score against the simulator's truth.
+    if (regime.fitCount !== this.regimeFitsAnnounced) {
+      const fitted = this.regimeFitsAnnounced === 0 ? 'fitted' : 'refitted';
+      this.publish({
+        type: 'notice',
+        kind: 'info',
+        message: `regime model ${fitted} on ${regime.fittedBars.toLocaleString('en-US')} bars`,
+      });
+      this.regimeFitsAnnounced = regime.fitCount;
+    }
+    const trueRegime = this.deps.trueRegime?.();
+    if (trueRegime !== undefined) regime.scoreTruth(trueRegime);
     this.publish({
       type: 'iteration',
       i: this.iteration,
@@ -444,6 +521,7 @@ export class TradingEngine implements EngineControls {
       cash: roundToCents(trader.portfolio.cash),
       regime: regime.regime,
       confidence: round3(regime.confidence),
+      ...(trueRegime === undefined ? {} : { trueRegime }),
       positions: trader.portfolio.positionCount,
       exposureCap: trader.exposureCap(),
       closes: trader.closesInUse(),
@@ -460,7 +538,16 @@ export class TradingEngine implements EngineControls {
         regime: regime.regime,
       },
       () => trader.state(),
+      this.newRegimeModel(),
     );
+  }
+
+  /** Regime (issue 9): the model put in force since the last iteration, to save with the run. */
+  private newRegimeModel(): SavedRegimeModel | null {
+    const regime = this.trader.regime;
+    if (regime.fitCount === this.regimeFitsRecorded) return null;
+    this.regimeFitsRecorded = regime.fitCount;
+    return regime.savedModel();
   }
 
   /** Waits `ms` (Infinity: until woken); stop, pause and retry wake it early. */
@@ -488,9 +575,14 @@ export class TradingEngine implements EngineControls {
 
   /** One happening: to the loop's listeners (the headless printer), then, with its text, to the events ring. */
   private publish(event: LoopEvent): void {
-    for (const listener of this.loopListeners) listener(event);
+    // To the listeners once the iteration is committed (issue 11); to the ring and the record now.
+    this.publishing.emit(event);
     const entry = ringEntry(event);
     if (entry !== null) this.addEvent(entry.kind, entry.message);
+  }
+
+  private deliver(event: LoopEvent): void {
+    for (const listener of this.loopListeners) listener(event);
   }
 
   private addEvent(kind: EngineEventKind, message: string): void {

@@ -44,6 +44,8 @@ export type LoopEvent =
       cash: number;
       regime: RegimeName;
       confidence: number;
+      /** The simulated market's true regime of the bar (only with the simulated market). */
+      trueRegime?: RegimeName;
       positions: number;
       /** The cap on the sum of positions in force: the lower of --max-exposure and the regime's. */
       exposureCap: number;

@@ -1,9 +1,10 @@
 /**
  * The Recorder: collects what an iteration adds to the record (events, orders, fills, regime
- * changes) and hands it over with the iteration's checkpoint. Only made when there is a record.
+ * changes, a newly fitted regime model) and hands it over with the iteration's checkpoint. Only made when there is a record.
  */
 import type { RegimeChangeRecord } from '../core/regime.js';
 import type { RegimeName } from '../core/regime-types.js';
+import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EngineEvent } from './snapshot.js';
 import type { TraderState } from './trader.js';
@@ -46,21 +47,30 @@ export class Recorder {
     this.regimeChanges.push(change);
   }
 
-  /** Hands the iteration's history to the record; a returned promise means the writer is behind. */
-  recordIteration(figures: IterationFigures, trader: () => TraderState): Promise<void> | undefined {
+  /** Hands the iteration's history to the record; resolves when it is committed (rejects if it cannot be). */
+  recordIteration(
+    figures: IterationFigures,
+    trader: () => TraderState,
+    regimeModel: SavedRegimeModel | null = null,
+  ): Promise<void> {
     const { events, orders, fills, regimeChanges } = this;
     this.events = [];
     this.orders = [];
     this.fills = [];
     this.regimeChanges = [];
-    return this.record.record({
-      ...figures,
-      events,
-      orders,
-      fills,
-      regimeChanges,
-      checkpoint: this.checkpoint(figures, trader()),
-    });
+    // The loop waits for the commit (nothing is published before it); a failure surfaces there.
+    this.record
+      .record({
+        ...figures,
+        events,
+        orders,
+        fills,
+        regimeChanges,
+        ...(regimeModel === null ? {} : { regimeModel }),
+        checkpoint: this.checkpoint(figures, trader()),
+      })
+      ?.catch(() => undefined);
+    return this.record.committed();
   }
 
   /** What happened after the last iteration (the stop itself). */

@@ -42,6 +42,21 @@ export interface RegimeView {
   /** Oldest first, bounded. */
   readonly history: readonly RegimeChange[];
   readonly params: StrategyParams;
+  /** P(regime) from the detector's model, in REGIME_NAMES order (absent where not known, e.g. watch). */
+  readonly posterior?: readonly number[];
+  /** True until the detector has a model (too little history). */
+  readonly learning?: boolean;
+  /** Expected bars left in the regime in force (the model's mean spell length; spells are memoryless). */
+  readonly expectedRemainingBars?: number;
+  /** With the simulated market only: its true regime now and the running score of the regime in force. */
+  readonly truth?: RegimeTruthView;
+}
+
+export interface RegimeTruthView {
+  readonly current: RegimeName;
+  /** Bars scored (after learning) and how many of them the regime in force was the true one. */
+  readonly bars: number;
+  readonly right: number;
 }
 
 export interface EquityView {
@@ -86,6 +101,11 @@ export interface EngineSnapshot {
   readonly haltReason: string | null;
   /** New buys stopped by the user (`b`, or the kill switch `x`); absent means on. */
   readonly buysOff?: boolean;
+  /**
+   * A restarted run still downloading its backfill: the portfolio, chart and regime shown are the
+   * saved ones from the database, not yet marked to the market again.
+   */
+  readonly catchingUp?: boolean;
   /** A real market's hours (absent for the simulated market). */
   readonly market?: { readonly open: boolean; readonly nextOpen: number };
 }

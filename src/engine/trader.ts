@@ -9,11 +9,13 @@ import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } 
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { buyFillQuantity, planOrders, SIZING_MARGIN, type PlanSymbol } from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
+import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
 import { roundToCents } from '../core/units.js';
 import type { Broker, BrokerFill, BrokerState } from './broker.js';
 import type { Checkpoint } from './checkpoint.js';
 import { isoTime, type LoopEvent } from './loop-events.js';
 import type { FillRecord, OrderRecord, OrderStatus } from './trading-record.js';
+import type { BackfillWarmup } from './backfill-warmup.js';
 
 export interface TraderOptions {
   readonly symbols: readonly string[];
@@ -72,6 +74,9 @@ export class Trader {
   /** The bars of one time step, by symbol index (processRound's scratch). */
   private readonly stepBars: (Bar | undefined)[];
   private readonly cursor: Int32Array;
+  /** The universe's per-bar features for the regime detector, reused every step. */
+  private readonly universe = new UniverseFeatures();
+  private readonly regimeFeatures = new Float64Array(FEATURE_COUNT);
   private orderSeq = 0;
   private tradeCount = 0;
   private peakEquity: number;
@@ -196,13 +201,33 @@ export class Trader {
     if (trading) this.settleFills();
   }
 
+  /**
+   * History streamed in (the backfill, issue 11): a symbol's bars feed its signals as they arrive; the
+   * regime's inputs wait in `warmup` until finishHistory. The same state as processRound(…, false).
+   */
+  takeHistory(symbol: string, bars: readonly Bar[], warmup: BackfillWarmup): void {
+    const index = this.indexBySymbol.get(symbol) as number;
+    const last = bars.at(-1);
+    if (last === undefined) return;
+    warmup.take(index, bars, this.signals[index] as SymbolSignals);
+    this.lastSeen[index] = last.time;
+  }
+
+  /** The regime detector warms up on the history's features, in time order. */
+  finishHistory(warmup: BackfillWarmup): void {
+    for (const { time, features, symbols } of warmup.steps()) {
+      if (time <= this.time) continue;
+      this.time = time;
+      if (symbols > 0) this.regime.update(time, features);
+    }
+    this.markAtCloses();
+  }
+
   /** One time step: `bars[s]` is symbol s's bar at `time`, or undefined when it has none. */
   step(time: number, bars: readonly (Bar | undefined)[], trading: boolean): void {
     const count = this.symbols.length;
     const catchingUp = time <= this.time;
     if (trading && !catchingUp) this.takeBrokerFills();
-    let returnSum = 0;
-    let returnCount = 0;
     for (let s = 0; s < count; s++) {
       const bar = bars[s];
       if (bar === undefined) continue;
@@ -213,18 +238,17 @@ export class Trader {
       }
       const signals = this.signals[s] as SymbolSignals;
       signals.update(bar);
-      if (!Number.isNaN(signals.lastReturn)) {
-        returnSum += signals.lastReturn;
-        returnCount++;
-      }
+      this.universe.add(signals.lastReturn);
       this.lastSeen[s] = bar.time;
     }
     this.applyStepFills();
     this.markAtCloses();
+    const symbolsWithReturns = this.universe.symbols;
+    this.universe.finish(this.regimeFeatures);
     if (catchingUp) return;
     this.time = time;
-    if (returnCount > 0) {
-      const change = this.regime.update(time, returnSum / returnCount);
+    if (symbolsWithReturns > 0) {
+      const change = this.regime.update(time, this.regimeFeatures);
       if (change !== null && trading && this.listener !== null) {
         this.listener.regimeChange(change);
         this.listener.event({
@@ -304,7 +328,16 @@ export class Trader {
       realizedPnl: this.portfolio.realizedPnl,
       positions: [...this.portfolio.positions()].map((p) => ({ ...p })),
       workingOrders: this.broker.workingOrders(),
-      regime: { current: this.regime.regime, since: this.regime.since, bars: this.regime.bars },
+      regime: {
+        current: this.regime.regime,
+        since: this.regime.since,
+        bars: this.regime.bars,
+        // What the regime panel shows, for watch (and the running score, for a resume).
+        posterior: this.regime.posterior().map(round3),
+        learning: this.regime.learning,
+        expectedRemainingBars: Math.round(this.regime.expectedRemainingBars),
+        ...(this.regime.truth === null ? {} : { truth: this.regime.truth }),
+      },
       peakEquity: this.peakEquity,
       maxDrawdown: this.drawdown,
       trades: this.tradeCount,
@@ -491,3 +524,5 @@ export class Trader {
     this.listener.order({ clientOrderId, time, symbol, side, qty, status });
   }
 }
+
+const round3 = (value: number): number => Math.round(value * 1000) / 1000;

@@ -1,6 +1,7 @@
 import type { Fill, Side } from '../core/model.js';
 import type { RegimeName } from '../core/regime-types.js';
 import type { Checkpoint } from './checkpoint.js';
+import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
 import type { EngineEvent, RegimeChange } from './snapshot.js';
 
 export type OrderStatus = 'working' | 'filled' | 'replaced' | 'cancelled';
@@ -32,6 +33,8 @@ export interface IterationRecord {
   readonly orders: readonly OrderRecord[];
   readonly fills: readonly FillRecord[];
   readonly regimeChanges: readonly RegimeChange[];
+  /** The regime model, when a fit was put in force since the last iteration. */
+  readonly regimeModel?: SavedRegimeModel;
   readonly checkpoint: Checkpoint;
 }
 
@@ -39,6 +42,8 @@ export interface IterationRecord {
 export interface TradingRecord {
   /** Queues an iteration's writes. A returned promise means the writer is behind: the loop waits for it. */
   record(iteration: IterationRecord): Promise<void> | undefined;
+  /** Resolves when every iteration handed over so far is committed; rejects when the record cannot be kept. */
+  committed(): Promise<void>;
   /** What happened after the last iteration (the stop itself), written before the record closes. */
   recordTail(events: readonly EngineEvent[], orders: readonly OrderRecord[]): void;
 }
@@ -51,4 +56,6 @@ export interface ResumeState {
   readonly equityValues: Float64Array;
   readonly regimeHistory: readonly RegimeChange[];
   readonly events: readonly EngineEvent[];
+  /** The newest saved regime model (JSON as saved; the engine validates it). */
+  readonly regimeModel?: unknown;
 }

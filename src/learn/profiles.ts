@@ -58,13 +58,14 @@ function parseConfig(text: string, what: string): RegimeDetectorConfig {
       throw new StoreError(`${what} is damaged (${key} is ${JSON.stringify(value)})`);
     return value;
   };
+  // Settings of the detector before the HMM (trendT, volatileRatio, …) are ignored: those profiles run on defaults.
   return {
-    window: setting('window'),
-    baselinePeriod: setting('baselinePeriod'),
-    volatileRatio: setting('volatileRatio'),
-    trendT: setting('trendT'),
-    smoothing: setting('smoothing'),
-    minDwell: setting('minDwell'),
-    switchMargin: setting('switchMargin'),
+    threshold: setting('threshold'),
+    dwell: Math.round(setting('dwell')),
+    margin: setting('margin'),
+    window: Math.round(setting('window')),
+    minHistory: Math.round(setting('minHistory')),
+    refitEvery: Math.round(setting('refitEvery')),
+    emIterationsPerBar: Math.round(setting('emIterationsPerBar')),
   };
 }

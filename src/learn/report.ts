@@ -1,5 +1,7 @@
 /** `learn report`: performance by regime, streamed from the database row by row. */
 import { REGIME_NAMES } from '../core/regime-types.js';
+import { expectedDurations, type HmmParams } from '../core/hmm/model.js';
+import { readModel } from '../core/hmm/saved-model.js';
 import { StoreError } from '../store/open-store.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { EquityByRegime, TradesByRegime, combine, type RegimePerformance } from './regime-performance.js';
@@ -11,6 +13,58 @@ export interface RegimeReport {
   readonly equityPoints: number;
   readonly fills: number;
   readonly regimes: readonly RegimePerformance[];
+  /** The regime detector's newest saved model (of the run, or of any run), per regime; null when none was saved. */
+  readonly model: RegimeModelReport | null;
+}
+
+export interface RegimeModelRow {
+  readonly regime: string;
+  /** Mean and standard deviation of the universe's mean log return per bar. */
+  readonly meanReturn: number;
+  readonly returnSd: number;
+  /** Typical cross-sectional standard deviation of the symbols' returns per bar (exp of the mean log). */
+  readonly dispersion: number;
+  readonly stayProbability: number;
+  /** Mean spell length in bars: 1 / (1 − P(stay)). */
+  readonly expectedBars: number;
+}
+
+export interface RegimeModelReport {
+  /** Market time of the bar the model was put in force at. */
+  readonly time: number;
+  readonly runId: number;
+  readonly regimes: readonly RegimeModelRow[];
+}
+
+async function newestModel(connection: SqliteConnection, runId: number | null): Promise<RegimeModelReport | null> {
+  const row = await connection.get<{ run_id: number; time: number; model: string }>(
+    `SELECT run_id, time, model FROM regime_models ${runId === null ? '' : 'WHERE run_id = ?'} ORDER BY id DESC LIMIT 1`,
+    runId === null ? [] : [runId],
+  );
+  if (row === undefined) return null;
+  let params: HmmParams | null;
+  try {
+    params = readModel(JSON.parse(row.model));
+  } catch {
+    params = null;
+  }
+  if (params === null)
+    throw new StoreError(`the regime model saved by run ${row.run_id} in ${connection.path} is damaged`);
+  const p = params;
+  const D = p.features;
+  const durations = expectedDurations(p);
+  return {
+    time: row.time,
+    runId: row.run_id,
+    regimes: REGIME_NAMES.map((regime, k) => ({
+      regime,
+      meanReturn: p.means[k * D] as number,
+      returnSd: Math.sqrt(p.variances[k * D] as number),
+      dispersion: Math.exp(p.means[k * D + 1] as number),
+      stayProbability: p.transition[k * p.states + k] as number,
+      expectedBars: durations[k] as number,
+    })),
+  };
 }
 
 interface FillQueryRow {
@@ -76,5 +130,6 @@ export async function buildRegimeReport(connection: SqliteConnection, runId: num
     equityPoints,
     fills,
     regimes: combine(equity, trades, REGIME_NAMES),
+    model: await newestModel(connection, runId),
   };
 }

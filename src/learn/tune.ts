@@ -5,28 +5,23 @@ import { backtest, type BacktestResult } from './backtest.js';
 import { unionOfTimes } from './replay-market.js';
 import type { StoredBars } from './stored-bars.js';
 
-export type TunedSetting = 'window' | 'trendT' | 'volatileRatio' | 'minDwell';
+export type TunedSetting = 'threshold' | 'dwell' | 'window';
 
 /** The values tried for each tuned setting; each includes the default. */
 export const TUNING_GRID: Readonly<Record<TunedSetting, readonly number[]>> = {
-  window: [16, 24, 32, 48, 64],
-  trendT: [1.0, 1.3, 1.6, 2.0],
-  volatileRatio: [1.4, 1.7, 2.0, 2.5],
-  minDwell: [2, 4, 6, 10],
+  threshold: [0.6, 0.7, 0.8, 0.9],
+  dwell: [1, 2, 3, 5],
+  window: [1000, 2500, 5000, 10000],
 };
 
-export const GRID_SIZE =
-  TUNING_GRID.window.length *
-  TUNING_GRID.trendT.length *
-  TUNING_GRID.volatileRatio.length *
-  TUNING_GRID.minDwell.length;
+export const GRID_SIZE = TUNING_GRID.threshold.length * TUNING_GRID.dwell.length * TUNING_GRID.window.length;
 export const DEFAULT_MAX_SETS = 24;
 
 const sameConfig = (a: RegimeDetectorConfig, b: RegimeDetectorConfig): boolean =>
-  a.window === b.window && a.trendT === b.trendT && a.volatileRatio === b.volatileRatio && a.minDwell === b.minDwell;
+  a.threshold === b.threshold && a.dwell === b.dwell && a.window === b.window;
 
 function gridConfig(index: number, base: RegimeDetectorConfig): RegimeDetectorConfig {
-  const { window, trendT, volatileRatio, minDwell } = TUNING_GRID;
+  const { threshold, dwell, window } = TUNING_GRID;
   let rest = index;
   const pick = (values: readonly number[]): number => {
     const value = values[rest % values.length] as number;
@@ -35,10 +30,9 @@ function gridConfig(index: number, base: RegimeDetectorConfig): RegimeDetectorCo
   };
   return {
     ...base,
+    threshold: pick(threshold),
+    dwell: pick(dwell),
     window: pick(window),
-    trendT: pick(trendT),
-    volatileRatio: pick(volatileRatio),
-    minDwell: pick(minDwell),
   };
 }
 

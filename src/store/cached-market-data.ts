@@ -28,7 +28,6 @@ export interface BarCacheOptions {
 const BAR_BYTES = 96;
 
 interface CachedRow {
-  symbol: string;
   time: number;
   open: number;
   high: number;
@@ -37,8 +36,24 @@ interface CachedRow {
   volume: number;
 }
 
-const SELECT_CACHED = `SELECT symbol, time, open, high, low, close, volume FROM bar_cache
-  WHERE source = ? AND timeframe = ? AND time > ? AND time <= ? AND fetched_at >= ? ORDER BY symbol, time`;
+/** What the cache holds per symbol in a range: one small read for all the symbols of a round. */
+const SELECT_RANGES = `SELECT symbol, min(time) AS first, max(time) AS last FROM bar_cache
+  WHERE source = ? AND timeframe = ? AND time > ? AND time <= ? AND fetched_at >= ? GROUP BY symbol`;
+/** One symbol's cached bars (the primary key's order). */
+const SELECT_SYMBOL = `SELECT time, open, high, low, close, volume FROM bar_cache
+  WHERE source = ? AND symbol = ? AND timeframe = ? AND time > ? AND time <= ? AND fetched_at >= ? ORDER BY time`;
+
+interface CachedRange {
+  readonly first: number;
+  readonly last: number;
+}
+
+/** The cached ranges of a round's read, with the bounds it was read with (the symbol reads use the same). */
+interface RoundRanges {
+  readonly bySymbol: ReadonlyMap<string, CachedRange>;
+  readonly upTo: number;
+  readonly fetchedSince: number;
+}
 
 const FOUR_DAYS_MS = 4 * 86_400_000;
 
@@ -49,7 +64,7 @@ export class CachedMarketData implements MarketDataSource {
    * One read of the database for all the symbols a round asks about at once: the per-symbol calls then
    * reach the source in the same tick, so a source that batches them (Alpaca) still can.
    */
-  private readonly reads = new Map<string, Promise<Map<string, Bar[]>>>();
+  private readonly reads = new Map<string, Promise<RoundRanges>>();
   /** Bars served from the database or memory instead of the source, since start. */
   barsFromCache = 0;
   barsFromSource = 0;
@@ -69,9 +84,24 @@ export class CachedMarketData implements MarketDataSource {
   }
 
   async fetchBars(query: BarQuery): Promise<Bar[]> {
-    const cached = await this.cachedBars(query.symbol, query.timeframe, query.after);
-    const newestCached = cached.at(-1)?.time ?? query.after;
-    const fresh = await this.source.fetchBars({ ...query, after: Math.max(query.after, newestCached) });
+    const { symbol, timeframe, after } = query;
+    const held = this.memory.get(`${symbol}|${timeframe}`);
+    // The memory holds the newest bars; it answers when it reaches back far enough.
+    const inMemory =
+      held !== undefined && held.length > 0 && (held[0] as Bar).time <= after
+        ? held.filter((b) => b.time > after)
+        : null;
+    const ranges = inMemory === null ? await this.readRanges(timeframe, after) : null;
+    const range = ranges?.bySymbol.get(symbol);
+    // Rows whose older part expired leave a hole before them: then the whole range is downloaded again.
+    const usable =
+      range !== undefined && !(Number.isFinite(after) && range.first - after > (this.options.maxGapMs ?? FOUR_DAYS_MS));
+    const newestCached = inMemory?.at(-1)?.time ?? (usable ? range.last : after);
+    // Asked of the source for all symbols in the same tick (after the one shared read), so it can batch them.
+    const fresh = await this.source.fetchBars({ ...query, after: Math.max(after, newestCached) });
+    // The cached bars themselves are read symbol by symbol: a big restart never holds them all at once.
+    const cached =
+      inMemory ?? (usable && ranges !== null ? await this.readSymbol(symbol, timeframe, after, ranges) : []);
     const fetchedAt = this.now();
     this.writer.cacheBars({
       source: this.options.source,
@@ -87,40 +117,31 @@ export class CachedMarketData implements MarketDataSource {
     return query.limit === undefined ? all : all.slice(-query.limit);
   }
 
-  private async cachedBars(symbol: string, timeframe: string, after: number): Promise<Bar[]> {
-    const held = this.memory.get(`${symbol}|${timeframe}`);
-    // The memory holds the newest bars; it answers when it reaches back far enough.
-    if (held !== undefined && held.length > 0 && (held[0] as Bar).time <= after)
-      return held.filter((b) => b.time > after);
-    const bars = (await this.readAll(timeframe, after)).get(symbol) ?? [];
-    // Rows whose older part expired leave a hole before them: then the whole range is downloaded again.
-    const first = bars[0];
-    if (first === undefined || (Number.isFinite(after) && first.time - after > (this.options.maxGapMs ?? FOUR_DAYS_MS)))
-      return [];
+  private async readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<Bar[]> {
+    const bars: Bar[] = [];
+    await this.connection.each<CachedRow>(
+      SELECT_SYMBOL,
+      [this.options.source, symbol, timeframe, after, ranges.upTo, ranges.fetchedSince],
+      (r) => bars.push({ time: r.time, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }),
+    );
     return bars;
   }
 
-  private readAll(timeframe: string, after: number): Promise<Map<string, Bar[]>> {
+  private readRanges(timeframe: string, after: number): Promise<RoundRanges> {
     const key = `${timeframe}|${after}`;
     let read = this.reads.get(key);
     if (read === undefined) {
+      const upTo = this.options.marketNow();
+      const fetchedSince = this.now() - this.options.ttlMs;
       read = this.connection
-        .all<CachedRow>(SELECT_CACHED, [
+        .all<{ symbol: string } & CachedRange>(SELECT_RANGES, [
           this.options.source,
           timeframe,
           after,
-          this.options.marketNow(),
-          this.now() - this.options.ttlMs,
+          upTo,
+          fetchedSince,
         ])
-        .then((rows) => {
-          const bySymbol = new Map<string, Bar[]>();
-          for (const r of rows) {
-            let bars = bySymbol.get(r.symbol);
-            if (bars === undefined) bySymbol.set(r.symbol, (bars = []));
-            bars.push({ time: r.time, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume });
-          }
-          return bySymbol;
-        })
+        .then((rows) => ({ bySymbol: new Map(rows.map((r) => [r.symbol, r])), upTo, fetchedSince }))
         .finally(() => {
           // Kept only for the calls of this round, which are all waiting on it by now.
           setImmediate(() => this.reads.delete(key));

@@ -87,6 +87,21 @@ function market(value: unknown): Checkpoint['market'] {
   return lacking('market');
 }
 
+/** The regime panel's extras (issue 9; absent from older checkpoints), each kept only when well formed. */
+function regimeExtras(regime: Fields): Partial<Checkpoint['regime']> {
+  const { posterior, learning, expectedRemainingBars, truth } = regime;
+  return {
+    ...(Array.isArray(posterior) && posterior.length === REGIME_NAMES.length && posterior.every(isFiniteNumber)
+      ? { posterior: posterior as number[] }
+      : {}),
+    ...(typeof learning === 'boolean' ? { learning } : {}),
+    ...(isFiniteNumber(expectedRemainingBars) ? { expectedRemainingBars } : {}),
+    ...(isObject(truth) && isRegime(truth.current) && isFiniteNumber(truth.right) && isFiniteNumber(truth.bars)
+      ? { truth: { current: truth.current, right: truth.right, bars: truth.bars } }
+      : {}),
+  };
+}
+
 export function readCheckpoint(state: string): Checkpoint {
   let parsed: unknown;
   try {
@@ -112,6 +127,7 @@ export function readCheckpoint(state: string): Checkpoint {
       current: regime.current,
       since: numberOrNaN(regime, 'since', 'regime'),
       bars: finite(regime, 'bars', 'regime'),
+      ...regimeExtras(regime),
     },
     peakEquity: finite(c, 'peakEquity'),
     maxDrawdown: finite(c, 'maxDrawdown'),

@@ -38,6 +38,7 @@ export const TABLE_TIMES: readonly { readonly table: string; readonly timeColumn
   { table: 'bar_cache', timeColumn: 'fetched_at' },
   { table: 'checkpoints', timeColumn: 'saved_at' },
   { table: 'profiles', timeColumn: 'created_at' },
+  { table: 'regime_models', timeColumn: 'time' },
 ];
 
 export interface TableStats {
@@ -143,28 +144,36 @@ async function protectedEquityRanges(
   return ranges;
 }
 
+/**
+ * Rows are aged by when they were recorded (the wall clock), never by their market time: a simulated
+ * run recorded today trades in 2025. Rows from before recorded_at existed are dated by their run's
+ * end (or start, while it runs).
+ */
+const RECORDED_BEFORE =
+  '(recorded_at < ? OR (recorded_at IS NULL AND run_id IN (SELECT id FROM runs WHERE coalesce(ended_at, started_at) < ?)))';
+
 async function cleanupTargets(connection: SqliteConnection, options: CleanupOptions): Promise<CleanupTarget[]> {
   const { cutoff } = options;
   const ranges = await protectedEquityRanges(connection);
   const keep = ranges.map(() => ' AND NOT (run_id = ? AND iteration >= ?)').join('');
   const targets: CleanupTarget[] = [
-    { kind: 'events', key: 'id', where: 'time < ?', params: [cutoff] },
+    { kind: 'events', key: 'id', where: RECORDED_BEFORE, params: [cutoff, cutoff] },
     {
       kind: 'equity_points',
       key: '(run_id, iteration)',
-      where: `time < ?${keep}`,
-      params: [cutoff, ...ranges.flatMap((r) => [r.runId, r.fromIteration])],
+      where: `${RECORDED_BEFORE}${keep}`,
+      params: [cutoff, cutoff, ...ranges.flatMap((r) => [r.runId, r.fromIteration])],
     },
     { kind: 'bar_cache', key: '(source, symbol, timeframe, time)', where: 'fetched_at < ?', params: [cutoff] },
   ];
   if (options.includeTrades) {
-    targets.push({ kind: 'fills', key: 'id', where: 'time < ?', params: [cutoff] });
+    targets.push({ kind: 'fills', key: 'id', where: RECORDED_BEFORE, params: [cutoff, cutoff] });
     // An order a kept (newer) fill points at stays, or the fill's reference would dangle.
     targets.push({
       kind: 'orders',
       key: 'id',
-      where: `time < ? AND status <> 'working' AND id NOT IN (SELECT order_id FROM fills WHERE time >= ? AND order_id IS NOT NULL)`,
-      params: [cutoff, cutoff],
+      where: `${RECORDED_BEFORE} AND status <> 'working' AND id NOT IN (SELECT order_id FROM fills WHERE NOT ${RECORDED_BEFORE} AND order_id IS NOT NULL)`,
+      params: [cutoff, cutoff, cutoff, cutoff],
     });
   }
   return targets;

@@ -27,19 +27,45 @@ export interface StartedRun {
   readonly resume: ResumeState | null;
 }
 
-export async function beginRun(connection: SqliteConnection, run: RunDescription): Promise<StartedRun> {
-  const now = run.now ?? Date.now();
+/** The portfolio a start would continue (read only: nothing is written until the start is accepted). */
+export interface SavedPortfolio {
+  /** null: a new portfolio will be made. */
+  readonly portfolioId: number | null;
+  readonly startingCash: number | null;
+  readonly resume: ResumeState | null;
+}
+
+export async function findSavedPortfolio(
+  connection: SqliteConnection,
+  run: Pick<RunDescription, 'fresh' | 'equityPoints'>,
+): Promise<SavedPortfolio> {
   const latest = run.fresh
     ? undefined
     : await connection.get<{ id: number; starting_cash: number }>(
         'SELECT id, starting_cash FROM portfolios ORDER BY id DESC LIMIT 1',
       );
+  if (latest === undefined) return { portfolioId: null, startingCash: null, resume: null };
+  const resume = await loadResumeState(connection, latest.id, run.equityPoints);
+  return { portfolioId: latest.id, startingCash: latest.starting_cash, resume };
+}
+
+export async function beginRun(connection: SqliteConnection, run: RunDescription): Promise<StartedRun> {
+  return recordRunStart(connection, await findSavedPortfolio(connection, run), run);
+}
+
+/** Writes the run's start (and a new portfolio), once the start is accepted. */
+export async function recordRunStart(
+  connection: SqliteConnection,
+  saved: SavedPortfolio,
+  run: RunDescription,
+): Promise<StartedRun> {
+  const now = run.now ?? Date.now();
   const portfolioId =
-    latest?.id ??
+    saved.portfolioId ??
     (await connection.run('INSERT INTO portfolios (created_at, starting_cash) VALUES (?, ?)', [now, run.startingCash]))
       .lastId;
-  const startingCash = latest?.starting_cash ?? run.startingCash;
-  const resume = latest === undefined ? null : await loadResumeState(connection, portfolioId, run.equityPoints);
+  const startingCash = saved.startingCash ?? run.startingCash;
+  const resume = saved.resume;
   const { lastId: runId } = await connection.run(
     'INSERT INTO runs (portfolio_id, started_at, mode, seed, options, version) VALUES (?, ?, ?, ?, ?, ?)',
     [portfolioId, now, run.mode, run.seed, JSON.stringify(run.options), run.version],
@@ -69,6 +95,7 @@ async function loadResumeState(
   const equity = [...newest.equityNewestFirst].reverse();
   const changes = [...newest.regimeChangesNewestFirst].reverse();
   const events = [...newest.eventsNewestFirst].reverse();
+  const regimeModel = await newestRegimeModel(connection, portfolioId);
   return {
     checkpoint,
     equityTimes: Float64Array.from(equity, (p) => p.time),
@@ -85,5 +112,21 @@ async function loadResumeState(
       kind: e.kind as EngineEventKind,
       message: e.message,
     })),
+    ...(regimeModel === undefined ? {} : { regimeModel }),
   };
+}
+
+/** The newest saved regime model of the portfolio's runs, as parsed JSON (the engine validates it). */
+async function newestRegimeModel(connection: SqliteConnection, portfolioId: number): Promise<unknown> {
+  const row = await connection.get<{ model: string }>(
+    'SELECT model FROM regime_models WHERE run_id IN (SELECT id FROM runs WHERE portfolio_id = ?) ORDER BY id DESC LIMIT 1',
+    [portfolioId],
+  );
+  if (row === undefined) return undefined;
+  try {
+    return JSON.parse(row.model);
+  } catch {
+    // A damaged model is no reason to refuse the resume: the detector fits again on the backfill.
+    return undefined;
+  }
 }

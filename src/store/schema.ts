@@ -102,6 +102,27 @@ export const MIGRATIONS: readonly string[] = [
     config TEXT NOT NULL
   );
   `,
+  // 3: when each row was recorded (wall clock), so cleanup ages rows by it and not by the market's
+  // clock (a simulated run of today trades in 2025). NULL in rows written before: dated by their run.
+  `
+  ALTER TABLE events ADD COLUMN recorded_at INTEGER;
+  ALTER TABLE equity_points ADD COLUMN recorded_at INTEGER;
+  ALTER TABLE orders ADD COLUMN recorded_at INTEGER;
+  ALTER TABLE fills ADD COLUMN recorded_at INTEGER;
+  CREATE INDEX events_by_recorded ON events(recorded_at);
+  CREATE INDEX equity_points_by_recorded ON equity_points(recorded_at);
+  CREATE INDEX orders_by_recorded ON orders(recorded_at);
+  CREATE INDEX fills_by_recorded ON fills(recorded_at);
+  `,
+  // 4: the regime detector's fitted models (issue 9), one row each time a fit is put in force.
+  `
+  CREATE TABLE regime_models (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    time INTEGER NOT NULL,
+    model TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,7 @@
 /** Turns what `watch` reads from the database into the parts of the engine's snapshot. Pure: no I/O. */
 import { PARAMS_BY_REGIME } from '../core/regime.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
-import { assembleSnapshot } from '../engine/build-snapshot.js';
+import { assembleSnapshot, type RegimeExtras } from '../engine/build-snapshot.js';
 import type { Checkpoint } from '../engine/checkpoint.js';
 import type { DownloadStatusView } from '../engine/download-status.js';
 import type {
@@ -80,6 +80,17 @@ function equityOf(checkpoint: Checkpoint): number {
   return equity;
 }
 
+/** The regime panel's extras a newer checkpoint holds (the reader has checked them). */
+function regimeExtras(regime: Checkpoint['regime']): RegimeExtras {
+  const { posterior, learning, expectedRemainingBars, truth } = regime;
+  return {
+    ...(posterior === undefined ? {} : { posterior }),
+    ...(learning === undefined ? {} : { learning }),
+    ...(expectedRemainingBars === undefined ? {} : { expectedRemainingBars }),
+    ...(truth === undefined ? {} : { truth }),
+  };
+}
+
 export interface WatchContext {
   /** The watcher has been told to stop (q). */
   readonly stopped: boolean;
@@ -119,6 +130,7 @@ export function snapshotFromRows(rows: DatabaseRows, context: WatchContext): Eng
       bars: checkpoint.regime.bars,
       history,
       params: PARAMS_BY_REGIME[current],
+      ...regimeExtras(checkpoint.regime),
     },
     downloads: NO_DOWNLOADS,
     events: eventViews(rows.eventsNewestFirst),

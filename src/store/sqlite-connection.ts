@@ -3,6 +3,8 @@
  * and reused. A statement that fails because the connection broke reopens it once and is retried;
  * the old handle is closed first, so connections never pile up.
  */
+import { resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import sqlite3 from 'sqlite3';
 
 export type SqlValue = string | number | bigint | null | Buffer;
@@ -15,6 +17,8 @@ export interface RunOutcome {
 
 export interface ConnectionOptions {
   readonly readonly?: boolean;
+  /** Read-only, and nothing else can be changing the file (no locks, no WAL index): SQLite's immutable=1. */
+  readonly immutable?: boolean;
   readonly busyTimeoutMs?: number;
   /** Runs after every (re)open, before any statement: pragmas. */
   readonly onOpen?: (connection: SqliteConnection) => Promise<void>;
@@ -183,7 +187,8 @@ export class SqliteConnection {
 
   private async reopen(): Promise<void> {
     await this.closeHandle().catch(() => undefined);
-    this.handle = await openHandle(this.path, this.options);
+    // Never created anew here: a file deleted under the connection must not come back empty.
+    this.handle = await openHandle(this.path, this.options, false);
     this.reopenCount++;
     await this.options.onOpen?.(this);
   }
@@ -208,10 +213,15 @@ export class SqliteConnection {
   }
 }
 
-function openHandle(path: string, options: ConnectionOptions): Promise<sqlite3.Database> {
-  const mode = options.readonly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+function openHandle(path: string, options: ConnectionOptions, create = true): Promise<sqlite3.Database> {
+  const mode = options.immutable
+    ? sqlite3.OPEN_READONLY | sqlite3.OPEN_URI
+    : options.readonly
+      ? sqlite3.OPEN_READONLY
+      : sqlite3.OPEN_READWRITE | (create ? sqlite3.OPEN_CREATE : 0);
+  const name = options.immutable ? `${pathToFileURL(resolvePath(path)).href}?immutable=1` : path;
   return new Promise((resolve, reject) => {
-    const handle = new sqlite3.Database(path, mode, (error) => {
+    const handle = new sqlite3.Database(name, mode, (error) => {
       if (error) reject(error);
       else {
         handle.configure('busyTimeout', options.busyTimeoutMs ?? 5000);

@@ -1,8 +1,9 @@
 /**
  * Writes the engine's history to SQLite: each iteration's rows in one transaction, off the loop's
- * path. While one write is in flight the next iteration is queued; a third waits (the loop feels the
- * disk only when it falls behind), so a killed process loses at most its last iteration.
+ * path. The loop waits for each iteration's commit before publishing it (nothing shown is ever lost);
+ * a big backfill's cached bars are written as they arrive, in large transactions of their own.
  */
+import { statSync } from 'node:fs';
 import type { Bar } from '../core/model.js';
 import type { IterationRecord, OrderRecord, TradingRecord } from '../engine/trading-record.js';
 import type { EngineEvent } from '../engine/snapshot.js';
@@ -17,24 +18,42 @@ export interface CachedBars {
   readonly fetchedAt: number;
 }
 
-const INSERT_EVENTS = 'INSERT INTO events (run_id, time, kind, message) VALUES ';
+const INSERT_EVENTS = 'INSERT INTO events (run_id, time, kind, message, recorded_at) VALUES ';
 const INSERT_EQUITY =
-  'INSERT OR REPLACE INTO equity_points (run_id, iteration, time, equity, cash, regime) VALUES (?, ?, ?, ?, ?, ?)';
+  'INSERT OR REPLACE INTO equity_points (run_id, iteration, time, equity, cash, regime, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
 const INSERT_ORDER =
-  'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status) VALUES (?, ?, ?, ?, ?, ?, ?)';
+  'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 const UPDATE_ORDER = 'UPDATE orders SET status = ? WHERE client_order_id = ?';
-const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime)
-  VALUES (?, (SELECT id FROM orders WHERE client_order_id = ?), ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime, recorded_at)
+  VALUES (?, (SELECT id FROM orders WHERE client_order_id = ?), ?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_REGIME =
   'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
+const INSERT_REGIME_MODEL = 'INSERT INTO regime_models (run_id, time, model) VALUES (?, ?, ?)';
 const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(portfolio_id) DO UPDATE SET run_id = excluded.run_id, iteration = excluded.iteration, saved_at = excluded.saved_at, state = excluded.state`;
-const INSERT_BARS =
-  'INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at) VALUES ';
+const INSERT_BARS_JSON = `INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at)
+  SELECT ?1, ?2, ?3, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+    json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), ?4
+  FROM json_each(?5)`;
 /** Rows per multi-row INSERT: one statement per chunk instead of one per row. */
 const ROWS_PER_INSERT = 64;
 const EXPIRE_BARS = `DELETE FROM bar_cache WHERE (source, symbol, timeframe, time) IN
   (SELECT source, symbol, timeframe, time FROM bar_cache WHERE fetched_at < ? LIMIT 5000)`;
+
+/** Queued cached bars from this many rows on are written at once, not with the next iteration. */
+const BAR_ROWS_WRITTEN_AT_ONCE = 5_000;
+/** Cached bars written per transaction (a big backfill goes in several, as it arrives). */
+const BAR_ROWS_PER_TRANSACTION = 50_000;
+
+/** `[[time, open, high, low, close, volume], …]`, built as one string. */
+function barsAsJson(bars: readonly Bar[]): string {
+  let text = '[';
+  for (let i = 0; i < bars.length; i++) {
+    const b = bars[i] as Bar;
+    text += `${i === 0 ? '' : ','}[${b.time},${b.open},${b.high},${b.low},${b.close},${b.volume}]`;
+  }
+  return `${text}]`;
+}
 
 /** Expired cached bars are deleted every this many writes, a batch at a time. */
 const EXPIRY_EVERY_WRITES = 100;
@@ -45,6 +64,7 @@ const BUSY_RETRY_MS = 250;
 export class SqliteTradingRecord implements TradingRecord {
   private iterations: IterationRecord[] = [];
   private bars: CachedBars[] = [];
+  private queuedBarRows = 0;
   /** Events and order changes after the last iteration (a stop), written with the next batch. */
   private looseEvents: EngineEvent[] = [];
   private looseOrders: OrderRecord[] = [];
@@ -60,7 +80,12 @@ export class SqliteTradingRecord implements TradingRecord {
     private readonly portfolioId: number,
     private readonly cacheTtlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.fileIdentity = identityOf(connection.path);
+  }
+
+  /** The database file as opened (device and inode): a file deleted or replaced under the bot is noticed. */
+  private readonly fileIdentity: string | null;
 
   record(iteration: IterationRecord): Promise<void> | undefined {
     if (this.failure !== null) return Promise.reject(this.failure);
@@ -71,10 +96,24 @@ export class SqliteTradingRecord implements TradingRecord {
     return writing ?? undefined;
   }
 
-  /** Queues bars for the cache; they are written with the next iteration, in its transaction. */
+  async committed(): Promise<void> {
+    while (this.failure === null && (this.inFlight !== null || this.iterations.length > 0)) {
+      if (this.inFlight === null) this.startWriting();
+      await this.inFlight;
+    }
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /**
+   * Queues bars for the cache. They are written at once, in large transactions of their own, so a big
+   * backfill goes to disk while it downloads and is not held until the first iteration.
+   */
   cacheBars(entry: CachedBars): void {
     if (this.failure !== null || entry.bars.length === 0) return;
     this.bars.push(entry);
+    this.queuedBarRows += entry.bars.length;
+    // A round's few new bars go with the next iteration, in its transaction; a backfill's go now.
+    if (this.queuedBarRows >= BAR_ROWS_WRITTEN_AT_ONCE) this.startWriting();
   }
 
   recordTail(events: readonly EngineEvent[], orders: readonly OrderRecord[]): void {
@@ -83,11 +122,16 @@ export class SqliteTradingRecord implements TradingRecord {
     this.looseOrders.push(...orders);
   }
 
-  /** Writes everything queued, marks the run ended, and surfaces a write failure. */
-  async close(): Promise<void> {
+  /** Writes everything queued (the stop's events and orders too); surfaces a write failure. */
+  async flush(): Promise<void> {
     if (this.bars.length > 0 || this.looseEvents.length > 0 || this.looseOrders.length > 0) this.startWriting();
     while (this.inFlight !== null) await this.inFlight;
     if (this.failure !== null) throw this.failure;
+  }
+
+  /** Writes everything queued, marks the run ended, and surfaces a write failure. */
+  async close(): Promise<void> {
+    await this.flush();
     await this.connection.run('UPDATE runs SET ended_at = ? WHERE id = ?', [this.now(), this.runId]);
   }
 
@@ -95,32 +139,62 @@ export class SqliteTradingRecord implements TradingRecord {
     if (this.inFlight !== null) return;
     this.inFlight = this.drain().finally(() => {
       this.inFlight = null;
-      if (this.failure === null && (this.iterations.length > 0 || this.bars.length > 0)) this.startWriting();
+      if (this.failure === null && (this.iterations.length > 0 || this.queuedBarRows >= BAR_ROWS_WRITTEN_AT_ONCE))
+        this.startWriting();
     });
   }
 
   private async drain(): Promise<void> {
+    const moved = this.fileMoved();
+    if (moved !== null) {
+      this.failure = new StoreError(moved);
+      return;
+    }
+    // Many cached bars (a backfill): large transactions of their own, a batch of whole entries each.
+    while (this.queuedBarRows >= BAR_ROWS_WRITTEN_AT_ONCE) {
+      const batch = this.takeBarBatch();
+      if (!(await this.retrying(() => this.connection.transaction(() => this.writeBars(batch))))) return;
+    }
     const iterations = this.iterations;
-    const bars = this.bars;
     const events = this.looseEvents;
     const orders = this.looseOrders;
+    const bars = this.bars;
+    if (iterations.length === 0 && events.length === 0 && orders.length === 0 && bars.length === 0) return;
     this.iterations = [];
-    this.bars = [];
     this.looseEvents = [];
     this.looseOrders = [];
-    const write = (): Promise<void> =>
+    this.bars = [];
+    this.queuedBarRows = 0;
+    await this.retrying(() =>
       this.connection.transaction(async () => {
         await this.writeBars(bars);
         for (const iteration of iterations) await this.writeIteration(iteration);
         await this.writeEventsAndOrders(events, orders, iterations.at(-1)?.time ?? Number.NaN);
         if (++this.writes % EXPIRY_EVERY_WRITES === 0)
           await this.connection.run(EXPIRE_BARS, [this.now() - this.cacheTtlMs]);
-      });
+      }),
+    );
+  }
+
+  /** The oldest queued bar entries, up to about BAR_ROWS_PER_TRANSACTION rows (at least one entry). */
+  private takeBarBatch(): CachedBars[] {
+    let rows = 0;
+    let taken = 0;
+    while (taken < this.bars.length && (taken === 0 || rows < BAR_ROWS_PER_TRANSACTION)) {
+      rows += (this.bars[taken] as CachedBars).bars.length;
+      taken++;
+    }
+    this.queuedBarRows -= rows;
+    return this.bars.splice(0, taken);
+  }
+
+  /** Runs a write transaction, waiting out a busy database and retrying once on a broken connection. */
+  private async retrying(write: () => Promise<void>): Promise<boolean> {
     let retriedOnce = false;
     for (;;) {
       try {
         await write();
-        return;
+        return true;
       } catch (error) {
         // Another process holding the write lock (a VACUUM, say) only delays the record; the loop waits.
         if (/SQLITE_BUSY/.test(String(error))) {
@@ -133,9 +207,19 @@ export class SqliteTradingRecord implements TradingRecord {
           continue;
         }
         this.failure = new StoreError(`cannot write to the database: ${describeSqliteError(error)}`);
-        return;
+        return false;
       }
     }
+  }
+
+  /** Why the file at the path is no longer the database being written, or null when it still is. */
+  private fileMoved(): string | null {
+    if (this.fileIdentity === null) return null;
+    const path = this.connection.path;
+    const now = identityOf(path);
+    if (now === this.fileIdentity) return null;
+    const what = now === null ? 'was deleted' : 'was replaced by another file';
+    return `the database ${path} ${what} while the bot was running; stopping (start again to begin a new record)`;
   }
 
   private async writeEventsAndOrders(
@@ -146,14 +230,24 @@ export class SqliteTradingRecord implements TradingRecord {
     const run = this.runId;
     const time = (t: number): number =>
       Number.isFinite(t) ? t : Number.isFinite(fallbackTime) ? fallbackTime : this.now();
+    const recordedAt = this.now();
     await this.insertRows(
       INSERT_EVENTS,
-      4,
-      events.map((e) => [run, time(e.time), e.kind, e.message]),
+      5,
+      events.map((e) => [run, time(e.time), e.kind, e.message, recordedAt]),
     );
     for (const o of orders) {
       if (o.status === 'working')
-        await this.connection.run(INSERT_ORDER, [run, o.clientOrderId, o.time, o.symbol, o.side, o.qty, o.status]);
+        await this.connection.run(INSERT_ORDER, [
+          run,
+          o.clientOrderId,
+          o.time,
+          o.symbol,
+          o.side,
+          o.qty,
+          o.status,
+          recordedAt,
+        ]);
       else await this.connection.run(UPDATE_ORDER, [o.status, o.clientOrderId]);
     }
     this.rowsWritten += orders.length;
@@ -163,21 +257,39 @@ export class SqliteTradingRecord implements TradingRecord {
     const c = this.connection;
     const run = this.runId;
     await this.writeEventsAndOrders(it.events, it.orders, it.time);
+    const recordedAt = this.now();
     for (const f of it.fills)
-      await c.run(INSERT_FILL, [run, f.clientOrderId, f.time, f.symbol, f.side, f.qty, f.price, f.fee, f.regime]);
+      await c.run(INSERT_FILL, [
+        run,
+        f.clientOrderId,
+        f.time,
+        f.symbol,
+        f.side,
+        f.qty,
+        f.price,
+        f.fee,
+        f.regime,
+        recordedAt,
+      ]);
     for (const r of it.regimeChanges) await c.run(INSERT_REGIME, [run, r.time, r.from, r.to, r.confidence]);
-    await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime]);
+    // Without a market time (no bar has arrived yet: a data outage since the start) there is no equity point.
+    const hasTime = Number.isFinite(it.time);
+    if (hasTime) await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime, recordedAt]);
+    if (hasTime && it.regimeModel !== undefined)
+      await c.run(INSERT_REGIME_MODEL, [run, it.time, JSON.stringify(it.regimeModel)]);
     await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
-    this.rowsWritten += it.fills.length + it.regimeChanges.length + 2;
+    this.rowsWritten += it.fills.length + it.regimeChanges.length + (hasTime ? 2 : 1);
   }
 
+  /**
+   * One statement per entry: its bars go to SQLite as one JSON text that json_each unrolls, so a
+   * backfill of half a million bars makes a few hundred strings in JavaScript, not millions of values.
+   */
   private async writeBars(entries: readonly CachedBars[]): Promise<void> {
-    const rows: SqlValue[][] = [];
     for (const { source, symbol, timeframe, fetchedAt, bars } of entries) {
-      for (const b of bars)
-        rows.push([source, symbol, timeframe, b.time, b.open, b.high, b.low, b.close, b.volume, fetchedAt]);
+      await this.connection.run(INSERT_BARS_JSON, [source, symbol, timeframe, fetchedAt, barsAsJson(bars)]);
+      this.rowsWritten += bars.length;
     }
-    await this.insertRows(INSERT_BARS, 10, rows);
   }
 
   /** Inserts rows with as few statements as possible; each statement text (one per chunk size) is prepared once. */
@@ -191,5 +303,14 @@ export class SqliteTradingRecord implements TradingRecord {
       );
     }
     this.rowsWritten += rows.length;
+  }
+}
+
+function identityOf(path: string): string | null {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return null;
   }
 }

@@ -5,8 +5,9 @@
 import os from 'node:os';
 import { benchDownloader } from './downloader-bench.js';
 import { benchSoak, benchThroughput } from './loop-bench.js';
+import { BACKFILL_BARS } from '../support/regime-accuracy.js';
+import { benchRefit, benchRegimes } from './regime-bench.js';
 import { benchReplay } from './replay-bench.js';
-import { measureRegimeAccuracy } from '../support/regime-accuracy.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -61,12 +62,25 @@ console.log(
   `\ndownloader overhead, ${d.symbols} symbols of instant fetches: ${fmt(d.overheadMsPerRound, 2)} ms per round, ${fmt(d.overheadUsPerRequest, 2)} µs per request`,
 );
 
-console.log("\nregime detector against the simulated market's true regimes (20 symbols, 15Min bars)");
+const regimeBars = Number(process.env.BENCH_REGIME_BARS ?? 25_000);
+console.log(
+  `\nregime detection against the simulated market's true regimes: ${fmt(regimeBars)} bars after a ${fmt(BACKFILL_BARS)}-bar backfill, seeds 1-3`,
+);
+console.log(
+  '  detector | symbols | seed | accuracy | precision up/down/range/volatile | recall up/down/range/volatile | changes called/true | mean delay | µs/bar',
+);
+const pct = (x: number): string => (Number.isNaN(x) ? '–' : fmt(x * 100, 0));
+for (const symbols of [60, 20])
+  for (const seed of [1, 2, 3])
+    for (const row of await benchRegimes(seed, symbols, regimeBars)) {
+      const s = row.score;
+      console.log(
+        `  ${row.detector} | ${symbols} | ${seed} | ${fmt(s.accuracy * 100, 1)}% | ${s.precision.map(pct).join('/')} | ${s.recall.map(pct).join('/')} | ${fmt(s.changesCalled)}/${fmt(s.trueChanges)} (${fmt(s.changesCalled / s.trueChanges, 2)}×) | ${fmt(s.meanDelay, 1)} | ${Number.isNaN(row.microsPerBar) ? '–' : fmt(row.microsPerBar, 2)}`,
+      );
+    }
 for (const seed of [1, 2, 3]) {
-  const r = await measureRegimeAccuracy(seed, 20_000);
-  console.log(
-    `  seed ${seed}: ${fmt(r.accuracy * 100, 1)}% of ${fmt(r.bars)} bars right (chance 25%, always-the-commonest ${fmt(r.majorityBaseline * 100, 1)}%), ${r.changes} changes called for ${r.trueChanges} true ones`,
-  );
+  const refit = await benchRefit(seed, 60, 5000);
+  console.log(`  refit of 5,000 bars (3 starts), seed ${seed}: ${fmt(refit.ms, 0)} ms`);
 }
 
 const { benchStore } = await import('./store-bench.js');
@@ -85,7 +99,22 @@ console.log(
   `  the record alone (--cache-ttl 0, expired bars deleted as it runs): ${fmt(recordOnly.bytesPer10kIterations / 1_048_576, 1)} MB per 10,000 iterations`,
 );
 
-const { benchCpu, benchFrames } = await import('./tui-bench.js');
+const { benchBackfill } = await import('./backfill-bench.js');
+const backfillSymbols = Number(process.env.BENCH_BACKFILL_SYMBOLS ?? 500);
+const backfill = await benchBackfill(backfillSymbols, 50);
+console.log(
+  `\nbackfill of ${backfill.symbols} symbols × 60 days of 15Min bars from the fake Alpaca (50 ms per bars request, ${backfill.requests} requests), the built bin with its database`,
+);
+for (const [name, r] of [
+  ['fresh', backfill.fresh],
+  ['restart (bars from the cache)', backfill.restart],
+] as const) {
+  console.log(
+    `  ${name}: ${fmt(r.bars)} bars downloaded in ${fmt(r.downloadMs / 1000, 1)} s, first iteration ${fmt(r.firstIterationMs / 1000, 1)} s after the start (${fmt(r.firstIterationMs / r.downloadMs, 2)} × the download), peak RSS ${fmt(r.peakRssMb)} MB`,
+  );
+}
+
+const { benchFrames } = await import('./tui-bench.js');
 const frames = await benchFrames();
 console.log(
   `\nterminal UI at ${frames.columns}x${frames.rows} with a full ${frames.points}-point chart (Ink on a fake terminal)`,
@@ -94,12 +123,41 @@ console.log(
   `  one frame: ${fmt(frames.medianMs, 2)} ms median, ${fmt(frames.meanMs, 2)} ms mean over ${frames.frames} frames (snapshot to bytes written)`,
 );
 console.log(
-  `  bytes written per frame: ${fmt(frames.bytesOneValueChanged)} when one value changes, ${fmt(frames.bytesNewEquityPoint)} when a new equity point moves the chart`,
+  `  bytes written per frame: ${fmt(frames.bytesOneValueChanged)} when one value changes, ${fmt(frames.bytesNewEquityPoint)} with a new equity point on the full chart`,
 );
-const cpuSeconds = Number(process.env.BENCH_CPU_SECONDS ?? 30);
-const cpu = await benchCpu(cpuSeconds);
-if (cpu === null) console.log('  CPU: skipped (tmux is not installed)');
-else
+
+const terminal = await import('./terminal-bench.js');
+const seconds = Number(process.env.BENCH_TERMINAL_SECONDS ?? 30);
+console.log(
+  `\nthe monitor in tmux at --interval 1s beside a bare Ink 8 app (one row changing each second), medians per second`,
+);
+for (const [columns, rows] of [
+  [120, 40],
+  [200, 60],
+] as const) {
+  const steady = await terminal.benchSteadyState(columns, rows, seconds);
+  if (steady === null) {
+    console.log('  skipped (tmux is not installed)');
+    break;
+  }
+  const { monitor, bare } = steady;
   console.log(
-    `  CPU of the whole program in tmux at --interval 1s: ${fmt(cpu.cpuPercent, 1)}% of one core over ${cpu.seconds} s (rss ${fmt(cpu.rssMb, 0)} MB)`,
+    `  ${columns}x${rows}: ${fmt(monitor.bytesPerSecond)} B/s written (mean ${fmt(monitor.meanBytesPerSecond)}; bare Ink ${fmt(bare.bytesPerSecond)}), CPU ${fmt(monitor.cpuPercent, 1)}% of a core (bare ${fmt(bare.cpuPercent, 1)}%), rss ${fmt(monitor.rssMb)} MB (bare ${fmt(bare.rssMb)} MB)`,
+  );
+}
+for (const [columns, rows] of [
+  [120, 40],
+  [200, 60],
+] as const) {
+  const full = await terminal.benchFullChart(columns, rows, seconds);
+  if (full === null) break;
+  const { monitor, bare } = full;
+  console.log(
+    `  ${columns}x${rows}, the chart full (1440 points, a restart of a 1500-iteration run): ${fmt(monitor.bytesPerSecond)} B/s (mean ${fmt(monitor.meanBytesPerSecond)}), CPU ${fmt(monitor.cpuPercent, 1)}%, rss ${fmt(monitor.rssMb)} MB = ${fmt(monitor.rssMb / bare.rssMb, 2)} x bare Ink's ${fmt(bare.rssMb)} MB`,
+  );
+}
+const first = await terminal.benchFirstFrames(120, 40, 5);
+if (first !== null)
+  console.log(
+    `  first frame after start: ${fmt(first.ms)} ms (median of 5 fresh starts at 120x40), ${first.duringBackfill ? 'before' : 'after'} the backfill ended`,
   );

@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { render } from 'ink';
 import { App } from '../../components/app.js';
 import type { EngineSnapshot } from '../../src/engine/snapshot.js';
-import { BIN, freshDataHome } from '../support/bin.js';
-import { TmuxPane, hasTmux } from '../support/tmux.js';
+import { terminalRenderOptions } from '../../src/cli/run-tui.js';
 import {
   FakeControls,
   FakeTerminalInput,
@@ -22,9 +19,9 @@ export interface FrameBenchResult {
   readonly frames: number;
   readonly medianMs: number;
   readonly meanMs: number;
-  /** Bytes written for a frame in which only the iteration number changed. */
+  /** Bytes written for a frame in which only one number (the trade count) changed. */
   readonly bytesOneValueChanged: number;
-  /** Bytes of a frame in which a new equity point moved the whole chart. */
+  /** Bytes of a frame with a new equity point (and the next iteration), a full chart sliding by one. */
   readonly bytesNewEquityPoint: number;
 }
 
@@ -32,7 +29,7 @@ async function nextWrite(stdout: FakeTerminalOutput, before: number): Promise<vo
   while (stdout.writes.length === before) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Time from a new snapshot to its frame written, on a 200x60 terminal with a full 1440-point chart. */
+/** Time from a new snapshot to its frame written, on a 200x60 terminal with a full 1440-point chart (Ink 8, incremental). */
 export async function benchFrames(frames = 200): Promise<FrameBenchResult> {
   const columns = 200;
   const rows = 60;
@@ -44,9 +41,8 @@ export async function benchFrames(frames = 200): Promise<FrameBenchResult> {
   const instance = render(<App controls={controls} fps={1000} />, {
     stdout: asWriteStream(stdout),
     stdin: asReadStream(new FakeTerminalInput()),
-    patchConsole: false,
-    exitOnCtrlC: false,
-    maxFps: 1000,
+    // As the monitor draws (incremental), without the frame-rate cap.
+    ...terminalRenderOptions(1000),
   });
   await nextWrite(stdout, 0);
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -73,13 +69,14 @@ export async function benchFrames(frames = 200): Promise<FrameBenchResult> {
     await nextWrite(stdout, before);
     timings.push(performance.now() - started);
   }
-  const bytesOneValueChanged = await bytesOfNextFrame({ ...snapshot, iteration: snapshot.iteration + 1 });
+  // The trade count (in the positions' summary): one value, the chart untouched.
+  const bytesOneValueChanged = await bytesOfNextFrame({ ...snapshot, trades: snapshot.trades + 1 });
   const values = new Float64Array(snapshot.equity.values);
   values.copyWithin(0, 1);
   values[values.length - 1] = (values[values.length - 2] as number) * 1.01;
   const bytesNewEquityPoint = await bytesOfNextFrame({
     ...snapshot,
-    iteration: snapshot.iteration + 2,
+    iteration: snapshot.iteration + 1,
     equity: { ...snapshot.equity, values },
   });
   instance.unmount();
@@ -94,35 +91,4 @@ export async function benchFrames(frames = 200): Promise<FrameBenchResult> {
     bytesOneValueChanged,
     bytesNewEquityPoint,
   };
-}
-
-/** CPU time of the real program in a tmux pane at --interval 1s, over `seconds` after a warm-up. */
-export async function benchCpu(
-  seconds: number,
-): Promise<{ seconds: number; cpuPercent: number; rssMb: number } | null> {
-  if (!hasTmux) return null;
-  const pane = new TmuxPane();
-  try {
-    pane.start(
-      `exec env -u CI TERM=xterm-256color XDG_DATA_HOME=${freshDataHome()} ${process.execPath} ${BIN} --interval 1s`,
-      120,
-      40,
-    );
-    await pane.waitFor('the UI', (lines) => lines.join('\n').includes('Equity'));
-    const pid = Number(pane.read('pane_pid'));
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const cpuTicks = (): number => {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return Number(fields[11]) + Number(fields[12]); // utime, stime
-    };
-    const start = cpuTicks();
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    const used = (cpuTicks() - start) / ticksPerSecond;
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    pane.sendKeys('q');
-    return { seconds, cpuPercent: (used / seconds) * 100, rssMb: rssKb / 1024 };
-  } finally {
-    pane.kill();
-  }
 }

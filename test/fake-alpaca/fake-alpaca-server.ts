@@ -34,6 +34,10 @@ export interface FakeAlpacaOptions {
   readonly holdBack?: number;
   /** /v2/clock's is_open; default true. */
   readonly marketOpen?: boolean;
+  /** Each bars response waits this long first (a distant server); default 0. */
+  readonly barsLatencyMs?: number;
+  /** /v2/positions adds the filled quantity of every order (as a real account would); default: only `positions`. */
+  readonly positionsFollowFills?: boolean;
   /** Called after an order is accepted, with the symbol's last visible close (to fill it on a fake stream). */
   readonly onOrder?: (order: FakeOrder, lastClose: number) => void;
 }
@@ -153,8 +157,33 @@ export class FakeAlpacaServer {
     return order;
   }
 
+  /** The account's long positions: the configured ones, plus every fill when `positionsFollowFills`. */
+  currentPositions(): { symbol: string; qty: number; avgEntryPrice: number }[] {
+    const held = new Map((this.options.positions ?? []).map((p) => [p.symbol, { ...p }]));
+    if (this.options.positionsFollowFills === true) {
+      for (const order of this.orders) {
+        const filled = Number(order['filled_qty']);
+        if (!(filled > 0)) continue;
+        const symbol = String(order['symbol']);
+        const price = Number(order['filled_avg_price']);
+        const p = held.get(symbol) ?? { symbol, qty: 0, avgEntryPrice: 0 };
+        if (order['side'] === 'buy') {
+          p.avgEntryPrice = (p.avgEntryPrice * p.qty + price * filled) / (p.qty + filled);
+          p.qty += filled;
+        } else p.qty -= filled;
+        held.set(symbol, p);
+      }
+    }
+    return [...held.values()].filter((p) => p.qty !== 0);
+  }
+
   ordersWithClientId(clientOrderId: string): FakeOrder[] {
     return this.orders.filter((o) => o.client_order_id === clientOrderId);
+  }
+
+  /** Drops every fault not yet spent. */
+  clearFaults(): void {
+    this.faults.length = 0;
   }
 
   addFault(fault: Fault): void {
@@ -222,6 +251,15 @@ export class FakeAlpacaServer {
   }
 
   private route(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+    const latency = this.options.barsLatencyMs ?? 0;
+    if (latency > 0 && (req.url ?? '').startsWith(BARS_PATH)) {
+      setTimeout(() => this.answer(req, res, rawBody), latency);
+      return;
+    }
+    this.answer(req, res, rawBody);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const token = url.searchParams.get('page_token');
     const request: FakeRequest = {
@@ -327,16 +365,18 @@ export class FakeAlpacaServer {
       case '/v2/positions':
         send(
           200,
-          (this.options.positions ?? []).map((p) =>
-            position(p.symbol, p.qty, p.avgEntryPrice, this.lastClose(p.symbol)),
-          ),
+          this.currentPositions().map((p) => position(p.symbol, p.qty, p.avgEntryPrice, this.lastClose(p.symbol))),
         );
         return;
       case '/v2/orders': {
         const status = request.query.get('status') ?? 'open';
         const limit = Number(request.query.get('limit') ?? 50);
+        const after = request.query.get('after');
+        const afterMs = after === null ? Number.NEGATIVE_INFINITY : Date.parse(after);
         const matching = this.orders.filter(
-          (o) => status === 'all' || (status === 'open') !== TERMINAL_ORDER_STATUSES.has(o.status),
+          (o) =>
+            (status === 'all' || (status === 'open') !== TERMINAL_ORDER_STATUSES.has(o.status)) &&
+            Date.parse(String(o['submitted_at'])) > afterMs,
         );
         send(200, matching.slice(0, limit));
         return;

@@ -1,4 +1,4 @@
-/** Builds test databases by hand: rows with chosen times, written through openStore like the bot's. */
+/** Builds test databases by hand: rows with chosen times (recorded at those times too), written through openStore like the bot's. */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,12 +82,10 @@ export class DatabaseFiller {
   async events(runId: number, times: readonly number[]): Promise<void> {
     await this.connection.transaction(async () => {
       for (const time of times)
-        await this.connection.run('INSERT INTO events (run_id, time, kind, message) VALUES (?, ?, ?, ?)', [
-          runId,
-          time,
-          'info',
-          'test event',
-        ]);
+        await this.connection.run(
+          'INSERT INTO events (run_id, time, kind, message, recorded_at) VALUES (?, ?, ?, ?, ?)',
+          [runId, time, 'info', 'test event', time],
+        );
     });
   }
 
@@ -95,8 +93,8 @@ export class DatabaseFiller {
     await this.connection.transaction(async () => {
       for (const p of points) {
         await this.connection.run(
-          'INSERT INTO equity_points (run_id, iteration, time, equity, cash, regime) VALUES (?, ?, ?, ?, ?, ?)',
-          [runId, p.iteration, p.time, p.equity, p.cash ?? p.equity, p.regime],
+          'INSERT INTO equity_points (run_id, iteration, time, equity, cash, regime, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [runId, p.iteration, p.time, p.equity, p.cash ?? p.equity, p.regime, p.time],
         );
       }
     });
@@ -104,8 +102,8 @@ export class DatabaseFiller {
 
   async order(runId: number, order: OrderRow): Promise<number> {
     const outcome = await this.connection.run(
-      'INSERT INTO orders (run_id, client_order_id, time, symbol, side, qty, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [runId, `test-${++this.orderSeq}`, order.time, order.symbol, order.side, order.qty, order.status],
+      'INSERT INTO orders (run_id, client_order_id, time, symbol, side, qty, status, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [runId, `test-${++this.orderSeq}`, order.time, order.symbol, order.side, order.qty, order.status, order.time],
     );
     return outcome.lastId;
   }
@@ -114,8 +112,8 @@ export class DatabaseFiller {
     await this.connection.transaction(async () => {
       for (const f of fills) {
         await this.connection.run(
-          'INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [runId, f.orderId ?? null, f.time, f.symbol, f.side, f.qty, f.price, f.fee ?? 0, f.regime],
+          'INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [runId, f.orderId ?? null, f.time, f.symbol, f.side, f.qty, f.price, f.fee ?? 0, f.regime, f.time],
         );
       }
     });

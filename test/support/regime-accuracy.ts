@@ -1,70 +1,58 @@
-import { RegimeDetector, type RegimeDetectorConfig, DEFAULT_DETECTOR_CONFIG } from '../../src/core/regime.js';
-import { SimulatedMarket } from '../../src/market/sim-market.js';
-import { REGIME_NAMES, type RegimeName } from '../../src/core/regime-types.js';
+import { DEFAULT_DETECTOR_CONFIG, RegimeController, type RegimeDetectorConfig } from '../../src/core/regime.js';
+import { REGIME_NAMES } from '../../src/core/regime-types.js';
+import { FEATURE_COUNT } from '../../src/core/hmm/features.js';
+import { scoreRegimes, type RegimeScore } from './regime-scoring.js';
+import { simFeatureSeries, type SimFeatureSeries } from './sim-features.js';
 
-export interface AccuracyResult {
-  readonly bars: number;
-  readonly accuracy: number;
+/** The default run's backfill: 60 days of 15-minute bars. */
+export const BACKFILL_BARS = 1118;
+
+export interface AccuracyResult extends RegimeScore {
   /** Share of bars for the most common true regime: what always guessing it would score. */
   readonly majorityBaseline: number;
-  readonly changes: number;
-  readonly trueChanges: number;
-  readonly confusion: Record<RegimeName, Record<RegimeName, number>>;
+  /** Mean µs per bar of the detector's update (forward step, decision and its share of refits). */
+  readonly microsPerBar: number;
 }
 
-/** Runs the detector over a fresh simulated market and scores it against the market's true regimes. */
+/**
+ * Runs the detector as the engine does (the controller, with the bars' times: a bar after a session
+ * break counts as missing): fit on a backfill, then one update per bar; the called regime is scored.
+ */
+export function runDetector(
+  series: SimFeatureSeries,
+  backfill: number,
+  config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG,
+): { called: Uint8Array; microsPerBar: number } {
+  const controller = new RegimeController(256, config);
+  const called = new Uint8Array(series.bars);
+  const D = FEATURE_COUNT;
+  const bar = new Float64Array(D);
+  const feed = (t: number): void => {
+    for (let d = 0; d < D; d++) bar[d] = series.observations[t * D + d] as number;
+    controller.update(series.times[t] as number, bar);
+  };
+  for (let t = 0; t < backfill; t++) feed(t);
+  controller.fitOnHistory(series.times[backfill - 1] as number);
+  const started = performance.now();
+  for (let t = backfill; t < series.bars; t++) {
+    feed(t);
+    called[t] = REGIME_NAMES.indexOf(controller.regime);
+  }
+  return { called, microsPerBar: ((performance.now() - started) * 1000) / Math.max(1, series.bars - backfill) };
+}
+
+/** Scores the detector against a fresh simulated market's true regimes over `bars` bars after the backfill. */
 export async function measureRegimeAccuracy(
   seed: number,
   bars: number,
+  symbols = 20,
   config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG,
 ): Promise<AccuracyResult> {
-  const symbols = Array.from({ length: 20 }, (_, i) => `S${i}`);
-  const market = new SimulatedMarket({ seed, symbols, timeframe: '15Min', periodDays: 1, extraBarsHeld: 4 });
-  const detector = new RegimeDetector(config);
-  const signal = new AbortController().signal;
-  const lastClose = new Map<string, number>();
-  const confusion = Object.fromEntries(
-    REGIME_NAMES.map((t) => [t, Object.fromEntries(REGIME_NAMES.map((p) => [p, 0]))]),
-  ) as AccuracyResult['confusion'];
-  let correct = 0;
-  let scored = 0;
-  let changes = 0;
-  let trueChanges = 0;
-  let previousTrue: RegimeName | null = null;
-  const trueCounts = new Map<RegimeName, number>();
-  for (let i = 0; i < bars; i++) {
-    market.advance();
-    let sum = 0;
-    let n = 0;
-    for (const symbol of symbols) {
-      const [bar] = await market.fetchBars({ symbol, timeframe: '15Min', after: market.now() - 1, signal });
-      if (bar === undefined) continue;
-      const previous = lastClose.get(symbol);
-      if (previous !== undefined) {
-        sum += Math.log(bar.close / previous);
-        n++;
-      }
-      lastClose.set(symbol, bar.close);
-    }
-    if (n === 0) continue;
-    const reading = detector.update(sum / n);
-    if (reading.changedFrom !== null) changes++;
-    const truth = market.currentTrueRegime();
-    if (previousTrue !== null && truth !== previousTrue) trueChanges++;
-    previousTrue = truth;
-    if (!detector.warmedUp) continue;
-    scored++;
-    trueCounts.set(truth, (trueCounts.get(truth) ?? 0) + 1);
-    confusion[truth][reading.regime]++;
-    if (reading.regime === truth) correct++;
-  }
-  const majority = Math.max(...trueCounts.values());
-  return {
-    bars: scored,
-    accuracy: correct / scored,
-    majorityBaseline: majority / scored,
-    changes,
-    trueChanges,
-    confusion,
-  };
+  const series = await simFeatureSeries(seed, symbols, BACKFILL_BARS + bars);
+  const { called, microsPerBar } = runDetector(series, BACKFILL_BARS, config);
+  const score = scoreRegimes(called, series.truth, BACKFILL_BARS);
+  const counts = new Array<number>(REGIME_NAMES.length).fill(0);
+  for (let t = BACKFILL_BARS; t < series.bars; t++)
+    counts[series.truth[t] as number] = (counts[series.truth[t] as number] as number) + 1;
+  return { ...score, majorityBaseline: Math.max(...counts) / bars, microsPerBar };
 }

@@ -41,6 +41,16 @@ export class TmuxPane {
     throw new Error(`timed out waiting for ${what}; screen was:\n${lines.join('\n')}`);
   }
 
+  /** Appends every byte the program writes to the pane from now on to `file`. */
+  pipeTo(file: string): void {
+    this.tmux('pipe-pane', '-o', '-t', this.target, `cat > ${file}`);
+  }
+
+  /** Closes the pane as a user closing it would: tmux hangs up its terminal. */
+  killPane(): void {
+    this.tmux('kill-pane', '-t', this.target);
+  }
+
   kill(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
   }

@@ -5,6 +5,7 @@ import type { EngineControls } from '../../src/engine/controls.js';
 import type { SymbolHistoryView } from '../../src/engine/symbol-history.js';
 import type { EngineEvent, EngineSnapshot, PositionView } from '../../src/engine/snapshot.js';
 import { emptyCounts } from '../../src/engine/download-status.js';
+import { TerminalScreen } from './terminal-screen.js';
 
 const MINUTE = 60_000;
 export const FIXTURE_TIME = Date.UTC(2025, 2, 4, 15, 45);
@@ -190,26 +191,62 @@ export function frameLines(frame: string | undefined): string[] {
   return stripAnsi(frame ?? '').split('\n');
 }
 
+type WriteCallback = (error?: Error | null) => void;
+
+/** The error a write to a terminal that has gone away (closed pane, dropped SSH session) fails with. */
+function terminalGoneError(syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${syscall} EIO`), { code: 'EIO', errno: -5, syscall });
+}
+
 /** A terminal of a chosen size for Ink: keeps every frame written and can be resized. */
 export class FakeTerminalOutput extends EventEmitter {
   readonly isTTY = true;
   readonly writes: string[] = [];
+  /** Writes tried after `hangUp()`: each failed with EIO, as on a real terminal that is gone. */
+  readonly writesAfterHangUp: string[] = [];
+  destroyed = false;
+  writable = true;
+  /** What the writes leave on the screen (incremental frames rewrite only the lines that changed). */
+  readonly screen: TerminalScreen;
 
   constructor(
     public columns: number,
     public rows: number,
   ) {
     super();
+    this.screen = new TerminalScreen(columns, rows);
   }
 
-  write = (chunk: string): boolean => {
+  /** Calls back at once, as a terminal does once it has taken the bytes: Ink 8 waits for that before it exits. */
+  write = (chunk: string, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean => {
+    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    if (this.destroyed) {
+      // As a destroyed net.Socket does: the callback gets the error, and 'error' is emitted (unhandled, it throws).
+      this.writesAfterHangUp.push(chunk);
+      const error = terminalGoneError('write');
+      process.nextTick(() => {
+        done?.(error);
+        this.emit('error', error);
+      });
+      return false;
+    }
     this.writes.push(chunk);
+    this.screen.write(chunk);
+    if (done) queueMicrotask(() => done());
     return true;
   };
+
+  /** The terminal goes away: the next write fails with EIO, and the stream is destroyed from then on. */
+  hangUp(): void {
+    this.destroyed = true;
+    this.writable = false;
+    this.emit('error', terminalGoneError('write'));
+  }
 
   resize(columns: number, rows: number): void {
     this.columns = columns;
     this.rows = rows;
+    this.screen.resize(columns, rows);
     this.emit('resize');
   }
 
@@ -236,7 +273,19 @@ export class FakeTerminalInput extends EventEmitter {
     return data;
   };
 
+  private gone = false;
+
+  /** The terminal goes away under a read: end of input. Raw mode can no longer be set (tty emits 'error'). */
+  hangUp(): void {
+    this.gone = true;
+    this.emit('end');
+  }
+
   setRawMode(mode: boolean): void {
+    if (this.gone) {
+      this.emit('error', terminalGoneError('setRawMode'));
+      return;
+    }
     this.rawMode = mode;
   }
   setEncoding(): void {}

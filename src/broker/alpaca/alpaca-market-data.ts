@@ -27,6 +27,7 @@ import {
   collectPagesBySymbol,
   createStockBarsClient,
   describeAlpacaFailure,
+  isUnparsableBody,
   MalformedBodyError,
   type AlpacaFailure,
   type AlpacaFeed,
@@ -62,11 +63,15 @@ export class AlpacaAuthError extends Error {
 
 const REDACTED = '[REDACTED]';
 
+/** Shorter values are no secret worth hiding (and hiding them would garble every message: a blank, a letter). */
+export const MIN_SECRET_LENGTH = 4;
+
 /** `text` with every occurrence of each secret (and its URL-encoded form) replaced. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (secret === '') continue;
+  for (const raw of secrets) {
+    const secret = raw.trim();
+    if (secret.length < MIN_SECRET_LENGTH) continue;
     forms.add(secret);
     forms.add(encodeURIComponent(secret));
   }
@@ -74,6 +79,9 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   for (const form of [...forms].sort((a, b) => b.length - a.length)) result = result.split(form).join(REDACTED);
   return result;
 }
+
+/** Tries of one page whose body does not parse, before its request is split (or, alone, fails as transient). */
+export const UNPARSABLE_PAGE_TRIES = 2;
 
 export const DEFAULT_CHUNK_SIZE = 50;
 export const MAX_PAGE_LIMIT = 10_000;
@@ -179,19 +187,45 @@ export class AlpacaMarketData implements MarketDataSource {
       waiter.signal.addEventListener('abort', waiter.onAbort, { once: true });
     }
     if (live === 0) return;
+    await this.fetchAndSettle(group, symbols, waiters, controller.signal);
+  }
 
+  /**
+   * One multi-symbol request, page by page. A body that keeps failing to parse splits the request in
+   * two, again and again, until the symbol whose data breaks it is alone: the others still get their bars.
+   */
+  private async fetchAndSettle(
+    group: Group,
+    symbols: readonly string[],
+    waiters: readonly Waiter[],
+    signal: AbortSignal,
+  ): Promise<void> {
     const symbolErrors = new Map<string, string>();
     let collected: Record<string, Bar[]>;
     try {
       collected = await collectPagesBySymbol<Bar>(
         async (pageToken) => {
-          const page = await this.fetchCheckedPage(group, symbols, pageToken, controller.signal);
+          const page = await this.fetchPageRetryingUnparsable(group, symbols, pageToken, signal);
           for (const [symbol, error] of page.errors) if (!symbolErrors.has(symbol)) symbolErrors.set(symbol, error);
           return page;
         },
         group.limit === undefined ? {} : { maxPerSymbol: group.limit, symbols },
       );
     } catch (err) {
+      if (isUnparsableBody(err) && symbols.length > 1 && !signal.aborted) {
+        const half = Math.ceil(symbols.length / 2);
+        await Promise.all(
+          [symbols.slice(0, half), symbols.slice(half)].map((part) =>
+            this.fetchAndSettle(
+              group,
+              part,
+              waiters.filter((w) => part.includes(w.symbol)),
+              signal,
+            ),
+          ),
+        );
+        return;
+      }
       const failure = describeAlpacaFailure(err);
       for (const waiter of waiters)
         this.settle(waiter, () => waiter.reject(this.toError(failure, waiter.symbol, symbols.length)));
@@ -205,6 +239,21 @@ export class AlpacaMarketData implements MarketDataSource {
       } else {
         const bars = finishBars(collected[waiter.symbol] ?? [], group.after, group.limit);
         this.settle(waiter, () => waiter.resolve(bars));
+      }
+    }
+  }
+
+  private async fetchPageRetryingUnparsable(
+    group: Group,
+    symbols: readonly string[],
+    pageToken: string | undefined,
+    signal: AbortSignal,
+  ): Promise<CheckedPage> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.fetchCheckedPage(group, symbols, pageToken, signal);
+      } catch (err) {
+        if (!isUnparsableBody(err) || attempt >= UNPARSABLE_PAGE_TRIES || signal.aborted) throw err;
       }
     }
   }
@@ -266,7 +315,10 @@ export class AlpacaMarketData implements MarketDataSource {
       case 'rejected':
         return new PermanentError(text(`HTTP ${failure.status}: ${failure.message}`));
       case 'malformed':
-        return new PermanentError(text(`malformed response: ${failure.message}`));
+        // A body cut off in transit is worth a retry; a well-formed body of the wrong shape is not.
+        return failure.unparsable === true
+          ? new TransientError(text(`malformed response: ${failure.message}`))
+          : new PermanentError(text(`malformed response: ${failure.message}`));
       case 'unknown':
         return new PermanentError(text(failure.message));
     }

@@ -106,6 +106,22 @@ export class AlpacaTrading {
     return { account, openOrders, positions };
   }
 
+  /** Orders of any status submitted after `after` (epoch ms), oldest first (at most 500). */
+  async ordersSince(after: number): Promise<AlpacaOrder[]> {
+    return this.call('orders', () => this.client.ordersSince(after));
+  }
+
+  /** An order by its client_order_id, or null when Alpaca has none under it. */
+  async orderByClientOrderId(clientOrderId: string): Promise<AlpacaOrder | null> {
+    try {
+      return await this.client.orderByClientOrderId(clientOrderId);
+    } catch (err) {
+      const failure = describeAlpacaFailure(err);
+      if (failure.kind === 'rejected' && failure.status === 404) return null;
+      throw this.toError(`order ${clientOrderId}`, failure);
+    }
+  }
+
   async clock(): Promise<MarketClock> {
     const { isOpen, nextOpen, nextClose } = await this.call('clock', () => this.client.clock());
     return { isOpen, nextOpen, nextClose };

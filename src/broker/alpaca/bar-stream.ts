@@ -53,7 +53,7 @@ export interface LiveBarStreamOptions {
   readonly onStatus?: (status: LiveBarStreamStatus) => void;
   /** Default 60 000 (minute bars). */
   readonly barIntervalMs?: number;
-  /** Silent after this many bar intervals without a message while the market is open; default 3. */
+  /** Silent after this many bar intervals without a message while the market is open; default 2. */
   readonly silentAfterIntervals?: number;
   /** Default: always open. */
   readonly isMarketOpen?: () => boolean;
@@ -131,6 +131,10 @@ export class SocketTracker {
 
 // --- the supervisor -------------------------------------------------------------------------
 
+/** Minute bars: silent after two minutes without any message, checked every 5 s at most. */
+export const SILENT_AFTER_INTERVALS = 2;
+const SILENCE_CHECK_MAX_MS = 5_000;
+
 const SDK_STATE = streaming.STATE;
 const EVENT = streaming.EVENT;
 const AUTH_ERRORS = new Set([401, 402, 404].map((code) => streaming.CONN_ERROR.get(code)));
@@ -153,7 +157,7 @@ export class LiveBarStream {
 
   constructor(private readonly options: LiveBarStreamOptions) {
     this.now = options.now ?? Date.now;
-    this.silenceMs = (options.barIntervalMs ?? 60_000) * (options.silentAfterIntervals ?? 3);
+    this.silenceMs = (options.barIntervalMs ?? 60_000) * (options.silentAfterIntervals ?? SILENT_AFTER_INTERVALS);
     this.limitWaitMs = options.connectionLimitWaitMs ?? 65_000;
     this.isMarketOpen = options.isMarketOpen ?? (() => true);
     this.secrets = [options.credentials.keyId, options.credentials.secretKey];
@@ -178,7 +182,9 @@ export class LiveBarStream {
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    this.silenceTimer = setInterval(() => this.checkSilence(), Math.max(5, Math.floor(this.silenceMs / 4)));
+    // Checked often enough that silence is noticed within a few seconds of its threshold.
+    const every = Math.max(5, Math.min(SILENCE_CHECK_MAX_MS, Math.floor(this.silenceMs / 8)));
+    this.silenceTimer = setInterval(() => this.checkSilence(), every);
     this.stream.connect();
   }
 

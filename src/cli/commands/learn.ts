@@ -71,7 +71,36 @@ async function report(args: readonly string[]): Promise<number> {
   );
   write('time: bars in the regime × the bar spacing; each bar counts for the regime in force at its start.\n');
   write('hit rate: sells closing (part of) a position above its average cost, fees included.\n');
+  write(describeModel(result));
   return 0;
+}
+
+function describeModel(result: RegimeReport): string {
+  const model = result.model;
+  if (model === null) return '\nno regime model saved yet (the detector saves one each time it fits)\n';
+  const bps = (x: number): string => `${(x * 10_000).toFixed(2)} bp`;
+  return (
+    `\nregime model in force at ${new Date(model.time).toISOString()} (run ${model.runId}): a hidden Markov model over each bar's mean log return and dispersion of the symbols\n` +
+    formatTable(
+      [
+        { header: 'regime' },
+        { header: 'mean return', align: 'right' },
+        { header: 'sd', align: 'right' },
+        { header: 'dispersion', align: 'right' },
+        { header: 'P(stay)', align: 'right' },
+        { header: 'expected duration', align: 'right' },
+      ],
+      model.regimes.map((r) => [
+        r.regime,
+        bps(r.meanReturn),
+        bps(r.returnSd),
+        bps(r.dispersion),
+        r.stayProbability.toFixed(4),
+        Number.isFinite(r.expectedBars) ? `${Math.round(r.expectedBars).toLocaleString('en-US')} bars` : 'never leaves',
+      ]),
+    ) +
+    "per bar; dispersion: the typical standard deviation of the symbols' returns across the universe.\n"
+  );
 }
 
 // ---- tune -----------------------------------------------------------------------------------------
@@ -125,16 +154,18 @@ function describeData(bars: StoredBars): string {
   const history = replay.steps.length - replay.remaining;
   const symbols = bars.series.map((s) => s.symbol);
   const shown = symbols.length > 8 ? `${symbols.slice(0, 8).join(', ')}, …` : symbols.join(', ');
-  return `tuning on ${formatCount(symbols.length, 'symbol')} (${shown}): ${bars.source} ${bars.timeframe} bars, ${formatCount(replay.steps.length, 'step')} (${history} as history, ${replay.remaining} backtested)\n`;
+  return (
+    `tuning on ${formatCount(symbols.length, 'symbol')} (${shown}): ${bars.source} ${bars.timeframe} bars, ${formatCount(replay.steps.length, 'step')} (${history} as history, ${replay.remaining} backtested)\n` +
+    'walk-forward: each setting fits the regime model on the history part only and is scored on the rest\n'
+  );
 }
 
 function describeResult(result: TuningResult): string {
   const row = (label: string, t: TrialResult): string[] => [
     label,
+    String(t.config.threshold),
+    String(t.config.dwell),
     String(t.config.window),
-    String(t.config.trendT),
-    String(t.config.volatileRatio),
-    String(t.config.minDwell),
     formatSignedPercent(t.return),
     formatPercent(t.maxDrawdown, 2),
     String(t.trades),
@@ -146,10 +177,9 @@ function describeResult(result: TuningResult): string {
     formatTable(
       [
         { header: 'settings' },
+        { header: 'threshold', align: right },
+        { header: 'dwell', align: right },
         { header: 'window', align: right },
-        { header: 'trendT', align: right },
-        { header: 'volatileRatio', align: right },
-        { header: 'minDwell', align: right },
         { header: 'return', align: right },
         { header: 'max drawdown', align: right },
         { header: 'trades', align: right },

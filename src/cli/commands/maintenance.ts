@@ -17,9 +17,16 @@ import {
   type FileSizes,
   type RunInfo,
 } from '../../store/maintenance.js';
-import { StoreError, describeSqliteError, openStore, resolveDatabasePath } from '../../store/open-store.js';
+import {
+  StoreError,
+  describeSqliteError,
+  identifyDatabase,
+  openReadOnly,
+  openStore,
+  resolveDatabasePath,
+} from '../../store/open-store.js';
 import { runningBot } from '../../store/run-lock.js';
-import { SqliteConnection } from '../../store/sqlite-connection.js';
+import type { SqliteConnection } from '../../store/sqlite-connection.js';
 import { UsageError, parsePeriodDays } from '../parse-values.js';
 import { dbFlag, parseFlags, subcommand } from './flags.js';
 import { commandAt } from '../command-table.js';
@@ -157,11 +164,15 @@ async function check(args: readonly string[]): Promise<number> {
   // Opened directly, not through openStore: a damaged or outdated file must be reported, not refused.
   let connection: SqliteConnection;
   try {
-    connection = await SqliteConnection.open(path, { readonly: true });
+    connection = await openReadOnly(path);
   } catch (error) {
     throw new StoreError(`cannot open ${path}: ${describeSqliteError(error)}`);
   }
   try {
+    // Another program's database is refused, as everywhere; a damaged one (unreadable schema) is checked.
+    await identifyDatabase(connection, path).catch((error: unknown) => {
+      if (error instanceof StoreError) throw error;
+    });
     const items = await checkHealth(connection);
     const rows = [['database', path], ...items.map((item) => [item.name, item.detail])];
     rows.splice(3, 0, ['wal', formatBytes(databaseFileSizes(path).wal)]);

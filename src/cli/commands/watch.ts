@@ -55,18 +55,18 @@ export async function runWatch(
     // Ink's colours come from chalk, which reads FORCE_COLOR (not NO_COLOR) when it loads.
     if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
     process.env.NODE_ENV ??= 'production';
-    const { runTui } = await import('../run-tui.js');
+    const { runTui, HANG_UP_EXIT_CODE } = await import('../run-tui.js');
     source.start();
-    await runTui(source, {
+    const end = await runTui(source, {
       fps: options.fps,
       stdout: terminal.stdout,
       stdin: terminal.stdin,
       watch: () => source.getWatchStatus(),
     });
+    return end === 'hang-up' ? HANG_UP_EXIT_CODE : 0;
   } finally {
     await source.close();
   }
-  return 0;
 }
 
 export async function runCommand(args: readonly string[]): Promise<number> {

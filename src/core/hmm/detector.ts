@@ -1,0 +1,279 @@
+/**
+ * The online regime detector: a 4-state Gaussian HMM over the universe's per-bar features.
+ *
+ * - Until `minHistory` bars have been seen it is `learning`: the belief is the prior (uniform) and the
+ *   regime in force does not move. `fitNow()` fits at once (the engine calls it after the backfill).
+ * - Each bar: one forward step (O(K²), no allocation) gives P(regime | bars so far).
+ * - The regime in force changes when another regime leads with a posterior of at least `threshold`,
+ *   ahead of the regime in force by at least `margin`, for `dwell` bars in a row; a bar where the
+ *   challenger falls short (or another takes the lead) starts its count again.
+ * - Every `refitEvery` bars (sooner while the window fills) a refit on the last `window` bars starts; it advances by
+ *   `emIterationsPerBar` EM iterations per bar (bounded work, and the same seed gives the same run)
+ *   and the new model is swapped in at the bar it finishes. The belief carries over: states are named.
+ */
+import { REGIME_NAMES, type RegimeName } from '../regime-types.js';
+import { DEFAULT_FIT_OPTIONS, fitHmm, fitSteps, type FitOptions, type FitResult } from './fit.js';
+import { ForwardFilter } from './inference.js';
+import { cloneParams, expectedDurations, isUsable, type HmmParams } from './model.js';
+
+export interface HmmDetectorSettings {
+  /** Posterior a challenger needs, each bar of its dwell. */
+  readonly threshold: number;
+  /** Bars in a row a challenger must qualify before it is put in force. */
+  readonly dwell: number;
+  /** How far the challenger's posterior must be above the regime in force's. */
+  readonly margin: number;
+  /** Bars of history a (re)fit uses: the most recent ones. */
+  readonly window: number;
+  /** Bars needed before the first fit; until then the detector is learning. */
+  readonly minHistory: number;
+  /** Bars between the starts of two refits, once the window is full. */
+  readonly refitEvery: number;
+  /** EM iterations a refit advances per bar. */
+  readonly emIterationsPerBar: number;
+}
+
+export const DEFAULT_HMM_SETTINGS: HmmDetectorSettings = {
+  threshold: 0.7,
+  dwell: 1,
+  margin: 0.2,
+  window: 5000,
+  minHistory: 300,
+  refitEvery: 1040,
+  emIterationsPerBar: 1,
+};
+
+const K = REGIME_NAMES.length;
+const MIN_REFIT_INTERVAL = 100;
+
+export class HmmRegimeDetector {
+  readonly features: number;
+  private readonly history: Float64Array;
+  private historyNext = 0;
+  private historyCount = 0;
+  private barsSinceRefit = 0;
+  private filter: ForwardFilter | null = null;
+  private readonly prior = new Float64Array(K).fill(1 / K);
+  private readonly scratch: Float64Array;
+  private current = REGIME_NAMES.indexOf('range');
+  private challenger = -1;
+  private challengerBars = 0;
+  private refit: Generator<void, FitResult | null> | null = null;
+  private fits = 0;
+  private fitBars = 0;
+  private refitLength = 0;
+
+  constructor(
+    features: number,
+    readonly settings: HmmDetectorSettings = DEFAULT_HMM_SETTINGS,
+    private readonly fitOptions: FitOptions = DEFAULT_FIT_OPTIONS,
+  ) {
+    this.features = features;
+    this.history = new Float64Array(Math.max(1, settings.window) * features);
+    this.scratch = new Float64Array(features);
+  }
+
+  get learning(): boolean {
+    return this.filter === null;
+  }
+
+  get regime(): RegimeName {
+    return REGIME_NAMES[this.current] as RegimeName;
+  }
+
+  /** P(regime | bars so far) in REGIME_NAMES order; the prior while learning. Read-only view. */
+  get posterior(): Float64Array {
+    return this.filter?.posterior ?? this.prior;
+  }
+
+  get probability(): number {
+    return this.posterior[this.current] as number;
+  }
+
+  /** The model in force, or null while learning. */
+  get params(): HmmParams | null {
+    return this.filter?.params ?? null;
+  }
+
+  /** Bars of history the model in force was fitted on. */
+  get fittedBars(): number {
+    return this.fitBars;
+  }
+
+  /** Fits done so far (the first on the backfill, then refits). */
+  get fitCount(): number {
+    return this.fits;
+  }
+
+  get refitting(): boolean {
+    return this.refit !== null;
+  }
+
+  /** Expected bars left in the regime in force (spells are geometric: the same at any age). */
+  get expectedRemainingBars(): number {
+    const p = this.params;
+    if (p === null) return Number.NaN;
+    return expectedDurations(p)[this.current] as number;
+  }
+
+  /**
+   * One bar's features (NaN for a missing one; a non-finite value counts as missing). Returns the
+   * regime this bar changed from, or null; `regime` and `probability` say where it stands (no object
+   * is made per bar).
+   */
+  update(observation: ArrayLike<number>): RegimeName | null {
+    const D = this.features;
+    const obs = this.scratch;
+    for (let d = 0; d < D; d++) {
+      const x = Number(observation[d]);
+      obs[d] = Number.isFinite(x) ? x : Number.NaN;
+    }
+    const slot = this.historyNext * D;
+    for (let d = 0; d < D; d++) this.history[slot + d] = obs[d] as number;
+    this.historyNext = (this.historyNext + 1) % this.settings.window;
+    if (this.historyCount < this.settings.window) this.historyCount++;
+    this.barsSinceRefit++;
+
+    let changedFrom: RegimeName | null = null;
+    if (this.filter !== null) {
+      const post = this.filter.step(obs);
+      changedFrom = this.decide(post);
+    }
+    this.advanceRefit();
+    if (this.filter === null && this.historyCount >= this.settings.minHistory && this.refit === null) this.startRefit();
+    return changedFrom;
+  }
+
+  /** Fits on the history now, whole (after a backfill); false when the data cannot support a model yet. */
+  fitNow(): boolean {
+    if (this.historyCount < Math.min(this.settings.minHistory, this.settings.window)) return false;
+    this.refit = null;
+    const { observations, length } = this.orderedHistory();
+    const result = fitHmm(observations, length, this.features, this.optionsForFit());
+    if (result === null || !isUsable(result.params)) return false;
+    this.install(result.params, observations, length);
+    return true;
+  }
+
+  /** Puts a saved model in force (a resume) and runs the held history through it for the belief now. */
+  restoreModel(params: HmmParams): boolean {
+    if (params.states !== K || params.features !== this.features || !isUsable(params)) return false;
+    this.refit = null;
+    const { observations, length } = this.orderedHistory();
+    this.install(cloneParams(params), observations, length);
+    return true;
+  }
+
+  restoreRegime(regime: RegimeName): void {
+    this.current = REGIME_NAMES.indexOf(regime);
+    this.challenger = -1;
+    this.challengerBars = 0;
+  }
+
+  private decide(post: Float64Array): RegimeName | null {
+    let leader = 0;
+    for (let k = 1; k < K; k++) if ((post[k] as number) > (post[leader] as number)) leader = k;
+    const { threshold, margin, dwell } = this.settings;
+    const qualifies =
+      leader !== this.current &&
+      (post[leader] as number) >= threshold &&
+      (post[leader] as number) - (post[this.current] as number) >= margin;
+    if (!qualifies) {
+      this.challenger = -1;
+      this.challengerBars = 0;
+      return null;
+    }
+    if (leader === this.challenger) this.challengerBars++;
+    else {
+      this.challenger = leader;
+      this.challengerBars = 1;
+    }
+    if (this.challengerBars < dwell) return null;
+    const from = this.regime;
+    this.current = leader;
+    this.challenger = -1;
+    this.challengerBars = 0;
+    return from;
+  }
+
+  /**
+   * A refit starts from the model in force and from the data's labelled starts. Once the window is
+   * full the model has seen every regime the window holds, so one labelled start (the usual roles)
+   * beside it is enough; while it fills, all the starts (a regime may be new to it).
+   */
+  private optionsForFit(): FitOptions {
+    const warm = this.params;
+    if (warm === null) return this.fitOptions;
+    const full = this.historyCount >= this.settings.window;
+    return { ...this.fitOptions, warmStart: warm, starts: full ? 1 : this.fitOptions.starts };
+  }
+
+  /**
+   * Bars until the next refit: `refitEvery`, or sooner while the window is still filling (a quarter
+   * of the history held): a young model learns regimes its backfill lacked sooner, and a refit of a
+   * short window costs as little as it is early.
+   */
+  private refitInterval(): number {
+    return Math.min(this.settings.refitEvery, Math.max(MIN_REFIT_INTERVAL, Math.floor(this.historyCount / 4)));
+  }
+
+  private startRefit(): void {
+    const { observations, length } = this.orderedHistory();
+    this.refit = fitSteps(observations, length, this.features, this.optionsForFit());
+    this.refitLength = length;
+    this.barsSinceRefit = 0;
+  }
+
+  private advanceRefit(): void {
+    if (this.refit === null) {
+      if (this.filter !== null && this.barsSinceRefit >= this.refitInterval()) this.startRefit();
+      return;
+    }
+    for (let i = 0; i < this.settings.emIterationsPerBar; i++) {
+      const step = this.refit.next();
+      if (step.done !== true) continue;
+      this.refit = null;
+      const result = step.value;
+      if (result !== null && isUsable(result.params)) {
+        if (this.filter === null) {
+          const { observations, length } = this.orderedHistory();
+          this.install(result.params, observations, length);
+          this.fitBars = this.refitLength;
+        } else {
+          this.filter.setModel(result.params);
+          this.fits++;
+          this.fitBars = this.refitLength;
+        }
+      }
+      return;
+    }
+  }
+
+  /** Puts a first model in force and runs the held history through it for the belief now. */
+  private install(params: HmmParams, observations: Float64Array, length: number): void {
+    const filter = new ForwardFilter(params);
+    for (let t = 0; t < length; t++) filter.step(observations, t * this.features);
+    this.filter = filter;
+    this.fits++;
+    this.fitBars = length;
+    this.barsSinceRefit = 0;
+    let leader = 0;
+    for (let k = 1; k < K; k++) if ((filter.posterior[k] as number) > (filter.posterior[leader] as number)) leader = k;
+    this.current = leader;
+    this.challenger = -1;
+    this.challengerBars = 0;
+  }
+
+  /** The held history, oldest first, in a new array (a fit reads it while later bars arrive). */
+  private orderedHistory(): { observations: Float64Array; length: number } {
+    const D = this.features;
+    const length = this.historyCount;
+    const observations = new Float64Array(length * D);
+    const start = (this.historyNext - length + this.settings.window) % this.settings.window;
+    for (let t = 0; t < length; t++) {
+      const from = ((start + t) % this.settings.window) * D;
+      for (let d = 0; d < D; d++) observations[t * D + d] = this.history[from + d] as number;
+    }
+    return { observations, length };
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * Baum-Welch (EM) for a Gaussian HMM, as a generator that yields after each iteration so that a
+ * caller can spread a refit over many bars (a fixed number of iterations per bar keeps a run
+ * deterministic). A few deterministic starts; the best likelihood wins; variances have a floor.
+ */
+import { InferenceWorkspace, forwardBackward } from './inference.js';
+import { cloneParams, createParams, stickyTransition, type HmmParams } from './model.js';
+import { orderByDriftAndVolatility } from './naming.js';
+
+export interface FitOptions {
+  readonly states: number;
+  /** EM iterations per start at most. */
+  readonly maxIterations: number;
+  /** Stop a start when the log-likelihood gains less than this per observation in an iteration. */
+  readonly tolerance: number;
+  /** Deterministic starts from the data (different smoothing windows and volatile shares). */
+  readonly starts: number;
+  /** A variance is at least this share of the feature's variance over the whole window. */
+  readonly varianceFloorShare: number;
+  /**
+   * With 4 states in REGIME_NAMES' order: range has no drift and varies no more than the trends, and
+   * trend-up and trend-down are mirror images, drift ±δ, their other features and variances shared
+   * (what the names mean).
+   * This keeps the names meaningful when the window holds little of a regime (a backfill without a
+   * fall): the unused trend state stays where a fall would be instead of taking other data.
+   */
+  readonly mirrorTrends: boolean;
+  /**
+   * Least P(stay) of a state: a regime's expected spell is at least 1 / (1 − minStay) bars, so a
+   * state cannot become a one-bar outlier catcher (short noisy windows and few symbols tempt EM so).
+   */
+  readonly minStay: number;
+  /** A model to start from as well (a refit starts from the model in force). */
+  readonly warmStart?: HmmParams;
+}
+
+export const DEFAULT_FIT_OPTIONS: FitOptions = {
+  states: 4,
+  maxIterations: 60,
+  tolerance: 1e-5,
+  starts: 3,
+  varianceFloorShare: 1e-3,
+  mirrorTrends: true,
+  minStay: 0.9,
+};
+
+export interface FitResult {
+  /** States in the canonical order of naming.ts (trend-up, trend-down, range, volatile for K = 4). */
+  readonly params: HmmParams;
+  readonly logLikelihood: number;
+  readonly iterations: number;
+}
+
+/** Bars a fit needs at the least. */
+export const MIN_FIT_BARS = 50;
+
+type StartVariant = readonly [window: number, volatileShare: number, roles: readonly [number, number, number]];
+const USUAL: readonly [number, number, number] = [0, 1, 2];
+const NO_FALL: readonly [number, number, number] = [0, 2, 1];
+const NO_RISE: readonly [number, number, number] = [2, 1, 0];
+/** The deterministic starts, in the order taken: `starts: 3` tries the three roles once. */
+const START_VARIANTS: readonly StartVariant[] = [
+  [24, 0.2, USUAL],
+  [24, 0.2, NO_FALL],
+  [24, 0.2, NO_RISE],
+  [48, 0.12, USUAL],
+  [48, 0.12, NO_FALL],
+  [48, 0.12, NO_RISE],
+];
+
+const ABSOLUTE_VARIANCE_FLOOR = 1e-14;
+/** Smallest transition probability: no move is impossible, so one odd bar cannot break the filter. */
+const TRANSITION_FLOOR = 1e-6;
+
+interface Stats {
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  readonly observed: Float64Array;
+}
+
+function featureStats(observations: Float64Array, length: number, D: number): Stats {
+  const mean = new Float64Array(D);
+  const variance = new Float64Array(D);
+  const observed = new Float64Array(D);
+  for (let t = 0; t < length; t++)
+    for (let d = 0; d < D; d++) {
+      const x = observations[t * D + d] as number;
+      if (Number.isNaN(x)) continue;
+      observed[d] = (observed[d] as number) + 1;
+      const delta = x - (mean[d] as number);
+      mean[d] = (mean[d] as number) + delta / (observed[d] as number);
+      variance[d] = (variance[d] as number) + delta * (x - (mean[d] as number));
+    }
+  for (let d = 0; d < D; d++)
+    variance[d] = (observed[d] as number) > 1 ? (variance[d] as number) / (observed[d] as number) : 0;
+  return { mean, variance, observed };
+}
+
+/**
+ * A start from hard labels: the bars whose rolling volatility is in the top `volatileShare` are the
+ * volatile state; the others are split in three by their rolling mean of feature 0 (the drift), and
+ * `roles` says which third starts which state ([top, bottom, middle] third → state). The usual roles
+ * are up, down, range; the others start a window that lacks a rise or a fall (then its middle third
+ * is not range) near the right answer, and the likelihood picks.
+ */
+function labelledStart(
+  observations: Float64Array,
+  length: number,
+  D: number,
+  K: number,
+  window: number,
+  volatileShare: number,
+  roles: readonly [number, number, number],
+  stats: Stats,
+): HmmParams {
+  const drift = new Float64Array(length);
+  const vol = new Float64Array(length);
+  const mean0 = stats.mean[0] as number;
+  const sd = stats.variance.map((v) => Math.sqrt(v) || 1);
+  let sumX = 0;
+  let sumV = 0;
+  let n = 0;
+  const at = (t: number, d: number): number => {
+    const x = observations[t * D + d] as number;
+    return Number.isNaN(x) ? (stats.mean[d] as number) : x;
+  };
+  const volOf = (t: number): number => {
+    let v = Math.abs(at(t, 0) - mean0) / (sd[0] as number);
+    for (let d = 1; d < D; d++) v += (at(t, d) - (stats.mean[d] as number)) / (sd[d] as number);
+    return v;
+  };
+  for (let t = 0; t < length; t++) {
+    sumX += at(t, 0);
+    sumV += volOf(t);
+    n++;
+    if (n > window) {
+      sumX -= at(t - window, 0);
+      sumV -= volOf(t - window);
+      n--;
+    }
+    drift[t] = sumX / n;
+    vol[t] = sumV / n;
+  }
+  const labels = new Uint8Array(length);
+  const byVol = Array.from(vol).sort((a, b) => a - b);
+  const volCut = byVol[Math.min(length - 1, Math.floor(length * (1 - volatileShare)))] as number;
+  const calmDrifts = Array.from(drift)
+    .filter((_, t) => (vol[t] as number) < volCut)
+    .sort((a, b) => a - b);
+  const low = calmDrifts[Math.floor(calmDrifts.length / 3)] ?? 0;
+  const high = calmDrifts[Math.floor((calmDrifts.length * 2) / 3)] ?? 0;
+  for (let t = 0; t < length; t++) {
+    if (K < 4) labels[t] = t % K;
+    else if ((vol[t] as number) >= volCut) labels[t] = 3;
+    else labels[t] = roles[(drift[t] as number) >= high ? 0 : (drift[t] as number) <= low ? 1 : 2];
+  }
+  const p = createParams(K, D);
+  p.transition.set(stickyTransition(K, 0.98));
+  const weight = new Float64Array(K * D);
+  for (let t = 0; t < length; t++) {
+    const k = labels[t] as number;
+    for (let d = 0; d < D; d++) {
+      const x = observations[t * D + d] as number;
+      if (Number.isNaN(x)) continue;
+      weight[k * D + d] = (weight[k * D + d] as number) + 1;
+      p.means[k * D + d] = (p.means[k * D + d] as number) + x;
+    }
+  }
+  for (let i = 0; i < K * D; i++) {
+    const d = i % D;
+    p.means[i] = (weight[i] as number) > 0 ? (p.means[i] as number) / (weight[i] as number) : (stats.mean[d] as number);
+  }
+  for (let t = 0; t < length; t++) {
+    const k = labels[t] as number;
+    for (let d = 0; d < D; d++) {
+      const x = observations[t * D + d] as number;
+      if (Number.isNaN(x)) continue;
+      const z = x - (p.means[k * D + d] as number);
+      p.variances[k * D + d] = (p.variances[k * D + d] as number) + z * z;
+    }
+  }
+  for (let i = 0; i < K * D; i++) {
+    const d = i % D;
+    // createParams filled variances with 1: take it back out before averaging.
+    const sumSq = (p.variances[i] as number) - 1;
+    p.variances[i] = (weight[i] as number) > 1 ? sumSq / (weight[i] as number) : (stats.variance[d] as number) || 1;
+  }
+  return p;
+}
+
+function floorVariances(p: HmmParams, floors: Float64Array): void {
+  const D = p.features;
+  for (let i = 0; i < p.variances.length; i++) {
+    const v = p.variances[i] as number;
+    const floor = floors[i % D] as number;
+    if (!(v >= floor)) p.variances[i] = floor;
+  }
+}
+
+const UP = 0;
+const DOWN = 1;
+const RANGE = 2;
+
+/**
+ * The M-step's emission update under the mirror constraint, in closed form. Feature 0 (the drift):
+ * range's mean is 0, up's δ and down's −δ with one variance. Other features: one mean and variance
+ * for both trends. Range keeps its own variances; volatile is free.
+ */
+function mirror(p: HmmParams, observations: Float64Array, length: number, posteriors: Float64Array): void {
+  const K = p.states;
+  const D = p.features;
+  for (let d = 0; d < D; d++) {
+    const W = [0, 0, 0];
+    const S = [0, 0, 0];
+    const Q = [0, 0, 0];
+    for (let t = 0; t < length; t++) {
+      const x = observations[t * D + d] as number;
+      if (Number.isNaN(x)) continue;
+      for (const k of [UP, DOWN, RANGE]) {
+        const g = posteriors[t * K + k] as number;
+        W[k] = (W[k] as number) + g;
+        S[k] = (S[k] as number) + g * x;
+        Q[k] = (Q[k] as number) + g * x * x;
+      }
+    }
+    const [wu, wd, wr] = W as [number, number, number];
+    const [su, sd, sr] = S as [number, number, number];
+    const [qu, qd, qr] = Q as [number, number, number];
+    const wt = wu + wd;
+    if (!(wt > 1e-9)) continue;
+    const squares = (q: number, s: number, w: number, m: number): number => q - 2 * m * s + m * m * w;
+    if (d === 0) {
+      // Range has no drift; the trends drift ±δ (one variance): δ maximises their shared likelihood.
+      const delta = (su - sd) / wt;
+      p.means[UP * D] = delta;
+      p.means[DOWN * D] = -delta;
+      const trendSquares = squares(qu, su, wu, delta) + squares(qd, sd, wd, -delta);
+      let vt = trendSquares / wt;
+      let vr = wr > 1e-9 ? qr / wr : vt;
+      // Range is the calm one: when its drift varies more than the trends', the constrained
+      // optimum pools the two (else range could pass for a mixture of a rise and a fall).
+      if (vr > vt) vt = vr = (trendSquares + qr) / (wt + wr);
+      p.variances[UP * D] = vt;
+      p.variances[DOWN * D] = vt;
+      p.means[RANGE * D] = 0;
+      p.variances[RANGE * D] = vr;
+    } else {
+      let m = (su + sd) / wt;
+      // Range is calm here too: its dispersion is no higher than the trends'. When the free optimum
+      // has it higher, the constrained one pools the two means (else the trend pair could take the
+      // calm bars and range the others, names swapped, with the same likelihood).
+      if (wr > 1e-9 && sr / wr > m) {
+        m = (su + sd + sr) / (wt + wr);
+        p.means[RANGE * D + d] = m;
+        p.variances[RANGE * D + d] = squares(qr, sr, wr, m) / wr;
+      }
+      const v = (squares(qu, su, wu, m) + squares(qd, sd, wd, m)) / wt;
+      p.means[UP * D + d] = m;
+      p.means[DOWN * D + d] = m;
+      p.variances[UP * D + d] = v;
+      p.variances[DOWN * D + d] = v;
+    }
+  }
+}
+
+/** One M-step from the E-step's posteriors and transition counts; a state with no weight keeps its values. */
+function maximise(
+  p: HmmParams,
+  observations: Float64Array,
+  length: number,
+  posteriors: Float64Array,
+  counts: Float64Array,
+  floors: Float64Array,
+  mirrorTrends: boolean,
+  minStay: number,
+): void {
+  const K = p.states;
+  const D = p.features;
+  for (let k = 0; k < K; k++) p.initial[k] = posteriors[k] as number;
+  for (let i = 0; i < K; i++) {
+    let row = 0;
+    for (let j = 0; j < K; j++) row += counts[i * K + j] as number;
+    if (!(row > 0)) continue;
+    let total = 0;
+    for (let j = 0; j < K; j++) {
+      const v = Math.max(TRANSITION_FLOOR, (counts[i * K + j] as number) / row);
+      p.transition[i * K + j] = v;
+      total += v;
+    }
+    for (let j = 0; j < K; j++) p.transition[i * K + j] = (p.transition[i * K + j] as number) / total;
+    // A regime lasts: P(stay) at least minStay. The constrained optimum of the row puts the diagonal
+    // on the bound and shares the rest in proportion to the counts.
+    const stay = p.transition[i * K + i] as number;
+    if (stay < minStay && K > 1) {
+      const scale = (1 - minStay) / (1 - stay);
+      for (let j = 0; j < K; j++)
+        p.transition[i * K + j] = i === j ? minStay : (p.transition[i * K + j] as number) * scale;
+    }
+  }
+  for (let k = 0; k < K; k++)
+    for (let d = 0; d < D; d++) {
+      let w = 0;
+      let sum = 0;
+      for (let t = 0; t < length; t++) {
+        const x = observations[t * D + d] as number;
+        if (Number.isNaN(x)) continue;
+        const g = posteriors[t * K + k] as number;
+        w += g;
+        sum += g * x;
+      }
+      if (!(w > 1e-9)) continue;
+      const mean = sum / w;
+      let sq = 0;
+      for (let t = 0; t < length; t++) {
+        const x = observations[t * D + d] as number;
+        if (Number.isNaN(x)) continue;
+        const z = x - mean;
+        sq += (posteriors[t * K + k] as number) * z * z;
+      }
+      p.means[k * D + d] = mean;
+      p.variances[k * D + d] = sq / w;
+    }
+  if (mirrorTrends && K === 4) mirror(p, observations, length, posteriors);
+  floorVariances(p, floors);
+}
+
+/**
+ * Fits by EM, yielding after every iteration. Returns null when the data cannot support a model:
+ * too few bars, or a first feature that never varies (a constant series).
+ */
+export function* fitSteps(
+  observations: Float64Array,
+  length: number,
+  features: number,
+  options: FitOptions = DEFAULT_FIT_OPTIONS,
+): Generator<void, FitResult | null> {
+  const D = features;
+  const K = options.states;
+  const stats = featureStats(observations, length, D);
+  if ((stats.observed[0] as number) < MIN_FIT_BARS || !((stats.variance[0] as number) > ABSOLUTE_VARIANCE_FLOOR))
+    return null;
+  const floors = stats.variance.map((v) => Math.max(ABSOLUTE_VARIANCE_FLOOR, v * options.varianceFloorShare));
+  const starts: HmmParams[] = [];
+  if (options.warmStart !== undefined && options.warmStart.features === D && options.warmStart.states === K)
+    starts.push(cloneParams(options.warmStart));
+  for (let s = 0; s < options.starts; s++) {
+    const [window, share, roles] = START_VARIANTS[s % START_VARIANTS.length] as StartVariant;
+    starts.push(labelledStart(observations, length, D, K, window, share, roles, stats));
+  }
+  const workspace = new InferenceWorkspace(length, K);
+  const counts = new Float64Array(K * K);
+  let best: FitResult | null = null;
+  for (const start of starts) {
+    const p = start;
+    floorVariances(p, floors);
+    let previous = Number.NEGATIVE_INFINITY;
+    let logLikelihood = Number.NEGATIVE_INFINITY;
+    let iterations = 0;
+    while (iterations < options.maxIterations) {
+      const e = forwardBackward(p, observations, length, workspace, counts);
+      logLikelihood = e.logLikelihood;
+      iterations++;
+      if (!Number.isFinite(logLikelihood)) break;
+      const converged = logLikelihood - previous < options.tolerance * length;
+      previous = logLikelihood;
+      if (converged) break;
+      maximise(p, observations, length, e.posteriors, counts, floors, options.mirrorTrends, options.minStay);
+      yield;
+    }
+    if (Number.isFinite(logLikelihood) && (best === null || logLikelihood > best.logLikelihood))
+      best = { params: p, logLikelihood, iterations };
+  }
+  if (best === null) return null;
+  return { ...best, params: orderByDriftAndVolatility(best.params) };
+}
+
+/** Runs a whole fit at once (a backfill, a test, a bench). */
+export function fitHmm(
+  observations: Float64Array,
+  length: number,
+  features: number,
+  options: FitOptions = DEFAULT_FIT_OPTIONS,
+): FitResult | null {
+  const steps = fitSteps(observations, length, features, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The backfill, streamed: each symbol's history feeds its signals as soon as it arrives and is then
+ * dropped, so a 500-symbol backfill never holds every bar at once. The regime detector needs the
+ * universe's features per bar time (mean return and dispersion, from each symbol's return); the
+ * returns wait here (one number per symbol and time, not bars) and are fed in time order once every
+ * symbol is in, taken in symbol order as the step-by-step processing does, so the result is the same
+ * to the last bit whatever order the symbols arrive in.
+ */
+import type { SymbolSignals } from '../core/strategy.js';
+import type { Bar } from '../core/model.js';
+import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
+
+export class BackfillWarmup {
+  /** Each bar time's return per symbol index (NaN: no bar, or no return yet). */
+  private readonly returnsByTime = new Map<number, Float64Array>();
+
+  constructor(private readonly symbolCount: number) {}
+
+  /** A symbol's bars, oldest first: its signals take them now. */
+  take(index: number, bars: readonly Bar[], signals: SymbolSignals): void {
+    for (const bar of bars) {
+      signals.update(bar);
+      let row = this.returnsByTime.get(bar.time);
+      if (row === undefined) {
+        row = new Float64Array(this.symbolCount).fill(Number.NaN);
+        this.returnsByTime.set(bar.time, row);
+      }
+      row[index] = signals.lastReturn;
+    }
+  }
+
+  /**
+   * Every bar time, oldest first, with the universe's features over the symbols that have a return
+   * (`symbols`: how many). Each step has its own features array (the backfill, not the hot path).
+   */
+  *steps(): Generator<{ readonly time: number; readonly features: Float64Array; readonly symbols: number }> {
+    const times = [...this.returnsByTime.keys()].sort((a, b) => a - b);
+    const universe = new UniverseFeatures();
+    for (const time of times) {
+      const row = this.returnsByTime.get(time) as Float64Array;
+      const features = new Float64Array(FEATURE_COUNT);
+      for (let s = 0; s < row.length; s++) universe.add(row[s] as number);
+      const symbols = universe.symbols;
+      universe.finish(features);
+      yield { time, features, symbols };
+    }
+  }
+}

@@ -1,0 +1,326 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { SeededRandom } from '../src/core/random.js';
+import { createParams, logEmissions, type HmmParams } from '../src/core/hmm/model.js';
+import { ForwardFilter, forwardBackward, viterbi } from '../src/core/hmm/inference.js';
+import { DEFAULT_FIT_OPTIONS, fitHmm } from '../src/core/hmm/fit.js';
+import { FEATURE_COUNT, UniverseFeatures } from '../src/core/hmm/features.js';
+import { DEFAULT_HMM_SETTINGS, HmmRegimeDetector } from '../src/core/hmm/detector.js';
+
+/** A random model: K states, D features, rows of A and pi from random positives. */
+function randomParams(random: SeededRandom, K: number, D: number): HmmParams {
+  const p = createParams(K, D);
+  const row = (out: Float64Array, offset: number): void => {
+    let total = 0;
+    for (let j = 0; j < K; j++) total += out[offset + j] = 0.05 + random.next();
+    for (let j = 0; j < K; j++) out[offset + j] = (out[offset + j] as number) / total;
+  };
+  row(p.initial, 0);
+  for (let i = 0; i < K; i++) row(p.transition, i * K);
+  for (let i = 0; i < K * D; i++) {
+    p.means[i] = random.normal();
+    p.variances[i] = 0.2 + random.next() * 2;
+  }
+  return p;
+}
+
+function randomObservations(random: SeededRandom, T: number, D: number, missingShare: number): Float64Array {
+  const obs = new Float64Array(T * D);
+  for (let i = 0; i < obs.length; i++) obs[i] = random.next() < missingShare ? Number.NaN : 1.5 * random.normal();
+  return obs;
+}
+
+/** Every state path, its joint log-probability with the observations. */
+function enumeratePaths(p: HmmParams, obs: Float64Array, T: number): { path: number[]; logJoint: number }[] {
+  const K = p.states;
+  const D = p.features;
+  const logB = Array.from({ length: T }, (_, t) => {
+    const out = new Float64Array(K);
+    logEmissions(p, obs, t * D, out);
+    return out;
+  });
+  const paths: { path: number[]; logJoint: number }[] = [];
+  for (let code = 0; code < K ** T; code++) {
+    const path: number[] = [];
+    let rest = code;
+    for (let t = 0; t < T; t++) {
+      path.push(rest % K);
+      rest = Math.floor(rest / K);
+    }
+    let logJoint = Math.log(p.initial[path[0] as number] as number) + (logB[0]?.[path[0] as number] as number);
+    for (let t = 1; t < T; t++) {
+      const [a, b] = [path[t - 1] as number, path[t] as number];
+      logJoint += Math.log(p.transition[a * K + b] as number) + (logB[t]?.[b] as number);
+    }
+    paths.push({ path, logJoint });
+  }
+  return paths;
+}
+
+const close = (actual: number, expected: number, tolerance: number, what: string): void =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} vs ${expected}`);
+
+test('forward-backward equals brute-force enumeration of all state paths (T ≤ 6, missing features too)', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 2, max: 4 }),
+      fc.integer({ min: 1, max: 2 }),
+      (seed, T, K, D) => {
+        const random = new SeededRandom(seed);
+        const p = randomParams(random, K, D);
+        const obs = randomObservations(random, T, D, 0.15);
+        const paths = enumeratePaths(p, obs, T);
+        const top = Math.max(...paths.map((x) => x.logJoint));
+        const total = paths.reduce((s, x) => s + Math.exp(x.logJoint - top), 0);
+        const logLikelihood = top + Math.log(total);
+        const fb = forwardBackward(p, obs, T);
+        close(fb.logLikelihood, logLikelihood, 1e-9 * Math.max(1, Math.abs(logLikelihood)), 'log-likelihood');
+        for (let t = 0; t < T; t++)
+          for (let k = 0; k < K; k++) {
+            const marginal = paths.reduce((s, x) => s + (x.path[t] === k ? Math.exp(x.logJoint - top) : 0), 0) / total;
+            close(fb.posteriors[t * K + k] as number, marginal, 1e-9, `P(state ${t} = ${k})`);
+          }
+        for (let i = 0; i < K; i++)
+          for (let j = 0; j < K; j++) {
+            let expected = 0;
+            for (const x of paths)
+              for (let t = 0; t + 1 < T; t++)
+                if (x.path[t] === i && x.path[t + 1] === j) expected += Math.exp(x.logJoint - top) / total;
+            close(fb.transitionCounts[i * K + j] as number, expected, 1e-9, `expected transitions ${i}→${j}`);
+          }
+        // The causal filter's last belief is the smoothed one at the last step.
+        const filter = new ForwardFilter(p);
+        for (let t = 0; t < T; t++) filter.step(obs, t * D);
+        for (let k = 0; k < K; k++)
+          close(filter.posterior[k] as number, fb.posteriors[(T - 1) * K + k] as number, 1e-9, 'filter at T');
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('Viterbi returns the most probable path of the brute-force enumeration, with its probability', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 2, max: 4 }),
+      (seed, T, K) => {
+        const random = new SeededRandom(seed);
+        const p = randomParams(random, K, 2);
+        const obs = randomObservations(random, T, 2, 0.1);
+        const paths = enumeratePaths(p, obs, T);
+        const best = paths.reduce((a, b) => (b.logJoint > a.logJoint ? b : a));
+        const v = viterbi(p, obs, T);
+        close(v.logProbability, best.logJoint, 1e-9 * Math.max(1, Math.abs(best.logJoint)), 'log P(best path)');
+        const found = paths.find((x) => x.path.every((s, t) => s === v.path[t]));
+        assert.ok(found !== undefined);
+        close(found.logJoint, best.logJoint, 1e-9 * Math.max(1, Math.abs(best.logJoint)), 'the path Viterbi returns');
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+/** A known 4-state model in the canonical order (trend-up, trend-down, range, volatile). */
+function knownModel(): HmmParams {
+  const p = createParams(4, 2);
+  const stay = [0.99, 0.985, 0.992, 0.98];
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 4; j++) p.transition[i * 4 + j] = i === j ? (stay[i] as number) : (1 - (stay[i] as number)) / 3;
+  p.means.set([1, 0, -1, 0.2, 0, -0.5, -0.2, 1.5]);
+  p.variances.set([1, 0.25, 1.1, 0.25, 0.7, 0.2, 6, 0.3]);
+  return p;
+}
+
+function sample(p: HmmParams, T: number, random: SeededRandom): Float64Array {
+  const K = p.states;
+  const D = p.features;
+  const obs = new Float64Array(T * D);
+  let s = 0;
+  for (let t = 0; t < T; t++) {
+    if (t > 0) {
+      let u = random.next();
+      let next = 0;
+      while (next < K - 1 && (u -= p.transition[s * K + next] as number) > 0) next++;
+      s = next;
+    }
+    for (let d = 0; d < D; d++)
+      obs[t * D + d] = (p.means[s * D + d] as number) + Math.sqrt(p.variances[s * D + d] as number) * random.normal();
+  }
+  return obs;
+}
+
+test('EM recovers a known model from 20,000 bars it generated: means within a tenth of the state’s standard deviation, variances within 15%, P(stay) within 0.01', () => {
+  const truth = knownModel();
+  for (const seed of [1, 2]) {
+    const T = 20_000;
+    const obs = sample(truth, T, new SeededRandom(seed));
+    const fit = fitHmm(obs, T, 2, { ...DEFAULT_FIT_OPTIONS, maxIterations: 200, tolerance: 1e-7, mirrorTrends: false });
+    assert.ok(fit !== null);
+    const p = fit.params;
+    for (let i = 0; i < 8; i++) {
+      close(
+        p.means[i] as number,
+        truth.means[i] as number,
+        0.1 * Math.sqrt(truth.variances[i] as number),
+        `seed ${seed} mean ${i}`,
+      );
+      close((p.variances[i] as number) / (truth.variances[i] as number), 1, 0.15, `seed ${seed} variance ${i}`);
+    }
+    for (let k = 0; k < 4; k++)
+      close(p.transition[k * 5] as number, truth.transition[k * 5] as number, 0.01, `seed ${seed} P(stay ${k})`);
+  }
+});
+
+/** A model that meets the mirror constraint: range has no drift and is calm, the trends drift ±0.5. */
+function mirroredModel(): HmmParams {
+  const p = knownModel();
+  p.means.set([0.5, 0, -0.5, 0, 0, -0.5, -0.2, 1.5]);
+  p.variances.set([1, 0.25, 1, 0.25, 0.7, 0.2, 6, 0.3]);
+  return p;
+}
+
+test('EM with mirrored trends (the default) recovers a model that meets its constraint, from 20,000 bars', () => {
+  const truth = mirroredModel();
+  const T = 20_000;
+  const obs = sample(truth, T, new SeededRandom(3));
+  const fit = fitHmm(obs, T, 2, { ...DEFAULT_FIT_OPTIONS, maxIterations: 200, tolerance: 1e-7 });
+  assert.ok(fit !== null);
+  const p = fit.params;
+  for (let i = 0; i < 8; i++) {
+    close(p.means[i] as number, truth.means[i] as number, 0.1 * Math.sqrt(truth.variances[i] as number), `mean ${i}`);
+    close((p.variances[i] as number) / (truth.variances[i] as number), 1, 0.15, `variance ${i}`);
+  }
+  assert.equal(p.means[0], -(p.means[2] as number), 'the trends are mirror images');
+  assert.equal(p.means[4], 0, 'range has no drift');
+  for (let k = 0; k < 4; k++)
+    close(p.transition[k * 5] as number, truth.transition[k * 5] as number, 0.01, `P(stay ${k})`);
+});
+
+test('features: mean and log standard deviation of the returns; non-finite returns skipped; one symbol has no dispersion', () => {
+  const f = new UniverseFeatures();
+  const out = new Float64Array(FEATURE_COUNT);
+  for (const r of [0.01, 0.03, Number.NaN, Number.POSITIVE_INFINITY, -0.01]) f.add(r);
+  f.finish(out);
+  close(out[0] as number, 0.01, 1e-12, 'mean');
+  close(out[1] as number, Math.log(0.02), 1e-12, 'log sd');
+  f.add(0.02);
+  f.finish(out);
+  assert.equal(out[0], 0.02);
+  assert.ok(Number.isNaN(out[1]));
+  f.finish(out);
+  assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[1]), 'no return at all: the bar is missing');
+});
+
+/** Bars from a known model, scaled to look like market features. */
+function marketLike(seed: number, T: number): Float64Array {
+  const obs = sample(knownModel(), T, new SeededRandom(seed));
+  for (let t = 0; t < T; t++) {
+    obs[t * 2] = (obs[t * 2] as number) * 0.0004;
+    obs[t * 2 + 1] = -6 + (obs[t * 2 + 1] as number) * 0.3;
+  }
+  return obs;
+}
+
+test('bad data never throws: NaN and infinite returns, a constant series, a single symbol, 3 bars, a gap of days', () => {
+  const settings = { ...DEFAULT_HMM_SETTINGS, minHistory: 200, window: 1000, refitEvery: 300 };
+  // 3 bars of backfill: too little to fit, the detector says learning and keeps the prior.
+  const short = new HmmRegimeDetector(2, settings);
+  for (let t = 0; t < 3; t++) short.update([0.001, -6]);
+  assert.equal(short.fitNow(), false);
+  assert.ok(short.learning);
+  assert.deepEqual(Array.from(short.posterior), [0.25, 0.25, 0.25, 0.25]);
+
+  // A constant series cannot be fitted: still learning, no throw.
+  const constant = new HmmRegimeDetector(2, settings);
+  for (let t = 0; t < 600; t++) constant.update([0, -6]);
+  assert.equal(constant.fitNow(), false);
+  assert.ok(constant.learning);
+
+  // A fitted detector fed garbage keeps a valid belief and its last model.
+  const obs = marketLike(4, 3000);
+  const detector = new HmmRegimeDetector(2, settings);
+  for (let t = 0; t < 1500; t++) detector.update(obs.subarray(t * 2, t * 2 + 2));
+  assert.ok(detector.fitNow());
+  const fits = detector.fitCount;
+  const garbage = [
+    [Number.NaN, Number.NaN],
+    [Number.POSITIVE_INFINITY, -6],
+    [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
+    [0.001, Number.NaN], // a single symbol: no dispersion
+    [0.5, 2], // the first bar after a gap of days: a huge move
+  ];
+  for (let round = 0; round < 400; round++) {
+    for (const bar of garbage) {
+      detector.update(bar);
+      const sum = detector.posterior.reduce((a, b) => a + b, 0);
+      assert.ok(
+        Number.isFinite(detector.probability) && Math.abs(sum - 1) < 1e-9,
+        `belief ${detector.posterior.join()}`,
+      );
+    }
+  }
+  assert.ok(!detector.learning);
+  assert.ok(detector.fitCount >= fits, 'a refit on garbage never removes the model');
+  assert.ok(detector.params !== null && detector.params.variances.every((v) => v > 0 && Number.isFinite(v)));
+  // A single symbol throughout: only the mean return exists, and the model still fits and runs.
+  const single = new HmmRegimeDetector(2, settings);
+  for (let t = 0; t < 1500; t++) single.update([obs[t * 2] as number, Number.NaN]);
+  assert.ok(single.fitNow());
+  for (let t = 1500; t < 2000; t++) single.update([obs[t * 2] as number, Number.NaN]);
+  assert.ok(Math.abs(single.posterior.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+});
+
+test('dwell: a challenger must qualify for `dwell` bars in a row; a bar where it leads by less than the margin resets its count', () => {
+  const settings = { ...DEFAULT_HMM_SETTINGS, threshold: 0.6, margin: 0.3, dwell: 3, minHistory: 200, window: 2000 };
+  const obs = marketLike(5, 1500);
+  const detector = new HmmRegimeDetector(2, settings);
+  for (let t = 0; t < 1500; t++) detector.update(obs.subarray(t * 2, t * 2 + 2));
+  assert.ok(detector.fitNow());
+  const p = detector.params as HmmParams;
+  const barOf = (k: number): number[] => [p.means[k * 2] as number, p.means[k * 2 + 1] as number];
+  // Settle firmly in range, then feed volatile-looking bars two at a time with a range bar between:
+  // the challenger qualifies for two bars, falls back, and its count must start over.
+  for (let i = 0; i < 60; i++) detector.update(barOf(2));
+  assert.equal(detector.regime, 'range');
+  let qualifiedInARow = 0;
+  let longest = 0;
+  for (let round = 0; round < 30; round++) {
+    for (const bar of [barOf(3), barOf(3), barOf(2), barOf(2), barOf(2)]) {
+      const before: string = detector.regime;
+      detector.update(bar);
+      const post = detector.posterior;
+      const leads = (post[3] as number) >= 0.6 && (post[3] as number) - (post[2] as number) >= 0.3;
+      qualifiedInARow = leads ? qualifiedInARow + 1 : 0;
+      longest = Math.max(longest, qualifiedInARow);
+      if (qualifiedInARow < 3) assert.equal(detector.regime, before, 'no switch before the dwell is complete');
+    }
+  }
+  assert.ok(longest < 3, `the test must exercise resets, not a full dwell (longest run ${longest})`);
+  assert.equal(detector.regime, 'range');
+  // Enough volatile bars in a row do switch.
+  for (let i = 0; i < 10; i++) detector.update(barOf(3));
+  assert.equal(detector.regime, 'volatile');
+});
+
+test('refits are spread over bars and deterministic: two detectors fed the same bars agree bar for bar', () => {
+  const settings = { ...DEFAULT_HMM_SETTINGS, minHistory: 200, window: 1500, refitEvery: 300 };
+  const obs = marketLike(6, 4000);
+  const a = new HmmRegimeDetector(2, settings);
+  const b = new HmmRegimeDetector(2, settings);
+  let refittingBars = 0;
+  for (let t = 0; t < 4000; t++) {
+    const bar = obs.subarray(t * 2, t * 2 + 2);
+    a.update(bar);
+    b.update(bar);
+    if (a.refitting) refittingBars++;
+    assert.deepEqual(Array.from(a.posterior), Array.from(b.posterior), `bar ${t}`);
+    assert.equal(a.regime, b.regime);
+  }
+  assert.ok(a.fitCount >= 8, `refits happened (${a.fitCount} fits)`);
+  assert.ok(refittingBars > a.fitCount, 'a refit takes several bars (one EM iteration each), not one long stop');
+});
