@@ -217,3 +217,16 @@ test('new events do not shift a view scrolled away from the newest', async () =>
   assert.deepEqual(after, before);
   app.unmount();
 });
+
+test('a regime held at low confidence says so; a confident one does not', async () => {
+  const base = makeSnapshot();
+  const unsure = new FakeControls(
+    makeSnapshot({ regime: { ...base.regime, current: 'trend-down', confidence: 0.27 } }),
+  );
+  const app = await renderApp(unsure);
+  assert.match(app.text(), /TREND-DOWN\s+27%\s+low confidence/);
+  app.unmount();
+  const sure = await renderApp(new FakeControls());
+  assert.ok(!sure.text().includes('low confidence'));
+  sure.unmount();
+});
