@@ -117,14 +117,21 @@ export class CachedMarketData implements MarketDataSource {
     return query.limit === undefined ? all : all.slice(-query.limit);
   }
 
-  private async readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<Bar[]> {
-    const bars: Bar[] = [];
-    await this.connection.each<CachedRow>(
-      SELECT_SYMBOL,
-      [this.options.source, symbol, timeframe, after, ranges.upTo, ranges.fetchedSince],
-      (r) => bars.push({ time: r.time, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }),
-    );
-    return bars;
+  /**
+   * One symbol's cached bars, in one call (not a callback per row): made together, the rows are used
+   * and dropped together; they have a bar's fields and are kept as they come. (The reads of a round
+   * run side by side: one after another, the symbols would finish one at a time and the next ones
+   * would no longer reach the source in one batch.)
+   */
+  private readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<Bar[]> {
+    return this.connection.allOnce<CachedRow>(SELECT_SYMBOL, [
+      this.options.source,
+      symbol,
+      timeframe,
+      after,
+      ranges.upTo,
+      ranges.fetchedSince,
+    ]);
   }
 
   private readRanges(timeframe: string, after: number): Promise<RoundRanges> {

@@ -122,6 +122,16 @@ export class SqliteConnection {
     });
   }
 
+  /**
+   * All rows in one call, from a statement prepared for this call only (a shared prepared statement
+   * would run the calls of a round one after another).
+   */
+  allOnce<T>(sql: string, params: SqlParams): Promise<T[]> {
+    return new Promise<T[]>((resolve, reject) => {
+      this.handle.all(sql, params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows)));
+    });
+  }
+
   /** Runs SQL text that may hold several statements (migrations, pragmas); not prepared. */
   exec(sql: string): Promise<void> {
     return this.withReconnect(

@@ -31,10 +31,12 @@ const INSERT_REGIME =
 const INSERT_REGIME_MODEL = 'INSERT INTO regime_models (run_id, time, model) VALUES (?, ?, ?)';
 const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(portfolio_id) DO UPDATE SET run_id = excluded.run_id, iteration = excluded.iteration, saved_at = excluded.saved_at, state = excluded.state`;
+/** The bars come as one flat JSON array, six numbers a bar, regrouped here (`key` is the index in the array). */
 const INSERT_BARS_JSON = `INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at)
-  SELECT ?1, ?2, ?3, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-    json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), ?4
-  FROM json_each(?5)`;
+  SELECT ?1, ?2, ?3, max(CASE key % 6 WHEN 0 THEN value END), max(CASE key % 6 WHEN 1 THEN value END),
+    max(CASE key % 6 WHEN 2 THEN value END), max(CASE key % 6 WHEN 3 THEN value END),
+    max(CASE key % 6 WHEN 4 THEN value END), max(CASE key % 6 WHEN 5 THEN value END), ?4
+  FROM json_each(CAST(?5 AS TEXT)) GROUP BY key / 6`;
 /** Rows per multi-row INSERT: one statement per chunk instead of one per row. */
 const ROWS_PER_INSERT = 64;
 const EXPIRE_BARS = `DELETE FROM bar_cache WHERE (source, symbol, timeframe, time) IN
@@ -45,14 +47,36 @@ const BAR_ROWS_WRITTEN_AT_ONCE = 5_000;
 /** Cached bars written per transaction (a big backfill goes in several, as it arrives). */
 const BAR_ROWS_PER_TRANSACTION = 50_000;
 
-/** `[[time, open, high, low, close, volume], …]`, built as one string. */
+/**
+ * `[time, open, high, low, close, volume, time, …]`: the numbers in one array of doubles, written out by
+ * JSON.stringify in one go (no string per number or per bar on the way).
+ */
 function barsAsJson(bars: readonly Bar[]): string {
-  let text = '[';
-  for (let i = 0; i < bars.length; i++) {
+  const values = new Array<number>(bars.length * 6);
+  for (let i = 0, v = 0; i < bars.length; i++, v += 6) {
     const b = bars[i] as Bar;
-    text += `${i === 0 ? '' : ','}[${b.time},${b.open},${b.high},${b.low},${b.close},${b.volume}]`;
+    values[v] = b.time;
+    values[v + 1] = b.open;
+    values[v + 2] = b.high;
+    values[v + 3] = b.low;
+    values[v + 4] = b.close;
+    values[v + 5] = b.volume;
   }
-  return `${text}]`;
+  return JSON.stringify(values);
+}
+
+/**
+ * Cached bars waiting to be written: their JSON text in a Buffer, made as they were queued. Neither the bars
+ * nor a string of them wait on the JS heap for the disk (what outlives a few allocations there is what
+ * makes V8 grow its young generation to 128 MB).
+ */
+interface QueuedBars {
+  readonly source: string;
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly fetchedAt: number;
+  readonly json: Buffer;
+  readonly rows: number;
 }
 
 /** Expired cached bars are deleted every this many writes, a batch at a time. */
@@ -63,7 +87,7 @@ const BUSY_RETRY_MS = 250;
 
 export class SqliteTradingRecord implements TradingRecord {
   private iterations: IterationRecord[] = [];
-  private bars: CachedBars[] = [];
+  private bars: QueuedBars[] = [];
   private queuedBarRows = 0;
   /** Events and order changes after the last iteration (a stop), written with the next batch. */
   private looseEvents: EngineEvent[] = [];
@@ -110,7 +134,9 @@ export class SqliteTradingRecord implements TradingRecord {
    */
   cacheBars(entry: CachedBars): void {
     if (this.failure !== null || entry.bars.length === 0) return;
-    this.bars.push(entry);
+    // The JSON text now, so that a backfill's bar objects never wait in this queue for the disk.
+    const { source, symbol, timeframe, fetchedAt, bars } = entry;
+    this.bars.push({ source, symbol, timeframe, fetchedAt, json: Buffer.from(barsAsJson(bars)), rows: bars.length });
     this.queuedBarRows += entry.bars.length;
     // A round's few new bars go with the next iteration, in its transaction; a backfill's go now.
     if (this.queuedBarRows >= BAR_ROWS_WRITTEN_AT_ONCE) this.startWriting();
@@ -177,11 +203,11 @@ export class SqliteTradingRecord implements TradingRecord {
   }
 
   /** The oldest queued bar entries, up to about BAR_ROWS_PER_TRANSACTION rows (at least one entry). */
-  private takeBarBatch(): CachedBars[] {
+  private takeBarBatch(): QueuedBars[] {
     let rows = 0;
     let taken = 0;
     while (taken < this.bars.length && (taken === 0 || rows < BAR_ROWS_PER_TRANSACTION)) {
-      rows += (this.bars[taken] as CachedBars).bars.length;
+      rows += (this.bars[taken] as QueuedBars).rows;
       taken++;
     }
     this.queuedBarRows -= rows;
@@ -285,10 +311,10 @@ export class SqliteTradingRecord implements TradingRecord {
    * One statement per entry: its bars go to SQLite as one JSON text that json_each unrolls, so a
    * backfill of half a million bars makes a few hundred strings in JavaScript, not millions of values.
    */
-  private async writeBars(entries: readonly CachedBars[]): Promise<void> {
-    for (const { source, symbol, timeframe, fetchedAt, bars } of entries) {
-      await this.connection.run(INSERT_BARS_JSON, [source, symbol, timeframe, fetchedAt, barsAsJson(bars)]);
-      this.rowsWritten += bars.length;
+  private async writeBars(entries: readonly QueuedBars[]): Promise<void> {
+    for (const { source, symbol, timeframe, fetchedAt, json, rows } of entries) {
+      await this.connection.run(INSERT_BARS_JSON, [source, symbol, timeframe, fetchedAt, json]);
+      this.rowsWritten += rows;
     }
   }
 

@@ -7,7 +7,8 @@
  *   `Alpaca` facade (2 retries), OFF for raw Api classes: alpaca-sdk.ts sets the facade's default.
  *   We only map the error left once the SDK gives up (429 → TransientError with its `retryAfterMs`).
  * - Rate limit: a client-side token bucket (200/min by default), per host. Kept.
- * - Pagination: `pagination.collectBySymbol` follows `next_page_token` and merges symbol maps. Used.
+ * - Pagination: `pagination.paginateSymbolObjects` follows `next_page_token` (stopping on a repeated
+ *   token) and gives each page's symbol map as it arrives. Used: each page is packed into numbers at once.
  * - Timeouts: `timeoutMs` per attempt (default 30 s; we pass 15 s) plus a per-call AbortSignal via
  *   `initOverrides`, handed to `fetch`: aborting it really ends the HTTP request. Used.
  * - Errors: `ApiError` subclasses by status (`AuthError` 401, `PermissionError` 403,
@@ -24,16 +25,16 @@
 import { PermanentError, TransientError, type BarQuery, type MarketDataSource } from '../../market/types.js';
 import type { Bar, Timeframe } from '../../core/model.js';
 import {
-  collectPagesBySymbol,
   createStockBarsClient,
   describeAlpacaFailure,
   isUnparsableBody,
   MalformedBodyError,
+  paginatePagesBySymbol,
   type AlpacaFailure,
   type AlpacaFeed,
   type AlpacaRestOptions,
   type StockBarsClient,
-  type SymbolPage,
+  type SymbolObjectPage,
 } from './alpaca-sdk.js';
 
 export interface AlpacaMarketDataOptions extends AlpacaRestOptions {
@@ -103,8 +104,8 @@ interface Group {
   readonly waiters: Waiter[];
 }
 
-/** Bars of one page, checked; `errors` holds the symbols whose own bars were malformed. */
-interface CheckedPage extends SymbolPage<Bar> {
+/** Bars of one page, checked and packed (six numbers a bar); `errors` holds the symbols whose own bars were malformed. */
+interface CheckedPage extends SymbolObjectPage<Float64Array> {
   readonly errors: ReadonlyMap<string, string>;
 }
 
@@ -201,16 +202,24 @@ export class AlpacaMarketData implements MarketDataSource {
     signal: AbortSignal,
   ): Promise<void> {
     const symbolErrors = new Map<string, string>();
-    let collected: Record<string, Bar[]>;
+    // Each page's bars arrive packed, six numbers a bar in a Float64Array per symbol and page: the page's
+    // parsed objects die at once, and what waits for the next page is numbers off the JS heap, not objects.
+    const collected = new Map<string, PackedBars>();
     try {
-      collected = await collectPagesBySymbol<Bar>(
-        async (pageToken) => {
-          const page = await this.fetchPageRetryingUnparsable(group, symbols, pageToken, signal);
-          for (const [symbol, error] of page.errors) if (!symbolErrors.has(symbol)) symbolErrors.set(symbol, error);
-          return page;
-        },
-        group.limit === undefined ? {} : { maxPerSymbol: group.limit, symbols },
-      );
+      const pages = paginatePagesBySymbol<Float64Array>(async (pageToken) => {
+        const page = await this.fetchPageRetryingUnparsable(group, symbols, pageToken, signal);
+        for (const [symbol, error] of page.errors) if (!symbolErrors.has(symbol)) symbolErrors.set(symbol, error);
+        return page;
+      });
+      for await (const { symbol, value } of pages) {
+        let packed = collected.get(symbol);
+        if (packed === undefined) collected.set(symbol, (packed = { pages: [], bars: 0 }));
+        packed.pages.push(value);
+        packed.bars += value.length / NUMBERS_PER_BAR;
+        // The newest `limit` bars (sorted newest first): no more pages once every symbol has them.
+        const limit = group.limit;
+        if (limit !== undefined && symbols.every((s) => (collected.get(s)?.bars ?? 0) >= limit)) break;
+      }
     } catch (err) {
       if (isUnparsableBody(err) && symbols.length > 1 && !signal.aborted) {
         const half = Math.ceil(symbols.length / 2);
@@ -237,7 +246,7 @@ export class AlpacaMarketData implements MarketDataSource {
         const failure: AlpacaFailure = { kind: 'malformed', message: error };
         this.settle(waiter, () => waiter.reject(this.toError(failure, waiter.symbol, symbols.length)));
       } else {
-        const bars = finishBars(collected[waiter.symbol] ?? [], group.after, group.limit);
+        const bars = finishBars(unpackBars(collected.get(waiter.symbol)), group.after, group.limit);
         this.settle(waiter, () => waiter.resolve(bars));
       }
     }
@@ -325,9 +334,38 @@ export class AlpacaMarketData implements MarketDataSource {
   }
 }
 
+/** A packed bar: time, open, high, low, close, volume. */
+const NUMBERS_PER_BAR = 6;
+
+/** A symbol's bars of a request, page by page, six numbers a bar. */
+interface PackedBars {
+  readonly pages: Float64Array[];
+  bars: number;
+}
+
+/** Bars from their packed numbers (made only when the symbol is handed on, all at once). */
+function unpackBars(packed: PackedBars | undefined): Bar[] {
+  const bars: Bar[] = [];
+  for (const values of packed?.pages ?? []) {
+    for (let v = 0; v + NUMBERS_PER_BAR <= values.length; v += NUMBERS_PER_BAR) {
+      bars.push({
+        time: values[v] as number,
+        open: values[v + 1] as number,
+        high: values[v + 2] as number,
+        low: values[v + 3] as number,
+        close: values[v + 4] as number,
+        volume: values[v + 5] as number,
+      });
+    }
+  }
+  return bars;
+}
+
 /** Sorted oldest first, only after `after`, the newest `limit`. */
 function finishBars(bars: Bar[], after: number, limit: number | undefined): Bar[] {
-  const kept = bars.filter((bar) => bar.time > after).sort((a, b) => a.time - b.time);
+  const kept = bars.every((bar, i) => bar.time > after && (i === 0 || (bars[i - 1] as Bar).time < bar.time))
+    ? bars
+    : bars.filter((bar) => bar.time > after).sort((a, b) => a.time - b.time);
   return limit === undefined || kept.length <= limit ? kept : kept.slice(kept.length - limit);
 }
 
@@ -345,7 +383,7 @@ export function checkBarsPage(bars: unknown, nextPageToken: unknown, symbols: re
   if (nextPageToken !== null && nextPageToken !== undefined && typeof nextPageToken !== 'string') {
     throw new MalformedBodyError(`"next_page_token" is ${typeof nextPageToken}, not a string or null ${forSymbols}`);
   }
-  const data: Record<string, Bar[]> = {};
+  const data: Record<string, Float64Array> = {};
   const errors = new Map<string, string>();
   const token = typeof nextPageToken === 'string' && nextPageToken !== '' ? nextPageToken : null;
   if (bars === null) return { data, nextPageToken: token, errors };
@@ -358,35 +396,39 @@ export function checkBarsPage(bars: unknown, nextPageToken: unknown, symbols: re
       errors.set(symbol, `"bars.${symbol}" is not an array`);
       continue;
     }
-    const converted: Bar[] = [];
+    const packed = new Float64Array(list.length * NUMBERS_PER_BAR);
     for (let i = 0; i < list.length; i++) {
-      const result = toBar(list[i]);
-      if (typeof result === 'string') {
-        errors.set(symbol, `bar ${i} of ${symbol}: ${result}`);
+      const problem = packBar(list[i], packed, i * NUMBERS_PER_BAR);
+      if (problem !== null) {
+        errors.set(symbol, `bar ${i} of ${symbol}: ${problem}`);
         break;
       }
-      converted.push(result);
     }
-    if (!errors.has(symbol)) data[symbol] = converted;
+    if (!errors.has(symbol)) data[symbol] = packed;
   }
   return { data, nextPageToken: token, errors };
 }
 
-/** An Alpaca bar `{t,o,h,l,c,v,n,vw}` as a Bar, or what is wrong with it. */
-function toBar(raw: unknown): Bar | string {
+const PRICE_FIELDS = ['o', 'h', 'l', 'c', 'v'] as const;
+
+/** Writes an Alpaca bar `{t,o,h,l,c,v,n,vw}` into `packed` at `at` as six numbers, or says what is wrong with it. */
+function packBar(raw: unknown, packed: Float64Array, at: number): string | null {
   if (typeof raw !== 'object' || raw === null) return 'not an object';
   const record = raw as Record<string, unknown>;
   const t = record['t'];
   const time = typeof t === 'string' && RFC3339.test(t) ? Date.parse(t) : Number.NaN;
   if (!Number.isFinite(time)) return `"t" is not an RFC 3339 time (${JSON.stringify(t) ?? 'undefined'})`;
-  const values: number[] = [];
-  for (const field of ['o', 'h', 'l', 'c', 'v'] as const) {
+  for (const field of PRICE_FIELDS) {
     const value = record[field];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       return `"${field}" is not a non-negative number (${JSON.stringify(value) ?? 'undefined'})`;
     }
-    values.push(value);
   }
-  const [open = 0, high = 0, low = 0, close = 0, volume = 0] = values;
-  return { time, open, high, low, close, volume };
+  packed[at] = time;
+  packed[at + 1] = record['o'] as number;
+  packed[at + 2] = record['h'] as number;
+  packed[at + 3] = record['l'] as number;
+  packed[at + 4] = record['c'] as number;
+  packed[at + 5] = record['v'] as number;
+  return null;
 }

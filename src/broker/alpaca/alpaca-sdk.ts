@@ -159,24 +159,20 @@ export class MalformedBodyError extends Error {
   override readonly name = 'MalformedBodyError';
 }
 
-export interface SymbolPage<T> {
-  readonly data: Record<string, T[]>;
+/** One page: a value per symbol (its bars in some form) and the token of the next page. */
+export interface SymbolObjectPage<T> {
+  readonly data: Readonly<Record<string, T>>;
   readonly nextPageToken: string | null;
 }
 
 /**
  * Follows `next_page_token` to the end (the SDK's own loop, which also stops on a repeated token),
- * merging each symbol's items across pages; with `maxPerSymbol` and `symbols` it stops once every
- * symbol has that many.
+ * giving each page's value per symbol as the page arrives; stopping the iteration stops the paging.
  */
-export function collectPagesBySymbol<T>(
-  fetchPage: (pageToken: string | undefined) => Promise<SymbolPage<T>>,
-  options: { maxPerSymbol?: number; symbols?: readonly string[] } = {},
-): Promise<Record<string, T[]>> {
-  const collectOptions: pagination.SymbolMapCollectOptions = {};
-  if (options.maxPerSymbol !== undefined) collectOptions.maxPerSymbol = options.maxPerSymbol;
-  if (options.symbols !== undefined) collectOptions.symbols = [...options.symbols];
-  return pagination.collectBySymbol<T>(fetchPage, collectOptions);
+export function paginatePagesBySymbol<T>(
+  fetchPage: (pageToken: string | undefined) => Promise<SymbolObjectPage<T>>,
+): AsyncGenerator<{ symbol: string; value: T }, void, void> {
+  return pagination.paginateSymbolObjects<T>(fetchPage);
 }
 
 /** What went wrong with a call, in the SDK's terms, after its own retries. */
