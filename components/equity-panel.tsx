@@ -68,9 +68,7 @@ function EquityStats({ equity, points, shown, times, width }: EquityStatsProps):
   const first = times[times.length - shown];
   const last = times[times.length - 1];
   const span = first !== undefined && last !== undefined && shown > 1 ? ` ${formatDuration(last - first)}` : '';
-  const view = Number.isFinite(points)
-    ? `view ${shown}/${equity.values.length}${span}`
-    : `view all ${shown}${span}`;
+  const view = Number.isFinite(points) ? `view ${shown}/${equity.values.length}${span}` : `view all ${shown}${span}`;
 
   return (
     <SegmentLine

@@ -23,8 +23,7 @@ export function listSizes(
   const sizes: Partial<Record<ListPanel, ListSize>> = {};
   for (const rect of planRects(plan)) {
     const inner = rect.height - PANEL_FRAME_ROWS;
-    if (rect.id === 'downloads')
-      sizes.downloads = { rows: shown.downloads.length, page: downloadRowsVisible(inner) };
+    if (rect.id === 'downloads') sizes.downloads = { rows: shown.downloads.length, page: downloadRowsVisible(inner) };
     if (rect.id === 'positions') sizes.positions = { rows: shown.positions.length, page: positionRowsVisible(inner) };
     if (rect.id === 'events') sizes.events = { rows: shown.eventRows.length, page: eventRowsVisible(inner) };
   }
