@@ -47,6 +47,8 @@ export interface DownloadsPanelProps {
   readonly focused: boolean;
   /** What to say while there is no round: `watch` says the database does not keep downloads. */
   readonly emptyText?: string;
+  /** The selected row (what `Enter` opens), highlighted while the panel has the focus. */
+  readonly cursor?: number;
 }
 
 /**
@@ -60,6 +62,7 @@ function DownloadsPanelView({
   height,
   focused,
   emptyText = 'no downloads yet',
+  cursor,
 }: DownloadsPanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
@@ -84,8 +87,8 @@ function DownloadsPanelView({
   return (
     <Panel title="Downloads" width={width} height={height} focused={focused}>
       {summary}
-      {rows.slice(start, start + visible).map((row) => (
-        <SymbolRow key={row.symbol} row={row} />
+      {rows.slice(start, start + visible).map((row, i) => (
+        <SymbolRow key={row.symbol} row={row} selected={focused && start + i === cursor} />
       ))}
     </Panel>
   );
@@ -190,9 +193,9 @@ function RoundSpeed({ round, width }: { round: RoundStatus; width: number }): Re
   );
 }
 
-function SymbolRow({ row }: { row: SymbolDownloadStatus }): ReactNode {
+function SymbolRow({ row, selected }: { row: SymbolDownloadStatus; selected: boolean }): ReactNode {
   return (
-    <Text wrap="truncate">
+    <Text wrap="truncate" inverse={selected}>
       {padRight(row.symbol, 8)}
       <Text color={DOWNLOAD_STATE_COLORS[row.state]}>{padRight(row.state, 10)}</Text>
       {padRight(`${Math.round(row.ms)}ms`, 9)}

@@ -2,14 +2,13 @@ import { plot } from 'asciichart';
 import { downsampleMinMax, downsampleMinMaxAnchored } from './downsample.js';
 import { formatWholeMoney } from '../src/core/format.js';
 import { sparkline } from './sparkline.js';
-import { zoomPointCount } from './zoom-levels.js';
 
 /** Charts need at least this many rows; below it the panel draws a sparkline. */
 export const MIN_CHART_ROWS = 5;
 
-/** The newest points the zoom level asks for (a view, not a copy), finite values only. */
-export function zoomWindow(values: Float64Array, zoom: number): Float64Array {
-  const count = Math.min(values.length, zoomPointCount(zoom));
+/** The newest `points` (Infinity: all; a view, not a copy), finite values only. */
+export function zoomWindow(values: Float64Array, points: number): Float64Array {
+  const count = Math.min(values.length, points);
   const window = values.subarray(values.length - count);
   return window.every(Number.isFinite) ? window : window.filter(Number.isFinite);
 }
@@ -35,21 +34,32 @@ function axisLabel(value: number, wide: boolean): string {
   return wide ? formatWholeMoney(value) : value.toFixed(2);
 }
 
-/**
- * Lines of an asciichart line chart at most `width` columns wide and exactly `rows` tall (or empty).
- * `lastIndex` numbers the newest point (the iteration): buckets stay put as points come and go.
- */
-export function renderEquityChart(window: Float64Array, width: number, rows: number, lastIndex: number): string[] {
-  if (window.length < 2 || rows < 2) return [];
+/** Where a chart of `window` puts its data: after the y-axis labels, one column per plotted point. */
+export function chartLayout(window: ArrayLike<number>): {
+  labelWidth: number;
+  wide: boolean;
+  bounds: { min: number; max: number };
+} {
   let min = Infinity;
   let max = -Infinity;
-  for (const v of window) {
+  for (let i = 0; i < window.length; i++) {
+    const v = window[i] as number;
     if (v < min) min = v;
     if (v > max) max = v;
   }
   const bounds = chartBounds(min, max);
   const wide = Math.max(Math.abs(bounds.min), Math.abs(bounds.max)) >= 1000;
   const labelWidth = Math.max(axisLabel(bounds.min, wide).length, axisLabel(bounds.max, wide).length);
+  return { labelWidth, wide, bounds };
+}
+
+/**
+ * Lines of an asciichart line chart at most `width` columns wide and exactly `rows` tall (or empty).
+ * `lastIndex` numbers the newest point (the iteration): buckets stay put as points come and go.
+ */
+export function renderEquityChart(window: Float64Array, width: number, rows: number, lastIndex: number): string[] {
+  if (window.length < 2 || rows < 2) return [];
+  const { labelWidth, wide, bounds } = chartLayout(window);
   // Each row is label, axis, then one column per point.
   const points = downsampleMinMaxAnchored(window, width - labelWidth - 1, lastIndex);
   if (points.length < 2) return [];

@@ -7,25 +7,25 @@ import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { SegmentLine } from './segment-line.js';
 import { LOSS_COLOR, signColor } from './theme.js';
-import { zoomPointCount } from './zoom-levels.js';
 
 export interface EquityPanelProps {
   readonly equity: EquityView;
   /** The number of the newest point (the iteration), which anchors the chart's buckets. */
   readonly lastIndex: number;
-  readonly zoom: number;
+  /** Newest points shown (Infinity: all). */
+  readonly points: number;
   readonly width: number;
   readonly height: number;
   readonly focused: boolean;
 }
 
-function EquityPanelView({ equity, lastIndex, zoom, width, height, focused }: EquityPanelProps): ReactNode {
+function EquityPanelView({ equity, lastIndex, points, width, height, focused }: EquityPanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const graphRows = innerHeight - 1;
   const asChart = graphRows >= MIN_CHART_ROWS;
 
-  const window = useMemo(() => zoomWindow(equity.values, zoom), [equity.values, zoom]);
+  const window = useMemo(() => zoomWindow(equity.values, points), [equity.values, points]);
   const graph = useMemo(
     () =>
       asChart
@@ -38,7 +38,7 @@ function EquityPanelView({ equity, lastIndex, zoom, width, height, focused }: Eq
 
   return (
     <Panel title="Equity" width={width} height={height} focused={focused}>
-      <EquityStats equity={equity} zoom={zoom} shown={window.length} times={equity.times} width={innerWidth} />
+      <EquityStats equity={equity} points={points} shown={window.length} times={equity.times} width={innerWidth} />
       {graph.length === 0 && graphRows >= 1 ? (
         <Text wrap="truncate" dimColor>
           waiting for equity points…
@@ -56,21 +56,19 @@ function EquityPanelView({ equity, lastIndex, zoom, width, height, focused }: Eq
 
 interface EquityStatsProps {
   readonly equity: EquityView;
-  readonly zoom: number;
+  readonly points: number;
   readonly shown: number;
   readonly times: Float64Array;
   readonly width: number;
 }
 
-function EquityStats({ equity, zoom, shown, times, width }: EquityStatsProps): ReactNode {
+function EquityStats({ equity, points, shown, times, width }: EquityStatsProps): ReactNode {
   const change = equity.current - equity.start;
   const changeFraction = equity.start !== 0 ? change / equity.start : 0;
   const first = times[times.length - shown];
   const last = times[times.length - 1];
   const span = first !== undefined && last !== undefined && shown > 1 ? ` ${formatDuration(last - first)}` : '';
-  const view = Number.isFinite(zoomPointCount(zoom))
-    ? `view ${shown}/${equity.values.length}${span}`
-    : `view all ${shown}${span}`;
+  const view = Number.isFinite(points) ? `view ${shown}/${equity.values.length}${span}` : `view all ${shown}${span}`;
 
   return (
     <SegmentLine

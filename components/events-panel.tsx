@@ -5,6 +5,7 @@ import { formatTimeOfDay } from '../src/core/format.js';
 import { DAY_MS } from '../src/core/units.js';
 import { PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
+import { rowRange } from './row-range.js';
 import { padRight } from './text-fit.js';
 import { EVENT_COLORS } from './theme.js';
 
@@ -13,8 +14,14 @@ export function eventRowsVisible(innerHeight: number): number {
 }
 
 export interface EventsPanelProps {
-  /** Newest last, as in the snapshot; drawn newest first. */
+  /** Newest last, as in the snapshot (after the filter); drawn newest first. */
   readonly events: readonly EngineEvent[];
+  /** Events before the filter (default: as many as shown). */
+  readonly total?: number;
+  /** The `/` filter: its text, and whether it is being typed. */
+  readonly filter?: { readonly text: string; readonly editing: boolean };
+  /** The selected row, highlighted while the panel has the focus. */
+  readonly cursor?: number;
   /** Rows scrolled away from the newest event (date rows count). */
   readonly scroll: number;
   readonly width: number;
@@ -56,25 +63,43 @@ export function eventRowCount(events: readonly EngineEvent[]): number {
   return count;
 }
 
-function EventsPanelView({ events, scroll, width, height, focused }: EventsPanelProps): ReactNode {
+/** `Events /fill▏ 12 of 188  rows 1–10 of 14`: the filter being typed or in force, and the rows on screen. */
+export function eventsTitle(
+  filter: { readonly text: string; readonly editing: boolean } | undefined,
+  matching: number,
+  total: number,
+  range: string | null,
+): string {
+  const parts = ['Events'];
+  if (filter !== undefined && (filter.editing || filter.text !== ''))
+    parts.push(`/${filter.text}${filter.editing ? '▏' : ''} ${matching} of ${total}`);
+  if (range !== null) parts.push(range);
+  return parts.join('  ');
+}
+
+function EventsPanelView(props: EventsPanelProps): ReactNode {
+  const { events, scroll, width, height, focused, filter, cursor } = props;
   const all = useMemo(() => eventRows(events), [events]);
   const visible = eventRowsVisible(height - PANEL_FRAME_ROWS);
   const skip = Math.min(scroll, Math.max(0, all.length - visible));
   const rows = all.slice(skip, skip + visible);
+  const range = all.length > visible ? rowRange(skip, visible, all.length) : null;
+  const title = eventsTitle(filter, events.length, props.total ?? events.length, range);
+  const filtering = filter !== undefined && filter.text !== '';
   return (
-    <Panel title="Events" width={width} height={height} focused={focused}>
+    <Panel title={title} width={width} height={height} focused={focused}>
       {events.length === 0 ? (
         <Text wrap="truncate" dimColor>
-          no events yet
+          {filtering ? 'no event matches the filter' : 'no events yet'}
         </Text>
       ) : (
-        rows.map((row) =>
+        rows.map((row, i) =>
           row.kind === 'day' ? (
             <Text key={row.key} wrap="truncate" dimColor>
               ── {row.label} ──
             </Text>
           ) : (
-            <Text key={row.event.seq} wrap="truncate">
+            <Text key={row.event.seq} wrap="truncate" inverse={focused && skip + i === cursor}>
               <Text dimColor>{formatTimeOfDay(row.event.time)} </Text>
               <Text color={EVENT_COLORS[row.event.kind]}>{padRight(row.event.kind, 9)}</Text>
               {row.event.message}

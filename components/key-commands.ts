@@ -4,22 +4,37 @@ export type KeyCommand =
   | 'quit'
   | 'toggle-pause'
   | 'toggle-help'
-  | 'close-help'
+  | 'back'
   | 'focus-next'
   | 'focus-previous'
   | 'scroll-up'
   | 'scroll-down'
+  | 'page-up'
+  | 'page-down'
+  | 'home'
+  | 'end'
+  | 'open-row'
+  | 'filter'
+  | 'sort'
   | 'zoom-in'
   | 'zoom-out'
-  | 'retry-downloads';
+  | 'retry-downloads'
+  | 'close-all'
+  | 'toggle-buys';
+
+type SpecialKey = 'tab' | 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape';
 
 /** A key: a character typed (with Ctrl, or plain: neither Ctrl nor Meta), or a special key (with Shift or without). */
 type KeyMatch =
-  | { readonly input: string; readonly ctrl?: true }
-  | { readonly special: 'tab' | 'upArrow' | 'downArrow' | 'escape'; readonly shift?: boolean };
+  { readonly input: string; readonly ctrl?: true } | { readonly special: SpecialKey; readonly shift?: boolean };
+
+/** The help's groups, in the order it shows them. */
+export const KEY_GROUPS = ['Trading', 'Moving around', 'Looking closer', 'The program'] as const;
+export type KeyGroup = (typeof KEY_GROUPS)[number];
 
 /** One row of the help: the keys, what they do, and whether they change the bot (off in `watch`). */
 export interface KeyBinding {
+  readonly group: KeyGroup;
   /** The keys as the help shows them. */
   readonly label: string;
   readonly help: string;
@@ -33,17 +48,35 @@ export interface KeyBinding {
 /** The one keymap of the monitor: input handling, the help overlay and watch's help all derive from it. */
 export const KEY_BINDINGS: readonly KeyBinding[] = [
   {
-    label: 'q  Ctrl-C',
-    help: 'quit (stops the engine first)',
-    watchHelp: 'quit (the bot keeps running)',
-    writes: false,
-    keys: [
-      [{ input: 'q' }, 'quit'],
-      [{ input: 'c', ctrl: true }, 'quit'],
-    ],
+    group: 'Trading',
+    label: 'p',
+    help: 'pause / resume the loop',
+    writes: true,
+    keys: [[{ input: 'p' }, 'toggle-pause']],
   },
-  { label: 'p', help: 'pause / resume the loop', writes: true, keys: [[{ input: 'p' }, 'toggle-pause']] },
   {
+    group: 'Trading',
+    label: 'x',
+    help: 'close every position at market and stop new buys (asks y; any other key cancels)',
+    writes: true,
+    keys: [[{ input: 'x' }, 'close-all']],
+  },
+  {
+    group: 'Trading',
+    label: 'b',
+    help: 'stop new buys / restart them (sells go on); BUYS OFF in the status bar',
+    writes: true,
+    keys: [[{ input: 'b' }, 'toggle-buys']],
+  },
+  {
+    group: 'Trading',
+    label: 'r',
+    help: 'retry failed downloads',
+    writes: true,
+    keys: [[{ input: 'r' }, 'retry-downloads']],
+  },
+  {
+    group: 'Moving around',
     label: 'Tab  Shift-Tab',
     help: 'focus next / previous panel',
     writes: false,
@@ -53,8 +86,9 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
     ],
   },
   {
+    group: 'Moving around',
     label: '↑  ↓',
-    help: 'scroll the focused panel',
+    help: 'select the row above / below in the focused list',
     writes: false,
     keys: [
       [{ special: 'upArrow' }, 'scroll-up'],
@@ -62,8 +96,50 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
     ],
   },
   {
+    group: 'Moving around',
+    label: 'PgUp  PgDn',
+    help: 'a page up / down in the focused list',
+    writes: false,
+    keys: [
+      [{ special: 'pageUp' }, 'page-up'],
+      [{ special: 'pageDown' }, 'page-down'],
+    ],
+  },
+  {
+    group: 'Moving around',
+    label: 'Home  End',
+    help: 'the first / last row of the focused list',
+    writes: false,
+    keys: [
+      [{ special: 'home' }, 'home'],
+      [{ special: 'end' }, 'end'],
+    ],
+  },
+  {
+    group: 'Looking closer',
+    label: 'Enter',
+    help: "open the selected row whole (an event's full text, a position's fills)",
+    writes: false,
+    keys: [[{ special: 'return' }, 'open-row']],
+  },
+  {
+    group: 'Looking closer',
+    label: '/',
+    help: 'filter Events by type or text (Enter keeps it, Esc clears it)',
+    writes: false,
+    keys: [[{ input: '/' }, 'filter']],
+  },
+  {
+    group: 'Looking closer',
+    label: 's',
+    help: 'sort Positions by value, P&L, weight, symbol (the header shows which)',
+    writes: false,
+    keys: [[{ input: 's' }, 'sort']],
+  },
+  {
+    group: 'Looking closer',
     label: '+  -',
-    help: 'zoom the equity chart in / out',
+    help: 'equity chart: half / twice the time range',
     writes: false,
     // '=' and '_' are the same keys without shift.
     keys: [
@@ -73,14 +149,29 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
       [{ input: '_' }, 'zoom-out'],
     ],
   },
-  { label: 'r', help: 'retry failed downloads', writes: true, keys: [[{ input: 'r' }, 'retry-downloads']] },
   {
-    label: '?  Esc',
+    group: 'The program',
+    label: '?',
     help: 'show / hide this help',
     writes: false,
+    keys: [[{ input: '?' }, 'toggle-help']],
+  },
+  {
+    group: 'The program',
+    label: 'Esc',
+    help: 'back: close an opened row, the help, the filter',
+    writes: false,
+    keys: [[{ special: 'escape' }, 'back']],
+  },
+  {
+    group: 'The program',
+    label: 'q  Ctrl-C',
+    help: 'quit (stops the engine first)',
+    watchHelp: 'quit (the bot keeps running)',
+    writes: false,
     keys: [
-      [{ input: '?' }, 'toggle-help'],
-      [{ special: 'escape' }, 'close-help'],
+      [{ input: 'q' }, 'quit'],
+      [{ input: 'c', ctrl: true }, 'quit'],
     ],
   },
 ];
@@ -108,12 +199,15 @@ export const WRITE_COMMANDS: ReadonlySet<KeyCommand> = new Set(
   KEY_BINDINGS.filter((binding) => binding.writes).flatMap((binding) => binding.keys.map(([, command]) => command)),
 );
 
+/** One row of the help: its group, the keys and what they do. */
+export type KeyHelpRow = readonly [keys: string, action: string, group: KeyGroup];
+
 /** The help's rows: the keys and what they do; read-only (`watch`) says which are off. */
-export function keyHelp(readOnly: boolean): readonly (readonly [keys: string, action: string])[] {
+export function keyHelp(readOnly: boolean): readonly KeyHelpRow[] {
   return KEY_BINDINGS.map((binding) => {
-    if (!readOnly) return [binding.label, binding.help] as const;
-    if (binding.writes) return [binding.label, `${binding.help}: off, watch is read-only`] as const;
-    return [binding.label, binding.watchHelp ?? binding.help] as const;
+    if (!readOnly) return [binding.label, binding.help, binding.group] as const;
+    if (binding.writes) return [binding.label, `${binding.help}: off, watch is read-only`, binding.group] as const;
+    return [binding.label, binding.watchHelp ?? binding.help, binding.group] as const;
   });
 }
 

@@ -1,6 +1,8 @@
 import { memo, useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { PositionView } from '../src/engine/snapshot.js';
+import { SORT_LABELS, type PositionSort } from './list-views.js';
+import { rowRange } from './row-range.js';
 import { formatMoney, formatSignedMoney } from '../src/core/format.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
@@ -44,8 +46,17 @@ function toCells(p: PositionView): TableCell[] {
   ];
 }
 
+/** The columns, the one sorted on marked `↓` (`↑` for symbols, A to Z). */
+function sortedColumns(sort: PositionSort): readonly TableColumn[] {
+  return COLUMNS.map((c) => (c.key === sort ? { ...c, header: `${c.header}${sort === 'symbol' ? '↑' : '↓'}` } : c));
+}
+
 export interface PositionsPanelProps {
+  /** In the order shown (sorted by `sort`). */
   readonly positions: readonly PositionView[];
+  readonly sort?: PositionSort;
+  /** The selected row, highlighted while the panel has the focus. */
+  readonly cursor?: number;
   readonly cash: number;
   readonly realizedPnl: number;
   readonly trades: number;
@@ -56,7 +67,8 @@ export interface PositionsPanelProps {
 }
 
 function PositionsPanelView(props: PositionsPanelProps): ReactNode {
-  const { positions, scroll, width, height, focused } = props;
+  const { positions, scroll, width, height, focused, sort = 'value', cursor } = props;
+  const columns = useMemo(() => sortedColumns(sort), [sort]);
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const rows = useMemo(() => positions.map(toCells), [positions]);
@@ -77,15 +89,9 @@ function PositionsPanelView(props: PositionsPanelProps): ReactNode {
               color: signColor(props.realizedPnl),
             },
             { key: 'trades', text: `${props.trades} trades`, rank: 3, dim: true },
+            { key: 'sort', text: `by ${SORT_LABELS[sort]}`, rank: 5, dim: true },
             ...(rows.length > visible
-              ? [
-                  {
-                    key: 'range',
-                    text: `rows ${first + 1}-${Math.min(rows.length, first + visible)}`,
-                    rank: 4,
-                    dim: true,
-                  },
-                ]
+              ? [{ key: 'range', text: rowRange(first, visible, rows.length), rank: 4, dim: true }]
               : []),
           ]}
         />
@@ -95,7 +101,14 @@ function PositionsPanelView(props: PositionsPanelProps): ReactNode {
           no open positions
         </Text>
       ) : (
-        <TextTable columns={COLUMNS} rows={rows} firstRow={first} rowCount={visible} width={innerWidth} />
+        <TextTable
+          columns={columns}
+          rows={rows}
+          firstRow={first}
+          rowCount={visible}
+          width={innerWidth}
+          selected={focused ? cursor : undefined}
+        />
       )}
     </Panel>
   );

@@ -15,6 +15,9 @@ import { REGIME_COLORS, REGIME_LETTERS } from './theme.js';
  */
 export const REGIME_CONTENT_ROWS = 5;
 
+/** A regime held with less probability than this is shown as `low confidence`. */
+export const LOW_CONFIDENCE = 0.5;
+
 export interface RegimePanelProps {
   readonly regime: RegimeView;
   readonly marketTime: number;
@@ -75,6 +78,10 @@ function CurrentRegime({
       segments={[
         { key: 'name', text: regime.current.toUpperCase(), rank: 0, bold: true, color: REGIME_COLORS[regime.current] },
         { key: 'confidence', text: formatPercent(regime.confidence), rank: 0 },
+        // Below this the regime is the likeliest of four, not a verdict: say so.
+        ...(regime.confidence < LOW_CONFIDENCE
+          ? [{ key: 'unsure', text: 'low confidence', rank: 0, color: 'yellow' }]
+          : []),
         ...(remaining === undefined || !Number.isFinite(remaining)
           ? []
           : [{ key: 'left', text: `~${Math.round(remaining).toLocaleString('en-US')} bars left`, rank: 1 }]),

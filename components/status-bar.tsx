@@ -15,7 +15,11 @@ export interface StatusBarProps {
 }
 
 const SEPARATOR = '  ';
-const HINTS = 'q quit  p pause  ? help';
+/** Only the keys that do something now: `p resume` while paused, no `p` once the run has ended. */
+function keyHints(phase: EngineSnapshot['phase']): string {
+  if (phase === 'stopping' || phase === 'stopped') return 'q quit  ? help';
+  return phase === 'paused' ? 'q quit  p resume  ? help' : 'q quit  p pause  ? help';
+}
 const WATCH_HINTS = 'q quit  ? help  read-only';
 const SHORT_HINT = '? help';
 /** Data older than these is shown yellow, then red: the bot may be slow, stuck or gone. */
@@ -26,6 +30,9 @@ function phaseSegments(snapshot: EngineSnapshot, quitting: boolean): LineSegment
   const segments: LineSegment[] = [];
   if (snapshot.phase === 'paused') {
     segments.push({ key: 'paused', text: 'PAUSED', rank: 0, bold: true, color: 'black', backgroundColor: 'yellow' });
+  }
+  if (snapshot.buysOff === true) {
+    segments.push({ key: 'buys', text: 'BUYS OFF', rank: 0, bold: true, color: 'black', backgroundColor: 'red' });
   }
   if (snapshot.haltReason !== null) {
     const reason = snapshot.haltReason === null ? '' : `: ${truncate(snapshot.haltReason, 40)}`;
@@ -87,7 +94,7 @@ export function StatusBar({ snapshot, quitting, width, watch = null }: StatusBar
       rank: 5,
       dim: true,
     },
-    { key: 'hints', text: watch === null ? HINTS : WATCH_HINTS, rank: 4, dim: true },
+    { key: 'hints', text: watch === null ? keyHints(snapshot.phase) : WATCH_HINTS, rank: 4, dim: true },
     ...(watch === null ? [] : [{ key: 'db', text: truncate(watch.status.dbPath, 40), rank: 7, dim: true }]),
   ];
   let kept = fitSegments(segments, width, SEPARATOR);

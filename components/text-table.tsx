@@ -47,10 +47,12 @@ export interface TextTableProps {
   readonly firstRow: number;
   readonly rowCount: number;
   readonly width: number;
+  /** The selected row (drawn in reverse), if any. */
+  readonly selected?: number;
 }
 
 /** A header and rows on plain Text lines, sized to `width` by dropping the least important columns. */
-export function TextTable({ columns, rows, firstRow, rowCount, width }: TextTableProps): ReactNode {
+export function TextTable({ columns, rows, firstRow, rowCount, width, selected }: TextTableProps): ReactNode {
   const fitted = fitColumns(columns, rows, width);
   const pad = (text: string, align: 'left' | 'right', w: number): string =>
     align === 'right' ? padLeft(text, w) : padRight(text, w);
@@ -61,7 +63,7 @@ export function TextTable({ columns, rows, firstRow, rowCount, width }: TextTabl
         {fitted.map((c, i) => (i > 0 ? gap : '') + pad(c.column.header, c.column.align, c.width)).join('')}
       </Text>
       {rows.slice(firstRow, firstRow + rowCount).map((row, r) => (
-        <Text key={firstRow + r} wrap="truncate">
+        <Text key={firstRow + r} wrap="truncate" inverse={firstRow + r === selected}>
           {fitted.map((c, i) => {
             const cell = row[c.index];
             return (

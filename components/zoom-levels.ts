@@ -1,10 +1,13 @@
-/** How many of the newest equity points the chart shows; index 0 shows all of them. */
-export const ZOOM_LEVELS: readonly number[] = [Infinity, 720, 360, 180, 90, 45];
+/** The chart never shows fewer of the newest points than this. */
+export const MIN_CHART_POINTS = 10;
 
-export function zoomPointCount(zoom: number): number {
-  return ZOOM_LEVELS[Math.min(Math.max(0, zoom), ZOOM_LEVELS.length - 1)] ?? Infinity;
-}
-
-export function clampZoom(zoom: number): number {
-  return Math.min(Math.max(0, zoom), ZOOM_LEVELS.length - 1);
+/**
+ * The points shown after `+` (in) or `-` (out), from those shown now out of those held: every press
+ * halves or doubles what is on screen, so none is lost on a short history (Infinity: all of them).
+ */
+export function zoomedPoints(points: number, available: number, direction: 1 | -1): number {
+  const shown = Math.min(points, available);
+  if (direction > 0) return shown <= MIN_CHART_POINTS ? points : Math.max(MIN_CHART_POINTS, Math.floor(shown / 2));
+  const wider = shown * 2;
+  return wider >= available ? Infinity : wider;
 }

@@ -44,10 +44,10 @@ test('every key in the table does what its help row says, and the help lists eve
 });
 
 test('watch: exactly the commands that change the bot are off, and its help says so', () => {
-  assert.deepEqual([...WRITE_COMMANDS].sort(), ['retry-downloads', 'toggle-pause']);
+  assert.deepEqual([...WRITE_COMMANDS].sort(), ['close-all', 'retry-downloads', 'toggle-buys', 'toggle-pause']);
   const off = WATCH_KEY_HELP.filter(([, action]) => action.endsWith('off, watch is read-only')).map(([keys]) => keys);
-  assert.deepEqual(off, ['p', 'r']);
-  assert.equal(WATCH_KEY_HELP[0]?.[1], 'quit (the bot keeps running)');
+  assert.deepEqual(off, ['p', 'x', 'b', 'r']);
+  assert.equal(WATCH_KEY_HELP.find(([keys]) => keys.startsWith('q'))?.[1], 'quit (the bot keeps running)');
 });
 
 test('typed keys with Ctrl or Meta do nothing; special keys win over what is typed', () => {

@@ -10,7 +10,19 @@ import { FakeControls, flush, frameLines, makeSnapshot, renderOnTerminal } from 
 import { waitUntil as waitFor } from './support/wait-until.js';
 
 const TITLES = ['Equity', 'Regime', 'Downloads', 'Positions', 'Events'];
-const KEYS = { tab: '\t', shiftTab: '\x1b[Z', down: '\x1b[B', up: '\x1b[A', escape: '\x1b', ctrlC: '\x03' };
+const KEYS = {
+  tab: '\t',
+  shiftTab: '\x1b[Z',
+  down: '\x1b[B',
+  up: '\x1b[A',
+  escape: '\x1b',
+  ctrlC: '\x03',
+  enter: '\r',
+  home: '\x1b[H',
+  end: '\x1b[F',
+  pageUp: '\x1b[5~',
+  pageDown: '\x1b[6~',
+};
 
 async function renderApp(controls: FakeControls, width: number, height: number) {
   const app = renderOnTerminal(<App controls={controls} fps={1000} width={width} height={height} />, width, height);
@@ -154,17 +166,30 @@ test('? toggles the help overlay listing every key; Esc closes it', async () => 
   await app.press('?');
   const help = app.text();
   assert.ok(help.includes('Help'));
-  for (const action of ['quit', 'pause', 'focus next', 'scroll', 'zoom', 'retry failed downloads', 'Tab', 'Ctrl-C']) {
+  for (const action of [
+    'quit',
+    'pause',
+    'focus next',
+    'a page up',
+    'time range',
+    'retry failed downloads',
+    'Tab',
+    'Ctrl-C',
+  ]) {
     assert.ok(help.includes(action), `help lacks ${action}`);
   }
-  assert.ok(!help.includes('Positions'));
+  for (const group of ['Trading', 'Moving around', 'Looking closer', 'The program', 'On the screen'])
+    assert.ok(help.includes(group), `help lacks the group ${group}`);
+  for (const abbreviation of ['maxDD', 'Wt%', 'done fail t/o', 'U D R V', 'entry 1.50σ'])
+    assert.ok(help.includes(abbreviation), `help does not explain ${abbreviation}`);
+  assert.ok(!help.includes('─ Positions'));
   await app.press('?');
-  assert.ok(app.text().includes('Positions'));
+  assert.ok(app.text().includes('─ Positions'));
   await app.press('?');
   // Ink 8 holds a lone Esc for 20 ms, in case it starts an escape sequence.
   await app.press(KEYS.escape);
-  await waitFor(() => app.text().includes('Positions'));
-  assert.ok(app.text().includes('Positions'), 'Esc closes the help');
+  // Ink holds a lone Esc for a moment (it may start a sequence) before it reports it.
+  await waitFor(() => app.text().includes('─ Positions'));
   app.unmount();
 });
 
@@ -215,17 +240,30 @@ test('keys that arrive in one read are all applied, in order (ppp, Tab Tab, ++)'
   app.unmount();
 });
 
-test('arrows scroll the focused list', async () => {
+test('arrows move the selection, the view follows it; PgDn, End and Home; the title says which rows are shown', async () => {
   const app = await renderApp(new FakeControls(), 120, 40);
   await app.press(KEYS.shiftTab);
   assert.ok(app.text().includes('╔═ Events'));
   assert.ok(app.text().includes('event number 30 '));
+  const range = /rows 1–(\d+) of 30/.exec(app.text());
+  assert.ok(range, 'the Events title shows the rows on screen');
+  const page = Number(range[1]);
+  for (let i = 1; i < page; i++) await app.press(KEYS.down);
+  assert.ok(app.text().includes('event number 30 '), 'the selection moves within the view first');
   await app.press(KEYS.down);
-  assert.ok(!app.text().includes('event number 30 '));
-  assert.ok(app.text().includes('event number 29 '));
+  assert.ok(!app.text().includes('event number 30 '), 'then the view follows it');
+  assert.ok(app.text().includes(`rows 2–${page + 1} of 30`));
   await app.press(KEYS.up);
-  await app.press(KEYS.up);
-  assert.ok(app.text().includes('event number 30 '));
+  assert.ok(app.text().includes(`rows 2–${page + 1} of 30`), 'back up within the view: it stays');
+  await app.press(KEYS.end);
+  assert.ok(app.text().includes('event number 1 ') && app.text().includes(`of 30`));
+  assert.ok(app.text().includes(`rows ${31 - page}–30 of 30`));
+  await app.press(KEYS.home);
+  assert.ok(app.text().includes(`rows 1–${page} of 30`));
+  await app.press(KEYS.pageDown);
+  assert.ok(app.text().includes(`rows ${Math.min(page, 30 - page) + 1}–`), 'PgDn moves a page (or to the end)');
+  await app.press(KEYS.pageUp);
+  assert.ok(app.text().includes(`rows 1–${page} of 30`), 'PgUp back');
   app.unmount();
 });
 

@@ -6,7 +6,7 @@ import { keyToCommand } from '../components/key-commands.js';
 import { EQUITY_CHART_INNER_ROWS, PANEL_FRAME_ROWS, planLayout, planRects } from '../components/layout-plan.js';
 import { fitSegments, truncate } from '../components/text-fit.js';
 import { INITIAL_UI_STATE, uiReducer } from '../components/ui-state.js';
-import { ZOOM_LEVELS } from '../components/zoom-levels.js';
+import { MIN_CHART_POINTS } from '../components/zoom-levels.js';
 
 test('the layout is always shorter than the terminal and never wider', () => {
   for (let columns = 20; columns <= 240; columns += 7) {
@@ -113,7 +113,13 @@ test('keyToCommand maps every documented key', () => {
   assert.equal(keyToCommand('c', key({ ctrl: true })), 'quit');
   assert.equal(keyToCommand('p', key()), 'toggle-pause');
   assert.equal(keyToCommand('?', key()), 'toggle-help');
-  assert.equal(keyToCommand('', key({ escape: true })), 'close-help');
+  assert.equal(keyToCommand('', key({ escape: true })), 'back');
+  assert.equal(keyToCommand('', key({ return: true })), 'open-row');
+  assert.equal(keyToCommand('', key({ pageDown: true })), 'page-down');
+  assert.equal(keyToCommand('', key({ end: true })), 'end');
+  assert.equal(keyToCommand('/', key()), 'filter');
+  assert.equal(keyToCommand('s', key()), 'sort');
+  assert.equal(keyToCommand('b', key()), 'toggle-buys');
   assert.equal(keyToCommand('', key({ tab: true })), 'focus-next');
   assert.equal(keyToCommand('', key({ tab: true, shift: true })), 'focus-previous');
   assert.equal(keyToCommand('', key({ upArrow: true })), 'scroll-up');
@@ -121,7 +127,8 @@ test('keyToCommand maps every documented key', () => {
   assert.equal(keyToCommand('+', key()), 'zoom-in');
   assert.equal(keyToCommand('-', key()), 'zoom-out');
   assert.equal(keyToCommand('r', key()), 'retry-downloads');
-  assert.equal(keyToCommand('x', key()), null);
+  assert.equal(keyToCommand('x', key()), 'close-all');
+  assert.equal(keyToCommand('z', key()), null);
 });
 
 test('uiReducer wraps focus, clamps scroll and zoom', () => {
@@ -130,15 +137,17 @@ test('uiReducer wraps focus, clamps scroll and zoom', () => {
   assert.equal(back.focus, 'events');
   assert.equal(uiReducer(back, { type: 'focus-step', step: 1, visible }).focus, 'equity');
 
-  const limits = { equity: 0, regime: 0, downloads: 0, positions: 0, events: 3 };
+  const lists = { events: { rows: 8, page: 5 } };
   let state = back;
-  for (let i = 0; i < 10; i++) state = uiReducer(state, { type: 'scroll', delta: 1, visible, limits });
-  assert.equal(state.scroll.events, 3);
-  state = uiReducer(state, { type: 'scroll', delta: -1, visible, limits });
-  assert.equal(state.scroll.events, 2);
+  for (let i = 0; i < 10; i++) state = uiReducer(state, { type: 'move', step: 1, visible, lists });
+  assert.equal(state.cursor.events, 7, 'the cursor stops at the last row');
+  assert.equal(state.scroll.events, 3, 'the view stops where the last row is at the bottom');
+  state = uiReducer(state, { type: 'move', step: -1, visible, lists });
+  assert.equal(state.cursor.events, 6);
+  assert.equal(state.scroll.events, 3, 'the view moves only when the cursor would leave it');
 
-  for (let i = 0; i < 20; i++) state = uiReducer(state, { type: 'zoom', delta: 1 });
-  assert.equal(state.zoom, ZOOM_LEVELS.length - 1);
-  for (let i = 0; i < 20; i++) state = uiReducer(state, { type: 'zoom', delta: -1 });
-  assert.equal(state.zoom, 0);
+  for (let i = 0; i < 20; i++) state = uiReducer(state, { type: 'zoom', direction: 1, available: 1440 });
+  assert.equal(state.chartPoints, MIN_CHART_POINTS);
+  for (let i = 0; i < 20; i++) state = uiReducer(state, { type: 'zoom', direction: -1, available: 1440 });
+  assert.equal(state.chartPoints, Infinity);
 });

@@ -58,6 +58,7 @@ export function savedStateSnapshot(live: EngineSnapshot, resume: ResumeState): E
     trades: saved.trades,
     realizedPnl: saved.realizedPnl,
     haltReason: saved.risk.haltReason,
+    buysOff: saved.buysOff === true,
     catchingUp: true,
   });
 }
@@ -79,6 +80,9 @@ export function showSavedStateWhileCatchingUp(engine: EngineControls, resume: Re
     subscribe: (onChange) => engine.subscribe(onChange),
     togglePause: () => engine.togglePause(),
     retryFailedDownloads: () => engine.retryFailedDownloads(),
+    closeAllPositions: () => engine.closeAllPositions(),
+    toggleBuys: () => engine.toggleBuys(),
+    symbolHistory: (symbol) => engine.symbolHistory(symbol),
     stop: () => engine.stop(),
   };
 }

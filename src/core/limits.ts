@@ -18,3 +18,8 @@ export const REGIME_HISTORY_CAPACITY = 256;
 export const DEFAULT_FPS = 10;
 export const MIN_FPS = 1;
 export const MAX_FPS = 60;
+
+/** Each symbol's newest closes kept for the drill-down chart (a session of 1-minute bars, 26 days of 15-minute ones). */
+export const SYMBOL_PRICE_POINTS = 390;
+/** Each symbol's newest fills kept for the drill-down. */
+export const SYMBOL_FILLS = 50;

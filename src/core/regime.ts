@@ -8,6 +8,8 @@ import type { RegimeName, StrategyParams } from './regime-types.js';
 import { REGIME_HISTORY_CAPACITY } from './limits.js';
 import { FEATURE_COUNT } from './hmm/features.js';
 import { DEFAULT_HMM_SETTINGS, HmmRegimeDetector, type HmmDetectorSettings } from './hmm/detector.js';
+import { DEFAULT_FIT_OPTIONS } from './hmm/fit.js';
+import type { PosteriorTape } from './hmm/posterior-tape.js';
 import { readModel, saveModel, type SavedRegimeModel } from './hmm/saved-model.js';
 
 export { REGIME_NAMES, type RegimeName, type StrategyParams } from './regime-types.js';
@@ -41,8 +43,13 @@ export class RegimeController {
   private truthBars = 0;
   private truthRight = 0;
 
-  constructor(historyCapacity = REGIME_HISTORY_CAPACITY, config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG) {
-    this.detector = new HmmRegimeDetector(FEATURE_COUNT, config);
+  constructor(
+    historyCapacity = REGIME_HISTORY_CAPACITY,
+    config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG,
+    /** A backtest's shared model side (see hmm/posterior-tape.ts). */
+    tape?: PosteriorTape,
+  ) {
+    this.detector = new HmmRegimeDetector(FEATURE_COUNT, config, DEFAULT_FIT_OPTIONS, tape);
     this.changes = new Ring(historyCapacity);
   }
 

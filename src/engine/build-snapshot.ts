@@ -44,6 +44,7 @@ export interface SnapshotParts {
   readonly trades: number;
   readonly realizedPnl: number;
   readonly haltReason: string | null;
+  readonly buysOff?: boolean;
   readonly market?: { readonly open: boolean; readonly nextOpen: number } | null;
 }
 
@@ -85,6 +86,7 @@ export function assembleSnapshot(parts: SnapshotParts): EngineSnapshot {
     trades: parts.trades,
     realizedPnl: parts.realizedPnl,
     haltReason: parts.haltReason,
+    buysOff: parts.buysOff === true,
     ...(parts.market === undefined || parts.market === null
       ? {}
       : { market: { open: parts.market.open, nextOpen: parts.market.nextOpen } }),

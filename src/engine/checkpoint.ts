@@ -25,6 +25,8 @@ export interface Checkpoint {
   readonly maxDrawdown: number;
   readonly trades: number;
   readonly risk: RiskState;
+  /** New buys stopped by the user (absent in checkpoints written before the kill switch: on). */
+  readonly buysOff?: boolean;
   /** Where the market was: for the simulated market, enough to regenerate it exactly. */
   readonly market: SimCheckpoint | BrokerCheckpoint;
 }

@@ -27,6 +27,7 @@ import { PublishAfterCommit } from './publish-after-commit.js';
 import { BackfillWarmup } from './backfill-warmup.js';
 import type { DownloadCounts } from './download-status.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
+import { SymbolHistory, type SymbolHistoryView } from './symbol-history.js';
 import { Trader, type TraderListener } from './trader.js';
 import type { ResumeState, TradingRecord } from './trading-record.js';
 import { EVENT_CAPACITY, REGIME_HISTORY_CAPACITY } from '../core/limits.js';
@@ -99,6 +100,8 @@ export class TradingEngine implements EngineControls {
   private readonly equityTimes: Float64Ring;
   private readonly equityValues: Float64Ring;
   private readonly events: Ring<EngineEvent>;
+  /** Each symbol's recent closes and fills, for the drill-down. */
+  private readonly history: SymbolHistory;
   private readonly listeners = new Set<() => void>();
   private readonly loopListeners = new Set<LoopEventListener>();
   private readonly readMemory: () => MemoryView;
@@ -139,10 +142,15 @@ export class TradingEngine implements EngineControls {
     this.received = new Array<Bar[] | undefined>(options.symbols.length).fill(undefined);
     const recorder = deps.record === undefined ? null : new Recorder(deps.record, deps.marketCheckpoint);
     this.recorder = recorder;
+    const history = new SymbolHistory(options.symbols);
+    this.history = history;
     const listener: TraderListener = {
       event: (event) => this.publish(event),
       order: (order) => recorder?.order(order),
-      fill: (fill) => recorder?.fill(fill),
+      fill: (fill) => {
+        recorder?.fill(fill);
+        history.fill(fill);
+      },
       regimeChange: (change) => recorder?.regimeChange(change),
     };
     this.trader = new Trader(
@@ -209,6 +217,7 @@ export class TradingEngine implements EngineControls {
           trades: trader.trades,
           realizedPnl: trader.portfolio.realizedPnl,
           haltReason: trader.haltReason,
+          buysOff: trader.buysOff,
           market: this.market,
         }),
       };
@@ -219,6 +228,10 @@ export class TradingEngine implements EngineControls {
   subscribe(onChange: () => void): () => void {
     this.listeners.add(onChange);
     return () => this.listeners.delete(onChange);
+  }
+
+  symbolHistory(symbol: string): SymbolHistoryView | null {
+    return this.history.view(symbol);
   }
 
   /** Lets a slow consumer of loop events (a piped stdout) hold the loop between iterations. */
@@ -232,6 +245,7 @@ export class TradingEngine implements EngineControls {
   }
 
   togglePause(): void {
+    if (this.ended()) return;
     this.paused = !this.paused;
     if (this.phase === 'running' || this.phase === 'paused') this.setPhase(this.paused ? 'paused' : 'running');
     this.publish({ type: 'user', command: this.paused ? 'pause' : 'resume' });
@@ -239,9 +253,33 @@ export class TradingEngine implements EngineControls {
   }
 
   retryFailedDownloads(): void {
+    if (this.ended()) return;
     // Every round asks each symbol for all bars since the last it has, so the next round is the retry.
     this.publish({ type: 'user', command: 'retry' });
     this.wake();
+  }
+
+  closeAllPositions(): void {
+    if (!this.trading()) return;
+    const sells = this.trader.closeAllPositions();
+    this.publish({ type: 'close-all', time: isoTime(this.trader.marketTime), sells });
+  }
+
+  toggleBuys(): void {
+    if (!this.trading()) return;
+    const off = !this.trader.buysOff;
+    this.trader.setBuysOff(off);
+    this.publish({ type: 'user', command: off ? 'buys-off' : 'buys-on' });
+  }
+
+  /** The run has ended or is ending: commands that would change it do nothing. */
+  private ended(): boolean {
+    return this.stopRequested || this.phase === 'stopping' || this.phase === 'stopped';
+  }
+
+  /** Trading has begun (the backfill and any resume are done) and the run has not ended. */
+  private trading(): boolean {
+    return !this.ended() && (this.phase === 'running' || this.phase === 'paused');
   }
 
   stop(): void {
@@ -378,6 +416,10 @@ export class TradingEngine implements EngineControls {
   }
 
   private processReceived(trading: boolean): void {
+    for (let s = 0; s < this.received.length; s++) {
+      const bars = this.received[s];
+      if (bars !== undefined) this.history.bars(this.options.symbols[s] as string, bars);
+    }
     this.trader.processRound(this.received, trading);
     this.received.fill(undefined);
   }

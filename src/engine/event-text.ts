@@ -38,6 +38,8 @@ export function ringEntry(event: LoopEvent): { kind: EngineEventKind; message: s
       return { kind: 'info', message: event.open ? 'market open' : `market closed; opens ${event.nextOpen}` };
     case 'user':
       return { kind: 'info', message: USER_COMMAND_TEXT[event.command] };
+    case 'close-all':
+      return { kind: 'risk', message: closeAllText(event.sells) };
     case 'resumed':
       return {
         kind: 'info',
@@ -58,7 +60,16 @@ const USER_COMMAND_TEXT: Readonly<Record<Extract<LoopEvent, { type: 'user' }>['c
   pause: 'paused by the user',
   resume: 'resumed by the user',
   retry: 'retrying failed downloads now',
+  'buys-off': 'new buys stopped by the user (b restarts them)',
+  'buys-on': 'new buys restarted by the user',
 };
+
+/** `close all by the user: selling 17 AAPL, 5 MSFT; new buys stopped`. */
+function closeAllText(sells: readonly { readonly symbol: string; readonly qty: number }[]): string {
+  const what =
+    sells.length === 0 ? 'nothing held to sell' : `selling ${sells.map((s) => `${s.qty} ${s.symbol}`).join(', ')}`;
+  return `close all by the user: ${what}; new buys stopped`;
+}
 
 /** Refresh rounds run every iteration; only their trouble is worth a line each. */
 function isRoutine(event: Extract<LoopEvent, { type: 'download' }>): boolean {
@@ -66,7 +77,7 @@ function isRoutine(event: Extract<LoopEvent, { type: 'download' }>): boolean {
 }
 
 /** Events the headless output leaves out: the UI's own happenings (the events ring shows them). */
-const NOT_PRINTED: ReadonlySet<LoopEvent['type']> = new Set(['user', 'resumed', 'record-failed']);
+const NOT_PRINTED: ReadonlySet<LoopEvent['type']> = new Set(['user', 'close-all', 'resumed', 'record-failed']);
 
 /** The NDJSON line of an event, or null when it is not written. */
 export function jsonLine(event: LoopEvent): string | null {
@@ -127,6 +138,7 @@ export function humanLine(event: LoopEvent): string | null {
       return `summary: ${formatCount(event.iterations, 'iteration')}, equity ${money(event.equity)}, return ${formatPercent(event.return, 2)}, max drawdown ${formatPercent(event.maxDrawdown, 2)}, ${formatCount(event.trades, 'trade')}, ${formatCount(event.equityPoints, 'equity point')} in memory`;
     case 'order':
     case 'user':
+    case 'close-all':
     case 'resumed':
     case 'record-failed':
       return null;

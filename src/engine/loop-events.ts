@@ -71,7 +71,9 @@ export type LoopEvent =
   | { type: 'notice'; kind: 'error' | 'info'; message: string }
   | { type: 'market'; open: boolean; nextOpen: string }
   /** A command from the user (a key in the UI). */
-  | { type: 'user'; command: 'pause' | 'resume' | 'retry' }
+  | { type: 'user'; command: 'pause' | 'resume' | 'retry' | 'buys-off' | 'buys-on' }
+  /** The user's kill switch: every held position sold at market (`sells`), and new buys stopped. */
+  | { type: 'close-all'; time: string; sells: { symbol: string; qty: number }[] }
   /** A saved run continues (a restart on the same database). */
   | { type: 'resumed'; iteration: number; equity: number; positions: number; workingOrders: number }
   /** The record (the database) cannot be written: the loop stops. */

@@ -99,6 +99,8 @@ export interface EngineSnapshot {
   readonly realizedPnl: number;
   /** Set while trading is halted by the daily loss limit. */
   readonly haltReason: string | null;
+  /** New buys stopped by the user (`b`, or the kill switch `x`); absent means on. */
+  readonly buysOff?: boolean;
   /**
    * A restarted run still downloading its backfill: the portfolio, chart and regime shown are the
    * saved ones from the database, not yet marked to the market again.

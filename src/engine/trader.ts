@@ -6,6 +6,7 @@
 import type { Bar, MarketOrder } from '../core/model.js';
 import { Portfolio } from '../core/portfolio.js';
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
+import type { PosteriorTape } from '../core/hmm/posterior-tape.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
 import { buyFillQuantity, planOrders, SIZING_MARGIN, type PlanSymbol } from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
@@ -25,6 +26,8 @@ export interface TraderOptions {
   readonly regimeHistoryCapacity: number;
   /** The regime detector's settings (a tuned profile), else the defaults. */
   readonly detectorConfig?: RegimeDetectorConfig;
+  /** A backtest's regime model side, shared by the settings of one window (see core/hmm/posterior-tape.ts). */
+  readonly regimeTape?: PosteriorTape;
   /** Start of every client order id; unique per run so ids never repeat across restarts. */
   readonly orderIdPrefix?: string;
 }
@@ -42,8 +45,23 @@ export interface TraderListener {
 /** What a saved run's Trader continues from (the checkpoint's trading part). */
 export type TraderState = Pick<
   Checkpoint,
-  'cash' | 'realizedPnl' | 'positions' | 'workingOrders' | 'regime' | 'peakEquity' | 'maxDrawdown' | 'trades' | 'risk'
+  | 'cash'
+  | 'realizedPnl'
+  | 'positions'
+  | 'workingOrders'
+  | 'regime'
+  | 'peakEquity'
+  | 'maxDrawdown'
+  | 'trades'
+  | 'risk'
+  | 'buysOff'
 >;
+
+/** A sell the kill switch sent (or found already working) for a held position. */
+export interface ClosingSell {
+  readonly symbol: string;
+  readonly qty: number;
+}
 
 export class Trader {
   readonly symbols: readonly string[];
@@ -68,6 +86,10 @@ export class Trader {
   private drawdown = 0;
   /** Market time of the newest step traded (epoch ms). */
   private time = Number.NaN;
+  /** New buys stopped by the user (the kill switch); sells and the strategy's exits go on. */
+  private newBuysOff = false;
+  /** The kill switch is selling everything: set until nothing is held or working. */
+  private closingAll = false;
 
   constructor(
     readonly options: TraderOptions,
@@ -82,7 +104,7 @@ export class Trader {
     this.stepBars = new Array<Bar | undefined>(count).fill(undefined);
     this.cursor = new Int32Array(count);
     this.portfolio = new Portfolio(options.startingCash);
-    this.regime = new RegimeController(options.regimeHistoryCapacity, options.detectorConfig);
+    this.regime = new RegimeController(options.regimeHistoryCapacity, options.detectorConfig, options.regimeTape);
     this.risk = new RiskManager(options.risk, options.startingCash);
     this.peakEquity = options.startingCash;
   }
@@ -101,6 +123,49 @@ export class Trader {
 
   get haltReason(): string | null {
     return this.risk.haltReason;
+  }
+
+  get buysOff(): boolean {
+    return this.newBuysOff;
+  }
+
+  /** Stops (true) or restarts (false) new buys: no buy order is sent while off. */
+  setBuysOff(off: boolean): void {
+    this.newBuysOff = off;
+  }
+
+  /**
+   * The kill switch: a market sell of every held position now, through the same order path as the
+   * strategy's, and no new buys after it (else the next bar would buy again). A working buy is
+   * cancelled (or replaced by the sell); a sell already working for the whole position is left as it
+   * is. Until nothing is held or working, each step sells again what a late fill left (a buy already on
+   * its way to a real broker), instead of the strategy's orders. Returns the sells, in symbol order.
+   */
+  closeAllPositions(): ClosingSell[] {
+    this.newBuysOff = true;
+    this.closingAll = true;
+    return this.sellEverything();
+  }
+
+  private sellEverything(): ClosingSell[] {
+    const sells: ClosingSell[] = [];
+    for (let s = 0; s < this.symbols.length; s++) {
+      const symbol = this.symbols[s] as string;
+      const held = this.portfolio.position(symbol)?.qty ?? 0;
+      const working = this.broker.working(symbol);
+      if (held <= 0) {
+        if (working?.side === 'buy') this.cancelOrder(symbol);
+        continue;
+      }
+      if (working?.side === 'sell' && working.qty >= held) {
+        sells.push({ symbol, qty: working.qty });
+        continue;
+      }
+      this.submitOrder(s, 'sell', held, this.time, Number.NaN);
+      sells.push({ symbol, qty: held });
+    }
+    if (sells.length === 0 && this.broker.workingOrders().length === 0) this.closingAll = false;
+    return sells;
   }
 
   /** Time of the newest bar the symbol has had (−Infinity before its first). */
@@ -240,6 +305,7 @@ export class Trader {
     this.drawdown = saved.maxDrawdown;
     this.risk.restore(saved.risk);
     this.regime.restore(saved.regime, regimeHistory);
+    this.newBuysOff = saved.buysOff === true;
   }
 
   /** The broker's account replaces the saved one: cash and positions as the broker has them. */
@@ -279,6 +345,7 @@ export class Trader {
       maxDrawdown: this.drawdown,
       trades: this.tradeCount,
       risk: this.risk.state(),
+      buysOff: this.newBuysOff,
     };
   }
 
@@ -383,6 +450,10 @@ export class Trader {
 
   /** Chooses the symbols to hold and sends the orders the plan (core/order-plan) gives, sells first. */
   private placeOrders(time: number): void {
+    if (this.closingAll) {
+      this.sellEverything();
+      return;
+    }
     const params = this.regime.params;
     const count = this.symbols.length;
     const limits = this.options.risk;
@@ -421,8 +492,9 @@ export class Trader {
     for (let s = 0; s < count; s++) {
       const qty = plan.orders[s];
       if (qty === null || qty === undefined || qty < 0) continue;
-      if (qty > 0) this.submitOrder(s, 'buy', qty, time, maxValue);
-      else this.cancelOrder(this.symbols[s] as string);
+      if (qty > 0) {
+        if (!this.newBuysOff) this.submitOrder(s, 'buy', qty, time, maxValue);
+      } else this.cancelOrder(this.symbols[s] as string);
     }
   }
 

@@ -6,6 +6,7 @@
  */
 import type { Bar } from '../core/model.js';
 import type { RegimeDetectorConfig } from '../core/regime.js';
+import type { PosteriorTape } from '../core/hmm/posterior-tape.js';
 import { DEFAULT_RISK_LIMITS } from '../core/risk.js';
 import { PaperBroker } from '../broker/paper-broker.js';
 import { Trader } from '../engine/trader.js';
@@ -35,11 +36,16 @@ export function historyBarsFor(steps: number): number {
   return Math.max(1, Math.floor(steps * HISTORY_SHARE));
 }
 
-/** `steps`: every step's time (unionOfTimes of the series); a tuner computes it once for all its settings. */
+/**
+ * `steps`: every step's time (unionOfTimes of the series); a tuner computes it once for all its settings.
+ * `tape`: the regime detector's model side for these bars and `config`'s window and refit settings,
+ * recorded by the first backtest given it and replayed by the others (the same result, without refits).
+ */
 export function backtest(
   bars: StoredBars,
   config: RegimeDetectorConfig,
   steps: Float64Array = unionOfTimes(bars.series),
+  tape?: PosteriorTape,
 ): BacktestResult {
   const series = bars.series;
   const historySteps = historyBarsFor(steps.length);
@@ -50,6 +56,7 @@ export function backtest(
       risk: DEFAULT_RISK_LIMITS,
       regimeHistoryCapacity: REGIME_HISTORY_CAPACITY,
       detectorConfig: config,
+      ...(tape === undefined ? {} : { regimeTape: tape }),
     },
     new PaperBroker(),
   );

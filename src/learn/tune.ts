@@ -1,6 +1,8 @@
 /** `learn tune`: a bounded grid search over the regime detector's settings, scored by backtests. */
 import { SeededRandom } from '../core/random.js';
-import { DEFAULT_DETECTOR_CONFIG, type RegimeDetectorConfig } from '../core/regime.js';
+import { DEFAULT_DETECTOR_CONFIG, REGIME_NAMES, type RegimeDetectorConfig } from '../core/regime.js';
+import { FEATURE_COUNT } from '../core/hmm/features.js';
+import { PosteriorTape, tapeKey } from '../core/hmm/posterior-tape.js';
 import { backtest, type BacktestResult } from './backtest.js';
 import { unionOfTimes } from './replay-market.js';
 import type { StoredBars } from './stored-bars.js';
@@ -78,8 +80,14 @@ export function tune(
   const configs = candidateConfigs(maxSets);
   const steps = unionOfTimes(bars.series);
   const trials: TrialResult[] = [];
+  // Settings of one window share the detector's model side: fitted once, replayed for the others.
+  const tapes = new Map<string, PosteriorTape>();
   for (const config of configs) {
-    const trial = { config, ...backtest(bars, config, steps) };
+    const key = tapeKey(config);
+    let tape = tapes.get(key);
+    if (tape === undefined)
+      tapes.set(key, (tape = new PosteriorTape(key, REGIME_NAMES.length, FEATURE_COUNT, steps.length)));
+    const trial = { config, ...backtest(bars, config, steps, tape) };
     trials.push(trial);
     onTrial?.(trial, trials.length, configs.length);
   }

@@ -139,5 +139,7 @@ export function readCheckpoint(state: string): Checkpoint {
       ...optionalNumber(risk, 'lastEquity'),
     },
     market: market(c.market),
+    // The kill switch's state (absent from checkpoints written before it: buys on).
+    ...(c.buysOff === true ? { buysOff: true } : {}),
   };
 }

@@ -94,6 +94,17 @@ export class DatabaseSnapshotSource implements EngineControls {
   /** Read-only: the bot's downloads cannot be retried from here. */
   retryFailedDownloads(): void {}
 
+  /** The bot keeps each symbol's recent prices in its memory, not in the database. */
+  symbolHistory(): null {
+    return null;
+  }
+
+  /** Read-only: the bot's positions cannot be closed from here. */
+  closeAllPositions(): void {}
+
+  /** Read-only: the bot's buys cannot be stopped from here. */
+  toggleBuys(): void {}
+
   /** Stops polling; the phase becomes 'stopped' at once (the bot is not touched). */
   stop(): void {
     if (this.stopped) return;

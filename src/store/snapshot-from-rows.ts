@@ -138,6 +138,7 @@ export function snapshotFromRows(rows: DatabaseRows, context: WatchContext): Eng
     trades: checkpoint.trades,
     realizedPnl: checkpoint.realizedPnl,
     haltReason: checkpoint.risk.haltReason,
+    buysOff: checkpoint.buysOff === true,
   });
 }
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ReactElement } from 'react';
 import { render } from 'ink';
 import type { EngineControls } from '../../src/engine/controls.js';
+import type { SymbolHistoryView } from '../../src/engine/symbol-history.js';
 import type { EngineEvent, EngineSnapshot, PositionView } from '../../src/engine/snapshot.js';
 import { emptyCounts } from '../../src/engine/download-status.js';
 import { TerminalScreen } from './terminal-screen.js';
@@ -115,7 +116,7 @@ export function makeSnapshot(overrides: Partial<EngineSnapshot> = {}): EngineSna
 
 /** Controls over a snapshot the test replaces at will; counts the commands it receives. */
 export class FakeControls implements EngineControls {
-  readonly calls = { togglePause: 0, retryFailedDownloads: 0, stop: 0 };
+  readonly calls = { togglePause: 0, retryFailedDownloads: 0, closeAllPositions: 0, toggleBuys: 0, stop: 0 };
   private readonly listeners = new Set<() => void>();
   snapshotReads = 0;
 
@@ -149,6 +150,21 @@ export class FakeControls implements EngineControls {
 
   retryFailedDownloads(): void {
     this.calls.retryFailedDownloads++;
+  }
+
+  closeAllPositions(): void {
+    this.calls.closeAllPositions++;
+  }
+
+  /** Each symbol's history a test hands over (none by default). */
+  readonly histories = new Map<string, SymbolHistoryView>();
+
+  symbolHistory(symbol: string): SymbolHistoryView | null {
+    return this.histories.get(symbol) ?? null;
+  }
+
+  toggleBuys(): void {
+    this.calls.toggleBuys++;
   }
 
   stop(): void {

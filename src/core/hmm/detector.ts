@@ -13,8 +13,10 @@
  */
 import { REGIME_NAMES, type RegimeName } from '../regime-types.js';
 import { DEFAULT_FIT_OPTIONS, fitHmm, fitSteps, type FitOptions, type FitResult } from './fit.js';
+import { ExpectationWorkspace } from './expectation.js';
 import { ForwardFilter } from './inference.js';
 import { cloneParams, expectedDurations, isUsable, type HmmParams } from './model.js';
+import { INSTALLED, REFITTING, STEPPED, tapeKey, type PosteriorTape, type TapedModel } from './posterior-tape.js';
 
 export interface HmmDetectorSettings {
   /** Posterior a challenger needs, each bar of its dwell. */
@@ -62,19 +64,40 @@ export class HmmRegimeDetector {
   private fits = 0;
   private fitBars = 0;
   private refitLength = 0;
+  /** EM's buffers for the window, made at the first fit and reused by every later one (one fit runs at a time). */
+  private workspace: ExpectationWorkspace | null = null;
+  /** With a tape: 'record' writes the model side of every bar to it, 'replay' reads it instead of fitting. */
+  private readonly tapeMode: 'record' | 'replay' | null = null;
+  private tapeModel = -1;
+  private replayBar = 0;
+  private replayPosterior: Float64Array | null = null;
+  private replayModel: TapedModel | null = null;
+  private replayRefitting = false;
 
   constructor(
     features: number,
     readonly settings: HmmDetectorSettings = DEFAULT_HMM_SETTINGS,
     private readonly fitOptions: FitOptions = DEFAULT_FIT_OPTIONS,
+    /** The model side of a run over the same bars, shared with detectors of other thresholds and dwells. */
+    private readonly tape?: PosteriorTape,
   ) {
     this.features = features;
-    this.history = new Float64Array(Math.max(1, settings.window) * features);
     this.scratch = new Float64Array(features);
+    if (tape !== undefined) {
+      if (
+        tape.key !== tapeKey(settings) ||
+        tape.states !== K ||
+        tape.features !== features ||
+        fitOptions !== DEFAULT_FIT_OPTIONS
+      )
+        throw new Error('this posterior tape was recorded with other window or refit settings');
+      this.tapeMode = tape.attach();
+    }
+    this.history = new Float64Array(this.tapeMode === 'replay' ? 0 : Math.max(1, settings.window) * features);
   }
 
   get learning(): boolean {
-    return this.filter === null;
+    return this.tapeMode === 'replay' ? this.replayModel === null : this.filter === null;
   }
 
   get regime(): RegimeName {
@@ -83,6 +106,7 @@ export class HmmRegimeDetector {
 
   /** P(regime | bars so far) in REGIME_NAMES order; the prior while learning. Read-only view. */
   get posterior(): Float64Array {
+    if (this.tapeMode === 'replay') return this.replayPosterior ?? this.prior;
     return this.filter?.posterior ?? this.prior;
   }
 
@@ -92,21 +116,22 @@ export class HmmRegimeDetector {
 
   /** The model in force, or null while learning. */
   get params(): HmmParams | null {
+    if (this.tapeMode === 'replay') return this.replayModel?.params ?? null;
     return this.filter?.params ?? null;
   }
 
   /** Bars of history the model in force was fitted on. */
   get fittedBars(): number {
-    return this.fitBars;
+    return this.tapeMode === 'replay' ? (this.replayModel?.fitBars ?? 0) : this.fitBars;
   }
 
   /** Fits done so far (the first on the backfill, then refits). */
   get fitCount(): number {
-    return this.fits;
+    return this.tapeMode === 'replay' ? (this.replayModel?.fits ?? 0) : this.fits;
   }
 
   get refitting(): boolean {
-    return this.refit !== null;
+    return this.tapeMode === 'replay' ? this.replayRefitting : this.refit !== null;
   }
 
   /** Expected bars left in the regime in force (spells are geometric: the same at any age). */
@@ -128,6 +153,7 @@ export class HmmRegimeDetector {
       const x = Number(observation[d]);
       obs[d] = Number.isFinite(x) ? x : Number.NaN;
     }
+    if (this.tapeMode === 'replay') return this.replay(obs);
     const slot = this.historyNext * D;
     for (let d = 0; d < D; d++) this.history[slot + d] = obs[d] as number;
     this.historyNext = (this.historyNext + 1) % this.settings.window;
@@ -135,21 +161,56 @@ export class HmmRegimeDetector {
     this.barsSinceRefit++;
 
     let changedFrom: RegimeName | null = null;
+    const stepped = this.filter !== null;
     if (this.filter !== null) {
       const post = this.filter.step(obs);
       changedFrom = this.decide(post);
     }
+    const wasLearning = this.filter === null;
     this.advanceRefit();
     if (this.filter === null && this.historyCount >= this.settings.minHistory && this.refit === null) this.startRefit();
+    if (this.tapeMode === 'record') this.record(obs, stepped, wasLearning && this.filter !== null);
+    return changedFrom;
+  }
+
+  /** Writes this bar's model side to the tape (a new model once, by index). */
+  private record(obs: Float64Array, stepped: boolean, installed: boolean): void {
+    const tape = this.tape as PosteriorTape;
+    const params = this.params;
+    if (params !== null && (this.tapeModel < 0 || tape.models[this.tapeModel]?.params !== params)) {
+      tape.models.push({ params, fits: this.fits, fitBars: this.fitBars });
+      this.tapeModel = tape.models.length - 1;
+    }
+    const flags = (stepped ? STEPPED : 0) | (installed ? INSTALLED : 0) | (this.refit !== null ? REFITTING : 0);
+    tape.push(obs, this.posterior, flags, this.tapeModel);
+  }
+
+  /** One bar from the tape: the recorded posterior and model, this detector's own decision. */
+  private replay(obs: Float64Array): RegimeName | null {
+    const tape = this.tape as PosteriorTape;
+    const t = this.replayBar;
+    if (t >= tape.length || !tape.sameObservation(t, obs))
+      throw new Error(`the posterior tape does not hold these bars (bar ${t})`);
+    this.replayBar++;
+    const flags = tape.flagsAt(t);
+    const post = tape.posteriorAt(t);
+    const model = tape.modelIndexAt(t);
+    this.replayPosterior = post;
+    this.replayModel = model < 0 ? null : (tape.models[model] as TapedModel);
+    this.replayRefitting = (flags & REFITTING) !== 0;
+    let changedFrom: RegimeName | null = null;
+    if ((flags & STEPPED) !== 0) changedFrom = this.decide(post);
+    if ((flags & INSTALLED) !== 0) this.followLeader(post);
     return changedFrom;
   }
 
   /** Fits on the history now, whole (after a backfill); false when the data cannot support a model yet. */
   fitNow(): boolean {
+    if (this.tape !== undefined) throw new Error('a detector on a posterior tape fits only as it updates');
     if (this.historyCount < Math.min(this.settings.minHistory, this.settings.window)) return false;
     this.refit = null;
     const { observations, length } = this.orderedHistory();
-    const result = fitHmm(observations, length, this.features, this.optionsForFit());
+    const result = fitHmm(observations, length, this.features, this.optionsForFit(), this.fitWorkspace());
     if (result === null || !isUsable(result.params)) return false;
     this.install(result.params, observations, length);
     return true;
@@ -157,6 +218,7 @@ export class HmmRegimeDetector {
 
   /** Puts a saved model in force (a resume) and runs the held history through it for the belief now. */
   restoreModel(params: HmmParams): boolean {
+    if (this.tape !== undefined) throw new Error('a detector on a posterior tape cannot take a saved model');
     if (params.states !== K || params.features !== this.features || !isUsable(params)) return false;
     this.refit = null;
     const { observations, length } = this.orderedHistory();
@@ -219,7 +281,7 @@ export class HmmRegimeDetector {
 
   private startRefit(): void {
     const { observations, length } = this.orderedHistory();
-    this.refit = fitSteps(observations, length, this.features, this.optionsForFit());
+    this.refit = fitSteps(observations, length, this.features, this.optionsForFit(), this.fitWorkspace());
     this.refitLength = length;
     this.barsSinceRefit = 0;
   }
@@ -257,11 +319,25 @@ export class HmmRegimeDetector {
     this.fits++;
     this.fitBars = length;
     this.barsSinceRefit = 0;
+    this.followLeader(filter.posterior);
+  }
+
+  /** The regime in force becomes the belief's leader (a first model). */
+  private followLeader(posterior: Float64Array): void {
     let leader = 0;
-    for (let k = 1; k < K; k++) if ((filter.posterior[k] as number) > (filter.posterior[leader] as number)) leader = k;
+    for (let k = 1; k < K; k++) if ((posterior[k] as number) > (posterior[leader] as number)) leader = k;
     this.current = leader;
     this.challenger = -1;
     this.challengerBars = 0;
+  }
+
+  private fitWorkspace(): ExpectationWorkspace {
+    this.workspace ??= new ExpectationWorkspace(
+      Math.max(1, this.settings.window),
+      this.fitOptions.states,
+      this.features,
+    );
+    return this.workspace;
   }
 
   /** The held history, oldest first, in a new array (a fit reads it while later bars arrive). */

@@ -1,0 +1,23 @@
+/** What each abbreviation on the screen means, for the help: [as shown, meaning]. */
+export const GLOSSARY: readonly (readonly [shown: string, meaning: string])[] = [
+  ['SIM PAPER LIVE', 'simulated market; Alpaca paper; Alpaca real money'],
+  ['WATCH', "reading a bot's database (trading-tui watch)"],
+  ['it 12/500', 'iteration 12 of 500 (--iterations)'],
+  ['every 1s', 'the wait between iterations (--interval)'],
+  ['rss heap', 'memory: resident set, JavaScript heap'],
+  ['PAUSED', 'the loop waits for p'],
+  ['BUYS OFF', 'no new buys (b or x); sells go on'],
+  ['HALTED', 'daily loss limit: all sold until the next session'],
+  ['maxDD', 'largest fall of equity from a peak'],
+  ['view 45/69 3d2h', 'chart points shown of those held, time spanned'],
+  ['U D R V', 'regimes: trend-Up, trend-Down, Range, Volatile'],
+  ['61%', "the detector's confidence in the regime"],
+  ['gross≤60%', "the regime's cap on all positions (of equity)"],
+  ['entry 1.50σ', 'standard deviations from the mean that open (exit: close)'],
+  ['q run retry', 'downloads queued, running, waiting to retry'],
+  ['done fail t/o', 'downloads done, failed, timed out'],
+  ['Avg Last', 'average cost, latest price'],
+  ['Unreal P&L', 'unrealized profit or loss at the latest price'],
+  ['Wt%', "weight: the position's share of equity"],
+  ['realized', 'profit or loss of all sold so far'],
+];
