@@ -7,7 +7,13 @@ import { Ring } from './ring-buffer.js';
 import type { RegimeName, StrategyParams } from './regime-types.js';
 import { REGIME_HISTORY_CAPACITY } from './limits.js';
 import { FEATURE_COUNT } from './hmm/features.js';
-import { DEFAULT_HMM_SETTINGS, HmmRegimeDetector, type HmmDetectorSettings } from './hmm/detector.js';
+import {
+  DEFAULT_HMM_SETTINGS,
+  HmmRegimeDetector,
+  type DetectorResumeState,
+  type HeldFeatures,
+  type HmmDetectorSettings,
+} from './hmm/detector.js';
 import { DEFAULT_FIT_OPTIONS } from './hmm/fit.js';
 import type { PosteriorTape } from './hmm/posterior-tape.js';
 import { readModel, saveModel, type SavedRegimeModel } from './hmm/saved-model.js';
@@ -98,6 +104,16 @@ export class RegimeController {
   restoreModel(saved: unknown): boolean {
     const params = readModel(saved);
     return params !== null && this.detector.restoreModel(params);
+  }
+
+  /**
+   * Puts back a saved detector exactly (a resume): its state, the model in force (null while it was
+   * learning) and its held bars' features. False, and nothing changed, when they do not fit together.
+   */
+  restoreDetector(state: DetectorResumeState, saved: unknown, held: HeldFeatures): boolean {
+    const params = state.posterior === null ? null : readModel(saved);
+    if (state.posterior !== null && params === null) return false;
+    return this.detector.restoreState(state, params, held);
   }
 
   /** Scores the regime in force against the simulated market's true regime for this bar (not while learning). */

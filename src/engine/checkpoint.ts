@@ -1,5 +1,6 @@
 import type { MarketOrder, Position } from '../core/model.js';
 import type { RegimeName } from '../core/regime-types.js';
+import type { DetectorResumeState } from '../core/hmm/detector.js';
 import type { RiskState } from '../core/risk.js';
 
 /** What a restart needs to continue where a run stopped; saved with every iteration. */
@@ -20,6 +21,8 @@ export interface Checkpoint {
     readonly learning?: boolean;
     readonly expectedRemainingBars?: number;
     readonly truth?: { readonly current: RegimeName; readonly right: number; readonly bars: number };
+    /** The detector's own state, for a resume that continues exactly (absent in older checkpoints). */
+    readonly detector?: DetectorResumeState;
   };
   readonly peakEquity: number;
   readonly maxDrawdown: number;

@@ -29,7 +29,7 @@ import type { DownloadCounts } from './download-status.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { SymbolHistory, type SymbolHistoryView } from './symbol-history.js';
 import { Trader, type TraderListener } from './trader.js';
-import type { ResumeState, TradingRecord } from './trading-record.js';
+import type { RegimeFeatureRows, ResumeState, TradingRecord } from './trading-record.js';
 import { EVENT_CAPACITY, REGIME_HISTORY_CAPACITY } from '../core/limits.js';
 
 export interface EngineOptions {
@@ -126,6 +126,10 @@ export class TradingEngine implements EngineControls {
   // Regime (issue 9): fits told and saved so far.
   private regimeFitsRecorded = 0;
   private regimeFitsAnnounced = 0;
+  /** The detector's newest bar whose features are in the record (a resume reads them back). */
+  private regimeBarsRecorded = 0;
+  /** A resume put the detector back exactly: no fit on the backfill. */
+  private regimeRestored = false;
   // ---- issue 11 (reliability) ----
   /** Market-data outages: said as notices; rounds back off while one lasts. */
   private readonly dataWatch = new DataOutageWatch();
@@ -315,7 +319,7 @@ export class TradingEngine implements EngineControls {
     if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
     if (backfilled && this.options.brokerState !== undefined) this.trader.applyBrokerState(this.options.brokerState);
     // Regime (issue 9): fit the model on the backfill, unless a resume put the saved one in force.
-    if (backfilled) this.trader.regime.fitOnHistory(this.trader.marketTime);
+    if (backfilled && !this.regimeRestored) this.trader.regime.fitOnHistory(this.trader.marketTime);
     if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
 
     // --iterations counts this run's iterations; the iteration number goes on from a resumed run.
@@ -468,6 +472,21 @@ export class TradingEngine implements EngineControls {
       this.publish({ type: 'notice', kind: 'info', message: 'regime model restored from the saved run' });
     }
     this.trader.restore(saved, resume.regimeHistory);
+    // The detector's own state, when saved (newer checkpoints): the run continues exactly as if never stopped.
+    // Not when the backfill brought bars after the checkpoint's (a real market went on while stopped): the
+    // detector then keeps what it took from the backfill, with the saved model.
+    const detector = saved.regime.detector;
+    if (
+      detector !== undefined &&
+      this.trader.marketTime === saved.marketTime &&
+      resume.regimeFeatures !== undefined &&
+      regime.restoreDetector(detector, resume.regimeModel, resume.regimeFeatures)
+    ) {
+      this.regimeRestored = true;
+      this.regimeBarsRecorded = detector.bars;
+      this.regimeFitsRecorded = regime.fitCount;
+      this.regimeFitsAnnounced = regime.fitCount;
+    }
     this.iteration = saved.iteration;
     for (let i = 0; i < resume.equityValues.length; i++) {
       this.equityTimes.push(resume.equityTimes[i] as number);
@@ -539,7 +558,17 @@ export class TradingEngine implements EngineControls {
       },
       () => trader.state(),
       this.newRegimeModel(),
+      this.newRegimeFeatures(),
     );
+  }
+
+  /** The detector's bars since the last iteration, for the record (a resume reads back what it holds). */
+  private newRegimeFeatures(): RegimeFeatureRows | null {
+    const detector = this.trader.regime.detector;
+    if (detector.bars === this.regimeBarsRecorded) return null;
+    const held = detector.heldSince(this.regimeBarsRecorded);
+    this.regimeBarsRecorded = detector.bars;
+    return { ...held, dropUpTo: detector.bars - detector.heldCapacity };
   }
 
   /** Regime (issue 9): the model put in force since the last iteration, to save with the run. */

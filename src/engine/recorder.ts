@@ -8,7 +8,7 @@ import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EngineEvent } from './snapshot.js';
 import type { TraderState } from './trader.js';
-import type { FillRecord, OrderRecord, TradingRecord } from './trading-record.js';
+import type { FillRecord, OrderRecord, RegimeFeatureRows, TradingRecord } from './trading-record.js';
 
 /** An iteration's figures, as the loop ends it. */
 export interface IterationFigures {
@@ -52,6 +52,7 @@ export class Recorder {
     figures: IterationFigures,
     trader: () => TraderState,
     regimeModel: SavedRegimeModel | null = null,
+    regimeFeatures: RegimeFeatureRows | null = null,
   ): Promise<void> {
     const { events, orders, fills, regimeChanges } = this;
     this.events = [];
@@ -67,6 +68,7 @@ export class Recorder {
         fills,
         regimeChanges,
         ...(regimeModel === null ? {} : { regimeModel }),
+        ...(regimeFeatures === null || regimeFeatures.count === 0 ? {} : { regimeFeatures }),
         checkpoint: this.checkpoint(figures, trader()),
       })
       ?.catch(() => undefined);

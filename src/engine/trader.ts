@@ -340,6 +340,7 @@ export class Trader {
         learning: this.regime.learning,
         expectedRemainingBars: Math.round(this.regime.expectedRemainingBars),
         ...(this.regime.truth === null ? {} : { truth: this.regime.truth }),
+        ...(this.regime.detector.bars === 0 ? {} : { detector: this.regime.detector.resumeState() }),
       },
       peakEquity: this.peakEquity,
       maxDrawdown: this.drawdown,

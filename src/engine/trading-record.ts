@@ -2,6 +2,13 @@ import type { Fill, Side } from '../core/model.js';
 import type { RegimeName } from '../core/regime-types.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
+import type { HeldFeatures } from '../core/hmm/detector.js';
+
+/** The regime detector's bars since the last iteration, and from which bar on the record must keep them. */
+export interface RegimeFeatureRows extends HeldFeatures {
+  /** Bars up to this one are no longer needed by a resume. */
+  readonly dropUpTo: number;
+}
 import type { EngineEvent, RegimeChange } from './snapshot.js';
 
 export type OrderStatus = 'working' | 'filled' | 'replaced' | 'cancelled';
@@ -35,6 +42,8 @@ export interface IterationRecord {
   readonly regimeChanges: readonly RegimeChange[];
   /** The regime model, when a fit was put in force since the last iteration. */
   readonly regimeModel?: SavedRegimeModel;
+  /** The regime detector's features of the bars it took since the last iteration. */
+  readonly regimeFeatures?: RegimeFeatureRows;
   readonly checkpoint: Checkpoint;
 }
 
@@ -58,4 +67,6 @@ export interface ResumeState {
   readonly events: readonly EngineEvent[];
   /** The newest saved regime model (JSON as saved; the engine validates it). */
   readonly regimeModel?: unknown;
+  /** The regime detector's held bars' features, up to the checkpoint's bar (absent before schema 5). */
+  readonly regimeFeatures?: HeldFeatures;
 }

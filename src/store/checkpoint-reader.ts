@@ -6,6 +6,7 @@
 import type { MarketOrder, Position } from '../core/model.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
 import type { Checkpoint } from '../engine/checkpoint.js';
+import type { DetectorResumeState } from '../core/hmm/detector.js';
 
 /** A checkpoint that cannot be read: not JSON, or a field missing or of the wrong kind. */
 export class UnreadableCheckpointError extends Error {
@@ -87,10 +88,53 @@ function market(value: unknown): Checkpoint['market'] {
   return lacking('market');
 }
 
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** The detector's own state (absent from older checkpoints: the resume then refits as before); all or nothing. */
+function detectorState(value: unknown): DetectorResumeState | null {
+  if (!isObject(value)) return null;
+  const { bars, historyCount, barsSinceRefit, refit, posterior, current, challenger, challengerBars, fits, fitBars } =
+    value;
+  const K = REGIME_NAMES.length;
+  if (
+    !isCount(bars) ||
+    !isCount(historyCount) ||
+    !isCount(barsSinceRefit) ||
+    !isCount(challengerBars) ||
+    !isCount(fits) ||
+    !isCount(fitBars) ||
+    !Number.isSafeInteger(current) ||
+    (current as number) < 0 ||
+    (current as number) >= K ||
+    !Number.isSafeInteger(challenger) ||
+    (challenger as number) < -1 ||
+    (challenger as number) >= K
+  )
+    return null;
+  const refitOk = refit === null || (isObject(refit) && isCount(refit.length) && isCount(refit.steps));
+  const posteriorOk =
+    posterior === null || (Array.isArray(posterior) && posterior.length === K && posterior.every(isFiniteNumber));
+  if (!refitOk || !posteriorOk) return null;
+  return {
+    bars,
+    historyCount,
+    barsSinceRefit,
+    refit: refit === null ? null : { length: refit.length as number, steps: refit.steps as number },
+    posterior: posterior === null ? null : (posterior as number[]),
+    current: current as number,
+    challenger: challenger as number,
+    challengerBars,
+    fits,
+    fitBars,
+  };
+}
+
 /** The regime panel's extras (issue 9; absent from older checkpoints), each kept only when well formed. */
 function regimeExtras(regime: Fields): Partial<Checkpoint['regime']> {
   const { posterior, learning, expectedRemainingBars, truth } = regime;
+  const detector = detectorState(regime.detector);
   return {
+    ...(detector === null ? {} : { detector }),
     ...(Array.isArray(posterior) && posterior.length === REGIME_NAMES.length && posterior.every(isFiniteNumber)
       ? { posterior: posterior as number[] }
       : {}),

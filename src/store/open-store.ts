@@ -63,6 +63,8 @@ const OUR_TABLES = new Set([
   'bar_cache',
   'checkpoints',
   'profiles',
+  'regime_models',
+  'regime_features',
 ]);
 const SIGNATURE_COLUMNS: Readonly<Record<string, string>> = {
   runs: 'id,portfolio_id,started_at,ended_at,mode,seed,options,version',

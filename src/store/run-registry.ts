@@ -3,6 +3,7 @@ import type { Checkpoint } from '../engine/checkpoint.js';
 import type { EngineEvent, EngineEventKind, RegimeChange } from '../engine/snapshot.js';
 import type { ResumeState } from '../engine/trading-record.js';
 import type { RegimeName } from '../core/regime-types.js';
+import type { HeldFeatures } from '../core/hmm/detector.js';
 import { readCheckpoint, UnreadableCheckpointError } from './checkpoint-reader.js';
 import { readNewestRows } from './newest-rows.js';
 import { StoreError } from './open-store.js';
@@ -96,6 +97,7 @@ async function loadResumeState(
   const changes = [...newest.regimeChangesNewestFirst].reverse();
   const events = [...newest.eventsNewestFirst].reverse();
   const regimeModel = await newestRegimeModel(connection, portfolioId);
+  const regimeFeatures = await heldRegimeFeatures(connection, portfolioId, checkpoint.regime.detector?.bars);
   return {
     checkpoint,
     equityTimes: Float64Array.from(equity, (p) => p.time),
@@ -113,7 +115,37 @@ async function loadResumeState(
       message: e.message,
     })),
     ...(regimeModel === undefined ? {} : { regimeModel }),
+    ...(regimeFeatures === undefined ? {} : { regimeFeatures }),
   };
+}
+
+/** The regime detector's saved bars up to the checkpoint's, when they are there without a gap. */
+async function heldRegimeFeatures(
+  connection: SqliteConnection,
+  portfolioId: number,
+  newest: number | undefined,
+): Promise<HeldFeatures | undefined> {
+  if (newest === undefined) return undefined;
+  const rows = await connection.all<{ bar: number; features: Buffer }>(
+    'SELECT bar, features FROM regime_features WHERE portfolio_id = ? AND bar <= ? ORDER BY bar',
+    [portfolioId, newest],
+  );
+  const first = rows[0];
+  if (first === undefined) return undefined;
+  const D = first.features.length / Float64Array.BYTES_PER_ELEMENT;
+  const values = new Float64Array(rows.length * D);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as { bar: number; features: Buffer };
+    if (row.bar !== first.bar + i || row.features.length !== D * Float64Array.BYTES_PER_ELEMENT) return undefined;
+    values.set(
+      new Float64Array(
+        row.features.buffer.slice(row.features.byteOffset, row.features.byteOffset + row.features.length),
+      ),
+      i * D,
+    );
+  }
+  if (first.bar + rows.length - 1 !== newest) return undefined;
+  return { first: first.bar, count: rows.length, values };
 }
 
 /** The newest saved regime model of the portfolio's runs, as parsed JSON (the engine validates it). */

@@ -123,6 +123,16 @@ export const MIGRATIONS: readonly string[] = [
     model TEXT NOT NULL
   );
   `,
+  // 5: the regime detector's newest bars' features (a resume continues exactly): float64s of one bar,
+  // numbered as the detector counts them; a portfolio keeps only as many as its detector holds.
+  `
+  CREATE TABLE regime_features (
+    portfolio_id INTEGER NOT NULL REFERENCES portfolios(id),
+    bar INTEGER NOT NULL,
+    features BLOB NOT NULL,
+    PRIMARY KEY (portfolio_id, bar)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

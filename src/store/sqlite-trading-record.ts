@@ -29,6 +29,8 @@ const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qt
 const INSERT_REGIME =
   'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
 const INSERT_REGIME_MODEL = 'INSERT INTO regime_models (run_id, time, model) VALUES (?, ?, ?)';
+const INSERT_REGIME_FEATURES = 'INSERT OR REPLACE INTO regime_features (portfolio_id, bar, features) VALUES (?, ?, ?)';
+const DROP_REGIME_FEATURES = 'DELETE FROM regime_features WHERE portfolio_id = ? AND bar <= ?';
 const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(portfolio_id) DO UPDATE SET run_id = excluded.run_id, iteration = excluded.iteration, saved_at = excluded.saved_at, state = excluded.state`;
 /** The bars come as one flat JSON array, six numbers a bar, regrouped here (`key` is the index in the array). */
@@ -303,6 +305,15 @@ export class SqliteTradingRecord implements TradingRecord {
     if (hasTime) await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime, recordedAt]);
     if (hasTime && it.regimeModel !== undefined)
       await c.run(INSERT_REGIME_MODEL, [run, it.time, JSON.stringify(it.regimeModel)]);
+    const held = it.regimeFeatures;
+    if (held !== undefined) {
+      const D = held.values.length / held.count;
+      for (let i = 0; i < held.count; i++) {
+        const row = Buffer.from(held.values.slice(i * D, (i + 1) * D).buffer);
+        await c.run(INSERT_REGIME_FEATURES, [this.portfolioId, held.first + i, row]);
+      }
+      await c.run(DROP_REGIME_FEATURES, [this.portfolioId, held.dropUpTo]);
+    }
     await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
     this.rowsWritten += it.fills.length + it.regimeChanges.length + (hasTime ? 2 : 1);
   }

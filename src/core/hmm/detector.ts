@@ -48,11 +48,43 @@ export const DEFAULT_HMM_SETTINGS: HmmDetectorSettings = {
 const K = REGIME_NAMES.length;
 const MIN_REFIT_INTERVAL = 100;
 
+/**
+ * What decides a detector's future beyond its model and the bars it holds (a resume continues exactly
+ * from it): the refit schedule, a refit in progress (EM is re-run from the same window up to the same
+ * step), the filter's belief and the regime in force with its challenger.
+ */
+export interface DetectorResumeState {
+  /** Bars seen in all (the number of the newest). */
+  readonly bars: number;
+  readonly historyCount: number;
+  readonly barsSinceRefit: number;
+  /** A refit in progress: its window's length and the EM steps (generator calls) it has taken. */
+  readonly refit: { readonly length: number; readonly steps: number } | null;
+  /** The filter's belief, exactly; null while learning. */
+  readonly posterior: readonly number[] | null;
+  readonly current: number;
+  readonly challenger: number;
+  readonly challengerBars: number;
+  readonly fits: number;
+  readonly fitBars: number;
+}
+
+/** The features of held bars after a given one: bar `first` is at `values[0 .. D)`. */
+export interface HeldFeatures {
+  readonly first: number;
+  readonly count: number;
+  readonly values: Float64Array;
+}
+
 export class HmmRegimeDetector {
   readonly features: number;
+  /** The window plus the bars a refit can take, so that a resume finds a refit's whole window. */
   private readonly history: Float64Array;
+  private readonly historyCapacity: number;
   private historyNext = 0;
   private historyCount = 0;
+  private barsSeen = 0;
+  private refitSteps = 0;
   private barsSinceRefit = 0;
   private filter: ForwardFilter | null = null;
   private readonly prior = new Float64Array(K).fill(1 / K);
@@ -93,7 +125,10 @@ export class HmmRegimeDetector {
         throw new Error('this posterior tape was recorded with other window or refit settings');
       this.tapeMode = tape.attach();
     }
-    this.history = new Float64Array(this.tapeMode === 'replay' ? 0 : Math.max(1, settings.window) * features);
+    // A refit takes at most (starts + warm start) × maxIterations generator steps.
+    const refitBars = Math.ceil(((fitOptions.starts + 1) * fitOptions.maxIterations) / settings.emIterationsPerBar) + 1;
+    this.historyCapacity = Math.max(1, settings.window) + refitBars;
+    this.history = new Float64Array(this.tapeMode === 'replay' ? 0 : this.historyCapacity * features);
   }
 
   get learning(): boolean {
@@ -156,8 +191,9 @@ export class HmmRegimeDetector {
     if (this.tapeMode === 'replay') return this.replay(obs);
     const slot = this.historyNext * D;
     for (let d = 0; d < D; d++) this.history[slot + d] = obs[d] as number;
-    this.historyNext = (this.historyNext + 1) % this.settings.window;
+    this.historyNext = (this.historyNext + 1) % this.historyCapacity;
     if (this.historyCount < this.settings.window) this.historyCount++;
+    this.barsSeen++;
     this.barsSinceRefit++;
 
     let changedFrom: RegimeName | null = null;
@@ -226,6 +262,92 @@ export class HmmRegimeDetector {
     return true;
   }
 
+  /** How many of the newest bars' features it holds at most. */
+  get heldCapacity(): number {
+    return this.historyCapacity;
+  }
+
+  /** Bars seen in all; `heldSince` gives the features of those still held. */
+  get bars(): number {
+    return this.barsSeen;
+  }
+
+  /** The features of the held bars after bar `after` (all held ones when it is older), oldest first. */
+  heldSince(after: number): HeldFeatures {
+    const held = Math.min(this.barsSeen, this.historyCapacity);
+    const count = Math.max(0, Math.min(held, this.barsSeen - after));
+    const { observations } = this.orderedHistory(count);
+    return { first: this.barsSeen - count + 1, count, values: observations };
+  }
+
+  resumeState(): DetectorResumeState {
+    return {
+      bars: this.barsSeen,
+      historyCount: this.historyCount,
+      barsSinceRefit: this.barsSinceRefit,
+      refit: this.refit === null ? null : { length: this.refitLength, steps: this.refitSteps },
+      posterior: this.filter === null ? null : Array.from(this.filter.posterior),
+      current: this.current,
+      challenger: this.challenger,
+      challengerBars: this.challengerBars,
+      fits: this.fits,
+      fitBars: this.fitBars,
+    };
+  }
+
+  /**
+   * Continues exactly where a saved detector stopped: its model (null while it was learning), its state
+   * and the features of its held bars, newest last (at least its window and its refit's). False, and
+   * nothing changed, when they do not fit together.
+   */
+  restoreState(state: DetectorResumeState, params: HmmParams | null, held: HeldFeatures): boolean {
+    if (this.tape !== undefined) throw new Error('a detector on a posterior tape cannot take a saved state');
+    const D = this.features;
+    const needed = Math.max(state.historyCount, state.refit === null ? 0 : state.refit.length + state.barsSinceRefit);
+    const usable =
+      (params === null) === (state.posterior === null) &&
+      (params === null || (params.states === K && params.features === D && isUsable(params))) &&
+      (state.posterior === null || state.posterior.length === K) &&
+      held.values.length === held.count * D &&
+      held.first + held.count - 1 === state.bars &&
+      held.count >= needed &&
+      needed <= this.historyCapacity &&
+      state.historyCount <= this.settings.window;
+    if (!usable) return false;
+    const kept = Math.min(held.count, this.historyCapacity);
+    this.history.set(held.values.subarray((held.count - kept) * D, held.count * D));
+    this.historyNext = kept % this.historyCapacity;
+    this.historyCount = state.historyCount;
+    this.barsSeen = state.bars;
+    this.current = state.current;
+    this.challenger = state.challenger;
+    this.challengerBars = state.challengerBars;
+    this.filter = null;
+    if (params !== null && state.posterior !== null) {
+      this.filter = new ForwardFilter(cloneParams(params));
+      this.filter.restorePosterior(state.posterior);
+    }
+    this.refit = null;
+    if (state.refit !== null) {
+      // The same window and start as at the refit's first bar (the model in force has not changed since).
+      const { observations, length } = this.orderedHistory(state.refit.length, state.barsSinceRefit);
+      const full = length >= this.settings.window;
+      const warm = this.params;
+      const options =
+        warm === null
+          ? this.fitOptions
+          : { ...this.fitOptions, warmStart: warm, starts: full ? 1 : this.fitOptions.starts };
+      this.refit = fitSteps(observations, length, this.features, options, this.fitWorkspace());
+      for (let i = 0; i < state.refit.steps; i++) this.refit.next();
+      this.refitLength = length;
+      this.refitSteps = state.refit.steps;
+    }
+    this.barsSinceRefit = state.barsSinceRefit;
+    this.fits = state.fits;
+    this.fitBars = state.fitBars;
+    return true;
+  }
+
   restoreRegime(regime: RegimeName): void {
     this.current = REGIME_NAMES.indexOf(regime);
     this.challenger = -1;
@@ -283,6 +405,7 @@ export class HmmRegimeDetector {
     const { observations, length } = this.orderedHistory();
     this.refit = fitSteps(observations, length, this.features, this.optionsForFit(), this.fitWorkspace());
     this.refitLength = length;
+    this.refitSteps = 0;
     this.barsSinceRefit = 0;
   }
 
@@ -293,6 +416,7 @@ export class HmmRegimeDetector {
     }
     for (let i = 0; i < this.settings.emIterationsPerBar; i++) {
       const step = this.refit.next();
+      this.refitSteps++;
       if (step.done !== true) continue;
       this.refit = null;
       const result = step.value;
@@ -340,14 +464,17 @@ export class HmmRegimeDetector {
     return this.workspace;
   }
 
-  /** The held history, oldest first, in a new array (a fit reads it while later bars arrive). */
-  private orderedHistory(): { observations: Float64Array; length: number } {
+  /**
+   * The held history (the last `historyCount` bars, or `length` bars ending `back` bars ago), oldest
+   * first, in a new array (a fit reads it while later bars arrive).
+   */
+  private orderedHistory(length = this.historyCount, back = 0): { observations: Float64Array; length: number } {
     const D = this.features;
-    const length = this.historyCount;
+    const capacity = this.historyCapacity;
     const observations = new Float64Array(length * D);
-    const start = (this.historyNext - length + this.settings.window) % this.settings.window;
+    const start = (((this.historyNext - back - length) % capacity) + capacity) % capacity;
     for (let t = 0; t < length; t++) {
-      const from = ((start + t) % this.settings.window) * D;
+      const from = ((start + t) % capacity) * D;
       for (let d = 0; d < D; d++) observations[t * D + d] = this.history[from + d] as number;
     }
     return { observations, length };

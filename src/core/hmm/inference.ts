@@ -188,6 +188,12 @@ export class ForwardFilter {
     this.started = true;
   }
 
+  /** Puts back a belief this filter had (a resume), exactly as it was. */
+  restorePosterior(belief: ArrayLike<number>): void {
+    for (let k = 0; k < this.model.states; k++) this.posterior[k] = Number(belief[k]);
+    this.started = true;
+  }
+
   /** One bar: predict through the transition matrix, weigh by the emission, normalise. */
   step(observation: Float64Array, offset = 0): Float64Array {
     const p = this.model;
