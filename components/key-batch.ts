@@ -6,7 +6,8 @@ export interface SingleKey {
   readonly key: Key;
 }
 
-const NO_KEY: Key = {
+/** A key with no flag set: the base every parsed key (and every test's key) spreads over. */
+export const NO_KEY: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

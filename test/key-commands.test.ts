@@ -1,31 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Key } from 'ink';
 import { KEY_BINDINGS, KEY_HELP, WATCH_KEY_HELP, WRITE_COMMANDS, keyToCommand } from '../components/key-commands.js';
-
-// Asserted, not annotated: Ink versions differ in the flags a Key carries.
-const NO_KEY = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-} as Key;
+import { NO_KEY } from '../components/key-batch.js';
 
 test('every key in the table does what its help row says, and the help lists every row', () => {
   for (const binding of KEY_BINDINGS) {

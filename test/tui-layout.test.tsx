@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Key } from 'ink';
 import { keyToCommand } from '../components/key-commands.js';
+import { NO_KEY } from '../components/key-batch.js';
 import { EQUITY_CHART_INNER_ROWS, PANEL_FRAME_ROWS, planLayout, planRects } from '../components/layout-plan.js';
 import { fitSegments, truncate } from '../components/text-fit.js';
 import { INITIAL_UI_STATE, uiReducer } from '../components/ui-state.js';
@@ -83,29 +84,7 @@ test('fitSegments drops the least important segments first, keeping order', () =
 });
 
 function key(overrides: Partial<Key> = {}): Key {
-  return {
-    upArrow: false,
-    downArrow: false,
-    leftArrow: false,
-    rightArrow: false,
-    pageDown: false,
-    pageUp: false,
-    home: false,
-    end: false,
-    return: false,
-    escape: false,
-    ctrl: false,
-    shift: false,
-    tab: false,
-    backspace: false,
-    delete: false,
-    meta: false,
-    super: false,
-    hyper: false,
-    capsLock: false,
-    numLock: false,
-    ...overrides,
-  };
+  return { ...NO_KEY, ...overrides };
 }
 
 test('keyToCommand maps every documented key', () => {
