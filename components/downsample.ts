@@ -1,13 +1,37 @@
+/** Pushes a bucket's minimum and maximum in the order they occur (one value if they are one point). */
+function emitMinMax(
+  values: ArrayLike<number>,
+  minIndex: number,
+  maxIndex: number,
+  out: number[],
+  sources?: number[],
+): void {
+  const first = Math.min(minIndex, maxIndex);
+  const second = Math.max(minIndex, maxIndex);
+  out.push(values[first] as number);
+  sources?.push(first);
+  if (second === first) return;
+  out.push(values[second] as number);
+  sources?.push(second);
+}
+
 /**
  * Reduces `values` to at most `maxPoints` points for drawing, keeping spikes: the values are cut into
- * buckets and each bucket contributes its minimum and its maximum, in the order they occur.
+ * buckets and each bucket contributes its minimum and its maximum, in the order they occur. `sources`,
+ * when given, receives the index in `values` of each value returned.
  */
-export function downsampleMinMax(values: ArrayLike<number>, maxPoints: number): number[] {
+export function downsampleMinMax(values: ArrayLike<number>, maxPoints: number, sources?: number[]): number[] {
   const length = values.length;
   const limit = Math.max(0, Math.floor(maxPoints));
-  if (length <= limit) return Array.from(values);
+  if (length <= limit) {
+    sources?.push(...Array.from({ length }, (_, i) => i));
+    return Array.from(values);
+  }
   if (limit === 0) return [];
-  if (limit === 1) return [values[length - 1] as number];
+  if (limit === 1) {
+    sources?.push(length - 1);
+    return [values[length - 1] as number];
+  }
 
   const buckets = Math.floor(limit / 2);
   const out: number[] = [];
@@ -21,13 +45,7 @@ export function downsampleMinMax(values: ArrayLike<number>, maxPoints: number): 
       if (v < (values[minIndex] as number)) minIndex = i;
       if (v > (values[maxIndex] as number)) maxIndex = i;
     }
-    if (minIndex === maxIndex) {
-      out.push(values[minIndex] as number);
-    } else if (minIndex < maxIndex) {
-      out.push(values[minIndex] as number, values[maxIndex] as number);
-    } else {
-      out.push(values[maxIndex] as number, values[minIndex] as number);
-    }
+    emitMinMax(values, minIndex, maxIndex, out, sources);
   }
   return out;
 }
@@ -40,12 +58,17 @@ export function downsampleMinMax(values: ArrayLike<number>, maxPoints: number): 
  * so every column of the chart changes and the whole chart is sent to the terminal again. The
  * oldest bucket, when the window holds only part of it, is left out.
  */
-export function downsampleMinMaxAnchored(values: ArrayLike<number>, maxPoints: number, lastIndex: number): number[] {
+export function downsampleMinMaxAnchored(
+  values: ArrayLike<number>,
+  maxPoints: number,
+  lastIndex: number,
+  sources?: number[],
+): number[] {
   const length = values.length;
   const limit = Math.max(0, Math.floor(maxPoints));
-  if (length <= limit) return Array.from(values);
+  if (length <= limit) return downsampleMinMax(values, maxPoints, sources);
   const buckets = Math.floor(limit / 2);
-  if (buckets < 2) return downsampleMinMax(values, maxPoints);
+  if (buckets < 2) return downsampleMinMax(values, maxPoints, sources);
 
   const size = Math.ceil(length / (buckets - 1));
   const firstIndex = lastIndex - length + 1;
@@ -60,9 +83,7 @@ export function downsampleMinMaxAnchored(values: ArrayLike<number>, maxPoints: n
       if (v < (values[minIndex] as number)) minIndex = i;
       if (v > (values[maxIndex] as number)) maxIndex = i;
     }
-    if (minIndex === maxIndex) out.push(values[minIndex] as number);
-    else if (minIndex < maxIndex) out.push(values[minIndex] as number, values[maxIndex] as number);
-    else out.push(values[maxIndex] as number, values[minIndex] as number);
+    emitMinMax(values, minIndex, maxIndex, out, sources);
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { formatDuration, formatMoney, formatSignedMoney, formatSignedPercent } f
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { SegmentLine } from './segment-line.js';
+import { plottedTimes, renderTimeChart } from './time-chart.js';
 import { LOSS_COLOR, signColor } from './theme.js';
 
 export interface EquityPanelProps {
@@ -26,19 +27,42 @@ function EquityPanelView({ equity, lastIndex, points, width, height, focused }: 
   const asChart = graphRows >= MIN_CHART_ROWS;
 
   const window = useMemo(() => zoomWindow(equity.values, points), [equity.values, points]);
+  // The points' times, when every point in the window has one (non-finite values are left out of it).
+  const windowTimes = useMemo(
+    () =>
+      equity.times.length === equity.values.length
+        ? equity.times.subarray(equity.times.length - Math.min(equity.times.length, points))
+        : undefined,
+    [equity.times, equity.values.length, points],
+  );
+  const timed = windowTimes !== undefined && windowTimes.length === window.length;
+  // The axis takes a row only when the plot keeps a y-scale of MIN_CHART_ROWS + 1 rows above it.
+  const withAxis = timed && graphRows - 1 > MIN_CHART_ROWS;
   const graph = useMemo(
     () =>
-      asChart
-        ? renderEquityChart(window, innerWidth, graphRows, lastIndex)
-        : graphRows >= 1
-          ? [renderEquitySparkline(window, innerWidth)]
-          : [],
-    [window, innerWidth, graphRows, asChart, lastIndex],
+      withAxis
+        ? renderTimeChart(windowTimes, window, innerWidth, graphRows, [], lastIndex)
+        : asChart
+          ? renderEquityChart(window, innerWidth, graphRows, lastIndex)
+          : graphRows >= 1
+            ? [renderEquitySparkline(window, innerWidth)]
+            : [],
+    [window, windowTimes, withAxis, innerWidth, graphRows, asChart, lastIndex],
+  );
+  // The span named in the title: from the first point plotted to the newest, in market time.
+  const shownTimes = useMemo(
+    () =>
+      !timed || window.length < 2
+        ? []
+        : asChart
+          ? plottedTimes(windowTimes, window, innerWidth, lastIndex)
+          : [windowTimes[0] as number, windowTimes[windowTimes.length - 1] as number],
+    [timed, windowTimes, window, innerWidth, asChart, lastIndex],
   );
 
   return (
     <Panel title="Equity" width={width} height={height} focused={focused}>
-      <EquityStats equity={equity} points={points} shown={window.length} times={equity.times} width={innerWidth} />
+      <EquityStats equity={equity} points={points} shown={window.length} shownTimes={shownTimes} width={innerWidth} />
       {graph.length === 0 && graphRows >= 1 ? (
         <Text wrap="truncate" dimColor>
           waiting for equity points…
@@ -58,16 +82,17 @@ interface EquityStatsProps {
   readonly equity: EquityView;
   readonly points: number;
   readonly shown: number;
-  readonly times: Float64Array;
+  /** Times of the points plotted, oldest first. */
+  readonly shownTimes: readonly number[];
   readonly width: number;
 }
 
-function EquityStats({ equity, points, shown, times, width }: EquityStatsProps): ReactNode {
+function EquityStats({ equity, points, shown, shownTimes, width }: EquityStatsProps): ReactNode {
   const change = equity.current - equity.start;
   const changeFraction = equity.start !== 0 ? change / equity.start : 0;
-  const first = times[times.length - shown];
-  const last = times[times.length - 1];
-  const span = first !== undefined && last !== undefined && shown > 1 ? ` ${formatDuration(last - first)}` : '';
+  const first = shownTimes[0];
+  const last = shownTimes[shownTimes.length - 1];
+  const span = first !== undefined && last !== undefined && last > first ? ` ${formatDuration(last - first)}` : '';
   const view = Number.isFinite(points) ? `view ${shown}/${equity.values.length}${span}` : `view all ${shown}${span}`;
 
   return (

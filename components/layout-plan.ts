@@ -9,8 +9,8 @@ export const TWO_COLUMN_MIN_WIDTH = 110;
 const TWO_COLUMN_MIN_HEIGHT = 24;
 /** In one column at least this wide, Regime and Downloads share a row (saves a frame's rows for the chart). */
 const PAIR_MIN_WIDTH = 70;
-/** Inner rows of a chart with a y-scale: the stats line and six rows of chart. */
-export const EQUITY_CHART_INNER_ROWS = 7;
+/** Inner rows of a chart with a y-scale: the stats line, six rows of chart and the time axis. */
+export const EQUITY_CHART_INNER_ROWS = 8;
 
 export interface PanelRect {
   readonly id: PanelId;

@@ -7,6 +7,24 @@ import { chartLayout, renderEquityChart } from './equity-chart.js';
 import { marksLine, timeAxisLine, type AxisMark } from './time-axis.js';
 
 /**
+ * The time of the point each column of a chart of `values` at most `width` wide plots (the same
+ * downsampling as the plot, so the axis names the points drawn above it). `lastIndex` numbers the
+ * newest point, as for `renderEquityChart`.
+ */
+export function plottedTimes(
+  times: ArrayLike<number>,
+  values: Float64Array,
+  width: number,
+  lastIndex: number = values.length - 1,
+): number[] {
+  if (values.length < 2 || times.length !== values.length) return [];
+  const { labelWidth } = chartLayout(values);
+  const sources: number[] = [];
+  downsampleMinMaxAnchored(values, width - labelWidth - 1, lastIndex, sources);
+  return sources.map((i) => times[i] as number);
+}
+
+/**
  * Exactly `rows` lines at most `width` wide (or none when there is too little to draw): the plot, the
  * marks row when a mark falls in the window, the axis. `times[i]` is the time of `values[i]`.
  */
@@ -16,11 +34,12 @@ export function renderTimeChart(
   width: number,
   rows: number,
   marks: readonly AxisMark[] = [],
+  lastIndex: number = values.length - 1,
 ): string[] {
   if (values.length < 2 || times.length !== values.length) return [];
   const { labelWidth } = chartLayout(values);
-  const lastIndex = values.length - 1;
-  const columns = downsampleMinMaxAnchored(values, width - labelWidth - 1, lastIndex).length;
+  const columnTimes = plottedTimes(times, values, width, lastIndex);
+  const columns = columnTimes.length;
   const indent = ' '.repeat(labelWidth + 1);
   const marked = marks.length === 0 ? '' : marksLine(marks, times, columns);
   const withMarks = marked.trim() !== '' && rows >= 5;
@@ -30,6 +49,6 @@ export function renderTimeChart(
   if (plot.length === 0) return [];
   const under: string[] = [];
   if (withMarks) under.push((indent + marked).trimEnd());
-  if (axisRows > 0) under.push((indent + timeAxisLine(times, columns)).trimEnd().slice(0, width));
+  if (axisRows > 0) under.push((indent + timeAxisLine(columnTimes, columns)).trimEnd().slice(0, width));
   return [...plot, ...under];
 }
