@@ -124,6 +124,14 @@ test('stats: rows per table, oldest and newest, the runs, file sizes (text and -
   assert.equal(table('fills')?.rows, 5);
   assert.equal(table('orders')?.rows, 4);
   assert.deepEqual(table('profiles'), { table: 'profiles', rows: 0, oldest: null, newest: null });
+  const schemaTables = await connection.all<{ name: string }>(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  );
+  assert.deepEqual(
+    stats.tables.map((t) => t.table).sort(),
+    schemaTables.map((t) => t.name),
+    'stats lists every table of the schema',
+  );
   assert.deepEqual(
     stats.runs.map((r) => [r.id, r.mode, r.seed, r.endedAt]),
     [

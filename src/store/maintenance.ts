@@ -26,8 +26,11 @@ export function databaseFileSizes(path: string): FileSizes {
   return { main: fileSize(path), wal: fileSize(`${path}-wal`) };
 }
 
-/** Every table, with the column that dates its rows (indexed where the table can grow large). */
-export const TABLE_TIMES: readonly { readonly table: string; readonly timeColumn: string }[] = [
+/**
+ * Every table, with the column that dates its rows (indexed where the table can grow large), or null for
+ * a table whose rows carry no time (the regime detector's held bars, bounded by the detector).
+ */
+export const TABLE_TIMES: readonly { readonly table: string; readonly timeColumn: string | null }[] = [
   { table: 'portfolios', timeColumn: 'created_at' },
   { table: 'runs', timeColumn: 'started_at' },
   { table: 'events', timeColumn: 'time' },
@@ -39,12 +42,13 @@ export const TABLE_TIMES: readonly { readonly table: string; readonly timeColumn
   { table: 'checkpoints', timeColumn: 'saved_at' },
   { table: 'profiles', timeColumn: 'created_at' },
   { table: 'regime_models', timeColumn: 'time' },
+  { table: 'regime_features', timeColumn: null },
 ];
 
 export interface TableStats {
   readonly table: string;
   readonly rows: number;
-  /** Dated by TABLE_TIMES' column; null when the table is empty. */
+  /** Dated by TABLE_TIMES' column; null when the table is empty or its rows carry no time. */
   readonly oldest: number | null;
   readonly newest: number | null;
 }
@@ -52,8 +56,12 @@ export interface TableStats {
 export async function tableStats(connection: SqliteConnection): Promise<TableStats[]> {
   const stats: TableStats[] = [];
   for (const { table, timeColumn } of TABLE_TIMES) {
+    const dates =
+      timeColumn === null
+        ? 'NULL AS oldest, NULL AS newest'
+        : `min(${timeColumn}) AS oldest, max(${timeColumn}) AS newest`;
     const row = await connection.get<{ rows: number; oldest: number | null; newest: number | null }>(
-      `SELECT count(*) AS rows, min(${timeColumn}) AS oldest, max(${timeColumn}) AS newest FROM ${table}`,
+      `SELECT count(*) AS rows, ${dates} FROM ${table}`,
     );
     stats.push({ table, rows: row?.rows ?? 0, oldest: row?.oldest ?? null, newest: row?.newest ?? null });
   }
