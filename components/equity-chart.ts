@@ -30,6 +30,28 @@ export function chartBounds(min: number, max: number): { min: number; max: numbe
   return { min: Math.floor(min / step) * step, max: Math.ceil(max / step) * step };
 }
 
+const ROW_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+/**
+ * The scale of a chart of `rowIntervals` (rows - 1) rows over data from `min` to `max`: each row a
+ * round step (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) and the bottom a multiple of
+ * it, so every label is round; the smallest such step that holds the data, so the data fills the chart.
+ */
+export function rowScale(min: number, max: number, rowIntervals: number): { min: number; max: number } {
+  if (!(max > min) || rowIntervals < 1) return chartBounds(min, max);
+  const raw = (max - min) / rowIntervals;
+  let power = 10 ** Math.floor(Math.log10(raw));
+  for (;;) {
+    for (const multiple of ROW_STEPS) {
+      const step = multiple * power;
+      if (step < raw) continue;
+      const low = Math.floor(min / step) * step;
+      if (low + step * rowIntervals >= max) return { min: low, max: low + step * rowIntervals };
+    }
+    power *= 10;
+  }
+}
+
 function axisLabel(value: number, wide: boolean): string {
   return wide ? formatWholeMoney(value) : value.toFixed(2);
 }
@@ -39,6 +61,8 @@ export function chartLayout(window: ArrayLike<number>): {
   labelWidth: number;
   wide: boolean;
   bounds: { min: number; max: number };
+  dataMin: number;
+  dataMax: number;
 } {
   let min = Infinity;
   let max = -Infinity;
@@ -48,9 +72,12 @@ export function chartLayout(window: ArrayLike<number>): {
     if (v > max) max = v;
   }
   const bounds = chartBounds(min, max);
-  const wide = Math.max(Math.abs(bounds.min), Math.abs(bounds.max)) >= 1000;
-  const labelWidth = Math.max(axisLabel(bounds.min, wide).length, axisLabel(bounds.max, wide).length);
-  return { labelWidth, wide, bounds };
+  // The widest top a chart of any height can get (a nice row step is under twice the raw one), so
+  // the labels' width, and where the data starts, do not depend on the chart's rows.
+  const top = bounds.min + 2 * (bounds.max - bounds.min);
+  const wide = Math.max(Math.abs(bounds.min), Math.abs(top)) >= 1000;
+  const labelWidth = Math.max(axisLabel(bounds.min, wide).length, axisLabel(top, wide).length);
+  return { labelWidth, wide, bounds, dataMin: min, dataMax: max };
 }
 
 /**
@@ -59,13 +86,14 @@ export function chartLayout(window: ArrayLike<number>): {
  */
 export function renderEquityChart(window: Float64Array, width: number, rows: number, lastIndex: number): string[] {
   if (window.length < 2 || rows < 2) return [];
-  const { labelWidth, wide, bounds } = chartLayout(window);
+  const { labelWidth, wide, dataMin, dataMax } = chartLayout(window);
   // Each row is label, axis, then one column per point.
   const points = downsampleMinMaxAnchored(window, width - labelWidth - 1, lastIndex);
   if (points.length < 2) return [];
+  const scale = rowScale(dataMin, dataMax, rows - 1);
   const chart = plot(points, {
-    min: bounds.min,
-    max: bounds.max,
+    min: scale.min,
+    max: scale.max,
     height: rows - 1,
     offset: 2,
     format: (x: number) => axisLabel(x, wide).padStart(labelWidth),

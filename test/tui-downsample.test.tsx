@@ -88,3 +88,21 @@ test('the y-scale moves only when the data crosses a grid line of about a quarte
   assert.deepEqual(chartBounds(96_123, 104_000), { min: 96_000, max: 104_000 });
   assert.deepEqual(chartBounds(5, 5), { min: 5, max: 5 });
 });
+
+test('the y-scale has round labels at every chart height: each row is a nice step', () => {
+  const values = Float64Array.from({ length: 300 }, (_, i) => 100_000 + 4_321 * Math.sin(i / 40) + 7 * i);
+  for (let rows = 4; rows <= 40; rows++) {
+    const labels = renderEquityChart(values, 120, rows, values.length - 1)
+      .map((line) => /^\s*([\d,.-]+)[┤┼]/.exec(line)?.[1])
+      .filter((label): label is string => label !== undefined)
+      .map((label) => Number(label.replaceAll(',', '')));
+    assert.equal(labels.length, rows, `${rows} rows, a label each`);
+    const step = (labels[0] as number) - (labels[1] as number);
+    for (let i = 1; i < labels.length; i++) assert.equal((labels[i - 1] as number) - (labels[i] as number), step);
+    const mantissa = step / 10 ** Math.floor(Math.log10(step));
+    assert.ok([1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8].includes(mantissa), `${rows} rows: a step of ${step}`);
+    const span = (labels[0] as number) - (labels.at(-1) as number);
+    assert.ok(span < 1.7 * (Math.max(...values) - Math.min(...values)), `${rows} rows: the data fills the chart`);
+    assert.ok(Math.min(...values) >= (labels.at(-1) as number) && Math.max(...values) <= (labels[0] as number));
+  }
+});
