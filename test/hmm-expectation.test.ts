@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SeededRandom } from '../src/core/random.js';
-import { createParams, type HmmParams } from '../src/core/hmm/model.js';
+import { createParams } from '../src/core/hmm/model.js';
 import { forwardBackward } from '../src/core/hmm/inference.js';
 import { ExpectationWorkspace } from '../src/core/hmm/expectation.js';
-
-function randomParams(random: SeededRandom, K: number, D: number): HmmParams {
-  const p = createParams(K, D);
-  const row = (out: Float64Array, offset: number): void => {
-    let total = 0;
-    for (let j = 0; j < K; j++) total += out[offset + j] = 0.05 + random.next();
-    for (let j = 0; j < K; j++) out[offset + j] = (out[offset + j] as number) / total;
-  };
-  row(p.initial, 0);
-  for (let i = 0; i < K; i++) row(p.transition, i * K);
-  for (let i = 0; i < K * D; i++) {
-    p.means[i] = random.normal();
-    p.variances[i] = 0.2 + random.next() * 2;
-  }
-  return p;
-}
+import { randomParams } from './support/random-hmm.js';
 
 const close = (actual: number, expected: number, what: string): void =>
   assert.ok(Math.abs(actual - expected) <= 1e-9 * (1 + Math.abs(expected)), `${what}: ${actual} vs ${expected}`);

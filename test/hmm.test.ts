@@ -7,23 +7,7 @@ import { ForwardFilter, forwardBackward, viterbi } from '../src/core/hmm/inferen
 import { DEFAULT_FIT_OPTIONS, fitHmm } from '../src/core/hmm/fit.js';
 import { FEATURE_COUNT, UniverseFeatures } from '../src/core/hmm/features.js';
 import { DEFAULT_HMM_SETTINGS, HmmRegimeDetector } from '../src/core/hmm/detector.js';
-
-/** A random model: K states, D features, rows of A and pi from random positives. */
-function randomParams(random: SeededRandom, K: number, D: number): HmmParams {
-  const p = createParams(K, D);
-  const row = (out: Float64Array, offset: number): void => {
-    let total = 0;
-    for (let j = 0; j < K; j++) total += out[offset + j] = 0.05 + random.next();
-    for (let j = 0; j < K; j++) out[offset + j] = (out[offset + j] as number) / total;
-  };
-  row(p.initial, 0);
-  for (let i = 0; i < K; i++) row(p.transition, i * K);
-  for (let i = 0; i < K * D; i++) {
-    p.means[i] = random.normal();
-    p.variances[i] = 0.2 + random.next() * 2;
-  }
-  return p;
-}
+import { randomParams } from './support/random-hmm.js';
 
 function randomObservations(random: SeededRandom, T: number, D: number, missingShare: number): Float64Array {
   const obs = new Float64Array(T * D);

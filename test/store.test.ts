@@ -395,36 +395,26 @@ test(
     const first = startBin(['--json', '--db', path, '--interval', '50ms', '--symbols', SYMBOLS, '--period', '10d']);
     const firstDone = collect(first);
     await new Promise<void>((resolve) => first.stdout.once('data', () => resolve()));
-    const second = await runBin([
-      '--headless',
-      '--iterations',
-      '1',
-      '--interval',
-      '0',
-      '--db',
-      path,
-      '--symbols',
-      SYMBOLS,
-      '--period',
-      '10d',
-    ]);
+    const oneIteration = (): ReturnType<typeof runBin> =>
+      runBin([
+        '--headless',
+        '--iterations',
+        '1',
+        '--interval',
+        '0',
+        '--db',
+        path,
+        '--symbols',
+        SYMBOLS,
+        '--period',
+        '10d',
+      ]);
+    const second = await oneIteration();
     assert.equal(second.code, 2);
     assert.match(second.stderr, new RegExp(`^trading-tui: another trading-tui \\(pid ${first.pid}\\) is trading on `));
     first.kill('SIGKILL');
     await firstDone;
-    const third = await runBin([
-      '--headless',
-      '--iterations',
-      '1',
-      '--interval',
-      '0',
-      '--db',
-      path,
-      '--symbols',
-      SYMBOLS,
-      '--period',
-      '10d',
-    ]);
+    const third = await oneIteration();
     assert.equal(third.code, 0, third.stderr);
     assert.equal(existsSync(`${path}.lock`), false, 'the lock is released at the end');
   },
