@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAlpacaServer, type FakeAlpacaOptions } from './fake-alpaca/fake-alpaca-server.js';
-import { FakeMarketDataStream, FakeTradingStream } from './fake-alpaca/fake-streams.js';
+import { FakeMarketDataStream, FakeTradingStream, wholeFill } from './fake-alpaca/fake-streams.js';
 import { BIN, collect, freshDataHome, runBin, startBin } from './support/bin.js';
 import { waitUntil } from './support/wait-until.js';
 import { TmuxPane, hasTmux } from './support/tmux.js';
@@ -56,22 +56,8 @@ async function startFakes(options: Partial<FakeAlpacaOptions> = {}): Promise<Fak
     shiftToNow: true,
     holdBack: 20,
     onOrder: (order, close) => {
-      const qty = String(order['qty']);
-      const side = order['side'] === 'sell' ? 'sell' : 'buy';
-      const symbol = String(order['symbol']);
       setTimeout(() => {
-        const price = close.toFixed(2);
-        const sent = stream.pushFill({
-          event: 'fill',
-          clientOrderId: order.client_order_id,
-          symbol,
-          side,
-          qty,
-          price,
-          filledQty: qty,
-          orderQty: qty,
-          timestamp: new Date().toISOString(),
-        });
+        const sent = stream.pushFill(wholeFill(order, close));
         if (sent > 0) {
           fills.push(order.client_order_id);
           server?.markFilled(order.client_order_id, close);

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { createSession } from '../src/cli/start.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
 import { FakeAlpacaServer } from './fake-alpaca/fake-alpaca-server.js';
-import { FakeMarketDataStream, FakeTradingStream } from './fake-alpaca/fake-streams.js';
+import { FakeMarketDataStream, FakeTradingStream, wholeFill } from './fake-alpaca/fake-streams.js';
 import { startOptions } from './support/session.js';
 
 const KEY_ID = 'PKKILLSWITCH0123456789';
@@ -39,19 +39,8 @@ before(async () => {
     ],
     // Each accepted order fills on the trading stream at the last close.
     onOrder: (order, close) => {
-      const qty = String(order['qty']);
       setTimeout(() => {
-        const sent = stream.pushFill({
-          event: 'fill',
-          clientOrderId: order.client_order_id,
-          symbol: String(order['symbol']),
-          side: order['side'] === 'sell' ? 'sell' : 'buy',
-          qty,
-          price: close.toFixed(2),
-          filledQty: qty,
-          orderQty: qty,
-          timestamp: new Date().toISOString(),
-        });
+        const sent = stream.pushFill(wholeFill(order, close));
         if (sent > 0) server.markFilled(order.client_order_id, close);
       }, 5);
     },

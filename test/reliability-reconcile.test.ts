@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SqliteConnection } from '../src/store/sqlite-connection.js';
 import { FakeAlpacaServer } from './fake-alpaca/fake-alpaca-server.js';
-import { FakeMarketDataStream, FakeTradingStream } from './fake-alpaca/fake-streams.js';
+import { FakeMarketDataStream, FakeTradingStream, wholeFill } from './fake-alpaca/fake-streams.js';
 import { collect, runBin, startBin } from './support/bin.js';
 
 const KEY_ID = 'PKRECONCILEKEY0123456';
@@ -47,18 +47,7 @@ async function startFakes(): Promise<Fakes> {
       setTimeout(() => {
         fakes.server?.markFilled(order.client_order_id, close);
         if (mode === 'silent') return;
-        const qty = String(order['qty']);
-        stream.pushFill({
-          event: 'fill',
-          clientOrderId: order.client_order_id,
-          symbol: String(order['symbol']),
-          side: order['side'] === 'sell' ? 'sell' : 'buy',
-          qty,
-          price: close.toFixed(2),
-          filledQty: qty,
-          orderQty: qty,
-          timestamp: new Date().toISOString(),
-        });
+        stream.pushFill(wholeFill(order, close));
       }, 5);
     },
   });

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { decode, encode } from '@msgpack/msgpack';
+import type { FakeOrder } from './fake-alpaca-server.js';
 
 interface WsClient {
   readonly readyState: number;
@@ -232,6 +233,22 @@ export interface FakeFill {
   readonly filledQty: string;
   readonly orderQty: string;
   readonly timestamp: string;
+}
+
+/** The whole of `order` filled at `price`, now: what a test's `onOrder` pushes on the trading stream. */
+export function wholeFill(order: FakeOrder, price: number): FakeFill {
+  const qty = String(order['qty']);
+  return {
+    event: 'fill',
+    clientOrderId: order.client_order_id,
+    symbol: String(order['symbol']),
+    side: order['side'] === 'sell' ? 'sell' : 'buy',
+    qty,
+    price: price.toFixed(2),
+    filledQty: qty,
+    orderQty: qty,
+    timestamp: new Date().toISOString(),
+  };
 }
 
 /** The trading stream (JSON). */
