@@ -211,7 +211,7 @@ function EventsPanelView(props: EventsPanelProps): ReactNode {
               wrap="truncate"
               inverse={focused && skip + i === cursor}
             >
-              <Text dimColor>{formatTimeOfDay(row.kind === 'event' ? row.event.time : row.group.time)} </Text>
+              <Text dimColor>{`${formatTimeOfDay(row.kind === 'event' ? row.event.time : row.group.time)} `}</Text>
               <Text color={EVENT_COLORS[row.kind === 'event' ? row.event.kind : 'fill']}>
                 {padRight(row.kind === 'event' ? row.event.kind : 'fill', KIND_WIDTH)}
               </Text>
