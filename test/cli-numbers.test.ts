@@ -77,6 +77,17 @@ test('NDJSON durations are rounded to 0.1 ms and rates to the unit', () => {
   assert.deepEqual(Object.keys(download ?? {}), ['type', 'round', 'symbol', 'state', 'attempt', 'bars', 'ms']);
 });
 
+test('NDJSON summary fractions carry no float noise', () => {
+  const out = new PassThrough();
+  let text = '';
+  out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const printer = new HeadlessPrinter(out, true);
+  printer.print({ ...summary(3), return: 1.03 - 1, maxDrawdown: 0.1 + 0.2 - 0.3 + 0.0123 });
+  printer.flush();
+  assert.match(text, /"return":0\.03,/);
+  assert.match(text, /"maxDrawdown":0\.0123,/);
+});
+
 test('the bin: one symbol and one iteration read as such; NDJSON durations have at most one decimal', async () => {
   const human = await runBin(['--headless', '--no-db', '--symbols', 'AAPL', '--iterations', '1', '--interval', '0']);
   assert.equal(human.code, 0, human.stderr);
