@@ -15,7 +15,7 @@ test('counts as people write them: 1 symbol, 2 symbols, 0 symbols', () => {
   assert.equal(formatCount(3, 'entry', 'entries'), '3 entries');
 });
 
-const summary = (n: number): LoopEvent => ({
+const summary = (n: number): Extract<LoopEvent, { type: 'summary' }> => ({
   type: 'summary',
   iterations: n,
   equity: 100_000,
