@@ -81,6 +81,25 @@ test('a detector put back from its saved state at any bar continues exactly, ref
   assert.ok(midRefit >= 3, `several stops fall in a refit (${midRefit})`);
 });
 
+test('a state saved mid-refit by a version whose EM took more steps still loads: the refit ends at the next bar', () => {
+  const series = bars(900, 17);
+  const d = new HmmRegimeDetector(2, SMALL);
+  let t = 0;
+  while (!(d.refitting && d.fitCount >= 1)) d.update(series[t++] as Float64Array);
+  const state = d.resumeState();
+  assert.ok(state.refit !== null);
+  // Far more EM steps than a refit of this window takes now.
+  const older = { ...state, refit: { ...state.refit, steps: state.refit.steps + 10_000 } };
+  const resumed = new HmmRegimeDetector(2, SMALL);
+  assert.ok(resumed.restoreState(older, d.params, d.heldSince(0)));
+  assert.equal(resumed.refitting, true);
+  resumed.update(series[t] as Float64Array);
+  assert.equal(resumed.refitting, false, 'the refit is over');
+  assert.equal(resumed.fitCount, state.fits + 1, 'and its model is in force');
+  for (let u = t + 1; u < series.length; u++) resumed.update(series[u] as Float64Array);
+  assert.ok(!resumed.learning);
+});
+
 test('restoreState refuses held bars that do not reach the saved bar or cover the window', () => {
   const series = bars(400, 5);
   const d = new HmmRegimeDetector(2, SMALL);

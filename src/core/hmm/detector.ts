@@ -338,7 +338,14 @@ export class HmmRegimeDetector {
           ? this.fitOptions
           : { ...this.fitOptions, warmStart: warm, starts: full ? 1 : this.fitOptions.starts };
       this.refit = fitSteps(observations, length, this.features, options, this.fitWorkspace());
-      for (let i = 0; i < state.refit.steps; i++) this.refit.next();
+      for (let i = 0; i < state.refit.steps; i++) {
+        const step = this.refit.next();
+        if (step.done !== true) continue;
+        // A state saved by an older version, whose EM took more steps than this one's: the refit is
+        // done; its model goes in at the next bar, as it would have at the bar it finished.
+        this.refit = finished(step.value);
+        break;
+      }
       this.refitLength = length;
       this.refitSteps = state.refit.steps;
     }
@@ -481,4 +488,13 @@ export class HmmRegimeDetector {
     }
     return { observations, length };
   }
+}
+
+/** A refit that is over: its first step returns the result. */
+function finished(result: FitResult | null): Generator<void, FitResult | null> {
+  return (function* (): Generator<void, FitResult | null> {
+    // The generator protocol needs a body; the result is ready at the first step.
+    yield* [];
+    return result;
+  })();
 }
