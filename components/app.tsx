@@ -1,4 +1,4 @@
-import { useLayoutEffect, useMemo, useReducer, useRef, type ReactNode } from 'react';
+import { useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
 import { Box, useApp, useInput, type Key } from 'ink';
 import type { EngineControls } from '../src/engine/controls.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
@@ -6,7 +6,7 @@ import type { WatchStatus } from '../src/engine/watch-status.js';
 import { ConfirmBar } from './confirm-bar.js';
 import { DownloadsPanel, interestingRows } from './downloads-panel.js';
 import { EquityPanel } from './equity-panel.js';
-import { eventRows, EventsPanel, rowNewestSeq } from './events-panel.js';
+import { eventRows, EventsPanel, rowNewestSeq, type EventRow } from './events-panel.js';
 import { HelpOverlay } from './help-overlay.js';
 import { splitKeys } from './key-batch.js';
 import { keyToCommand, WRITE_COMMANDS, type KeyCommand } from './key-commands.js';
@@ -73,14 +73,22 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
   /** Keys going to a prompt (the kill switch's y, the filter's text) rather than to commands; set at once, as keys can come faster than renders. */
   const mode = useRef<'keys' | 'confirm' | 'filter'>('keys');
 
-  // New events arrive at the top: a view moved away from the top keeps showing the rows it showed.
-  const newestSeq = useRef<number | null>(null);
-  useLayoutEffect(() => {
-    const added = rowsAbove(shown.eventRows, newestSeq.current);
-    const newest = shown.eventRows.find((row) => row.kind !== 'day');
-    newestSeq.current = newest === undefined ? null : rowNewestSeq(newest);
-    if (added > 0) dispatch({ type: 'rows-added', panel: 'events', count: added });
-  }, [shown.eventRows]);
+  // New Events rows, seen while rendering (not in an effect): the view moves in the same frame as
+  // the rows come, never one frame late (that frame would rewrite the whole panel twice).
+  const [seenEvents, setSeenEvents] = useState<{ rows: readonly EventRow[]; filter: string } | null>(null);
+  if (seenEvents === null || seenEvents.rows !== shown.eventRows) {
+    setSeenEvents({ rows: shown.eventRows, filter: ui.filter.text });
+    const page = listSizes(plan, snapshot, shown).events?.page ?? 0;
+    if (seenEvents === null || seenEvents.filter !== ui.filter.text) {
+      dispatch({ type: 'events-reset', rows: shown.eventRows.length, page });
+    } else {
+      const previous = seenEvents.rows.find((row) => row.kind !== 'day');
+      const added = rowsAbove(shown.eventRows, previous === undefined ? null : rowNewestSeq(previous));
+      if (added > 0) dispatch({ type: 'events-added', count: added, page });
+      else if (previous === undefined && shown.eventRows.length > 0)
+        dispatch({ type: 'events-reset', rows: shown.eventRows.length, page });
+    }
+  }
 
   // Every key of a read, in order: keys typed fast or sent over SSH often arrive together.
   useInput((input, key) => {

@@ -7,7 +7,7 @@ import { formatTimeOfDay } from '../src/core/format.js';
 import { DAY_MS } from '../src/core/units.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
-import { rowRange } from './row-range.js';
+import { eventsRange, eventsWindow } from './events-view.js';
 import { padRight } from './text-fit.js';
 import { EVENT_COLORS } from './theme.js';
 
@@ -16,7 +16,7 @@ export function eventRowsVisible(innerHeight: number): number {
 }
 
 export interface EventsPanelProps {
-  /** Newest last, as in the snapshot (after the filter); drawn newest first. */
+  /** Newest last, as in the snapshot (after the filter); drawn so, oldest at the top (a log). */
   readonly events: readonly EngineEvent[];
   /** Events before the filter (default: as many as shown). */
   readonly total?: number;
@@ -24,7 +24,7 @@ export interface EventsPanelProps {
   readonly filter?: { readonly text: string; readonly editing: boolean };
   /** The selected row, highlighted while the panel has the focus. */
   readonly cursor?: number;
-  /** Rows scrolled away from the newest event (date rows count). */
+  /** The row on the top line, counted from the newest (date rows count): see events-view. */
   readonly scroll: number;
   readonly width: number;
   readonly height: number;
@@ -117,18 +117,20 @@ function foldFills(events: readonly EngineEvent[]): (EventRow & { kind: 'event' 
   return rows;
 }
 
-/** All rows, newest first: the events (an iteration's fills folded), and between two on different days a row with the older one's date. */
+/**
+ * All rows, newest first (the panel draws them oldest at the top): the events (an iteration's fills
+ * folded), and between two on different days a row with the newer one's date, which reads above the
+ * rows of that day.
+ */
 export function eventRows(events: readonly EngineEvent[]): EventRow[] {
   const folded = foldFills(events);
   const rows: EventRow[] = [];
   for (let i = folded.length - 1; i >= 0; i--) {
     const row = folded[i] as EventRow & { kind: 'event' | 'fills' };
-    const newer = folded[i + 1];
-    if (newer !== undefined && dayOf(rowTime(newer)) !== dayOf(rowTime(row))) {
-      const time = rowTime(row);
-      rows.push({ kind: 'day', label: formatDayLabel(time), key: `day-${rowNewestSeq(row)}` });
-    }
     rows.push(row);
+    const older = folded[i - 1];
+    if (older !== undefined && dayOf(rowTime(older)) !== dayOf(rowTime(row)))
+      rows.push({ kind: 'day', label: formatDayLabel(rowTime(row)), key: `day-${rowNewestSeq(row)}` });
   }
   return rows;
 }
@@ -187,9 +189,11 @@ function EventsPanelView(props: EventsPanelProps): ReactNode {
   const { events, scroll, width, height, focused, filter, cursor } = props;
   const all = useMemo(() => eventRows(events), [events]);
   const visible = eventRowsVisible(height - PANEL_FRAME_ROWS);
-  const skip = Math.min(scroll, Math.max(0, all.length - visible));
-  const rows = all.slice(skip, skip + visible);
-  const range = all.length > visible ? rowRange(skip, visible, all.length) : null;
+  const shown = eventsWindow(all.length, visible, { top: scroll, cursor: cursor ?? 0 });
+  // Oldest at the top: the rows from the top line's down to the newest shown.
+  const rows = all.slice(shown.top - shown.count + 1, shown.top + 1).reverse();
+  const indexAt = (line: number): number => shown.top - line;
+  const range = all.length > visible ? eventsRange(all.length, shown) : null;
   const title = eventsTitle(filter, events.length, props.total ?? events.length, range);
   const filtering = filter !== undefined && filter.text !== '';
   const textWidth = width - PANEL_FRAME_COLUMNS - TIME_WIDTH - KIND_WIDTH;
@@ -209,7 +213,7 @@ function EventsPanelView(props: EventsPanelProps): ReactNode {
             <Text
               key={row.kind === 'event' ? row.event.seq : row.key}
               wrap="truncate"
-              inverse={focused && skip + i === cursor}
+              inverse={focused && indexAt(i) === cursor}
             >
               <Text dimColor>{`${formatTimeOfDay(row.kind === 'event' ? row.event.time : row.group.time)} `}</Text>
               <Text color={EVENT_COLORS[row.kind === 'event' ? row.event.kind : 'fill']}>

@@ -88,7 +88,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {
     group: 'Moving around',
     label: '↑  ↓',
-    help: 'select the row above / below in the focused list',
+    help: 'select the row above / below in the focused list (Events reads as a log: the newest at the bottom)',
     writes: false,
     keys: [
       [{ special: 'upArrow' }, 'scroll-up'],
@@ -108,7 +108,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {
     group: 'Moving around',
     label: 'Home  End',
-    help: 'the first / last row of the focused list',
+    help: 'the first / last row of the focused list (in Events the oldest / the newest)',
     writes: false,
     keys: [
       [{ special: 'home' }, 'home'],

@@ -65,11 +65,14 @@ export function planLayout(terminalWidth: number, terminalHeight: number): Layou
   const bodyHeight = Math.max(0, height - 1);
 
   const twoColumns = width >= TWO_COLUMN_MIN_WIDTH && terminalHeight >= TWO_COLUMN_MIN_HEIGHT;
-  const leftWidth = Math.floor(width * 0.58);
+  const chartWidth = Math.floor(width * 0.58);
+  // The lists on the left, the chart and positions on the right: Ink rewrites a changed line from
+  // its first change to the end, so the positions' prices, changing every bar, end their lines,
+  // and a new Events row (the left part of its line) is beside chart rows that seldom change.
   const columns: LayoutColumn[] = twoColumns
     ? [
-        { width: leftWidth, panels: stackLeft(leftWidth, bodyHeight) },
-        { width: width - leftWidth, panels: stackRight(width - leftWidth, bodyHeight) },
+        { width: width - chartWidth, panels: stackLists(width - chartWidth, bodyHeight) },
+        { width: chartWidth, panels: stackChart(chartWidth, bodyHeight) },
       ]
     : [{ width, panels: stackSingle(width, bodyHeight) }];
 
@@ -113,8 +116,8 @@ class RowBudget {
   }
 }
 
-/** Two columns, left: the chart over the positions. */
-function stackLeft(width: number, available: number): PanelRect[] {
+/** Two columns, right: the chart over the positions. */
+function stackChart(width: number, available: number): PanelRect[] {
   const budget = new RowBudget(available);
   budget.include('equity');
   budget.include('positions');
@@ -124,8 +127,8 @@ function stackLeft(width: number, available: number): PanelRect[] {
   return [...budget.rect('equity', width), ...budget.rect('positions', width)];
 }
 
-/** Two columns, right: regime, downloads (summary, counts, speed and four symbols), events. */
-function stackRight(width: number, available: number): PanelRect[] {
+/** Two columns, left: events over regime and downloads (summary, counts, speed and four symbols). */
+function stackLists(width: number, available: number): PanelRect[] {
   const budget = new RowBudget(available);
   budget.include('regime');
   budget.include('downloads');
@@ -136,7 +139,9 @@ function stackRight(width: number, available: number): PanelRect[] {
   budget.grant('regime', 5);
   budget.grant('downloads', 7);
   budget.grant('events', Infinity);
-  return [...budget.rect('regime', width), ...budget.rect('downloads', width), ...budget.rect('events', width)];
+  // Events on top, beside the chart (whose lines change least); Regime and Downloads, which change
+  // every bar, at the bottom beside the positions, whose lines are rewritten every bar anyway.
+  return [...budget.rect('events', width), ...budget.rect('regime', width), ...budget.rect('downloads', width)];
 }
 
 /**

@@ -30,7 +30,7 @@ export function listSizes(
   return sizes;
 }
 
-/** The row the cursor is on, as something `Enter` can open (a date row opens the event under it). */
+/** The row the cursor is on, as something `Enter` can open (a date row opens the event under it on screen). */
 export function rowAt(panel: ListPanel, cursor: number, snapshot: EngineSnapshot, shown: ShownLists): OpenRow | null {
   switch (panel) {
     case 'downloads': {
@@ -42,8 +42,10 @@ export function rowAt(panel: ListPanel, cursor: number, snapshot: EngineSnapshot
       return position === undefined ? null : { panel, key: position.symbol };
     }
     case 'events': {
-      for (let i = cursor; i < shown.eventRows.length; i++) {
-        const row = shown.eventRows[i] as EventRow;
+      // A date row reads above its day's rows: it opens the row under it on screen, the newer one.
+      for (let i = cursor; i >= 0; i--) {
+        const row = shown.eventRows[i];
+        if (row === undefined) return null;
         if (row.kind === 'event') return { panel, key: String(row.event.seq) };
         if (row.kind === 'fills') return { panel, key: row.key };
       }

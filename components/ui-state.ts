@@ -1,3 +1,4 @@
+import { eventsWindow, followingTop, freshTop } from './events-view.js';
 import { nextSort, type PositionSort } from './list-views.js';
 import { PANEL_IDS, type PanelId } from './panel-ids.js';
 import { zoomedPoints } from './zoom-levels.js';
@@ -26,7 +27,7 @@ export interface UiState {
   readonly chartPoints: number;
   readonly helpOpen: boolean;
   readonly quitting: boolean;
-  /** The first row shown of each panel's list (0: the top, the newest event). */
+  /** The first row shown of each panel's list; for Events, the row on the top line counted from the newest (see events-view). */
   readonly scroll: Readonly<Record<PanelId, number>>;
   /** The selected row of each list (what `Enter` opens), always among those shown. */
   readonly cursor: Readonly<Record<ListPanel, number>>;
@@ -51,8 +52,13 @@ export type UiAction =
       /** Each list's size at its planned height (absent: the panel is not a list or is hidden). */
       readonly lists: Readonly<Partial<Record<ListPanel, ListSize>>>;
     }
-  /** Rows arrived above the top of a list (new events): a view moved away from the top stays on its rows. */
-  | { readonly type: 'rows-added'; readonly panel: ListPanel; readonly count: number }
+  /**
+   * New Events rows (`page`: the rows the panel shows). Following the newest, the log fills down and
+   * jumps by half a page when full; moved away from it, the view stays on its rows.
+   */
+  | { readonly type: 'events-added'; readonly count: number; readonly page: number }
+  /** Events shown anew (the first ones, a new filter): the log as it would stand, the newest selected. */
+  | { readonly type: 'events-reset'; readonly rows: number; readonly page: number }
   | { readonly type: 'zoom'; readonly direction: 1 | -1; readonly available: number }
   | { readonly type: 'toggle-help' }
   /** Esc: closes what is open, innermost first (the filter being typed, an opened row, the help, the filter). */
@@ -115,6 +121,39 @@ export function moveInList(
   return { cursor: next, top: Math.min(top, maxTop) };
 }
 
+/**
+ * A move in the log (`↑` older, `↓` newer, `Home` the oldest, `End` the newest): the list is moved
+ * as it reads top to bottom, and a cursor that stays among the rows shown leaves the view as it is.
+ */
+export function moveInEvents(
+  at: { readonly cursor: number; readonly top: number },
+  step: MoveStep,
+  size: ListSize,
+): { cursor: number; top: number } {
+  const rows = size.rows;
+  if (rows <= 0) return { cursor: 0, top: 0 };
+  const page = Math.max(1, size.page);
+  const shown = eventsWindow(rows, page, at);
+  // As read top to bottom: index i (newest first) is line rows - 1 - i.
+  const cursorLine = rows - 1 - Math.min(Math.max(0, at.cursor), rows - 1);
+  const topLine = rows - 1 - shown.top;
+  const moved = moveInList({ cursor: cursorLine, top: Math.min(topLine, Math.max(0, rows - page)) }, step, {
+    rows,
+    page,
+  });
+  // A row at a time: the view moves only as far as the cursor left it (the lines under a log still
+  // filling down stay empty). A page, Home, End: a whole page.
+  const newTopLine =
+    typeof step !== 'number'
+      ? moved.top
+      : moved.cursor < topLine
+        ? moved.cursor
+        : moved.cursor >= topLine + shown.count
+          ? Math.max(0, moved.cursor - page + 1)
+          : topLine;
+  return { cursor: rows - 1 - moved.cursor, top: rows - 1 - newTopLine };
+}
+
 export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
     case 'focus-step': {
@@ -128,7 +167,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       if (!isListPanel(panel)) return state;
       const size = action.lists[panel];
       if (size === undefined) return state;
-      const moved = moveInList({ cursor: state.cursor[panel], top: state.scroll[panel] }, action.step, size);
+      const move = panel === 'events' ? moveInEvents : moveInList;
+      const moved = move({ cursor: state.cursor[panel], top: state.scroll[panel] }, action.step, size);
       if (moved.cursor === state.cursor[panel] && moved.top === state.scroll[panel]) return state;
       return {
         ...state,
@@ -136,16 +176,24 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
         scroll: { ...state.scroll, [panel]: moved.top },
       };
     }
-    case 'rows-added': {
-      const { panel, count } = action;
-      // At the top the view follows the newest rows; moved away, it keeps showing the same ones.
-      if (count <= 0 || (state.cursor[panel] === 0 && state.scroll[panel] === 0)) return state;
+    case 'events-added': {
+      const { count, page } = action;
+      if (count <= 0) return state;
+      const top = state.scroll.events + count;
+      // Following the newest: the new rows go on the lines under it. Moved away: the same rows stay.
+      if (state.cursor.events === 0) return { ...state, scroll: { ...state.scroll, events: followingTop(top, page) } };
       return {
         ...state,
-        cursor: { ...state.cursor, [panel]: state.cursor[panel] + count },
-        scroll: { ...state.scroll, [panel]: state.scroll[panel] + count },
+        cursor: { ...state.cursor, events: state.cursor.events + count },
+        scroll: { ...state.scroll, events: top },
       };
     }
+    case 'events-reset':
+      return {
+        ...state,
+        cursor: { ...state.cursor, events: 0 },
+        scroll: { ...state.scroll, events: freshTop(action.rows, action.page) },
+      };
     case 'zoom': {
       const chartPoints = zoomedPoints(state.chartPoints, action.available, action.direction);
       return chartPoints === state.chartPoints ? state : { ...state, chartPoints };

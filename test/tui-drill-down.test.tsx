@@ -8,7 +8,15 @@ import type { WatchStatus } from '../src/engine/watch-status.js';
 import { FakeControls, flush, makeSnapshot, renderOnTerminal } from './support/tui-fixtures.js';
 import { waitUntil } from './support/wait-until.js';
 
-const KEYS = { down: '\x1b[B', shiftTab: '\x1b[Z', tab: '\t', escape: '\x1b', enter: '\r', backspace: '\x7f' };
+const KEYS = {
+  up: '\x1b[A',
+  down: '\x1b[B',
+  shiftTab: '\x1b[Z',
+  tab: '\t',
+  escape: '\x1b',
+  enter: '\r',
+  backspace: '\x7f',
+};
 
 async function renderApp(controls: FakeControls, options: { watch?: () => WatchStatus } = {}) {
   const app = renderOnTerminal(
@@ -159,9 +167,9 @@ test('Enter opens the selected event whole (its full text), Esc goes back', asyn
   assert.ok(text.replace(/[│║\s]+/g, ' ').includes('retries this one at the next round'), 'the whole text');
   await app.press(KEYS.escape);
   await waitUntil(() => app.text().includes('─ Positions'));
-  await app.press(KEYS.down);
+  await app.press(KEYS.up);
   await app.press(KEYS.enter);
-  assert.ok(app.text().includes('Event #1'), 'the row the cursor is on');
+  assert.ok(app.text().includes('Event #1'), 'the row the cursor is on (the older one, above the newest)');
   app.unmount();
 });
 
@@ -190,9 +198,9 @@ test("Enter on an iteration's fills opens every fill with its price; Esc goes ba
     assert.ok(text.includes(`${i % 3 === 0 ? 'SELL' : 'BUY '} ${i + 1} ${symbol} @ ${(100 + i).toFixed(2)}`), symbol);
   await app.press(KEYS.escape);
   await waitUntil(() => app.text().includes('─ Positions'));
-  await app.press(KEYS.down);
+  await app.press(KEYS.up);
   await app.press(KEYS.enter);
-  assert.ok(app.text().includes('Event #1'), 'the row under it is the older event');
+  assert.ok(app.text().includes('Event #1'), 'the row above it is the older event');
   app.unmount();
 });
 
@@ -235,8 +243,9 @@ test('new events do not shift a view scrolled away from the newest', async () =>
   const controls = new FakeControls(base);
   const app = await renderApp(controls);
   await app.press(KEYS.shiftTab);
-  for (let i = 0; i < 25; i++) await app.press(KEYS.down);
+  for (let i = 0; i < 25; i++) await app.press(KEYS.up);
   const before = app.lines().filter((l) => l.includes('event number'));
+  assert.ok(before[0]?.includes('event number 5 '), before[0]);
   const more: EngineEvent[] = [...base.events];
   const newest = base.events.at(-1) as EngineEvent;
   for (let i = 1; i <= 3; i++)

@@ -28,8 +28,11 @@ async function panelLines(
   scroll: number,
   height: number,
   width = 60,
+  cursor = 0,
 ): Promise<string[]> {
-  const app = render(<EventsPanel events={events} scroll={scroll} width={width} height={height} focused={false} />);
+  const app = render(
+    <EventsPanel events={events} scroll={scroll} cursor={cursor} width={width} height={height} focused={false} />,
+  );
   await flush();
   const lines = frameLines(app.lastFrame())
     .slice(1, -1) // the frame's top and bottom
@@ -39,18 +42,19 @@ async function panelLines(
 }
 
 test('events over days: a row with the date where the day changes, none within a day', async () => {
-  const lines = await panelLines(TWO_DAYS, 0, 10);
+  // A log: the oldest on the top line (row 4 counted from the newest), the date over its day's rows.
+  const lines = await panelLines(TWO_DAYS, 4, 10);
   assert.deepEqual(
     lines.filter((line) => line.trim() !== ''),
     [
-      '14:45:00 info     thu next',
-      '14:30:00 info     thu open',
-      '── Wed 2025-03-05 ──',
-      '20:45:00 info     wed close',
       '20:30:00 info     wed late',
+      '20:45:00 info     wed close',
+      '── Thu 2025-03-06 ──',
+      '14:30:00 info     thu open',
+      '14:45:00 info     thu next',
     ],
   );
-  const oneDay = await panelLines(TWO_DAYS.slice(2), 0, 10);
+  const oneDay = await panelLines(TWO_DAYS.slice(2), 1, 10);
   assert.ok(!oneDay.some((line) => line.includes('──')), oneDay.join('\n'));
 });
 
@@ -58,11 +62,17 @@ test('the date rows scroll with the events and the oldest event stays reachable'
   assert.equal(eventRowCount(TWO_DAYS), 5);
   assert.equal(eventRowCount(TWO_DAYS.slice(2)), 2);
   assert.equal(eventRowCount([]), 0);
-  // Three rows inside the frame; five rows in all: scrolled by two, the date row is on top.
-  const scrolled = await panelLines(TWO_DAYS, 2, 5);
-  assert.deepEqual(scrolled, ['── Wed 2025-03-05 ──', '20:45:00 info     wed close', '20:30:00 info     wed late']);
+  // Three rows inside the frame, five rows in all. Moved to the oldest (cursor on it), the date row is last.
+  const scrolled = await panelLines(TWO_DAYS, 4, 5, 60, 4);
+  assert.deepEqual(scrolled, ['20:30:00 info     wed late', '20:45:00 info     wed close', '── Thu 2025-03-06 ──']);
   // Scrolled past the end, the view stays at the oldest.
-  assert.deepEqual(await panelLines(TWO_DAYS, 99, 5), scrolled);
+  assert.deepEqual(await panelLines(TWO_DAYS, 99, 5, 60, 4), scrolled);
+  // Following the newest, a top line past a full panel jumps by half a page (two rows of three).
+  assert.deepEqual(await panelLines(TWO_DAYS, 4, 5), [
+    '── Thu 2025-03-06 ──',
+    '14:30:00 info     thu open',
+    '14:45:00 info     thu next',
+  ]);
 });
 
 const fill = (seq: number, time: number, side: 'buy' | 'sell', qty: number, symbol: string): EngineEvent => ({
@@ -83,14 +93,14 @@ const BUSY: EngineEvent[] = [
 ];
 
 test("an iteration's fills are one row that fits the width, naming as many as fit and counting the rest", async () => {
-  const lines = (await panelLines(BUSY, 0, 10, 80)).filter((line) => line.trim() !== '');
-  assert.deepEqual(lines.slice(0, 1), ['14:45:00 fill     SELL 3 TSLA @ 100.00'], 'a lone fill stays as it is');
+  const lines = (await panelLines(BUSY, 2, 10, 80)).filter((line) => line.trim() !== '');
+  assert.equal(lines[0], '14:30:00 regime   range → trend-up (81%)');
   assert.match(lines[1] ?? '', /^14:30:00 fill {5}12 fills {2}buy AAPL 10, .* · sell NFLX 19 … \+\d+$/);
-  assert.equal(lines[2], '14:30:00 regime   range → trend-up (81%)');
+  assert.deepEqual(lines.slice(2), ['14:45:00 fill     SELL 3 TSLA @ 100.00'], 'a lone fill stays as it is');
   assert.equal(lines.length, 3, 'three rows for fourteen events');
   assert.equal(eventRowCount(BUSY), 3);
   // Wide enough for all of them: nothing counted.
-  const wide = render(<EventsPanel events={BUSY} scroll={0} width={200} height={10} focused={false} />);
+  const wide = render(<EventsPanel events={BUSY} scroll={2} width={200} height={10} focused={false} />);
   await flush();
   const row = frameLines(wide.lastFrame()).find((line) => line.includes('12 fills')) ?? '';
   wide.unmount();

@@ -116,14 +116,15 @@ test('uiReducer wraps focus, clamps scroll and zoom', () => {
   assert.equal(back.focus, 'events');
   assert.equal(uiReducer(back, { type: 'focus-step', step: 1, visible }).focus, 'equity');
 
+  // Events read as a log, oldest at the top: ↑ goes to older rows (counted from the newest, 0).
   const lists = { events: { rows: 8, page: 5 } };
   let state = back;
-  for (let i = 0; i < 10; i++) state = uiReducer(state, { type: 'move', step: 1, visible, lists });
-  assert.equal(state.cursor.events, 7, 'the cursor stops at the last row');
-  assert.equal(state.scroll.events, 3, 'the view stops where the last row is at the bottom');
-  state = uiReducer(state, { type: 'move', step: -1, visible, lists });
+  for (let i = 0; i < 10; i++) state = uiReducer(state, { type: 'move', step: -1, visible, lists });
+  assert.equal(state.cursor.events, 7, 'the cursor stops at the oldest row');
+  assert.equal(state.scroll.events, 7, 'the view stops where the oldest row is on the top line');
+  state = uiReducer(state, { type: 'move', step: 1, visible, lists });
   assert.equal(state.cursor.events, 6);
-  assert.equal(state.scroll.events, 3, 'the view moves only when the cursor would leave it');
+  assert.equal(state.scroll.events, 7, 'the view moves only when the cursor would leave it');
 
   for (let i = 0; i < 20; i++) state = uiReducer(state, { type: 'zoom', direction: 1, available: 1440 });
   assert.equal(state.chartPoints, MIN_CHART_POINTS);

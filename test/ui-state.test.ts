@@ -6,7 +6,14 @@ import { interestingRows } from '../components/downloads-panel.js';
 import { eventRows } from '../components/events-panel.js';
 import { rowAt, rowsAbove } from '../components/list-sizes.js';
 import { filterEvents, sortPositions } from '../components/list-views.js';
-import { INITIAL_UI_STATE, moveInList, uiReducer, type UiAction, type UiState } from '../components/ui-state.js';
+import {
+  INITIAL_UI_STATE,
+  moveInEvents,
+  moveInList,
+  uiReducer,
+  type UiAction,
+  type UiState,
+} from '../components/ui-state.js';
 import { MIN_CHART_POINTS } from '../components/zoom-levels.js';
 import type { EngineEvent, PositionView } from '../src/engine/snapshot.js';
 import { makeSnapshot } from './support/tui-fixtures.js';
@@ -79,20 +86,48 @@ test('move acts on the focused list only, with its own size', () => {
   const visible = ['equity', 'positions', 'events'] as const;
   const lists = { positions: { rows: 3, page: 2 }, events: { rows: 40, page: 10 } };
   const focusedEvents = run([{ type: 'focus-step', step: -1, visible }]);
-  const moved = run([{ type: 'move', step: 'end', visible, lists }], focusedEvents);
-  assert.deepEqual([moved.cursor.events, moved.scroll.events], [39, 30]);
+  const moved = run([{ type: 'move', step: 'home', visible, lists }], focusedEvents);
+  assert.deepEqual([moved.cursor.events, moved.scroll.events], [39, 39], 'Home: the oldest event, on the top line');
   assert.deepEqual([moved.cursor.positions, moved.scroll.positions], [0, 0]);
   assert.equal(run([{ type: 'move', step: 1, visible, lists }]), INITIAL_UI_STATE, 'the chart has no rows');
 });
 
-test('new events do not shift a view moved away from the top; at the top it follows the newest', () => {
-  const atTop = uiReducer(INITIAL_UI_STATE, { type: 'rows-added', panel: 'events', count: 3 });
-  assert.equal(atTop, INITIAL_UI_STATE);
+test('following the newest, Events fills down one line per new row and jumps by half a page when full', () => {
+  const page = 10;
+  let state = uiReducer(INITIAL_UI_STATE, { type: 'events-reset', rows: 4, page });
+  assert.equal(state.scroll.events, 3, 'four rows: the oldest on the top line');
+  const tops: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    state = uiReducer(state, { type: 'events-added', count: 1, page });
+    tops.push(state.scroll.events);
+  }
+  // The top line keeps its row (its index grows by one a row) until the panel is full; then half a page goes.
+  assert.deepEqual(tops, [4, 5, 6, 7, 8, 9, 5, 6, 7, 8, 9, 5]);
+  assert.equal(state.cursor.events, 0, 'the newest row stays selected');
+  const burst = uiReducer(state, { type: 'events-added', count: 23, page });
+  assert.equal(burst.scroll.events, 8, 'many rows at once: half pages until the newest is on screen');
+  assert.equal(uiReducer(INITIAL_UI_STATE, { type: 'events-reset', rows: 188, page }).scroll.events, 7);
+});
+
+test('new events do not shift an Events view moved away from the newest', () => {
   const visible = ['events'] as const;
   const lists = { events: { rows: 50, page: 10 } };
-  const scrolled = run([{ type: 'move', step: 'page-down', visible, lists }]);
-  const after = uiReducer(scrolled, { type: 'rows-added', panel: 'events', count: 3 });
-  assert.deepEqual([after.cursor.events, after.scroll.events], [13, 13]);
+  const scrolled = run([{ type: 'move', step: 'page-up', visible, lists }]);
+  assert.deepEqual([scrolled.cursor.events, scrolled.scroll.events], [10, 19], 'a page up: rows 31–40 of 50');
+  const after = uiReducer(scrolled, { type: 'events-added', count: 3, page: 10 });
+  assert.deepEqual([after.cursor.events, after.scroll.events], [13, 22], 'the same rows, three more below them');
+  const back = run([{ type: 'move', step: 'end', visible, lists }], after);
+  assert.deepEqual([back.cursor.events, back.scroll.events], [0, 9], 'End: the newest on the bottom line');
+});
+
+test('↑ within the rows shown moves the cursor, not the view, while Events fills down', () => {
+  const size = { rows: 30, page: 10 };
+  // Four rows on screen (top line: index 3), the newest selected.
+  const up = moveInEvents({ cursor: 0, top: 3 }, -1, size);
+  assert.deepEqual(up, { cursor: 1, top: 3 });
+  const upMore = moveInEvents({ cursor: 3, top: 3 }, -1, size);
+  assert.deepEqual(upMore, { cursor: 4, top: 4 }, 'past the top line: the view moves by the row');
+  assert.deepEqual(moveInEvents({ cursor: 1, top: 3 }, 1, size), { cursor: 0, top: 3 }, '↓ back to the newest');
 });
 
 test('rows above the previous newest event are counted, date rows included; none when it is gone', () => {
@@ -193,6 +228,17 @@ test('Enter opens the selected row; Esc closes the innermost thing open first', 
   assert.deepEqual(rowAt('positions', 1, snapshot, shown), { panel: 'positions', key: 'MSFT' });
   assert.deepEqual(rowAt('events', 0, snapshot, shown), { panel: 'events', key: '8' });
   assert.equal(rowAt('events', 5, snapshot, shown), null);
+  // A date row reads above its day's rows (oldest at the top): it opens the row under it on screen.
+  const days = [event(1, 'info', 'monday', 86_400_000 - 1000), event(2, 'info', 'tuesday', 86_400_000 + 1000)];
+  const dayRows = eventRows(days);
+  assert.deepEqual(
+    dayRows.map((row) => (row.kind === 'day' ? row.label : row.kind)),
+    ['event', 'Fri 1970-01-02', 'event'],
+  );
+  assert.deepEqual(rowAt('events', 1, makeSnapshot({ events: days }), { ...shown, eventRows: dayRows }), {
+    panel: 'events',
+    key: '2',
+  });
   // Downloads as the panel lists them: failures first.
   const symbol = shown.downloads[0]?.symbol;
   assert.ok(symbol === 'META' || symbol === 'GOOG', String(symbol));

@@ -4,7 +4,7 @@
  * Per-second rates are reported as medians: the machine may be shared.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,10 @@ async function measurePane(
     return { columns, rows, bytesPerSecond: median(bytes), meanBytesPerSecond, cpuPercent, rssMb: rssMb(pid) };
   } finally {
     pane.kill();
+    // BENCH_PANE_BYTES=<file>: keep the pane's bytes (to see which panel's lines they rewrite).
+    const keep = process.env.BENCH_PANE_BYTES;
+    if (keep !== undefined && keep !== '' && command !== bareCommand && existsSync(bytesFile))
+      copyFileSync(bytesFile, `${keep}.${columns}x${rows}`);
     rmSync(folder, { recursive: true, force: true });
   }
 }
