@@ -225,7 +225,7 @@ test('a finished run shows as stopped; stop() stops polling and says stopped at 
   await db.close();
 });
 
-test('the watcher keeps at most 1440 equity points, 200 events and 256 regime changes, and its memory stays flat over 2000 polls', async () => {
+test('the watcher keeps at most 1440 equity points, 1000 events and 256 regime changes, and its memory stays flat over 2000 polls', async () => {
   const db = await WatchDatabase.create();
   const regimes = ['range', 'trend-up'] as const;
   await db.writeIterations(1, 3000, (i) => ({
@@ -241,7 +241,7 @@ test('the watcher keeps at most 1440 equity points, 200 events and 256 regime ch
   assert.equal(s.equity.values.length, 1440);
   assert.equal(s.equity.times[0], T0 + (3000 - 1439) * MINUTE, 'the newest 1440, oldest first');
   assert.equal(s.equity.times.at(-1), T0 + 3000 * MINUTE);
-  assert.equal(s.events.length, 200);
+  assert.equal(s.events.length, 1000);
   assert.equal(s.events.at(-1)?.message, 'event 3000');
   assert.equal(s.regime.history.length, 256);
 
@@ -257,7 +257,7 @@ test('the watcher keeps at most 1440 equity points, 200 events and 256 regime ch
   s = source.getSnapshot();
   assert.equal(s.iteration, 3200);
   assert.equal(s.equity.values.length, 1440);
-  assert.equal(s.events.length, 200);
+  assert.equal(s.events.length, 1000);
   assert.ok(growth < 2 * 1024 * 1024, `heap grew ${(growth / 1024).toFixed(0)} KB over 1800 polls`);
   await source.close();
   await db.close();

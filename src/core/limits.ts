@@ -8,8 +8,12 @@ export const DEFAULT_EQUITY_POINTS = 1440;
 export const MIN_EQUITY_POINTS = 10;
 export const MAX_EQUITY_POINTS = 1_000_000;
 
-/** Events kept for the events panel (and loaded back by a restart and by watch). */
-export const EVENT_CAPACITY = 200;
+/**
+ * Events kept for the events panel (and loaded back by a restart and by watch). At 10-55 fills a bar
+ * this is 20-100 bars: the rows on the panel's top line must outlive half a page of new rows, or the
+ * log would move every bar.
+ */
+export const EVENT_CAPACITY = 1000;
 
 /** Regime changes kept (and loaded back by a restart and by watch). */
 export const REGIME_HISTORY_CAPACITY = 256;
