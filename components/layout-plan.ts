@@ -67,8 +67,9 @@ export function planLayout(terminalWidth: number, terminalHeight: number): Layou
   const twoColumns = width >= TWO_COLUMN_MIN_WIDTH && terminalHeight >= TWO_COLUMN_MIN_HEIGHT;
   const chartWidth = Math.floor(width * 0.58);
   // The lists on the left, the chart and positions on the right: Ink rewrites a changed line from
-  // its first change to the end, so the positions' prices, changing every bar, end their lines,
-  // and a new Events row (the left part of its line) is beside chart rows that seldom change.
+  // its first change to the end, so the positions' prices, changing every bar, end their lines and
+  // no longer resend the Events rows beside them (tried too: Events over Regime and Downloads, so
+  // those two sat beside the positions; it wrote more, as their changes resent the box borders).
   const columns: LayoutColumn[] = twoColumns
     ? [
         { width: width - chartWidth, panels: stackLists(width - chartWidth, bodyHeight) },
@@ -127,7 +128,7 @@ function stackChart(width: number, available: number): PanelRect[] {
   return [...budget.rect('equity', width), ...budget.rect('positions', width)];
 }
 
-/** Two columns, left: events over regime and downloads (summary, counts, speed and four symbols). */
+/** Two columns, left: regime, downloads (summary, counts, speed and four symbols), events. */
 function stackLists(width: number, available: number): PanelRect[] {
   const budget = new RowBudget(available);
   budget.include('regime');
@@ -139,9 +140,7 @@ function stackLists(width: number, available: number): PanelRect[] {
   budget.grant('regime', 5);
   budget.grant('downloads', 7);
   budget.grant('events', Infinity);
-  // Events on top, beside the chart (whose lines change least); Regime and Downloads, which change
-  // every bar, at the bottom beside the positions, whose lines are rewritten every bar anyway.
-  return [...budget.rect('events', width), ...budget.rect('regime', width), ...budget.rect('downloads', width)];
+  return [...budget.rect('regime', width), ...budget.rect('downloads', width), ...budget.rect('events', width)];
 }
 
 /**
