@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { AlpacaMarketData } from '../src/broker/alpaca/alpaca-market-data.js';
 import type { BarsPageQuery, StockBarsClient } from '../src/broker/alpaca/alpaca-sdk.js';
 import type { Bar } from '../src/core/model.js';
+import { barAt } from '../src/core/bar-columns.js';
 import { heapAfterGc } from './support/gc.js';
 
 const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
@@ -78,7 +79,7 @@ test('a multi-symbol backfill holds its pages as packed numbers, not as objects,
   // Every bar arrives, in order and to the last bit, across page boundaries.
   results.forEach((bars, s) => {
     assert.equal(bars.length, BARS_PER_SYMBOL);
-    for (const i of [0, 1, 9_999, 10_000, BARS_PER_SYMBOL - 1]) assert.deepEqual(bars[i], barOf(s, i));
+    for (const i of [0, 1, 9_999, 10_000, BARS_PER_SYMBOL - 1]) assert.deepEqual(barAt(bars, i), barOf(s, i));
   });
   // What is held grows by the packed size of the bars taken so far, not by an object per bar.
   const held = client.heldBeforePage;

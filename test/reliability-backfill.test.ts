@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { SymbolSignals } from '../src/core/strategy.js';
 import { BackfillWarmup } from '../src/engine/backfill-warmup.js';
 import { NO_FAULTS, SimulatedMarket } from '../src/market/sim-market.js';
-import type { Bar } from '../src/core/model.js';
+import type { Bar, BarColumns } from '../src/core/model.js';
+import { columnsFromBars } from '../src/core/bar-columns.js';
 import { SqliteTradingRecord } from '../src/store/sqlite-trading-record.js';
 import { createDatabase } from './support/fill-database.js';
 
@@ -28,12 +29,24 @@ test('a big backfill goes into the bar cache as it arrives, in transactions of i
     (await connection.get<{ n: number }>('SELECT count(*) AS n FROM bar_cache'))?.n ?? -1;
   try {
     // A round's few bars wait for the next iteration's transaction.
-    writer.cacheBars({ source: 'sim:1', symbol: 'FEW', timeframe: '15Min', bars: bars(100), fetchedAt: 1 });
+    writer.cacheBars({
+      source: 'sim:1',
+      symbol: 'FEW',
+      timeframe: '15Min',
+      bars: columnsFromBars(bars(100)),
+      fetchedAt: 1,
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(await count(), 0);
     // A backfill's are written at once, without any iteration: symbol after symbol as they arrive.
     for (let s = 0; s < 60; s++)
-      writer.cacheBars({ source: 'sim:1', symbol: `S${s}`, timeframe: '15Min', bars: bars(1000), fetchedAt: 2 });
+      writer.cacheBars({
+        source: 'sim:1',
+        symbol: `S${s}`,
+        timeframe: '15Min',
+        bars: columnsFromBars(bars(1000)),
+        fetchedAt: 2,
+      });
     let written = 0;
     const deadline = Date.now() + 20_000;
     while (written < 60_000 && Date.now() < deadline) {
@@ -71,7 +84,7 @@ test('the streamed backfill warms the regime up the same whatever order the symb
   const run = (order: readonly number[]): string => {
     const warmup = new BackfillWarmup(SYMBOLS.length);
     const signals = SYMBOLS.map(() => new SymbolSignals());
-    for (const index of order) warmup.take(index, history[index] as Bar[], signals[index] as SymbolSignals);
+    for (const index of order) warmup.take(index, history[index] as BarColumns, signals[index] as SymbolSignals);
     return JSON.stringify([...warmup.steps()]);
   };
   const forward = run(SYMBOLS.map((_, i) => i));

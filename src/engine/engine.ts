@@ -10,7 +10,8 @@ import type { RegimeName } from '../core/regime-types.js';
 import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
 import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import type { RiskLimits } from '../core/risk.js';
-import type { Bar, Timeframe } from '../core/model.js';
+import type { Bar, BarColumns, Timeframe } from '../core/model.js';
+import { barsFromColumns } from '../core/bar-columns.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
 import type { BarSource, MarketClock } from './bar-source.js';
 import type { Broker, BrokerState, MarketHours, MarketHoursSource } from './broker.js';
@@ -397,7 +398,7 @@ export class TradingEngine implements EngineControls {
       (symbol, bars) => {
         // The backfill goes to the Trader symbol by symbol as it arrives (never all bars held at once).
         if (kind === 'backfill') this.takeBackfill(symbol, bars);
-        else if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
+        else if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = barsFromColumns(bars);
       },
     );
     this.publish({
@@ -430,7 +431,7 @@ export class TradingEngine implements EngineControls {
 
   // ---- issue 11: the streamed backfill and data outages ----
 
-  private takeBackfill(symbol: string, bars: readonly Bar[]): void {
+  private takeBackfill(symbol: string, bars: BarColumns): void {
     if (bars.length === 0) return;
     this.warmup ??= new BackfillWarmup(this.options.symbols.length);
     this.trader.takeHistory(symbol, bars, this.warmup);

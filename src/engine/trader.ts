@@ -3,7 +3,7 @@
  * step: fills at the open → signals → marks at the closes → regime → risk → orders. The loop (live) and the
  * backtests (bars in memory) drive the same Trader; what happens is told as typed events.
  */
-import type { Bar, MarketOrder } from '../core/model.js';
+import type { Bar, BarColumns, MarketOrder } from '../core/model.js';
 import { Portfolio } from '../core/portfolio.js';
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
 import type { PosteriorTape } from '../core/hmm/posterior-tape.js';
@@ -208,12 +208,11 @@ export class Trader {
    * History streamed in (the backfill, issue 11): a symbol's bars feed its signals as they arrive; the
    * regime's inputs wait in `warmup` until finishHistory. The same state as processRound(…, false).
    */
-  takeHistory(symbol: string, bars: readonly Bar[], warmup: BackfillWarmup): void {
+  takeHistory(symbol: string, bars: BarColumns, warmup: BackfillWarmup): void {
     const index = this.indexBySymbol.get(symbol) as number;
-    const last = bars.at(-1);
-    if (last === undefined) return;
+    if (bars.length === 0) return;
     warmup.take(index, bars, this.signals[index] as SymbolSignals);
-    this.lastSeen[index] = last.time;
+    this.lastSeen[index] = bars.time[bars.length - 1] as number;
   }
 
   /** The regime detector warms up on the history's features, in time order. */

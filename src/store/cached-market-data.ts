@@ -4,7 +4,8 @@
  * only what is new). The in-memory side keeps each symbol's newest bars, bounded in entries and bytes.
  */
 import { LruCache } from '../core/lru-cache.js';
-import type { Bar } from '../core/model.js';
+import type { BarColumns } from '../core/model.js';
+import { barColumns, concatColumns, firstBarAfter, NO_BARS, sliceColumns } from '../core/bar-columns.js';
 import type { BarQuery, MarketDataSource } from '../market/types.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteTradingRecord } from './sqlite-trading-record.js';
@@ -24,8 +25,8 @@ export interface BarCacheOptions {
   readonly maxGapMs?: number;
 }
 
-/** Rough size of a bar object in V8: six numbers and the object itself. */
-const BAR_BYTES = 96;
+/** A bar's six numbers. */
+const BAR_BYTES = 48;
 
 interface CachedRow {
   time: number;
@@ -58,7 +59,7 @@ interface RoundRanges {
 const FOUR_DAYS_MS = 4 * 86_400_000;
 
 export class CachedMarketData implements MarketDataSource {
-  private readonly memory: LruCache<string, Bar[]>;
+  private readonly memory: LruCache<string, BarColumns>;
   private readonly now: () => number;
   /**
    * One read of the database for all the symbols a round asks about at once: the per-symbol calls then
@@ -83,25 +84,30 @@ export class CachedMarketData implements MarketDataSource {
     );
   }
 
-  async fetchBars(query: BarQuery): Promise<Bar[]> {
+  async fetchBars(query: BarQuery): Promise<BarColumns> {
     const { symbol, timeframe, after } = query;
     const held = this.memory.get(`${symbol}|${timeframe}`);
     // The memory holds the newest bars; it answers when it reaches back far enough.
     const inMemory =
-      held !== undefined && held.length > 0 && (held[0] as Bar).time <= after
-        ? held.filter((b) => b.time > after)
+      held !== undefined && held.length > 0 && (held.time[0] as number) <= after
+        ? sliceColumns(held, firstBarAfter(held, after))
         : null;
     const ranges = inMemory === null ? await this.readRanges(timeframe, after) : null;
     const range = ranges?.bySymbol.get(symbol);
     // Rows whose older part expired leave a hole before them: then the whole range is downloaded again.
     const usable =
       range !== undefined && !(Number.isFinite(after) && range.first - after > (this.options.maxGapMs ?? FOUR_DAYS_MS));
-    const newestCached = inMemory?.at(-1)?.time ?? (usable ? range.last : after);
+    const newestCached =
+      inMemory !== null && inMemory.length > 0
+        ? (inMemory.time[inMemory.length - 1] as number)
+        : usable
+          ? range.last
+          : after;
     // Asked of the source for all symbols in the same tick (after the one shared read), so it can batch them.
     const fresh = await this.source.fetchBars({ ...query, after: Math.max(after, newestCached) });
     // The cached bars themselves are read symbol by symbol: a big restart never holds them all at once.
     const cached =
-      inMemory ?? (usable && ranges !== null ? await this.readSymbol(symbol, timeframe, after, ranges) : []);
+      inMemory ?? (usable && ranges !== null ? await this.readSymbol(symbol, timeframe, after, ranges) : NO_BARS);
     const fetchedAt = this.now();
     this.writer.cacheBars({
       source: this.options.source,
@@ -112,9 +118,9 @@ export class CachedMarketData implements MarketDataSource {
     });
     this.barsFromCache += cached.length;
     this.barsFromSource += fresh.length;
-    const all = cached.length === 0 ? fresh : fresh.length === 0 ? cached : cached.concat(fresh);
+    const all = concatColumns(cached, fresh);
     this.remember(query.symbol, query.timeframe, all);
-    return query.limit === undefined ? all : all.slice(-query.limit);
+    return query.limit === undefined ? all : sliceColumns(all, all.length - query.limit);
   }
 
   /**
@@ -123,8 +129,8 @@ export class CachedMarketData implements MarketDataSource {
    * run side by side: one after another, the symbols would finish one at a time and the next ones
    * would no longer reach the source in one batch.)
    */
-  private readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<Bar[]> {
-    return this.connection.allOnce<CachedRow>(SELECT_SYMBOL, [
+  private async readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<BarColumns> {
+    const rows = await this.connection.allOnce<CachedRow>(SELECT_SYMBOL, [
       this.options.source,
       symbol,
       timeframe,
@@ -132,6 +138,17 @@ export class CachedMarketData implements MarketDataSource {
       ranges.upTo,
       ranges.fetchedSince,
     ]);
+    const bars = barColumns(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as CachedRow;
+      bars.time[i] = row.time;
+      bars.open[i] = row.open;
+      bars.high[i] = row.high;
+      bars.low[i] = row.low;
+      bars.close[i] = row.close;
+      bars.volume[i] = row.volume;
+    }
+    return bars;
   }
 
   private readRanges(timeframe: string, after: number): Promise<RoundRanges> {
@@ -158,13 +175,16 @@ export class CachedMarketData implements MarketDataSource {
     return read;
   }
 
-  private remember(symbol: string, timeframe: string, bars: Bar[]): void {
+  private remember(symbol: string, timeframe: string, bars: BarColumns): void {
     if (bars.length === 0) return;
     const key = `${symbol}|${timeframe}`;
     const keep = this.options.barsPerEntry ?? 64;
-    const previous = this.memory.get(key) ?? [];
+    const previous = this.memory.get(key) ?? NO_BARS;
     const merged =
-      previous.length > 0 && (previous.at(-1) as Bar).time < (bars[0] as Bar).time ? previous.concat(bars) : bars;
-    this.memory.set(key, merged.length > keep ? merged.slice(-keep) : merged);
+      previous.length > 0 && (previous.time[previous.length - 1] as number) < (bars.time[0] as number)
+        ? concatColumns(previous, bars)
+        : bars;
+    // A copy of the newest: the memory never holds on to a whole backfill's buffer.
+    this.memory.set(key, sliceColumns(merged, merged.length - keep));
   }
 }

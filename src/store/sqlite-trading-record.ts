@@ -4,7 +4,7 @@
  * a big backfill's cached bars are written as they arrive, in large transactions of their own.
  */
 import { statSync } from 'node:fs';
-import type { Bar } from '../core/model.js';
+import type { BarColumns } from '../core/model.js';
 import type { IterationRecord, OrderRecord, TradingRecord } from '../engine/trading-record.js';
 import type { EngineEvent } from '../engine/snapshot.js';
 import { describeSqliteError, StoreError } from './open-store.js';
@@ -14,7 +14,7 @@ export interface CachedBars {
   readonly source: string;
   readonly symbol: string;
   readonly timeframe: string;
-  readonly bars: readonly Bar[];
+  readonly bars: BarColumns;
   readonly fetchedAt: number;
 }
 
@@ -53,16 +53,15 @@ const BAR_ROWS_PER_TRANSACTION = 50_000;
  * `[time, open, high, low, close, volume, time, …]`: the numbers in one array of doubles, written out by
  * JSON.stringify in one go (no string per number or per bar on the way).
  */
-function barsAsJson(bars: readonly Bar[]): string {
+function barsAsJson(bars: BarColumns): string {
   const values = new Array<number>(bars.length * 6);
   for (let i = 0, v = 0; i < bars.length; i++, v += 6) {
-    const b = bars[i] as Bar;
-    values[v] = b.time;
-    values[v + 1] = b.open;
-    values[v + 2] = b.high;
-    values[v + 3] = b.low;
-    values[v + 4] = b.close;
-    values[v + 5] = b.volume;
+    values[v] = bars.time[i] as number;
+    values[v + 1] = bars.open[i] as number;
+    values[v + 2] = bars.high[i] as number;
+    values[v + 3] = bars.low[i] as number;
+    values[v + 4] = bars.close[i] as number;
+    values[v + 5] = bars.volume[i] as number;
   }
   return JSON.stringify(values);
 }

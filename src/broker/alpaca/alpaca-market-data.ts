@@ -24,7 +24,8 @@
  * TransientError/PermanentError/AlpacaAuthError, and secret redaction in every message.
  */
 import { PermanentError, TransientError, type BarQuery, type MarketDataSource } from '../../market/types.js';
-import type { Bar, Timeframe } from '../../core/model.js';
+import type { BarColumns, Timeframe } from '../../core/model.js';
+import { barAt, barColumns, columnsFromBars, sliceColumns } from '../../core/bar-columns.js';
 import {
   createStockBarsClient,
   describeAlpacaFailure,
@@ -90,7 +91,7 @@ export const MAX_PAGE_LIMIT = 10_000;
 interface Waiter {
   readonly symbol: string;
   readonly signal: AbortSignal;
-  readonly resolve: (bars: Bar[]) => void;
+  readonly resolve: (bars: BarColumns) => void;
   readonly reject: (err: unknown) => void;
   onAbort: (() => void) | undefined;
   settled: boolean;
@@ -120,10 +121,10 @@ export class AlpacaMarketData implements MarketDataSource {
     this.feed = options.feed;
   }
 
-  fetchBars(query: BarQuery): Promise<Bar[]> {
+  fetchBars(query: BarQuery): Promise<BarColumns> {
     const { signal } = query;
     if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<Bar[]>((resolve, reject) => {
+    return new Promise<BarColumns>((resolve, reject) => {
       const waiter: Waiter = { symbol: query.symbol, signal, resolve, reject, onAbort: undefined, settled: false };
       const limit = query.limit === undefined ? undefined : Math.max(1, Math.floor(query.limit));
       const key = `${query.timeframe}|${query.after}|${limit ?? ''}`;
@@ -240,7 +241,7 @@ export class AlpacaMarketData implements MarketDataSource {
         const failure: AlpacaFailure = { kind: 'malformed', message: error };
         this.settle(waiter, () => waiter.reject(this.toError(failure, waiter.symbol, symbols.length)));
       } else {
-        const bars = finishBars(unpackBars(collected.get(waiter.symbol)), group.after, group.limit);
+        const bars = columnsOf(collected.get(waiter.symbol), group.after, group.limit);
         this.settle(waiter, () => waiter.resolve(bars));
       }
     }
@@ -334,28 +335,34 @@ interface PackedBars {
   bars: number;
 }
 
-/** Bars from their packed numbers (made only when the symbol is handed on, all at once). */
-function unpackBars(packed: PackedBars | undefined): Bar[] {
-  const bars: Bar[] = [];
+/**
+ * A symbol's bars from its packed pages, as columns: oldest first, only after `after`, the newest `limit`
+ * (pages of a `limit` query come newest first).
+ */
+function columnsOf(packed: PackedBars | undefined, after: number, limit: number | undefined): BarColumns {
+  const all = barColumns(packed?.bars ?? 0);
+  let n = 0;
+  let inOrder = true;
   for (const values of packed?.pages ?? []) {
-    for (let v = 0; v + NUMBERS_PER_BAR <= values.length; v += NUMBERS_PER_BAR) {
-      bars.push({
-        time: values[v] as number,
-        open: values[v + 1] as number,
-        high: values[v + 2] as number,
-        low: values[v + 3] as number,
-        close: values[v + 4] as number,
-        volume: values[v + 5] as number,
-      });
+    for (let v = 0; v + NUMBERS_PER_BAR <= values.length; v += NUMBERS_PER_BAR, n++) {
+      const time = values[v] as number;
+      if (!(time > after) || (n > 0 && !((all.time[n - 1] as number) < time))) inOrder = false;
+      all.time[n] = time;
+      all.open[n] = values[v + 1] as number;
+      all.high[n] = values[v + 2] as number;
+      all.low[n] = values[v + 3] as number;
+      all.close[n] = values[v + 4] as number;
+      all.volume[n] = values[v + 5] as number;
     }
   }
-  return bars;
+  const kept = inOrder ? all : sortedAfter(all, after);
+  return limit === undefined || kept.length <= limit ? kept : sliceColumns(kept, kept.length - limit);
 }
 
-/** Sorted oldest first, only after `after`, the newest `limit`. */
-function finishBars(bars: Bar[], after: number, limit: number | undefined): Bar[] {
-  const kept = bars.every((bar, i) => bar.time > after && (i === 0 || (bars[i - 1] as Bar).time < bar.time))
-    ? bars
-    : bars.filter((bar) => bar.time > after).sort((a, b) => a.time - b.time);
-  return limit === undefined || kept.length <= limit ? kept : kept.slice(kept.length - limit);
+/** The bars after `after`, sorted by time (the rare case: a `limit` query's newest-first pages). */
+function sortedAfter(all: BarColumns, after: number): BarColumns {
+  const order: number[] = [];
+  for (let i = 0; i < all.length; i++) if ((all.time[i] as number) > after) order.push(i);
+  order.sort((a, b) => (all.time[a] as number) - (all.time[b] as number));
+  return columnsFromBars(order.map((i) => barAt(all, i)));
 }
