@@ -57,15 +57,28 @@ interface RoundRanges {
 }
 
 const FOUR_DAYS_MS = 4 * 86_400_000;
+/**
+ * How long one read of the cached ranges answers the calls with the same start (a round's later chunks).
+ * Short: rows counted in it may expire meanwhile, and a range without its rows would leave a hole.
+ */
+const RANGES_KEPT_MS = 30_000;
 
 export class CachedMarketData implements MarketDataSource {
   private readonly memory: LruCache<string, BarColumns>;
   private readonly now: () => number;
   /**
-   * One read of the database for all the symbols a round asks about at once: the per-symbol calls then
-   * reach the source in the same tick, so a source that batches them (Alpaca) still can.
+   * One read of the database for all the symbols a round asks about: the per-symbol calls then reach the
+   * source in the same tick, so a source that batches them (Alpaca) still can. Kept for the round's later
+   * symbols (a downloader asks 50 at a time: 10 reads of the whole cache for 500 symbols, before).
    */
-  private readonly reads = new Map<string, Promise<RoundRanges>>();
+  private ranges: { readonly key: string; readonly read: Promise<RoundRanges>; readonly at: number } | null = null;
+  /**
+   * The symbols' reads, one at a time: each read's rows are made in SQLite's thread, then in JS. Side by
+   * side, a 50-symbol batch's reads held about 100 MB of the C heap (the threads' malloc arenas) on a restart.
+   */
+  private readQueue: Promise<unknown> = Promise.resolve();
+  /** What the calls made in this turn of the event loop wait for before handing their bars back. */
+  private batch: Promise<unknown>[] | null = null;
   /** Bars served from the database or memory instead of the source, since start. */
   barsFromCache = 0;
   barsFromSource = 0;
@@ -103,11 +116,22 @@ export class CachedMarketData implements MarketDataSource {
         : usable
           ? range.last
           : after;
-    // Asked of the source for all symbols in the same tick (after the one shared read), so it can batch them.
-    const fresh = await this.source.fetchBars({ ...query, after: Math.max(after, newestCached) });
-    // The cached bars themselves are read symbol by symbol: a big restart never holds them all at once.
-    const cached =
-      inMemory ?? (usable && ranges !== null ? await this.readSymbol(symbol, timeframe, after, ranges) : NO_BARS);
+    // The cached bars are read symbol by symbol, one read at a time, while the source is asked.
+    const reading =
+      usable && ranges !== null ? this.queueRead(() => this.readSymbol(symbol, timeframe, after, ranges)) : null;
+    const batch = ranges === null ? null : this.joinBatch(reading);
+    let fresh: BarColumns;
+    try {
+      // Asked of the source for all symbols in the same tick (after the one shared read), so it can batch them.
+      fresh = await this.source.fetchBars({ ...query, after: Math.max(after, newestCached) });
+    } catch (error) {
+      reading?.catch(() => undefined);
+      throw error;
+    }
+    const cached = inMemory ?? (reading === null ? NO_BARS : await reading);
+    // The symbols of a batch are handed back together when its reads are done: one by one, each would
+    // free a place in the downloader alone, and the next symbols would reach the source one request each.
+    if (batch !== null) await Promise.all(batch);
     const fetchedAt = this.now();
     this.writer.cacheBars({
       source: this.options.source,
@@ -124,10 +148,7 @@ export class CachedMarketData implements MarketDataSource {
   }
 
   /**
-   * One symbol's cached bars, in one call (not a callback per row): made together, the rows are used
-   * and dropped together; they have a bar's fields and are kept as they come. (The reads of a round
-   * run side by side: one after another, the symbols would finish one at a time and the next ones
-   * would no longer reach the source in one batch.)
+   * One symbol's cached bars, in one call (not a callback per row), as columns: the rows die at once.
    */
   private async readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<BarColumns> {
     const rows = await this.connection.allOnce<CachedRow>(SELECT_SYMBOL, [
@@ -151,27 +172,40 @@ export class CachedMarketData implements MarketDataSource {
     return bars;
   }
 
+  private queueRead(read: () => Promise<BarColumns>): Promise<BarColumns> {
+    const result = this.readQueue.then(read);
+    this.readQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** The batch of this turn of the event loop, with `reading` in it. */
+  private joinBatch(reading: Promise<BarColumns> | null): Promise<unknown>[] {
+    let batch = this.batch;
+    if (batch === null) {
+      batch = [];
+      this.batch = batch;
+      setImmediate(() => (this.batch = null));
+    }
+    if (reading !== null) batch.push(reading.catch(() => undefined));
+    return batch;
+  }
+
   private readRanges(timeframe: string, after: number): Promise<RoundRanges> {
     const key = `${timeframe}|${after}`;
-    let read = this.reads.get(key);
-    if (read === undefined) {
-      const upTo = this.options.marketNow();
-      const fetchedSince = this.now() - this.options.ttlMs;
-      read = this.connection
-        .all<{ symbol: string } & CachedRange>(SELECT_RANGES, [
-          this.options.source,
-          timeframe,
-          after,
-          upTo,
-          fetchedSince,
-        ])
-        .then((rows) => ({ bySymbol: new Map(rows.map((r) => [r.symbol, r])), upTo, fetchedSince }))
-        .finally(() => {
-          // Kept only for the calls of this round, which are all waiting on it by now.
-          setImmediate(() => this.reads.delete(key));
-        });
-      this.reads.set(key, read);
-    }
+    const now = this.now();
+    const kept = this.ranges;
+    // A later chunk of the same round: the same answer (the rows of the symbols it covers are unchanged).
+    if (kept !== null && kept.key === key && now - kept.at <= RANGES_KEPT_MS) return kept.read;
+    const upTo = this.options.marketNow();
+    const fetchedSince = now - this.options.ttlMs;
+    const read = this.connection
+      .all<{ symbol: string } & CachedRange>(SELECT_RANGES, [this.options.source, timeframe, after, upTo, fetchedSince])
+      .then((rows) => ({ bySymbol: new Map(rows.map((r) => [r.symbol, r])), upTo, fetchedSince }));
+    this.ranges = { key, read, at: now };
+    // A failed read is not kept: the next call reads again.
+    read.catch(() => {
+      if (this.ranges?.read === read) this.ranges = null;
+    });
     return read;
   }
 
