@@ -103,7 +103,7 @@ const { benchBackfill } = await import('./backfill-bench.js');
 const backfillSymbols = Number(process.env.BENCH_BACKFILL_SYMBOLS ?? 500);
 const backfill = await benchBackfill(backfillSymbols, 50);
 console.log(
-  `\nbackfill of ${backfill.symbols} symbols × 60 days of 15Min bars from the fake Alpaca (50 ms per bars request, ${backfill.requests} requests), the built bin with its database`,
+  `\nbackfill of ${backfill.symbols} symbols × 60 days of 15Min bars from the fake Alpaca (50 ms per bars request, ${backfill.requests} requests; ${backfill.restartRequests} on the restart), the built bin run through its #! line, with its database`,
 );
 for (const [name, r] of [
   ['fresh', backfill.fresh],
