@@ -255,14 +255,14 @@ export class AlpacaMarketData implements MarketDataSource {
   ): Promise<ScannedBarsPage> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.fetchScannedBarsPage(group, symbols, pageToken, signal);
+        return await this.fetchScannedPage(group, symbols, pageToken, signal);
       } catch (err) {
         if (!isUnparsableBody(err) || attempt >= UNPARSABLE_PAGE_TRIES || signal.aborted) throw err;
       }
     }
   }
 
-  private async fetchScannedBarsPage(
+  private async fetchScannedPage(
     group: Group,
     symbols: readonly string[],
     pageToken: string | undefined,
