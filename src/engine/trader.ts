@@ -8,7 +8,14 @@ import { Portfolio } from '../core/portfolio.js';
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
 import type { PosteriorTape } from '../core/hmm/posterior-tape.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
-import { buyFillQuantity, planOrders, SIZING_MARGIN, type PlanSymbol } from '../core/order-plan.js';
+import {
+  buyFillQuantity,
+  NO_ORDER,
+  OrderPlanner,
+  PENDING_BUY,
+  PENDING_SELL,
+  SIZING_MARGIN,
+} from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
 import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
 import { roundToCents } from '../core/units.js';
@@ -80,6 +87,8 @@ export class Trader {
   /** The universe's per-bar features for the regime detector, reused every step. */
   private readonly universe = new UniverseFeatures();
   private readonly regimeFeatures = new Float64Array(FEATURE_COUNT);
+  /** The order plan's columns, reused every step. */
+  private readonly planner: OrderPlanner;
   private orderSeq = 0;
   private tradeCount = 0;
   private peakEquity: number;
@@ -103,6 +112,7 @@ export class Trader {
     this.lastSeen = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
     this.stepBars = new Array<Bar | undefined>(count).fill(undefined);
     this.cursor = new Int32Array(count);
+    this.planner = new OrderPlanner(count);
     this.portfolio = new Portfolio(options.startingCash);
     this.regime = new RegimeController(options.regimeHistoryCapacity, options.detectorConfig, options.regimeTape);
     this.risk = new RiskManager(options.risk, options.startingCash);
@@ -410,7 +420,7 @@ export class Trader {
         cash: this.portfolio.cash,
         maxValue: order?.maxValue ?? Number.NaN,
         reservedValue: order?.price === undefined ? Number.NaN : order.qty * order.price * (1 + SIZING_MARGIN),
-        feeFor: (q, p) => this.broker.feeFor(q, p),
+        fees: this.broker,
       });
     }
     // An order cut to nothing (no cash, nothing held) did not fill: it is recorded as cancelled.
@@ -458,41 +468,37 @@ export class Trader {
     const params = this.regime.params;
     const count = this.symbols.length;
     const limits = this.options.risk;
-    const planned: PlanSymbol[] = new Array<PlanSymbol>(count);
+    const planner = this.planner;
+    const halted = this.risk.haltReason !== null;
     for (let s = 0; s < count; s++) {
       const symbol = this.symbols[s] as string;
       const signals = this.signals[s] as SymbolSignals;
       const price = signals.lastClose;
       const held = this.portfolio.position(symbol)?.qty ?? 0;
       const working = this.broker.fillsLater ? this.broker.working(symbol) : undefined;
-      planned[s] = {
-        price,
-        held,
-        hold: this.risk.haltReason === null && wantsToHold(signals, params, held > 0),
-        tradable: price > 0 && this.broker.accepts(symbol),
-        pending:
-          working === undefined
-            ? undefined
-            : { side: working.side, qty: working.qty, price: working.price ?? Number.NaN },
-      };
+      planner.price[s] = price;
+      planner.held[s] = held;
+      planner.hold[s] = !halted && wantsToHold(signals, params, held > 0) ? 1 : 0;
+      planner.tradable[s] = price > 0 && this.broker.accepts(symbol) ? 1 : 0;
+      if (working === undefined) planner.pendingSide[s] = NO_ORDER;
+      else {
+        planner.pendingSide[s] = working.side === 'buy' ? PENDING_BUY : PENDING_SELL;
+        planner.pendingQty[s] = working.qty;
+        planner.pendingPrice[s] = working.price ?? Number.NaN;
+      }
     }
     const equity = this.portfolio.equity();
-    const plan = planOrders({
-      equity,
-      cash: this.portfolio.cash,
-      maxPositionFraction: limits.maxPositionFraction,
-      exposureCap: this.exposureCap(),
-      feeFor: (qty, price) => this.broker.feeFor(qty, price),
-      symbols: planned,
-    });
+    planner.plan(equity, this.portfolio.cash, limits.maxPositionFraction, this.exposureCap(), this.broker);
+    const orders = planner.orders;
     const maxValue = limits.maxPositionFraction * equity;
     for (let s = 0; s < count; s++) {
-      const qty = plan.orders[s];
-      if (qty !== null && qty !== undefined && qty < 0) this.submitOrder(s, 'sell', -qty, time, maxValue);
+      const qty = orders[s] as number;
+      if (qty < 0) this.submitOrder(s, 'sell', -qty, time, maxValue);
     }
     for (let s = 0; s < count; s++) {
-      const qty = plan.orders[s];
-      if (qty === null || qty === undefined || qty < 0) continue;
+      const qty = orders[s] as number;
+      // NaN: left alone.
+      if (!(qty >= 0)) continue;
       if (qty > 0) {
         if (!this.newBuysOff) this.submitOrder(s, 'buy', qty, time, maxValue);
       } else this.cancelOrder(this.symbols[s] as string);
