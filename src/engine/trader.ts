@@ -236,7 +236,10 @@ export class Trader {
     this.markAtCloses();
   }
 
-  /** One time step: `bars[s]` is symbol s's bar at `time`, or undefined when it has none. */
+  /**
+   * One time step: `bars[s]` is symbol s's bar at `time`, or undefined when it has none. The bars are
+   * read during the call only (a backtest rewrites the same objects at every step).
+   */
   step(time: number, bars: readonly (Bar | undefined)[], trading: boolean): void {
     const count = this.symbols.length;
     const catchingUp = time <= this.time;

@@ -62,10 +62,13 @@ export function backtest(
   );
   const count = series.length;
   const cursor = new Int32Array(count);
+  // One bar object per symbol, rewritten at each of its bars: the Trader reads a step's bars only during the step.
+  const barOf = series.map((): MutableBar => ({ time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 }));
   const stepBars = new Array<Bar | undefined>(count).fill(undefined);
   for (let step = 0; step < steps.length; step++) {
     const time = steps[step] as number;
-    for (let s = 0; s < count; s++) stepBars[s] = barAt(series[s] as SymbolBars, cursor, s, time);
+    for (let s = 0; s < count; s++)
+      stepBars[s] = barAt(series[s] as SymbolBars, cursor, s, time, barOf[s] as MutableBar);
     const trading = step >= historySteps;
     if (!trading) {
       trader.step(time, stepBars, false);
@@ -81,17 +84,18 @@ export function backtest(
   return { ...result, trades: trader.trades, score: scoreOf(result) };
 }
 
-/** The symbol's bar at `time`, if it has one (its cursor then moves past it). */
-function barAt(series: SymbolBars, cursor: Int32Array, s: number, time: number): Bar | undefined {
+type MutableBar = { -readonly [K in keyof Bar]: Bar[K] };
+
+/** The symbol's bar at `time` written into `bar`, if it has one (its cursor then moves past it). */
+function barAt(series: SymbolBars, cursor: Int32Array, s: number, time: number, bar: MutableBar): Bar | undefined {
   const i = cursor[s] as number;
   if (i >= series.time.length || series.time[i] !== time) return undefined;
   cursor[s] = i + 1;
-  return {
-    time,
-    open: series.open[i] as number,
-    high: series.high[i] as number,
-    low: series.low[i] as number,
-    close: series.close[i] as number,
-    volume: series.volume[i] as number,
-  };
+  bar.time = time;
+  bar.open = series.open[i] as number;
+  bar.high = series.high[i] as number;
+  bar.low = series.low[i] as number;
+  bar.close = series.close[i] as number;
+  bar.volume = series.volume[i] as number;
+  return bar;
 }
