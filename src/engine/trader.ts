@@ -99,6 +99,11 @@ export class Trader {
   private newBuysOff = false;
   /** The kill switch is selling everything: set until nothing is held or working. */
   private closingAll = false;
+  /**
+   * Every position is valued at its symbol's latest close: nothing has changed a close or a position
+   * since the last markAtCloses (marking again would change nothing).
+   */
+  private marked = false;
 
   constructor(
     readonly options: TraderOptions,
@@ -223,6 +228,7 @@ export class Trader {
     const last = bars.at(-1);
     if (last === undefined) return;
     warmup.take(index, bars, this.signals[index] as SymbolSignals);
+    this.marked = false;
     this.lastSeen[index] = last.time;
   }
 
@@ -254,6 +260,7 @@ export class Trader {
       }
       const signals = this.signals[s] as SymbolSignals;
       signals.update(bar);
+      this.marked = false;
       this.universe.add(signals.lastReturn);
       this.lastSeen[s] = bar.time;
     }
@@ -291,7 +298,7 @@ export class Trader {
 
   /** Orders the broker ended without a fill, and its notices. */
   takeNotices(): void {
-    for (const order of this.broker.takeEndedOrders()) this.recordOrder({ ...order, status: 'cancelled' });
+    for (const order of this.broker.takeEndedOrders()) this.recordOrder(order, 'cancelled');
     for (const notice of this.broker.takeNotices())
       this.listener?.event({ type: 'notice', kind: notice.kind, message: notice.message });
   }
@@ -308,6 +315,7 @@ export class Trader {
   /** Continues a saved run: portfolio, working orders, counters, regime, risk. */
   restore(saved: TraderState, regimeHistory: readonly RegimeChangeRecord[]): void {
     this.portfolio.restore(saved.cash, saved.realizedPnl, saved.positions);
+    this.marked = false;
     for (const p of saved.positions) {
       const last = this.lastCloseOf(p.symbol);
       if (last > 0) this.portfolio.mark(p.symbol, last);
@@ -333,6 +341,7 @@ export class Trader {
       };
     });
     this.portfolio.restore(state.cash, this.portfolio.realizedPnl, positions);
+    this.marked = false;
     this.risk.useOpeningEquity(this.portfolio.equity());
     for (const note of state.notes) this.listener?.event({ type: 'notice', kind: 'info', message: note });
   }
@@ -390,6 +399,8 @@ export class Trader {
    * bought or sold in a bar is valued at the bar's close, never at its fill price.
    */
   private markAtCloses(): void {
+    if (this.marked) return;
+    this.marked = true;
     for (const position of this.portfolio.positions()) {
       const close = this.lastCloseOf(position.symbol);
       if (close > 0) this.portfolio.mark(position.symbol, close);
@@ -427,15 +438,16 @@ export class Trader {
       });
     }
     // An order cut to nothing (no cash, nothing held) did not fill: it is recorded as cancelled.
-    this.recordOrder({ ...fill, status: qty > 0 ? 'filled' : 'cancelled' });
+    this.recordOrder(fill, qty > 0 ? 'filled' : 'cancelled');
     if (qty <= 0) return;
-    const { order: _order, ...filled } = fill;
-    const applied = qty === fill.qty ? filled : { ...filled, qty, fee: this.broker.feeFor(qty, fill.price) };
+    const applied = qty === fill.qty ? fill : { ...fill, qty, fee: this.broker.feeFor(qty, fill.price) };
     this.portfolio.applyFill(applied);
+    this.marked = false;
     this.tradeCount++;
     const listener = this.listener;
     if (listener === null) return;
-    listener.fill({ ...applied, regime: this.regime.regime });
+    const { order: _order, ...filled } = applied;
+    listener.fill({ ...filled, regime: this.regime.regime });
     listener.event({
       type: 'fill',
       time: isoTime(fill.time),
@@ -522,20 +534,23 @@ export class Trader {
     };
     this.listener?.event({ type: 'order', time: isoTime(time), symbol, side, qty, price });
     const replaced = this.broker.submit(order);
-    if (replaced !== undefined) this.recordOrder({ ...replaced, status: 'replaced' });
-    this.recordOrder({ ...order, status: 'working' });
+    if (replaced !== undefined) this.recordOrder(replaced, 'replaced');
+    this.recordOrder(order, 'working');
   }
 
   private cancelOrder(symbol: string): void {
     const cancelled = this.broker.cancel(symbol);
-    if (cancelled !== undefined) this.recordOrder({ ...cancelled, status: 'cancelled' });
+    if (cancelled !== undefined) this.recordOrder(cancelled, 'cancelled');
   }
 
-  private recordOrder(order: MarketOrder & { readonly status: OrderStatus }): void {
+  private recordOrder(order: OrderFields, status: OrderStatus): void {
     if (this.listener === null) return;
-    const { clientOrderId, time, symbol, side, qty, status } = order;
+    const { clientOrderId, time, symbol, side, qty } = order;
     this.listener.order({ clientOrderId, time, symbol, side, qty, status });
   }
 }
+
+/** What an order record takes from an order or a fill. */
+type OrderFields = Pick<MarketOrder, 'clientOrderId' | 'time' | 'symbol' | 'side' | 'qty'>;
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
