@@ -118,7 +118,7 @@ export class Trader {
     this.stepBars = new Array<Bar | undefined>(count).fill(undefined);
     this.cursor = new Int32Array(count);
     this.planner = new OrderPlanner(count);
-    this.portfolio = new Portfolio(options.startingCash);
+    this.portfolio = new Portfolio(options.startingCash, options.symbols);
     this.regime = new RegimeController(options.regimeHistoryCapacity, options.detectorConfig, options.regimeTape);
     this.risk = new RiskManager(options.risk, options.startingCash);
     this.peakEquity = options.startingCash;
@@ -401,9 +401,10 @@ export class Trader {
   private markAtCloses(): void {
     if (this.marked) return;
     this.marked = true;
-    for (const position of this.portfolio.positions()) {
-      const close = this.lastCloseOf(position.symbol);
-      if (close > 0) this.portfolio.mark(position.symbol, close);
+    const count = this.symbols.length;
+    for (let s = 0; s < count; s++) {
+      const close = (this.signals[s] as SymbolSignals).lastClose;
+      if (close > 0) this.portfolio.markAt(s, close);
     }
   }
 
@@ -489,7 +490,7 @@ export class Trader {
       const symbol = this.symbols[s] as string;
       const signals = this.signals[s] as SymbolSignals;
       const price = signals.lastClose;
-      const held = this.portfolio.position(symbol)?.qty ?? 0;
+      const held = this.portfolio.heldAt(s);
       const working = this.broker.fillsLater ? this.broker.working(symbol) : undefined;
       planner.price[s] = price;
       planner.held[s] = held;
