@@ -244,7 +244,7 @@ export class Trader {
 
   /**
    * One time step: `bars[s]` is symbol s's bar at `time`, or undefined when it has none. The bars are
-   * read during the call only (a backtest rewrites the same objects at every step).
+   * read during the call only (a backtest hands over the same object per symbol at every step).
    */
   step(time: number, bars: readonly (Bar | undefined)[], trading: boolean): void {
     const count = this.symbols.length;
