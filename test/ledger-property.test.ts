@@ -134,6 +134,8 @@ function runScenario(s: Scenario): void {
   const feeDollars = (q: number, price: number): number => fee(q, price * 100) / 100;
   const limits = { maxPositionFraction: s.maxPosition, maxGrossExposure: s.maxExposure, dailyLossLimit: s.dailyLoss };
   const book = new Portfolio(s.cashCents / 100);
+  // One planner for the whole run, as the Trader keeps one: nothing of a bar's plan may leak into the next.
+  const plan = new OrderPlanner(SYMBOLS);
   const risk = new RiskManager(limits, s.cashCents / 100);
   const ledger = new Ledger(s.cashCents);
   const closes = [...s.startPrices];
@@ -252,18 +254,25 @@ function runScenario(s: Scenario): void {
 
     // The orders of the bar, under the caps.
     const cap = Math.min(s.maxExposure, step.regimeCap);
-    const plan = new OrderPlanner(names.length);
-    names.forEach((_, i) => {
-      const order = s.fillsLater ? working.get(i) : undefined;
-      plan.price[i] = (closes[i] as number) / 100;
-      plan.held[i] = ledger.qty.get(i) ?? 0;
-      plan.hold[i] = !halted && (step.hold[i] as boolean) ? 1 : 0;
-      plan.tradable[i] = (step.tradable[i] as boolean) ? 1 : 0;
-      plan.pendingSide[i] = order === undefined ? NO_ORDER : order.side === 'buy' ? PENDING_BUY : PENDING_SELL;
-      plan.pendingQty[i] = order?.qty ?? 0;
-      plan.pendingPrice[i] = order === undefined ? 0 : order.sized / 100;
-    });
-    plan.plan(book.equity(), book.cash, s.maxPosition, cap, { feeFor: feeDollars });
+    const fresh = new OrderPlanner(SYMBOLS);
+    for (const planner of [plan, fresh]) {
+      for (let i = 0; i < SYMBOLS; i++) {
+        const order = s.fillsLater ? working.get(i) : undefined;
+        planner.price[i] = (closes[i] as number) / 100;
+        planner.held[i] = ledger.qty.get(i) ?? 0;
+        planner.hold[i] = !halted && (step.hold[i] as boolean) ? 1 : 0;
+        planner.tradable[i] = (step.tradable[i] as boolean) ? 1 : 0;
+        planner.pendingSide[i] = NO_ORDER;
+        if (order === undefined) continue;
+        planner.pendingSide[i] = order.side === 'buy' ? PENDING_BUY : PENDING_SELL;
+        planner.pendingQty[i] = order.qty;
+        planner.pendingPrice[i] = order.sized / 100;
+      }
+      planner.plan(book.equity(), book.cash, s.maxPosition, cap, { feeFor: feeDollars });
+    }
+    assert.deepEqual([...plan.orders], [...fresh.orders], 'a planner used before plans as a new one does');
+    assert.equal(plan.committed, fresh.committed);
+    assert.equal(plan.reserved, fresh.reserved);
     let fixed = 0;
     let committed = 0;
     let reserved = 0;
