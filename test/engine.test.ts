@@ -7,6 +7,7 @@ import { theilSenSlope } from './support/heap-slope.js';
 import { runSession, startOptions } from './support/session.js';
 import { waitUntil } from './support/wait-until.js';
 import { createSimSession } from '../src/cli/start.js';
+import { EVENT_CAPACITY } from '../src/core/limits.js';
 
 const ofType = <T extends LoopEvent['type']>(events: LoopEvent[], type: T): Extract<LoopEvent, { type: T }>[] =>
   events.filter((e): e is Extract<LoopEvent, { type: T }> => e.type === type);
@@ -26,7 +27,7 @@ test('a run trades: fills, regime changes, one equity point per iteration, a sum
   const snapshot = session.engine.getSnapshot();
   assert.equal(snapshot.equity.values.length, 1440);
   assert.equal(snapshot.phase, 'stopped');
-  assert.ok(snapshot.events.length <= 200);
+  assert.ok(snapshot.events.length <= EVENT_CAPACITY, 'the events ring is bounded');
   assert.ok(
     snapshot.positions.every((p) => p.qty > 0),
     'only active positions',
