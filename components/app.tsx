@@ -294,6 +294,7 @@ function PanelFor({ rect, snapshot, shown, ui, focus, readOnly }: PanelForProps)
       return (
         <EventsPanel
           events={shown.events}
+          rows={shown.eventRows}
           total={snapshot.events.length}
           filter={ui.filter}
           cursor={ui.cursor.events}

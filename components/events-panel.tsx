@@ -18,6 +18,8 @@ export function eventRowsVisible(innerHeight: number): number {
 export interface EventsPanelProps {
   /** Newest last, as in the snapshot (after the filter); drawn so, oldest at the top (a log). */
   readonly events: readonly EngineEvent[];
+  /** `eventRows(events)` when the caller has them already (it is O(events) per new snapshot). */
+  readonly rows?: readonly EventRow[];
   /** Events before the filter (default: as many as shown). */
   readonly total?: number;
   /** The `/` filter: its text, and whether it is being typed. */
@@ -187,7 +189,7 @@ export function eventsTitle(
 
 function EventsPanelView(props: EventsPanelProps): ReactNode {
   const { events, scroll, width, height, focused, filter, cursor } = props;
-  const all = useMemo(() => eventRows(events), [events]);
+  const all = useMemo(() => props.rows ?? eventRows(events), [props.rows, events]);
   const visible = eventRowsVisible(height - PANEL_FRAME_ROWS);
   const shown = eventsWindow(all.length, visible, { top: scroll, cursor: cursor ?? 0 });
   // Oldest at the top: the rows from the top line's down to the newest shown.
