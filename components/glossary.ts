@@ -12,6 +12,7 @@ export const GLOSSARY: readonly (readonly [shown: string, meaning: string])[] = 
   ['view 45/69 3d2h', 'chart points shown of those held, time spanned'],
   ['U D R V', 'regimes: trend-Up, trend-Down, Range, Volatile'],
   ['61%', "the detector's confidence in the regime"],
+  ['16 bars · 4h', 'bars and their market time (1d: 6.5 h)'],
   ['gross≤60%', "the regime's cap on all positions (of equity)"],
   ['entry 1.50σ', 'standard deviations from the mean that open (exit: close)'],
   ['q run retry', 'downloads queued, running, waiting to retry'],

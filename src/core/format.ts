@@ -37,6 +37,26 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
 }
 
+/** Minutes of a trading session (9:30–16:00): a day of market time, as a daily bar spans. */
+export const SESSION_MINUTES = 390;
+
+/**
+ * A span of market time (nights, weekends and holidays not counted): 45m, 4h, 4h15m, then trading days
+ * of one 6.5-hour session each, 2.5d under ten days, 16d beyond.
+ */
+export function formatMarketMinutes(minutes: number): string {
+  if (!Number.isFinite(minutes) || minutes < 0) return '-';
+  const whole = Math.round(minutes);
+  if (whole < 60) return `${whole}m`;
+  if (whole < SESSION_MINUTES) {
+    const hours = Math.floor(whole / 60);
+    const rest = whole % 60;
+    return rest === 0 ? `${hours}h` : `${hours}h${String(rest).padStart(2, '0')}m`;
+  }
+  const days = whole / SESSION_MINUTES;
+  return days < 10 ? `${Number(days.toFixed(1))}d` : `${Math.round(days)}d`;
+}
+
 /** Market clock in UTC: "2025-03-04 15:45". */
 export function formatClock(epochMs: number): string {
   if (!Number.isFinite(epochMs)) return '----------- --:--';

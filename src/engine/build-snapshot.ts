@@ -17,6 +17,8 @@ export interface SnapshotParts {
   readonly iteration: number;
   readonly iterations: number | null;
   readonly intervalMs: number;
+  /** Market minutes per bar, where the timeframe is known. */
+  readonly barMinutes?: number;
   readonly marketTime: number;
   readonly cash: number;
   /** Cash plus the positions at their last prices. */
@@ -57,6 +59,7 @@ export function assembleSnapshot(parts: SnapshotParts): EngineSnapshot {
     iteration: parts.iteration,
     iterations: parts.iterations,
     intervalMs: parts.intervalMs,
+    ...(parts.barMinutes === undefined ? {} : { barMinutes: parts.barMinutes }),
     marketTime: parts.marketTime,
     cash: parts.cash,
     equity: Object.freeze({

@@ -10,7 +10,7 @@ import type { RegimeName } from '../core/regime-types.js';
 import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
 import { Float64Ring, Ring } from '../core/ring-buffer.js';
 import type { RiskLimits } from '../core/risk.js';
-import type { Bar, Timeframe } from '../core/model.js';
+import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../core/model.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
 import type { BarSource, MarketClock } from './bar-source.js';
 import type { Broker, BrokerState, MarketHours, MarketHoursSource } from './broker.js';
@@ -194,6 +194,7 @@ export class TradingEngine implements EngineControls {
           iteration: this.iteration,
           iterations: this.options.iterations,
           intervalMs: this.options.intervalMs,
+          barMinutes: TIMEFRAME_MINUTES[this.options.timeframe],
           marketTime: trader.marketTime,
           cash: trader.portfolio.cash,
           equity: trader.portfolio.equity(),

@@ -85,6 +85,11 @@ export interface EngineSnapshot {
   /** Iterations asked for, or null to run until stopped. */
   readonly iterations: number | null;
   readonly intervalMs: number;
+  /**
+   * Market minutes one bar spans (a daily bar: one 390-minute session), so that counts of bars read as
+   * market time; absent where the run's timeframe is not known.
+   */
+  readonly barMinutes?: number;
   /** Market clock (epoch ms). */
   readonly marketTime: number;
   readonly cash: number;

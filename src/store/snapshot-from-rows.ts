@@ -106,13 +106,14 @@ export function snapshotFromRows(rows: DatabaseRows, context: WatchContext): Eng
   const runEnded = rows.run !== undefined && rows.run.ended_at !== null;
   const phase: LoopPhase = context.stopped || runEnded ? 'stopped' : 'running';
   const current = checkpoint.regime.current;
-  const { iterations, intervalMs, equityPoints } = readRunOptions(rows.run?.options);
+  const { iterations, intervalMs, equityPoints, barMinutes } = readRunOptions(rows.run?.options);
   return assembleSnapshot({
     mode: MODES.find((m) => m === rows.run?.mode.toUpperCase()) ?? 'SIM',
     phase,
     iteration: checkpoint.iteration,
     iterations,
     intervalMs,
+    ...(barMinutes === undefined ? {} : { barMinutes }),
     marketTime: checkpoint.marketTime,
     cash: checkpoint.cash,
     equity: equityOf(checkpoint),
