@@ -10,6 +10,7 @@ export const GLOSSARY: readonly (readonly [shown: string, meaning: string])[] = 
   ['HALTED', 'daily loss limit: all sold until the next session'],
   ['maxDD', 'largest fall of equity from a peak'],
   ['view 45/69 3d2h', 'chart points shown of those held, time spanned'],
+  ['fills ▲ ▼ ◆', 'chart: a buy, a sell, both in the column'],
   ['U D R V', 'regimes: trend-Up, trend-Down, Range, Volatile'],
   ['61%', "the detector's confidence in the regime"],
   ['16 bars · 4h', 'bars and their market time (1d: 6.5 h)'],

@@ -27,6 +27,8 @@ export interface SnapshotParts {
   /** Oldest first; taken as they are (the caller hands over fresh arrays). */
   readonly equityTimes: Float64Array;
   readonly equityValues: Float64Array;
+  /** Per point, the sides of the fills in its span (FILL_BUY | FILL_SELL); absent where not known. */
+  readonly equityFillSides?: Uint8Array;
   readonly equityCapacity: number;
   readonly startingCash: number;
   readonly maxDrawdown: number;
@@ -65,6 +67,7 @@ export function assembleSnapshot(parts: SnapshotParts): EngineSnapshot {
     equity: Object.freeze({
       times: parts.equityTimes,
       values: parts.equityValues,
+      ...(parts.equityFillSides === undefined ? {} : { fillSides: parts.equityFillSides }),
       capacity: parts.equityCapacity,
       start: parts.startingCash,
       current: parts.equity,

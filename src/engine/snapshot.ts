@@ -63,6 +63,11 @@ export interface EquityView {
   /** Oldest first; at most `capacity` points. */
   readonly times: Float64Array;
   readonly values: Float64Array;
+  /**
+   * Per point, the sides of the fills in its span (after the point before it, up to its time): the
+   * bits FILL_BUY and FILL_SELL of equity-series.ts. Absent where not known.
+   */
+  readonly fillSides?: Uint8Array;
   readonly capacity: number;
   readonly start: number;
   readonly current: number;

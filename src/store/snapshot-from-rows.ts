@@ -2,6 +2,7 @@
 import { PARAMS_BY_REGIME } from '../core/regime.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
 import { assembleSnapshot, type RegimeExtras } from '../engine/build-snapshot.js';
+import { fillSidesOf } from '../engine/equity-series.js';
 import type { Checkpoint } from '../engine/checkpoint.js';
 import type { DownloadStatusView } from '../engine/download-status.js';
 import type {
@@ -120,6 +121,7 @@ export function snapshotFromRows(rows: DatabaseRows, context: WatchContext): Eng
     positions: checkpoint.positions,
     equityTimes: times,
     equityValues: values,
+    equityFillSides: fillSidesOf(times, rows.fillSidesInEquitySpan),
     equityCapacity: equityPoints,
     startingCash: rows.startingCash,
     maxDrawdown: checkpoint.maxDrawdown,
