@@ -15,7 +15,7 @@ test('counts as people write them: 1 symbol, 2 symbols, 0 symbols', () => {
   assert.equal(formatCount(3, 'entry', 'entries'), '3 entries');
 });
 
-const summary = (n: number): LoopEvent => ({
+const summary = (n: number): Extract<LoopEvent, { type: 'summary' }> => ({
   type: 'summary',
   iterations: n,
   equity: 100_000,
@@ -75,6 +75,17 @@ test('NDJSON durations are rounded to 0.1 ms and rates to the unit', () => {
   assert.equal(round?.elapsedMs, 2.1);
   assert.equal(round?.barsPerSecond, 1041807);
   assert.deepEqual(Object.keys(download ?? {}), ['type', 'round', 'symbol', 'state', 'attempt', 'bars', 'ms']);
+});
+
+test('NDJSON summary fractions carry no float noise', () => {
+  const out = new PassThrough();
+  let text = '';
+  out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const printer = new HeadlessPrinter(out, true);
+  printer.print({ ...summary(3), return: 1.03 - 1, maxDrawdown: 0.1 + 0.2 - 0.3 + 0.0123 });
+  printer.flush();
+  assert.match(text, /"return":0\.03,/);
+  assert.match(text, /"maxDrawdown":0\.0123,/);
 });
 
 test('the bin: one symbol and one iteration read as such; NDJSON durations have at most one decimal', async () => {

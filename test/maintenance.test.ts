@@ -236,10 +236,32 @@ test('cleanup --include-trades --vacuum also deletes old fills and finished orde
   await reopened.close();
 });
 
+test('cleanup deletes the detector bars of portfolios a --fresh start replaced, of any age, and keeps the newest', async () => {
+  const { path, connection, filler } = await createDatabase();
+  const replaced = await filler.portfolio(RECENT);
+  const newest = await filler.portfolio(RECENT + 1);
+  const features = Buffer.from(new Float64Array([0.001, -4.2]).buffer);
+  for (const portfolio of [replaced, newest])
+    for (let bar = 1; bar <= 7; bar++)
+      await connection.run('INSERT INTO regime_features (portfolio_id, bar, features) VALUES (?, ?, ?)', [
+        portfolio,
+        bar,
+        features,
+      ]);
+  const { code, stdout } = await captureStdout(() => runCommand(['cleanup', '--older-than', '30d', '--db', path]));
+  assert.equal(code, 0, stdout);
+  assert.equal(printed(stdout, 'detector bars of replaced portfolios'), '7');
+  const left = await connection.all<{ portfolio_id: number; n: number }>(
+    'SELECT portfolio_id, count(*) AS n FROM regime_features GROUP BY portfolio_id',
+  );
+  assert.deepEqual(left, [{ portfolio_id: newest, n: 7 }]);
+  await connection.close();
+});
+
 test('cleanup deletes in batches and counts every batch', async () => {
   const { connection } = await fixture();
   const deleted = await runCleanup(connection, { cutoff: NOW - 30 * DAY_MS, includeTrades: true, batchRows: 3 });
-  assert.deepEqual(deleted, { events: 10, equity_points: 80, bar_cache: 7, fills: 4, orders: 2 });
+  assert.deepEqual(deleted, { events: 10, equity_points: 80, bar_cache: 7, fills: 4, orders: 2, regime_features: 0 });
   assert.equal((await counts(connection)).events, 5);
   await connection.close();
 });

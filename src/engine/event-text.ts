@@ -89,11 +89,15 @@ export function jsonLine(event: LoopEvent): string | null {
 
 /** Durations to 0.1 ms and rates to the unit: `"ms":30.3`, not the clock's `30.32417499999997`. */
 const tenths = (ms: number): number => Math.round(ms * 10) / 10;
+/** Fractions to 10 decimals (a millionth of a basis point): `"return":0.03`, not `0.030000000000000027`. */
+const fraction = (value: number): number => Math.round(value * 1e10) / 1e10;
 
 function asWritten(event: LoopEvent): LoopEvent {
   if (event.type === 'download') return { ...event, ms: tenths(event.ms) };
   if (event.type === 'round')
     return { ...event, elapsedMs: tenths(event.elapsedMs), barsPerSecond: Math.round(event.barsPerSecond) };
+  if (event.type === 'summary')
+    return { ...event, return: fraction(event.return), maxDrawdown: fraction(event.maxDrawdown) };
   return event;
 }
 

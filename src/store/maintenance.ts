@@ -101,7 +101,7 @@ export interface CleanupOptions {
   readonly batchRows?: number;
 }
 
-export type CleanupKind = 'events' | 'equity_points' | 'bar_cache' | 'fills' | 'orders';
+export type CleanupKind = 'events' | 'equity_points' | 'bar_cache' | 'fills' | 'orders' | 'regime_features';
 
 export type CleanupCounts = Readonly<Record<CleanupKind, number>>;
 
@@ -173,6 +173,14 @@ async function cleanupTargets(connection: SqliteConnection, options: CleanupOpti
       params: [cutoff, cutoff, ...ranges.flatMap((r) => [r.runId, r.fromIteration])],
     },
     { kind: 'bar_cache', key: '(source, symbol, timeframe, time)', where: 'fetched_at < ?', params: [cutoff] },
+    // Only the newest portfolio is ever resumed, so the detector bars of older ones (left by --fresh) are
+    // never read again, whatever their age.
+    {
+      kind: 'regime_features',
+      key: '(portfolio_id, bar)',
+      where: 'portfolio_id <> (SELECT max(id) FROM portfolios)',
+      params: [],
+    },
   ];
   if (options.includeTrades) {
     targets.push({ kind: 'fills', key: 'id', where: RECORDED_BEFORE, params: [cutoff, cutoff] });
@@ -193,6 +201,7 @@ const emptyCounts = (): Record<CleanupKind, number> => ({
   bar_cache: 0,
   fills: 0,
   orders: 0,
+  regime_features: 0,
 });
 
 /** What a cleanup would delete (only reads: for --dry-run). */

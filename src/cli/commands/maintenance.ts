@@ -104,6 +104,7 @@ const CLEANUP_LABELS: Readonly<Record<CleanupKind, string>> = {
   bar_cache: 'cached bars',
   fills: 'fills',
   orders: 'orders',
+  regime_features: 'detector bars of replaced portfolios',
 };
 
 async function cleanup(args: readonly string[]): Promise<number> {
