@@ -6,6 +6,7 @@ import { formatMarketMinutes, formatPercent, formatTimeOfDay } from '../src/core
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { SegmentLine } from './segment-line.js';
+import { segmentsLength, type LineSegment } from './text-fit.js';
 import { REGIME_COLORS, REGIME_LETTERS } from './theme.js';
 
 /**
@@ -14,6 +15,9 @@ import { REGIME_COLORS, REGIME_LETTERS } from './theme.js';
  * simulator's truth (else the last change).
  */
 export const REGIME_CONTENT_ROWS = 5;
+
+/** Between the segments of a line. */
+const SEPARATOR = '  ';
 
 /** A regime held with less probability than this is shown as `low confidence`. */
 export const LOW_CONFIDENCE = 0.5;
@@ -89,26 +93,32 @@ function CurrentRegime({
     );
   }
   const remaining = regime.expectedRemainingBars;
+  const segments: LineSegment[] = [
+    { key: 'name', text: regime.current.toUpperCase(), rank: 0, bold: true, color: REGIME_COLORS[regime.current] },
+    { key: 'confidence', text: formatPercent(regime.confidence), rank: 0 },
+    // Below this the regime is the likeliest of four, not a verdict: say so.
+    ...(regime.confidence < LOW_CONFIDENCE
+      ? [{ key: 'unsure', text: 'low confidence', rank: 0, color: 'yellow' }]
+      : []),
+    {
+      key: 'for',
+      text: regime.bars <= 1 ? 'since this bar' : `for ${barsInMarketTime(regime.bars, barMinutes)}`,
+      rank: 1,
+    },
+    ...(remaining === undefined || !Number.isFinite(remaining)
+      ? []
+      : [{ key: 'left', text: `~${remainingText(remaining, barMinutes)} left`, rank: 2 }]),
+  ];
+  // Short of room, the time in the regime without its count of bars keeps the time left on the line.
+  const forIndex = segments.findIndex((s) => s.key === 'for');
+  const compact = segments.map((s, i) =>
+    i === forIndex && regime.bars > 1 && barMinutes !== undefined
+      ? { ...s, text: `for ${formatMarketMinutes(regime.bars * barMinutes)}` }
+      : s,
+  );
+  const fits = (list: readonly LineSegment[]): boolean => segmentsLength(list, SEPARATOR) <= width;
   return (
-    <SegmentLine
-      width={width}
-      segments={[
-        { key: 'name', text: regime.current.toUpperCase(), rank: 0, bold: true, color: REGIME_COLORS[regime.current] },
-        { key: 'confidence', text: formatPercent(regime.confidence), rank: 0 },
-        // Below this the regime is the likeliest of four, not a verdict: say so.
-        ...(regime.confidence < LOW_CONFIDENCE
-          ? [{ key: 'unsure', text: 'low confidence', rank: 0, color: 'yellow' }]
-          : []),
-        {
-          key: 'for',
-          text: regime.bars <= 1 ? 'since this bar' : `for ${barsInMarketTime(regime.bars, barMinutes)}`,
-          rank: 1,
-        },
-        ...(remaining === undefined || !Number.isFinite(remaining)
-          ? []
-          : [{ key: 'left', text: `~${remainingText(remaining, barMinutes)} left`, rank: 2 }]),
-      ]}
-    />
+    <SegmentLine width={width} separator={SEPARATOR} segments={fits(segments) || !fits(compact) ? segments : compact} />
   );
 }
 

@@ -70,6 +70,11 @@ test('durations count bars and show the market time they span: a regime begun be
   const unknown = panelText(overnight, 70, undefined).join('\n');
   assert.match(unknown, /for 16 bars\s+~12 bars left/, unknown);
   assert.match(panelText({ ...overnight, bars: 1 }, 70, 15).join('\n'), /since this bar/);
+  // Short of room the time in the regime goes without its count of bars rather than lose the time left.
+  const long: RegimeView = { ...overnight, bars: 240, expectedRemainingBars: 64 };
+  assert.match(panelText(long, 60, 15)[1] ?? '', /TREND-UP\s+87%\s+for 240 bars · 9\.2d\s+~2\.5d left/);
+  assert.match(panelText(long, 48, 15)[1] ?? '', /TREND-UP\s+87%\s+for 9\.2d\s+~2\.5d left/);
+  assert.match(panelText(long, 38, 15)[1] ?? '', /TREND-UP\s+87%\s+for 240 bars · 9\.2d │/);
 });
 
 test('market time reads in minutes, hours, then trading days of one 6.5-hour session', () => {
