@@ -6,7 +6,7 @@ import type { WatchStatus } from '../src/engine/watch-status.js';
 import { ConfirmBar } from './confirm-bar.js';
 import { DownloadsPanel, interestingRows } from './downloads-panel.js';
 import { EquityPanel } from './equity-panel.js';
-import { eventRows, EventsPanel } from './events-panel.js';
+import { eventRows, EventsPanel, rowNewestSeq } from './events-panel.js';
 import { HelpOverlay } from './help-overlay.js';
 import { splitKeys } from './key-batch.js';
 import { keyToCommand, WRITE_COMMANDS, type KeyCommand } from './key-commands.js';
@@ -77,8 +77,8 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
   const newestSeq = useRef<number | null>(null);
   useLayoutEffect(() => {
     const added = rowsAbove(shown.eventRows, newestSeq.current);
-    const newest = shown.eventRows.find((row) => row.kind === 'event');
-    newestSeq.current = newest?.kind === 'event' ? newest.event.seq : null;
+    const newest = shown.eventRows.find((row) => row.kind !== 'day');
+    newestSeq.current = newest === undefined ? null : rowNewestSeq(newest);
     if (added > 0) dispatch({ type: 'rows-added', panel: 'events', count: added });
   }, [shown.eventRows]);
 

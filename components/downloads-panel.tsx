@@ -198,9 +198,8 @@ function SymbolRow({ row, selected }: { row: SymbolDownloadStatus; selected: boo
     <Text wrap="truncate" inverse={selected}>
       {padRight(row.symbol, 8)}
       <Text color={DOWNLOAD_STATE_COLORS[row.state]}>{padRight(row.state, 10)}</Text>
-      {padRight(`${Math.round(row.ms)}ms`, 9)}
-      {padRight(`#${row.attempt}`, 4)}
-      <Text dimColor>{row.error ?? ''}</Text>
+      {padRight(`${Math.round(row.ms)}ms`, 9) + padRight(`#${row.attempt}`, 4)}
+      {row.error === undefined ? null : <Text dimColor>{row.error}</Text>}
     </Text>
   );
 }

@@ -1,9 +1,11 @@
 import { memo, useMemo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import type { EngineEvent } from '../src/engine/snapshot.js';
+import type { Side } from '../src/core/model.js';
+import { parseFillText, type FillText } from '../src/engine/event-text.js';
 import { formatTimeOfDay } from '../src/core/format.js';
 import { DAY_MS } from '../src/core/units.js';
-import { PANEL_FRAME_ROWS } from './layout-plan.js';
+import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { rowRange } from './row-range.js';
 import { padRight } from './text-fit.js';
@@ -29,6 +31,10 @@ export interface EventsPanelProps {
   readonly focused: boolean;
 }
 
+/** `14:31:00 ` and the kind's column before an event's text. */
+const TIME_WIDTH = 9;
+const KIND_WIDTH = 9;
+
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 /** The UTC day an event falls on, as the times beside the events are UTC. */
 const dayOf = (time: number): number => Math.floor(time / DAY_MS);
@@ -38,29 +44,129 @@ export function formatDayLabel(time: number): string {
   return `${WEEKDAYS[date.getUTCDay()]} ${date.toISOString().slice(0, 10)}`;
 }
 
+/** The fills of one iteration (consecutive fill events at one market time), oldest first. */
+export interface FillGroup {
+  readonly time: number;
+  readonly fills: readonly { readonly event: EngineEvent; readonly fill: FillText }[];
+}
+
 export type EventRow =
   | { readonly kind: 'event'; readonly event: EngineEvent }
+  | { readonly kind: 'fills'; readonly group: FillGroup; readonly key: string }
   | { readonly kind: 'day'; readonly label: string; readonly key: string };
 
-/** All rows, newest first: the events, and between two on different days a row with the older one's date. */
-export function eventRows(events: readonly EngineEvent[]): EventRow[] {
-  const rows: EventRow[] = [];
-  for (let i = events.length - 1; i >= 0; i--) {
+/** What `Enter` opens for a row of fills: the first and last event numbers of its iteration. */
+export const fillsKey = (first: number, last: number): string => `fills-${first}-${last}`;
+
+/** The first and last event numbers a `fillsKey` names, or null for another key. */
+export function parseFillsKey(key: string): { readonly first: number; readonly last: number } | null {
+  const match = /^fills-(\d+)-(\d+)$/.exec(key);
+  return match === null ? null : { first: Number(match[1]), last: Number(match[2]) };
+}
+
+/** The newest event number a row shows (null for a date row). */
+export function rowNewestSeq(row: EventRow): number | null {
+  if (row.kind === 'event') return row.event.seq;
+  if (row.kind === 'fills') return (row.group.fills.at(-1) as { event: EngineEvent }).event.seq;
+  return null;
+}
+
+/** Whether the row shows the event numbered `seq`. */
+export function rowHolds(row: EventRow, seq: number): boolean {
+  if (row.kind === 'event') return row.event.seq === seq;
+  if (row.kind === 'fills') return row.group.fills.some((f) => f.event.seq === seq);
+  return false;
+}
+
+/** A row's market time (a date row's is the day's older event). */
+const rowTime = (row: EventRow & { kind: 'event' | 'fills' }): number =>
+  row.kind === 'event' ? row.event.time : row.group.time;
+
+/**
+ * The events as rows, oldest first: the fills of one iteration (two or more fill events in a row at
+ * the same market time) are one row; every other event, and a lone fill, a row of its own.
+ */
+function foldFills(events: readonly EngineEvent[]): (EventRow & { kind: 'event' | 'fills' })[] {
+  const rows: (EventRow & { kind: 'event' | 'fills' })[] = [];
+  let i = 0;
+  while (i < events.length) {
     const event = events[i] as EngineEvent;
-    const newer = events[i + 1];
-    if (newer !== undefined && dayOf(newer.time) !== dayOf(event.time))
-      rows.push({ kind: 'day', label: formatDayLabel(event.time), key: `day-${event.seq}` });
-    rows.push({ kind: 'event', event });
+    const fill = event.kind === 'fill' ? parseFillText(event.message) : null;
+    const group: { event: EngineEvent; fill: FillText }[] = [];
+    if (fill !== null) {
+      group.push({ event, fill });
+      for (let j = i + 1; j < events.length; j++) {
+        const next = events[j] as EngineEvent;
+        const nextFill = next.kind === 'fill' && next.time === event.time ? parseFillText(next.message) : null;
+        if (nextFill === null) break;
+        group.push({ event: next, fill: nextFill });
+      }
+    }
+    if (group.length >= 2) {
+      rows.push({
+        kind: 'fills',
+        group: { time: event.time, fills: group },
+        key: fillsKey(event.seq, (group.at(-1) as { event: EngineEvent }).event.seq),
+      });
+      i += group.length;
+    } else {
+      rows.push({ kind: 'event', event });
+      i++;
+    }
   }
   return rows;
 }
 
-/** Rows the panel's list has: one per event and one per change of day (what it scrolls over). */
+/** All rows, newest first: the events (an iteration's fills folded), and between two on different days a row with the older one's date. */
+export function eventRows(events: readonly EngineEvent[]): EventRow[] {
+  const folded = foldFills(events);
+  const rows: EventRow[] = [];
+  for (let i = folded.length - 1; i >= 0; i--) {
+    const row = folded[i] as EventRow & { kind: 'event' | 'fills' };
+    const newer = folded[i + 1];
+    if (newer !== undefined && dayOf(rowTime(newer)) !== dayOf(rowTime(row))) {
+      const time = rowTime(row);
+      rows.push({ kind: 'day', label: formatDayLabel(time), key: `day-${rowNewestSeq(row)}` });
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Rows the panel's list has: one per event or iteration's fills, and one per change of day (what it scrolls over). */
 export function eventRowCount(events: readonly EngineEvent[]): number {
-  let count = events.length;
-  for (let i = 1; i < events.length; i++)
-    if (dayOf((events[i] as EngineEvent).time) !== dayOf((events[i - 1] as EngineEvent).time)) count++;
-  return count;
+  return eventRows(events).length;
+}
+
+const sideText = (side: Side, fills: readonly { readonly fill: FillText }[]): string[] =>
+  fills.filter((f) => f.fill.side === side).map((f) => `${f.fill.symbol} ${f.fill.qty}`);
+
+/**
+ * `12 fills  buy AAPL 10, MSFT 4 · sell TSLA 3 … +8` within `width`: as many fills as fit (the first
+ * of each side before the others), the rest counted; at least one named.
+ */
+export function fillsText(group: FillGroup, width: number): string {
+  const head = `${group.fills.length} fills`;
+  const order = [
+    ...group.fills.filter((f) => f === group.fills.find((g) => g.fill.side === f.fill.side)),
+    ...group.fills.filter((f) => f !== group.fills.find((g) => g.fill.side === f.fill.side)),
+  ];
+  const compose = (shown: number): string => {
+    const kept = new Set(order.slice(0, shown));
+    const listed = group.fills.filter((f) => kept.has(f));
+    const parts = (['buy', 'sell'] as const)
+      .map((side) => ({ side, items: sideText(side, listed) }))
+      .filter((p) => p.items.length > 0)
+      .map((p) => `${p.side} ${p.items.join(', ')}`);
+    const rest = group.fills.length - shown;
+    return `${head}  ${parts.join(' · ')}${rest > 0 ? ` … +${rest}` : ''}`;
+  };
+  for (let shown = order.length; shown > 1; shown--) {
+    const text = compose(shown);
+    if (text.length <= width) return text;
+  }
+  // Too narrow for even one fill of each side: one, and the count (the row is cut after it).
+  return compose(1);
 }
 
 /** `Events /fill▏ 12 of 188  rows 1–10 of 14`: the filter being typed or in force, and the rows on screen. */
@@ -86,6 +192,7 @@ function EventsPanelView(props: EventsPanelProps): ReactNode {
   const range = all.length > visible ? rowRange(skip, visible, all.length) : null;
   const title = eventsTitle(filter, events.length, props.total ?? events.length, range);
   const filtering = filter !== undefined && filter.text !== '';
+  const textWidth = width - PANEL_FRAME_COLUMNS - TIME_WIDTH - KIND_WIDTH;
   return (
     <Panel title={title} width={width} height={height} focused={focused}>
       {events.length === 0 ? (
@@ -99,10 +206,16 @@ function EventsPanelView(props: EventsPanelProps): ReactNode {
               ── {row.label} ──
             </Text>
           ) : (
-            <Text key={row.event.seq} wrap="truncate" inverse={focused && skip + i === cursor}>
-              <Text dimColor>{formatTimeOfDay(row.event.time)} </Text>
-              <Text color={EVENT_COLORS[row.event.kind]}>{padRight(row.event.kind, 9)}</Text>
-              {row.event.message}
+            <Text
+              key={row.kind === 'event' ? row.event.seq : row.key}
+              wrap="truncate"
+              inverse={focused && skip + i === cursor}
+            >
+              <Text dimColor>{`${formatTimeOfDay(row.kind === 'event' ? row.event.time : row.group.time)} `}</Text>
+              <Text color={EVENT_COLORS[row.kind === 'event' ? row.event.kind : 'fill']}>
+                {padRight(row.kind === 'event' ? row.event.kind : 'fill', KIND_WIDTH)}
+              </Text>
+              {row.kind === 'event' ? row.event.message : fillsText(row.group, textWidth)}
             </Text>
           ),
         )

@@ -1,7 +1,7 @@
 import type { SymbolDownloadStatus } from '../src/engine/download-status.js';
 import type { EngineEvent, EngineSnapshot, PositionView } from '../src/engine/snapshot.js';
 import { downloadRowsVisible } from './downloads-panel.js';
-import { eventRowsVisible, type EventRow } from './events-panel.js';
+import { eventRowsVisible, rowHolds, type EventRow } from './events-panel.js';
 import { PANEL_FRAME_ROWS, planRects, type LayoutPlan } from './layout-plan.js';
 import { positionRowsVisible } from './positions-panel.js';
 import type { ListPanel, ListSize, OpenRow } from './ui-state.js';
@@ -45,15 +45,16 @@ export function rowAt(panel: ListPanel, cursor: number, snapshot: EngineSnapshot
       for (let i = cursor; i < shown.eventRows.length; i++) {
         const row = shown.eventRows[i] as EventRow;
         if (row.kind === 'event') return { panel, key: String(row.event.seq) };
+        if (row.kind === 'fills') return { panel, key: row.key };
       }
       return null;
     }
   }
 }
 
-/** Rows that arrived above the previous newest event (0 when it is gone: filtered out or dropped). */
+/** Rows that arrived above the row with the previous newest event (0 when it is gone: filtered out or dropped). */
 export function rowsAbove(rows: readonly EventRow[], previousNewestSeq: number | null): number {
   if (previousNewestSeq === null) return 0;
-  const at = rows.findIndex((row) => row.kind === 'event' && row.event.seq === previousNewestSeq);
+  const at = rows.findIndex((row) => rowHolds(row, previousNewestSeq));
   return at < 0 ? 0 : at;
 }

@@ -23,9 +23,9 @@ export function Panel({ title, width, height, focused, children }: PanelProps): 
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0}>
       <Text wrap="truncate" color={color}>
-        {left}
-        {fill} <Text bold={focused}>{label}</Text> {tail}
-        {right}
+        {`${left}${fill} `}
+        <Text bold={focused}>{label}</Text>
+        {` ${tail}${right}`}
       </Text>
       {/* Keyed by focus: Ink 6.8 re-applies a changed borderStyle to all four edges, ignoring borderTop. */}
       <Box

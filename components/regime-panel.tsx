@@ -1,4 +1,4 @@
-import { memo, type ReactNode } from 'react';
+import { Fragment, memo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import { REGIME_NAMES, type StrategyParams } from '../src/core/regime-types.js';
 import type { RegimeTruthView, RegimeView } from '../src/engine/snapshot.js';
@@ -195,14 +195,13 @@ function PosteriorBars({ posterior, width }: { posterior: readonly number[]; wid
       {REGIME_NAMES.map((name, i) => {
         const p = posterior[i] ?? 0;
         return (
-          <Text key={name}>
+          <Fragment key={name}>
             <Text color={REGIME_COLORS[name]} bold>
               {REGIME_LETTERS[name]}
             </Text>
             <Text color={REGIME_COLORS[name]}>{` ${bar(p, cells).padEnd(cells)}`}</Text>
-            {` ${formatPercent(p).padStart(4)}`}
-            {i < REGIME_NAMES.length - 1 ? ' ' : ''}
-          </Text>
+            {` ${formatPercent(p).padStart(4)}${i < REGIME_NAMES.length - 1 ? ' ' : ''}`}
+          </Fragment>
         );
       })}
     </Text>

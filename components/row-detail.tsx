@@ -4,12 +4,15 @@ import type { EngineSnapshot } from '../src/engine/snapshot.js';
 import type { SymbolHistoryView } from '../src/engine/symbol-history.js';
 import { formatDuration, formatMoney, formatSignedMoney } from '../src/core/format.js';
 import { EVENT_CAPACITY } from '../src/core/limits.js';
-import { formatDayLabel } from './events-panel.js';
+import { formatDayLabel, parseFillsKey } from './events-panel.js';
+import { parseFillText } from '../src/engine/event-text.js';
+import { formatCount } from '../src/core/plural.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
+import { padRight } from './text-fit.js';
 import { wrapText } from './text-wrap.js';
 import { renderTimeChart } from './time-chart.js';
-import { EVENT_COLORS, signColor } from './theme.js';
+import { EVENT_COLORS, GAIN_COLOR, LOSS_COLOR, signColor } from './theme.js';
 import type { OpenRow } from './ui-state.js';
 
 export interface RowDetailProps {
@@ -35,7 +38,57 @@ const CHART_ROWS = 12;
 const clock = (time: number): string => new Date(time).toISOString().slice(11, 19);
 const stamp = (time: number): string => `${formatDayLabel(time)} ${clock(time)} UTC`;
 
-function eventLines(row: OpenRow, snapshot: EngineSnapshot, width: number): { title: string; lines: Line[] } {
+/** An iteration's fills, every one with its price, as far as the events ring still holds them. */
+function fillLines(
+  range: { first: number; last: number },
+  snapshot: EngineSnapshot,
+  width: number,
+  height: number,
+): { title: string; lines: Line[] } {
+  const fills = snapshot.events.filter((e) => e.kind === 'fill' && e.seq >= range.first && e.seq <= range.last);
+  const first = fills[0];
+  const gone = { text: `no longer held: the newest ${EVENT_CAPACITY} events are kept`, dim: true };
+  if (first === undefined) return { title: 'Fills', lines: [gone] };
+  const sides = fills.map((e) => parseFillText(e.message)?.side);
+  const buys = sides.filter((side) => side === 'buy').length;
+  const head: Line[] = [
+    { text: `${stamp(first.time)}  ${formatCount(buys, 'buy')} · ${formatCount(fills.length - buys, 'sell')}` },
+    ...(first.seq === range.first ? [] : [gone]),
+    { text: '' },
+  ];
+  const rows = height - 1 - head.length;
+  const title = `${formatCount(fills.length, 'fill')} at ${clock(first.time)}`;
+  if (fills.length <= rows)
+    return {
+      title,
+      lines: [
+        ...head,
+        ...fills.map((e, i) => ({ text: e.message, color: sides[i] === 'sell' ? LOSS_COLOR : GAIN_COLOR })),
+      ],
+    };
+  // More fills than rows: side by side in columns, so every one still shows.
+  const cell = Math.max(...fills.map((e) => e.message.length)) + 3;
+  const perRow = Math.max(1, Math.floor((width + 3) / cell));
+  const packed: Line[] = [];
+  for (let i = 0; i < fills.length; i += perRow)
+    packed.push({
+      text: fills
+        .slice(i, i + perRow)
+        .map((e) => padRight(e.message, cell - 3))
+        .join('   ')
+        .trimEnd(),
+    });
+  return { title, lines: [...head, ...packed] };
+}
+
+function eventLines(
+  row: OpenRow,
+  snapshot: EngineSnapshot,
+  width: number,
+  height: number,
+): { title: string; lines: Line[] } {
+  const range = parseFillsKey(row.key);
+  if (range !== null) return fillLines(range, snapshot, width, height);
   const event = snapshot.events.find((e) => String(e.seq) === row.key);
   if (event === undefined)
     return {
@@ -119,7 +172,7 @@ export function RowDetail({ row, snapshot, history, width, height }: RowDetailPr
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const { title, lines } =
     row.panel === 'events'
-      ? eventLines(row, snapshot, innerWidth)
+      ? eventLines(row, snapshot, innerWidth, innerHeight)
       : row.panel === 'downloads'
         ? downloadLines(row, snapshot, innerWidth)
         : positionLines(row, snapshot, history, innerWidth, innerHeight);

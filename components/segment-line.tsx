@@ -11,16 +11,29 @@ export interface SegmentLineProps {
 /** One line of styled segments; the least important ones are dropped when it would not fit. */
 export function SegmentLine({ segments, width, separator = '  ' }: SegmentLineProps): ReactNode {
   const kept = fitSegments(segments, width, separator);
-  return (
-    <Text wrap="truncate">
-      {kept.map((s, i) => (
-        <Text key={s.key}>
-          {i > 0 ? separator : ''}
-          <Text bold={s.bold ?? false} dimColor={s.dim ?? false} color={s.color} backgroundColor={s.backgroundColor}>
-            {s.text}
-          </Text>
-        </Text>
-      ))}
-    </Text>
-  );
+  // Plain text between styled segments stays one string: only a styled segment is an element of its own.
+  const children: ReactNode[] = [];
+  let plain = '';
+  kept.forEach((s, i) => {
+    if (i > 0) plain += separator;
+    if (s.bold !== true && s.dim !== true && s.color === undefined && s.backgroundColor === undefined) {
+      plain += s.text;
+      return;
+    }
+    if (plain !== '') children.push(plain);
+    plain = '';
+    children.push(
+      <Text
+        key={s.key}
+        bold={s.bold ?? false}
+        dimColor={s.dim ?? false}
+        color={s.color}
+        backgroundColor={s.backgroundColor}
+      >
+        {s.text}
+      </Text>,
+    );
+  });
+  if (plain !== '') children.push(plain);
+  return <Text wrap="truncate">{children}</Text>;
 }

@@ -51,6 +51,20 @@ export interface TextTableProps {
   readonly selected?: number;
 }
 
+/**
+ * Neighbouring pieces of one colour as one string: a row is then one Text with a nested Text per
+ * coloured run (each element costs Ink and React on every frame).
+ */
+export function colorRuns(cells: readonly TableCell[]): TableCell[] {
+  const runs: { text: string; color?: string | undefined }[] = [];
+  for (const cell of cells) {
+    const last = runs.at(-1);
+    if (last !== undefined && last.color === cell.color) last.text += cell.text;
+    else runs.push({ text: cell.text, color: cell.color });
+  }
+  return runs;
+}
+
 /** A header and rows on plain Text lines, sized to `width` by dropping the least important columns. */
 export function TextTable({ columns, rows, firstRow, rowCount, width, selected }: TextTableProps): ReactNode {
   const fitted = fitColumns(columns, rows, width);
@@ -64,14 +78,20 @@ export function TextTable({ columns, rows, firstRow, rowCount, width, selected }
       </Text>
       {rows.slice(firstRow, firstRow + rowCount).map((row, r) => (
         <Text key={firstRow + r} wrap="truncate" inverse={firstRow + r === selected}>
-          {fitted.map((c, i) => {
-            const cell = row[c.index];
-            return (
-              <Text key={c.column.key} color={cell?.color}>
-                {(i > 0 ? gap : '') + pad(cell?.text ?? '', c.column.align, c.width)}
+          {colorRuns(
+            fitted.map((c, i) => {
+              const cell = row[c.index];
+              return { text: (i > 0 ? gap : '') + pad(cell?.text ?? '', c.column.align, c.width), color: cell?.color };
+            }),
+          ).map((run, i) =>
+            run.color === undefined ? (
+              run.text
+            ) : (
+              <Text key={i} color={run.color}>
+                {run.text}
               </Text>
-            );
-          })}
+            ),
+          )}
         </Text>
       ))}
     </>

@@ -185,6 +185,66 @@ test('EM with mirrored trends (the default) recovers a model that meets its cons
     close(p.transition[k * 5] as number, truth.transition[k * 5] as number, 0.01, `P(stay ${k})`);
 });
 
+/** The transition rows one M-step makes from expected counts n (K × K): P(stay) pooled, the moves alike. */
+function tiedRows(n: Float64Array, K: number, poolBars: number, minStay: number): Float64Array {
+  let stays = 0;
+  let all = 0;
+  for (let i = 0; i < K * K; i++) {
+    all += n[i] as number;
+    if (i % (K + 1) === 0) stays += n[i] as number;
+  }
+  const out = new Float64Array(K * K);
+  for (let i = 0; i < K; i++) {
+    let row = 0;
+    for (let j = 0; j < K; j++) row += n[i * K + j] as number;
+    const stay = Math.max(minStay, ((n[i * K + i] as number) + (poolBars * stays) / all) / (row + poolBars));
+    for (let j = 0; j < K; j++) out[i * K + j] = i === j ? stay : (1 - stay) / (K - 1);
+  }
+  return out;
+}
+
+test('an M-step ties the moves (each row: P(stay), then the rest shared alike) and pulls each P(stay) toward the pooled one', () => {
+  const truth = mirroredModel();
+  // Unequal moves in the data: the fit still shares each row's moves alike.
+  truth.transition.set([
+    0.99, 0.008, 0.001, 0.001, 0.002, 0.985, 0.003, 0.01, 0.006, 0.001, 0.992, 0.001, 0.01, 0.005, 0.005, 0.98,
+  ]);
+  const T = 6000;
+  const obs = sample(truth, T, new SeededRandom(4));
+  for (const stayPoolBars of [0, 1000, 20_000]) {
+    const options = { ...DEFAULT_FIT_OPTIONS, starts: 0, maxIterations: 1, warmStart: truth, stayPoolBars };
+    const fit = fitHmm(obs, T, 2, options);
+    assert.ok(fit !== null);
+    // The reference: forward-backward's expected transition counts under the start model.
+    const { transitionCounts } = forwardBackward(truth, obs, T);
+    const expected = tiedRows(transitionCounts, 4, stayPoolBars, DEFAULT_FIT_OPTIONS.minStay);
+    for (let i = 0; i < 16; i++)
+      close(fit.params.transition[i] as number, expected[i] as number, 1e-6, `pool ${stayPoolBars}, entry ${i}`);
+  }
+  // Unpooled and untied it is the plain estimate, counts over the row.
+  const plain = fitHmm(obs, T, 2, {
+    ...DEFAULT_FIT_OPTIONS,
+    starts: 0,
+    maxIterations: 1,
+    warmStart: truth,
+    stayPoolBars: 0,
+    movesAlike: false,
+  });
+  assert.ok(plain !== null);
+  const { transitionCounts: n } = forwardBackward(truth, obs, T);
+  for (let i = 0; i < 4; i++) {
+    let row = 0;
+    for (let j = 0; j < 4; j++) row += n[i * 4 + j] as number;
+    for (let j = 0; j < 4; j++)
+      close(
+        plain.params.transition[i * 4 + j] as number,
+        Math.max(1e-6, (n[i * 4 + j] as number) / row),
+        1e-4,
+        `plain ${i}${j}`,
+      );
+  }
+});
+
 test('features: mean and log standard deviation of the returns; non-finite returns skipped; one symbol has no dispersion', () => {
   const f = new UniverseFeatures();
   const out = new Float64Array(FEATURE_COUNT);

@@ -247,7 +247,8 @@ test('tune backtests settings on stored bars and saves the best as a profile tha
   assert.match(stdout, /as profile "quick" in .* \(use it with: trading-tui start --profile quick\)$/m);
 
   const reopened = await openStore(path, { readonly: true });
-  const profile = await loadProfile(reopened, 'quick');
+  const { config: profile, notice } = await loadProfile(reopened, 'quick');
+  assert.equal(notice, null);
   assert.deepEqual([profile.threshold, profile.dwell, profile.window], best.slice(1, 4).map(Number));
   assert.equal(profile.refitEvery, DEFAULT_DETECTOR_CONFIG.refitEvery, 'untuned settings keep their defaults');
   const saved = await reopened.get<{ objective: string; score: number }>(

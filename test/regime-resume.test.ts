@@ -57,8 +57,14 @@ test('a detector put back from its saved state at any bar continues exactly, ref
     full.update(x);
     trace.push(`${full.regime} ${Array.from(full.posterior).join(',')} ${full.fitCount} ${full.refitting}`);
   }
+  // Every 37th bar, and every 4th bar of the refits in progress (a refit takes a few bars: few of the others fall in one).
+  const inRefit = trace.flatMap((state, t) => (state.endsWith(' true') ? [t + 1] : []));
+  const stops = [
+    ...Array.from({ length: Math.ceil((series.length - 1) / 37) }, (_, i) => 1 + 37 * i),
+    ...inRefit.filter((_, i) => i % 4 === 0),
+  ];
   let midRefit = 0;
-  for (let stop = 1; stop < series.length; stop += 37) {
+  for (const stop of stops) {
     const first = new HmmRegimeDetector(2, SMALL);
     for (let t = 0; t < stop; t++) first.update(series[t] as Float64Array);
     if (first.refitting) midRefit++;
@@ -73,6 +79,25 @@ test('a detector put back from its saved state at any bar continues exactly, ref
     }
   }
   assert.ok(midRefit >= 3, `several stops fall in a refit (${midRefit})`);
+});
+
+test('a state saved mid-refit by a version whose EM took more steps still loads: the refit ends at the next bar', () => {
+  const series = bars(900, 17);
+  const d = new HmmRegimeDetector(2, SMALL);
+  let t = 0;
+  while (!(d.refitting && d.fitCount >= 1)) d.update(series[t++] as Float64Array);
+  const state = d.resumeState();
+  assert.ok(state.refit !== null);
+  // Far more EM steps than a refit of this window takes now.
+  const older = { ...state, refit: { ...state.refit, steps: state.refit.steps + 10_000 } };
+  const resumed = new HmmRegimeDetector(2, SMALL);
+  assert.ok(resumed.restoreState(older, d.params, d.heldSince(0)));
+  assert.equal(resumed.refitting, true);
+  resumed.update(series[t] as Float64Array);
+  assert.equal(resumed.refitting, false, 'the refit is over');
+  assert.equal(resumed.fitCount, state.fits + 1, 'and its model is in force');
+  for (let u = t + 1; u < series.length; u++) resumed.update(series[u] as Float64Array);
+  assert.ok(!resumed.learning);
 });
 
 test('restoreState refuses held bars that do not reach the saved bar or cover the window', () => {
@@ -116,7 +141,7 @@ test('a seeded run stopped and resumed at several points (one in a refit) prints
   const pieces: string[] = [];
   const refitsInProgress: number[] = [];
   let done = 0;
-  for (const stop of [150, 300, 775, total]) {
+  for (const stop of [150, 267, 775, total]) {
     pieces.push(...(await iterations(path, stop - done)).map(line));
     done = stop;
     const c = await openStore(path);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createSession } from '../src/cli/start.js';
+import { DEFAULT_DETECTOR_CONFIG } from '../src/core/regime.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/schema.js';
 import { APPLICATION_ID, openStore, resolveDatabasePath, StoreError } from '../src/store/open-store.js';
@@ -337,16 +338,20 @@ test(
   },
 );
 
-test('start --profile uses a profile saved in the database, and names the saved ones when it is missing', async () => {
+test('start --profile uses a profile saved in the database, says when it was saved by the detector before the HMM, and names the saved ones when it is missing', async () => {
   const path = dbPath();
   const c = await openStore(path);
-  await c.run('INSERT INTO profiles (name, created_at, objective, score, config) VALUES (?, ?, ?, ?, ?)', [
-    'calm',
-    1,
-    'test',
-    1,
-    JSON.stringify({ window: 16, minDwell: 8 }),
-  ]);
+  const saveProfile = (name: string, config: object): Promise<unknown> =>
+    c.run('INSERT INTO profiles (name, created_at, objective, score, config) VALUES (?, ?, ?, ?, ?)', [
+      name,
+      1,
+      'test',
+      1,
+      JSON.stringify(config),
+    ]);
+  await saveProfile('calm', { ...DEFAULT_DETECTOR_CONFIG, minHistory: 60, threshold: 0.55 });
+  // The detector before the HMM saved these (its window was a 32-bar t-statistic's).
+  await saveProfile('old', { window: 16, baselinePeriod: 600, volatileRatio: 1.7, trendT: 1.3, minDwell: 8 });
   await c.close();
   const missing = await runBin([
     '--headless',
@@ -360,16 +365,30 @@ test('start --profile uses a profile saved in the database, and names the saved 
     'wild',
   ]);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /^trading-tui: no profile wild in .* \(saved profiles: calm\)\n$/);
+  assert.match(missing.stderr, /^trading-tui: no profile wild in .* \(saved profiles: calm, old\)\n$/);
   const withProfile = await runStored(path, ['--iterations', '200', '--profile', 'calm', '--seed', '4']);
   const without = await runStored(dbPath(), ['--iterations', '200', '--seed', '4']);
   const readings = (events: LoopEvent[]): string =>
     JSON.stringify(events.flatMap((e) => (e.type === 'iteration' ? [[e.regime, e.confidence]] : [])));
+  const notices = (events: LoopEvent[]): string[] => events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
   assert.notEqual(
     readings(withProfile.events),
     readings(without.events),
     'the tuned detector reads the market differently',
   );
+  assert.deepEqual(
+    notices(withProfile.events).filter((m) => /profile/.test(m)),
+    [],
+    'an HMM profile runs without a word',
+  );
+  const old = await runStored(path, ['--iterations', '200', '--profile', 'old', '--seed', '4', '--fresh']);
+  assert.deepEqual(
+    notices(old.events).filter((m) => /profile/.test(m)),
+    [
+      "profile old was saved by the regime detector before the HMM; this run uses the HMM's default settings (trading-tui learn tune saves a new profile)",
+    ],
+  );
+  assert.equal(readings(old.events), readings(without.events), 'it runs on the defaults');
 });
 
 test("another program's SQLite database is refused and left untouched", async () => {

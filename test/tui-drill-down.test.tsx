@@ -165,6 +165,37 @@ test('Enter opens the selected event whole (its full text), Esc goes back', asyn
   app.unmount();
 });
 
+test("Enter on an iteration's fills opens every fill with its price; Esc goes back", async () => {
+  const bar = Date.UTC(2025, 2, 4, 15, 0);
+  const symbols = Array.from({ length: 40 }, (_, i) => `S${String(i).padStart(2, '0')}`);
+  const events: EngineEvent[] = [
+    { seq: 1, time: bar - 900_000, kind: 'info', message: 'older' },
+    ...symbols.map((symbol, i): EngineEvent => ({
+      seq: 2 + i,
+      time: bar,
+      kind: 'fill',
+      message: `${i % 3 === 0 ? 'SELL' : 'BUY '} ${i + 1} ${symbol} @ ${(100 + i).toFixed(2)}`,
+    })),
+  ];
+  const app = await renderApp(new FakeControls(makeSnapshot({ events })));
+  await app.press(KEYS.shiftTab);
+  const row = app.lines().find((l) => l.includes('40 fills')) ?? '';
+  assert.match(row, /15:00:00 fill {5}40 fills {2}sell S00 1 … \+39/, 'one row; at 120x40 one fill fits');
+  await app.press(KEYS.enter);
+  const text = app.text();
+  assert.ok(text.includes('40 fills at 15:00:00'), text);
+  assert.ok(text.includes('Tue 2025-03-04 15:00:00 UTC  26 buys · 14 sells'), text);
+  // 40 fills in a 38-row body: side by side, every one of them there.
+  for (const [i, symbol] of symbols.entries())
+    assert.ok(text.includes(`${i % 3 === 0 ? 'SELL' : 'BUY '} ${i + 1} ${symbol} @ ${(100 + i).toFixed(2)}`), symbol);
+  await app.press(KEYS.escape);
+  await waitUntil(() => app.text().includes('─ Positions'));
+  await app.press(KEYS.down);
+  await app.press(KEYS.enter);
+  assert.ok(app.text().includes('Event #1'), 'the row under it is the older event');
+  app.unmount();
+});
+
 test('Enter on a position: its figures, a price chart with its buys and sells and a time axis, its fills', async () => {
   const controls = new FakeControls();
   const start = Date.UTC(2025, 2, 3, 14, 30);

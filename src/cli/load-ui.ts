@@ -5,19 +5,49 @@
  * first look at `fetch` loads Node's whole HTTP client (undici), about 40 ms of CPU here and more on a
  * loaded machine, for a module that then builds itself from bytes it carries anyway. `fetch` is hidden
  * while the UI loads and put back untouched (still the lazy original) right after.
+ *
+ * Ink imports one function, `throttle`, from `es-toolkit/compat`, whose index loads all 415 of that
+ * package's compat modules: about 80 ms of CPU before the first frame here. While the UI loads, that
+ * import resolves to the one module that defines the function (when it is where this expects it;
+ * otherwise it is left alone). Node 22.15 and later have the hook; before, the UI loads as it is.
  */
+import { existsSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type * as RunTui from './run-tui.js';
 import type * as SavedStateView from './saved-state-view.js';
 
 export type UiModules = readonly [typeof RunTui, typeof SavedStateView];
 
+const COMPAT_INDEX = /\/dist\/compat\/index\.mjs$/;
+const COMPAT_THROTTLE = '/dist/compat/function/throttle.mjs';
+
+/** Points Ink's `es-toolkit/compat` at its throttle module; returns the undo. */
+function resolveInksThrottleAlone(): () => void {
+  const { registerHooks } = nodeModule as Partial<typeof nodeModule>;
+  if (registerHooks === undefined) return () => {};
+  const hooks = registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const resolved = nextResolve(specifier, context);
+      if (specifier !== 'es-toolkit/compat' || !(context.parentURL ?? '').includes('/ink/')) return resolved;
+      const throttle = resolved.url.replace(COMPAT_INDEX, COMPAT_THROTTLE);
+      return throttle !== resolved.url && existsSync(fileURLToPath(throttle))
+        ? { ...resolved, url: throttle }
+        : resolved;
+    },
+  });
+  return () => hooks.deregister();
+}
+
 export async function loadUi(): Promise<UiModules> {
+  const undoThrottle = resolveInksThrottleAlone();
   const fetchProperty = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
   if (fetchProperty?.configurable === true)
     Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
   try {
     return await Promise.all([import('./run-tui.js'), import('./saved-state-view.js')]);
   } finally {
+    undoThrottle();
     if (fetchProperty?.configurable === true) Object.defineProperty(globalThis, 'fetch', fetchProperty);
   }
 }

@@ -123,8 +123,11 @@ async function start(argv: readonly string[]): Promise<void> {
     return;
   }
   const [{ runTui, HANG_UP_EXIT_CODE }, { showSavedStateWhileCatchingUp }] = await (uiLoading ?? loadUi());
+  // Ink draws the first frame as it mounts, inside runTui's first step: before the engine's backfill
+  // starts (on the simulated market that makes the market's history first).
+  const ending = runTui(showSavedStateWhileCatchingUp(session.engine, session.resume), { fps: parsed.fps });
   const finished = session.run();
-  const end = await runTui(showSavedStateWhileCatchingUp(session.engine, session.resume), { fps: parsed.fps });
+  const end = await ending;
   session.engine.stop();
   // After a hang-up the engine still ends its iteration, settles orders and closes the run in the database.
   await finished;

@@ -83,6 +83,8 @@ interface Persistence {
   readonly startingCash: number;
   readonly resume: ResumeState | null;
   readonly detectorConfig: RegimeDetectorConfig | undefined;
+  /** Said once at the start when the profile could not be taken as saved. */
+  readonly profileNotice: string | null;
   readonly portfolioId: number;
   readonly orderIdPrefix: string;
 }
@@ -132,7 +134,7 @@ async function openSession(
   let lock: RunLock | null = null;
   try {
     lock = acquireRunLock(path);
-    const detectorConfig = options.profile === null ? undefined : await loadProfile(connection, options.profile);
+    const profile = options.profile === null ? null : await loadProfile(connection, options.profile);
     const run = {
       fresh: options.fresh,
       startingCash: options.cash,
@@ -163,7 +165,8 @@ async function openSession(
         lock,
         runId: started.runId,
         resume: started.resume,
-        detectorConfig,
+        detectorConfig: profile?.config,
+        profileNotice: profile?.notice ?? null,
         startingCash,
         portfolioId: started.portfolioId,
         orderIdPrefix: prefix,
@@ -249,6 +252,7 @@ function assembleSession(
       seed: kit.seed,
       periodText: options.periodText,
       detectorConfig: persistence?.detectorConfig,
+      startNotices: persistence?.profileNotice == null ? undefined : [persistence.profileNotice],
       orderIdPrefix: persistence?.orderIdPrefix ?? orderIdPrefix(kit.mode, null),
       resume: resume ?? undefined,
       brokerState: kit.brokerState,

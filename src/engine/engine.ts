@@ -54,6 +54,8 @@ export interface EngineOptions {
   readonly periodText?: string;
   /** The regime detector's settings (a tuned profile), else the defaults. */
   readonly detectorConfig?: RegimeDetectorConfig;
+  /** Said as notices right after the start (a profile that could not be taken as saved). */
+  readonly startNotices?: readonly string[];
   /** Start of every client order id; unique per run so ids never repeat across restarts. */
   readonly orderIdPrefix?: string;
   /** A saved state to continue from (a restart on the same database). */
@@ -314,6 +316,7 @@ export class TradingEngine implements EngineControls {
       seed: this.options.seed ?? null,
       equity: this.options.startingCash,
     });
+    for (const message of this.options.startNotices ?? []) this.publish({ type: 'notice', kind: 'info', message });
     this.setPhase('backfill');
     const backfilled = await this.downloadRound('backfill');
     if (backfilled) this.finishBackfill();

@@ -4,6 +4,7 @@
  */
 import { formatEasternTime, formatMegabytes, formatMoney, formatPercent } from '../core/format.js';
 import { formatCount } from '../core/plural.js';
+import type { Side } from '../core/model.js';
 import type { LoopEvent } from './loop-events.js';
 import type { EngineEventKind } from './snapshot.js';
 
@@ -18,10 +19,7 @@ export function ringEntry(event: LoopEvent): { kind: EngineEventKind; message: s
           `${event.symbol} ${event.state} after ${formatCount(event.attempt, 'attempt')}: ${event.error ?? ''}`.trim(),
       };
     case 'fill':
-      return {
-        kind: 'fill',
-        message: `${event.side === 'buy' ? 'BUY ' : 'SELL'} ${event.qty} ${event.symbol} @ ${event.price.toFixed(2)}`,
-      };
+      return { kind: 'fill', message: fillText(event) };
     case 'regime':
       return { kind: 'regime', message: `${event.from} → ${event.to} (${Math.round(event.confidence * 100)}%)` };
     case 'risk':
@@ -54,6 +52,33 @@ export function ringEntry(event: LoopEvent): { kind: EngineEventKind; message: s
     case 'summary':
       return null;
   }
+}
+
+/** `BUY  10 AAPL @ 123.45`: a fill as the events ring (and so the database) keeps it. */
+function fillText(fill: { side: Side; qty: number; symbol: string; price: number }): string {
+  return `${fill.side === 'buy' ? 'BUY ' : 'SELL'} ${fill.qty} ${fill.symbol} @ ${fill.price.toFixed(2)}`;
+}
+
+/** A fill event's side, quantity, symbol and price, read back from its ring text (or null for other text). */
+export interface FillText {
+  readonly side: Side;
+  readonly qty: number;
+  readonly symbol: string;
+  readonly price: number;
+}
+
+const FILL_TEXT = /^(BUY |SELL) (\d+(?:\.\d+)?) (\S+) @ (\d+(?:\.\d+)?)$/;
+
+/** The inverse of the ring's fill text: the UI folds an iteration's fills into one row from it. */
+export function parseFillText(message: string): FillText | null {
+  const match = FILL_TEXT.exec(message);
+  if (match === null) return null;
+  return {
+    side: match[1] === 'BUY ' ? 'buy' : 'sell',
+    qty: Number(match[2]),
+    symbol: match[3] as string,
+    price: Number(match[4]),
+  };
 }
 
 const USER_COMMAND_TEXT: Readonly<Record<Extract<LoopEvent, { type: 'user' }>['command'], string>> = {

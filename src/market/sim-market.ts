@@ -87,6 +87,12 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
   private rangeAnchor = 0;
   /** Bars produced so far; the newest has index `produced - 1`. */
   private produced = 0;
+  /**
+   * Bars of history still to make. They are made when first asked for, not in the constructor: the
+   * monitor draws its first frame before the engine's first look at the market (tens of ms of random
+   * draws for 60 symbols). The same bars either way: nothing else draws from the market's random numbers.
+   */
+  private historyPending: number;
 
   constructor(options: SimMarketOptions) {
     this.seed = options.seed;
@@ -116,31 +122,46 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
         requests: 0,
       });
     });
-    const startAt = Math.max(this.historyBars, options.barCount ?? 0);
-    for (let i = 0; i < startAt; i++) this.advance();
+    this.historyPending = Math.max(this.historyBars, options.barCount ?? 0);
+  }
+
+  private makeHistory(): void {
+    while (this.historyPending > 0) {
+      this.historyPending--;
+      this.produceBar();
+    }
   }
 
   /** Bars produced since the start of the simulated history. */
   get barCount(): number {
+    this.makeHistory();
     return this.produced;
   }
 
   now(): number {
+    this.makeHistory();
     return simBarTime(this.produced - 1, this.timeframe);
   }
 
   /** The true regime of the newest bar. */
   currentTrueRegime(): RegimeName {
+    this.makeHistory();
     return this.regime;
   }
 
   /** The true regime of a held bar, by its index; null once the bar has left the window. */
   trueRegimeAt(index: number): RegimeName | null {
+    this.makeHistory();
     if (index < this.produced - this.capacity || index >= this.produced) return null;
     return REGIME_NAMES[this.trueRegimes[index % this.capacity] as number] as RegimeName;
   }
 
   advance(): void {
+    this.makeHistory();
+    this.produceBar();
+  }
+
+  private produceBar(): void {
     this.stepRegime();
     const profile = SIM_REGIME_PROFILES[this.regime];
     const reversion = profile.meanReversion * (this.rangeAnchor - this.factorLevel);
@@ -170,6 +191,7 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
   }
 
   async fetchBars(query: BarQuery): Promise<Bar[]> {
+    this.makeHistory();
     const series = this.series.get(query.symbol);
     if (series === undefined) throw new PermanentError(`unknown symbol ${query.symbol}`);
     const attempt = series.requests++;

@@ -1,14 +1,17 @@
 /**
- * The regime detector against the simulated market's true regimes, beside two references that know
- * the simulator's regimes: a forward filter (causal: the honest ceiling for an online detector) and
- * offline Viterbi (sees the future). Their model: the simulator's transition matrix (from each
- * regime's mean spell length, moves equally likely) and emissions measured on the true labels.
+ * The regime detector against the simulated market's true regimes, beside references that know the
+ * simulator's regimes: a forward filter (causal: the honest ceiling for an online detector) taking
+ * the most probable regime each bar, the same filter under the detector's rule (threshold, margin,
+ * dwell: the ceiling of this detector's calls), and offline Viterbi (sees the future). Their model:
+ * the simulator's transition matrix (from each regime's mean spell length, moves equally likely) and
+ * emissions measured on the true labels.
  */
 import { REGIME_NAMES } from '../../src/core/regime-types.js';
 import { FEATURE_COUNT } from '../../src/core/hmm/features.js';
 import { fitHmm } from '../../src/core/hmm/fit.js';
 import { ForwardFilter, viterbi } from '../../src/core/hmm/inference.js';
 import { createParams, type HmmParams } from '../../src/core/hmm/model.js';
+import { DEFAULT_HMM_SETTINGS, type HmmDetectorSettings } from '../../src/core/hmm/detector.js';
 import { SIM_REGIME_PROFILES } from '../../src/market/sim-market.js';
 import { BACKFILL_BARS, runDetector } from '../support/regime-accuracy.js';
 import { scoreRegimes, type RegimeScore } from '../support/regime-scoring.js';
@@ -57,6 +60,37 @@ const argmax = (v: Float64Array): number => {
   return best;
 };
 
+/**
+ * The detector's rule (HmmRegimeDetector's decide) over a sequence of posteriors: the regime in force
+ * changes when another leads with at least `threshold`, `margin` ahead of it, for `dwell` bars in a row.
+ */
+function ruledCalls(posteriors: Float64Array, bars: number, settings: HmmDetectorSettings): Uint8Array {
+  const K = REGIME_NAMES.length;
+  const called = new Uint8Array(bars);
+  let current = REGIME_NAMES.indexOf('range');
+  let challenger = -1;
+  let challengerBars = 0;
+  for (let t = 0; t < bars; t++) {
+    const post = posteriors.subarray(t * K, (t + 1) * K);
+    const leader = argmax(post);
+    const lead = post[leader] as number;
+    if (leader !== current && lead >= settings.threshold && lead - (post[current] as number) >= settings.margin) {
+      challengerBars = leader === challenger ? challengerBars + 1 : 1;
+      challenger = leader;
+      if (challengerBars >= settings.dwell) {
+        current = leader;
+        challenger = -1;
+        challengerBars = 0;
+      }
+    } else {
+      challenger = -1;
+      challengerBars = 0;
+    }
+    called[t] = current;
+  }
+  return called;
+}
+
 export async function benchRegimes(seed: number, symbols: number, bars: number): Promise<RegimeBenchRow[]> {
   const series = await simFeatureSeries(seed, symbols, BACKFILL_BARS + bars);
   const rows: RegimeBenchRow[] = [];
@@ -69,11 +103,17 @@ export async function benchRegimes(seed: number, symbols: number, bars: number):
     microsPerBar: detector.microsPerBar,
   });
 
+  const K = REGIME_NAMES.length;
   const oracle = oracleParams(series);
   const filter = new ForwardFilter(oracle);
   const called = new Uint8Array(series.bars);
+  const posteriors = new Float64Array(series.bars * K);
   const started = performance.now();
-  for (let t = 0; t < series.bars; t++) called[t] = argmax(filter.step(series.observations, t * FEATURE_COUNT));
+  for (let t = 0; t < series.bars; t++) {
+    const post = filter.step(series.observations, t * FEATURE_COUNT);
+    called[t] = argmax(post);
+    posteriors.set(post, t * K);
+  }
   const stepMicros = ((performance.now() - started) * 1000) / series.bars;
   rows.push({
     detector: 'forward filter, true parameters (argmax)',
@@ -81,6 +121,13 @@ export async function benchRegimes(seed: number, symbols: number, bars: number):
     symbols,
     score: scoreRegimes(called, series.truth, BACKFILL_BARS),
     microsPerBar: stepMicros,
+  });
+  rows.push({
+    detector: "forward filter, true parameters, the detector's rule",
+    seed,
+    symbols,
+    score: scoreRegimes(ruledCalls(posteriors, series.bars, DEFAULT_HMM_SETTINGS), series.truth, BACKFILL_BARS),
+    microsPerBar: Number.NaN,
   });
 
   const path = viterbi(oracle, series.observations, series.bars).path;
@@ -92,6 +139,12 @@ export async function benchRegimes(seed: number, symbols: number, bars: number):
     microsPerBar: Number.NaN,
   });
   return rows;
+}
+
+/** The detector alone on another seed (the held-out seeds' summary). */
+export async function benchDetector(seed: number, symbols: number, bars: number): Promise<RegimeScore> {
+  const series = await simFeatureSeries(seed, symbols, BACKFILL_BARS + bars);
+  return scoreRegimes(runDetector(series, BACKFILL_BARS).called, series.truth, BACKFILL_BARS);
 }
 
 /** Milliseconds of one whole refit (3 starts) on `bars` bars of a simulated market's features. */

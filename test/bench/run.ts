@@ -6,7 +6,7 @@ import os from 'node:os';
 import { benchDownloader } from './downloader-bench.js';
 import { benchSoak, benchThroughput } from './loop-bench.js';
 import { BACKFILL_BARS } from '../support/regime-accuracy.js';
-import { benchRefit, benchRegimes } from './regime-bench.js';
+import { benchDetector, benchRefit, benchRegimes } from './regime-bench.js';
 import { benchReplay } from './replay-bench.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -78,6 +78,17 @@ for (const symbols of [60, 20])
         `  ${row.detector} | ${symbols} | ${seed} | ${fmt(s.accuracy * 100, 1)}% | ${s.precision.map(pct).join('/')} | ${s.recall.map(pct).join('/')} | ${fmt(s.changesCalled)}/${fmt(s.trueChanges)} (${fmt(s.changesCalled / s.trueChanges, 2)}×) | ${fmt(s.meanDelay, 1)} | ${Number.isNaN(row.microsPerBar) ? '–' : fmt(row.microsPerBar, 2)}`,
       );
     }
+console.log('  HMM detector on seeds 4-9, per seed: accuracy / changes called per true change / mean delay');
+for (const symbols of [60, 20]) {
+  const cells: string[] = [];
+  for (const seed of [4, 5, 6, 7, 8, 9]) {
+    const s = await benchDetector(seed, symbols, regimeBars);
+    cells.push(
+      `${seed}: ${fmt(s.accuracy * 100, 1)}% / ${fmt(s.changesCalled / s.trueChanges, 2)}× / ${fmt(s.meanDelay, 1)}`,
+    );
+  }
+  console.log(`  ${symbols} symbols: ${cells.join(' | ')}`);
+}
 for (const seed of [1, 2, 3]) {
   const refit = await benchRefit(seed, 60, 5000);
   console.log(`  refit of 5,000 bars (3 starts), seed ${seed}: ${fmt(refit.ms, 0)} ms`);

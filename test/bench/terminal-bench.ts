@@ -176,7 +176,8 @@ export async function benchFirstFrame(columns: number, rows: number): Promise<Fi
         const startedNs = BigInt(readFileSync(startFile, 'utf8').trim());
         return {
           ms: Number(seenNs - startedNs) / 1e6,
-          duringBackfill: /backfill/.test(text) && !/refresh #/.test(text),
+          // No refresh round yet: the backfill has not ended (the first frame may come before it starts).
+          duringBackfill: !/refresh #/.test(text),
         };
       }
       await sleep(5);

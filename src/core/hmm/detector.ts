@@ -29,7 +29,7 @@ export interface HmmDetectorSettings {
   readonly window: number;
   /** Bars needed before the first fit; until then the detector is learning. */
   readonly minHistory: number;
-  /** Bars between the starts of two refits, once the window is full. */
+  /** Bars between the starts of two refits once the window is full (at most half the window). */
   readonly refitEvery: number;
   /** EM iterations a refit advances per bar. */
   readonly emIterationsPerBar: number;
@@ -41,7 +41,7 @@ export const DEFAULT_HMM_SETTINGS: HmmDetectorSettings = {
   margin: 0.2,
   window: 5000,
   minHistory: 300,
-  refitEvery: 1040,
+  refitEvery: 2080,
   emIterationsPerBar: 1,
 };
 
@@ -338,7 +338,14 @@ export class HmmRegimeDetector {
           ? this.fitOptions
           : { ...this.fitOptions, warmStart: warm, starts: full ? 1 : this.fitOptions.starts };
       this.refit = fitSteps(observations, length, this.features, options, this.fitWorkspace());
-      for (let i = 0; i < state.refit.steps; i++) this.refit.next();
+      for (let i = 0; i < state.refit.steps; i++) {
+        const step = this.refit.next();
+        if (step.done !== true) continue;
+        // A state saved by an older version, whose EM took more steps than this one's: the refit is
+        // done; its model goes in at the next bar, as it would have at the bar it finished.
+        this.refit = finished(step.value);
+        break;
+      }
       this.refitLength = length;
       this.refitSteps = state.refit.steps;
     }
@@ -395,10 +402,12 @@ export class HmmRegimeDetector {
   /**
    * Bars until the next refit: `refitEvery`, or sooner while the window is still filling (a quarter
    * of the history held): a young model learns regimes its backfill lacked sooner, and a refit of a
-   * short window costs as little as it is early.
+   * short window costs as little as it is early. Once the window is full, at least every half window
+   * (a short window's model is never older than half of it).
    */
   private refitInterval(): number {
-    return Math.min(this.settings.refitEvery, Math.max(MIN_REFIT_INTERVAL, Math.floor(this.historyCount / 4)));
+    const share = this.historyCount >= this.settings.window ? 2 : 4;
+    return Math.min(this.settings.refitEvery, Math.max(MIN_REFIT_INTERVAL, Math.floor(this.historyCount / share)));
   }
 
   private startRefit(): void {
@@ -479,4 +488,13 @@ export class HmmRegimeDetector {
     }
     return { observations, length };
   }
+}
+
+/** A refit that is over: its first step returns the result. */
+function finished(result: FitResult | null): Generator<void, FitResult | null> {
+  return (function* (): Generator<void, FitResult | null> {
+    // The generator protocol needs a body; the result is ready at the first step.
+    yield* [];
+    return result;
+  })();
 }

@@ -43,6 +43,21 @@ export interface FitOptions {
    * state cannot become a one-bar outlier catcher (short noisy windows and few symbols tempt EM so).
    */
   readonly minStay: number;
+  /**
+   * When a regime ends, each other regime is as likely to follow: a row of the transition matrix is
+   * its P(stay) and (1 − P(stay)) / (K − 1) for each move. A 5,000-bar window holds a few dozen
+   * changes, three or four per move: estimated one by one, the moves (and with them how fast the
+   * filter lets one regime give way to another) swing from refit to refit; tied, only P(stay) is
+   * estimated. This was the largest gain of issue 9's second pass (README, Regime detection).
+   */
+  readonly movesAlike: boolean;
+  /**
+   * Each state's P(stay) is pulled toward the P(stay) of all states pooled, as if `stayPoolBars` more
+   * bars had been seen of it at that rate. A regime the window holds in few spells (or none: a
+   * backfill without a fall) then gets a persistence like the others' instead of one from two or
+   * three spells; a regime seen often is barely moved (5,000 bars of it against 1,000).
+   */
+  readonly stayPoolBars: number;
   /** A model to start from as well (a refit starts from the model in force). */
   readonly warmStart?: HmmParams;
 }
@@ -57,6 +72,8 @@ export const DEFAULT_FIT_OPTIONS: FitOptions = {
   varianceFloorShare: 1e-3,
   mirrorTrends: true,
   minStay: 0.9,
+  movesAlike: true,
+  stayPoolBars: 1000,
 };
 
 export interface FitResult {
@@ -285,35 +302,42 @@ function mirror(p: HmmParams, e: ExpectationWorkspace): void {
 }
 
 /** One M-step from the E-step's statistics; a state with no weight keeps its values. */
-function maximise(
-  p: HmmParams,
-  e: ExpectationWorkspace,
-  floors: Float64Array,
-  mirrorTrends: boolean,
-  minStay: number,
-): void {
+function maximise(p: HmmParams, e: ExpectationWorkspace, floors: Float64Array, options: FitOptions): void {
   const K = p.states;
   const D = p.features;
   const counts = e.transitionCounts;
   for (let k = 0; k < K; k++) p.initial[k] = e.first[k] as number;
+  let stays = 0;
+  let all = 0;
+  for (let i = 0; i < K; i++)
+    for (let j = 0; j < K; j++) {
+      all += counts[i * K + j] as number;
+      if (i === j) stays += counts[i * K + j] as number;
+    }
+  const pooledStay = all > 0 ? stays / all : 0;
   for (let i = 0; i < K; i++) {
     let row = 0;
     for (let j = 0; j < K; j++) row += counts[i * K + j] as number;
     if (!(row > 0)) continue;
+    const stay = ((counts[i * K + i] as number) + options.stayPoolBars * pooledStay) / (row + options.stayPoolBars);
+    const moves = row - (counts[i * K + i] as number);
     let total = 0;
     for (let j = 0; j < K; j++) {
-      const v = Math.max(TRANSITION_FLOOR, (counts[i * K + j] as number) / row);
+      // The moves share 1 − P(stay): alike, or in proportion to their counts.
+      const share =
+        i === j ? 0 : options.movesAlike || !(moves > 0) ? 1 / (K - 1) : (counts[i * K + j] as number) / moves;
+      const v = Math.max(TRANSITION_FLOOR, i === j ? stay : (1 - stay) * share);
       p.transition[i * K + j] = v;
       total += v;
     }
     for (let j = 0; j < K; j++) p.transition[i * K + j] = (p.transition[i * K + j] as number) / total;
     // A regime lasts: P(stay) at least minStay. The constrained optimum of the row puts the diagonal
     // on the bound and shares the rest in proportion to the counts.
-    const stay = p.transition[i * K + i] as number;
-    if (stay < minStay && K > 1) {
-      const scale = (1 - minStay) / (1 - stay);
+    const fitted = p.transition[i * K + i] as number;
+    if (fitted < options.minStay && K > 1) {
+      const scale = (1 - options.minStay) / (1 - fitted);
       for (let j = 0; j < K; j++)
-        p.transition[i * K + j] = i === j ? minStay : (p.transition[i * K + j] as number) * scale;
+        p.transition[i * K + j] = i === j ? options.minStay : (p.transition[i * K + j] as number) * scale;
     }
   }
   for (let i = 0; i < K * D; i++) {
@@ -323,7 +347,7 @@ function maximise(
     p.means[i] = (e.reference[i % D] as number) + shifted;
     p.variances[i] = Math.max(0, (e.squares[i] as number) / w - shifted * shifted);
   }
-  if (mirrorTrends && K === 4) mirror(p, e);
+  if (options.mirrorTrends && K === 4) mirror(p, e);
   floorVariances(p, floors);
 }
 
@@ -375,7 +399,7 @@ export function* fitSteps(
       if (converged) break;
       const behind = best === null ? 0 : (best.logLikelihood - logLikelihood) / length;
       if (iterations >= options.pruneAfter && behind > options.pruneMargin) break;
-      maximise(p, workspace, floors, options.mirrorTrends, options.minStay);
+      maximise(p, workspace, floors, options);
       yield;
     }
     if (Number.isFinite(logLikelihood) && (best === null || logLikelihood > best.logLikelihood))
