@@ -10,7 +10,8 @@ import {
 } from '../src/broker/alpaca/alpaca-market-data.js';
 import { alpacaEndpointsFromEnv } from '../src/broker/alpaca/alpaca-sdk.js';
 import { Downloader } from '../src/market/downloader.js';
-import type { Bar } from '../src/core/model.js';
+import type { Bar, BarColumns } from '../src/core/model.js';
+import { barsFromColumns } from '../src/core/bar-columns.js';
 import { TransientError } from '../src/market/types.js';
 import { FakeAlpacaServer, type FakeRequest } from './fake-alpaca/fake-alpaca-server.js';
 import { waitUntil as waitUntilShared } from './support/wait-until.js';
@@ -70,7 +71,9 @@ const ALL = (): number => firstBarTime('S00') - 1;
 function fetchAll(source: AlpacaMarketData, symbols: readonly string[]): Promise<PromiseSettledResult<Bar[]>[]> {
   return Promise.allSettled(
     symbols.map((symbol) =>
-      source.fetchBars({ symbol, timeframe: '15Min', after: ALL(), signal: new AbortController().signal }),
+      source
+        .fetchBars({ symbol, timeframe: '15Min', after: ALL(), signal: new AbortController().signal })
+        .then(barsFromColumns),
     ),
   );
 }
@@ -112,7 +115,7 @@ test('only bars after `after` come back; `limit` keeps the newest', async () => 
   const [tail] = await Promise.all([
     source.fetchBars({ symbol: 'S01', timeframe: '15Min', after: cut, signal: new AbortController().signal }),
   ]);
-  assert.deepEqual(tail, held.slice(-10));
+  assert.deepEqual(barsFromColumns(tail as BarColumns), held.slice(-10));
   const { value: newest, requests } = await barRequestsDuring(() =>
     source.fetchBars({
       symbol: 'S02',
@@ -122,7 +125,7 @@ test('only bars after `after` come back; `limit` keeps the newest', async () => 
       signal: new AbortController().signal,
     }),
   );
-  assert.deepEqual(newest, fake.barsOf('S02').slice(-5));
+  assert.deepEqual(barsFromColumns(newest), fake.barsOf('S02').slice(-5));
   assert.equal(requests.length, 1);
   assert.equal(requests[0]?.query.get('sort'), 'desc');
 });
@@ -341,11 +344,11 @@ test('the Downloader runs a round of 60 symbols over the adapter in batched requ
   const received = new Map<string, Bar[]>();
   const downloader = new Downloader({ concurrency: 60, timeoutMs: 15_000 });
   const { value: round, requests } = await barRequestsDuring(() =>
-    downloader.runRound<Bar[]>(
+    downloader.runRound<BarColumns>(
       'backfill',
       SYMBOLS,
       (symbol, signal) => source.fetchBars({ symbol, timeframe: '15Min', after: ALL(), signal }),
-      (symbol, bars) => received.set(symbol, bars),
+      (symbol, bars) => received.set(symbol, barsFromColumns(bars)),
       (bars) => bars.length,
     ),
   );

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamOrRestBars } from '../src/broker/alpaca/stream-or-rest-bars.js';
+import { barsFromColumns, columnsFromBars } from '../src/core/bar-columns.js';
 import type { Bar } from '../src/core/model.js';
 import type { BarQuery, MarketDataSource } from '../src/market/types.js';
 
@@ -19,9 +20,9 @@ const minute = (i: number, close = 100 + i): Bar => ({
 
 class FakeRest implements MarketDataSource {
   readonly queries: BarQuery[] = [];
-  fetchBars(query: BarQuery): Promise<Bar[]> {
+  fetchBars(query: BarQuery): ReturnType<MarketDataSource['fetchBars']> {
     this.queries.push(query);
-    return Promise.resolve([{ ...minute(0), close: -1 }]);
+    return Promise.resolve(columnsFromBars([{ ...minute(0), close: -1 }]));
   }
 }
 
@@ -31,13 +32,16 @@ test('1Min: healthy and covering → the streamed bars after `after`; REST is no
   bars.setHealthy(true, T0 + 1 * MIN + 5_000);
   bars.push('AAA', minute(1));
   bars.push('AAA', minute(2));
-  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0, signal }), [
+  assert.deepEqual(barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0, signal })), [
     minute(1),
     minute(2),
   ]);
-  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + MIN, signal }), [minute(2)]);
+  assert.deepEqual(
+    barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + MIN, signal })),
+    [minute(2)],
+  );
   // A symbol without a trade in the minute has no bar: nothing, as REST would say.
-  assert.deepEqual(await bars.fetchBars({ symbol: 'BBB', timeframe: '1Min', after: T0, signal }), []);
+  assert.deepEqual(barsFromColumns(await bars.fetchBars({ symbol: 'BBB', timeframe: '1Min', after: T0, signal })), []);
   assert.equal(rest.queries.length, 0);
   assert.deepEqual(bars.served, { stream: 3, rest: 0 });
 });
@@ -46,30 +50,32 @@ test('REST for the backfill, for a gap before the stream came up, and while the 
   const rest = new FakeRest();
   const bars = new StreamOrRestBars(rest, '1Min');
   assert.equal(
-    (await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0, signal }))[0]?.close,
+    barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0, signal }))[0]?.close,
     -1,
     'not healthy yet',
   );
   bars.setHealthy(true, T0 + 3 * MIN + 1);
   bars.push('AAA', minute(3));
-  await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: Number.NEGATIVE_INFINITY, signal });
-  await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + MIN, signal });
+  barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: Number.NEGATIVE_INFINITY, signal }));
+  barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + MIN, signal }));
   assert.equal(rest.queries.length, 3, 'backfill and the minute before coverage go to REST');
-  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 2 * MIN, signal }), [
-    minute(3),
-  ]);
+  assert.deepEqual(
+    barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 2 * MIN, signal })),
+    [minute(3)],
+  );
   bars.setHealthy(false, T0 + 4 * MIN);
   bars.push('AAA', minute(4));
-  await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 3 * MIN, signal });
+  barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 3 * MIN, signal }));
   assert.equal(rest.queries.length, 4);
   // Back up: what was streamed before the break is forgotten; coverage starts again.
   bars.setHealthy(true, T0 + 6 * MIN + 1);
   bars.push('AAA', minute(6));
-  await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 3 * MIN, signal });
+  barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 3 * MIN, signal }));
   assert.equal(rest.queries.length, 5, 'minutes 4 and 5 are missing from the stream');
-  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 5 * MIN, signal }), [
-    minute(6),
-  ]);
+  assert.deepEqual(
+    barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 5 * MIN, signal })),
+    [minute(6)],
+  );
 });
 
 test('15Min: minute bars are gathered; a bar is kept once a later minute shows it complete', async () => {
@@ -78,7 +84,7 @@ test('15Min: minute bars are gathered; a bar is kept once a later minute shows i
   // Up in the middle of the 14:30 bar: it cannot be complete, coverage starts at 14:45.
   bars.setHealthy(true, T0 + 7 * MIN);
   for (let i = 7; i < 31; i++) bars.push('AAA', minute(i));
-  const got = await bars.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: T0, signal });
+  const got = barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: T0, signal }));
   assert.deepEqual(got, [
     {
       time: T0 + 15 * MIN,
@@ -97,13 +103,11 @@ test('the buffer is bounded per symbol; a query needing a dropped bar goes to RE
   const bars = new StreamOrRestBars(rest, '1Min', 4);
   bars.setHealthy(true, T0);
   for (let i = 0; i < 10; i++) bars.push('AAA', minute(i));
-  assert.deepEqual(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 5 * MIN, signal }), [
-    minute(6),
-    minute(7),
-    minute(8),
-    minute(9),
-  ]);
+  assert.deepEqual(
+    barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 5 * MIN, signal })),
+    [minute(6), minute(7), minute(8), minute(9)],
+  );
   assert.equal(rest.queries.length, 0);
-  await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 2 * MIN, signal });
+  barsFromColumns(await bars.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: T0 + 2 * MIN, signal }));
   assert.equal(rest.queries.length, 1);
 });

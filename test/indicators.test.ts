@@ -29,3 +29,14 @@ test('RollingStats stays exact over a long run (running sums are re-added now an
   close(stats.mean, 1e6 + 4.5, 1e-6);
   close(stats.stdDev, Math.sqrt(82.5 / 9), 1e-6);
 });
+
+test('RollingStats re-adds its window oldest first: right after a re-add the sums are the window added in order', () => {
+  const stats = new RollingStats(3);
+  for (let i = 0; i < 99_997; i++) stats.update(i % 5);
+  // The 100,000th update re-adds. In order, (1e16 + 1) + 1 rounds to 1e16; newest first it would be 1e16 + 2.
+  for (const x of [1e16, 1, 1]) stats.update(x);
+  assert.equal(stats.mean, 1e16 / 3);
+  assert.equal(stats.count, 3);
+  assert.throws(() => new RollingStats(1), RangeError);
+  assert.throws(() => new RollingStats(2.5), RangeError);
+});

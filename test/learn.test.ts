@@ -7,6 +7,7 @@ import { loadProfile } from '../src/learn/profiles.js';
 import { ReplayMarket, type SymbolBars } from '../src/learn/replay-market.js';
 import { candidateConfigs } from '../src/learn/tune.js';
 import { SimulatedMarket } from '../src/market/sim-market.js';
+import { barsFromColumns } from '../src/core/bar-columns.js';
 import { StoreError, openStore } from '../src/store/open-store.js';
 import { captureStdout } from './support/capture-output.js';
 import { createDatabase, type DatabaseFiller } from './support/fill-database.js';
@@ -190,7 +191,7 @@ test('the replay market serves the history first, then one more step per advance
   const market = new ReplayMarket([series('AAA', [10, 20, 30, 40]), series('BBB', [20, 25, 40])], 2);
   const signal = new AbortController().signal;
   const times = async (symbol: string, after: number, limit?: number) =>
-    (await market.fetchBars({ symbol, timeframe: '15Min', after, signal, limit })).map((b) => b.time);
+    barsFromColumns(await market.fetchBars({ symbol, timeframe: '15Min', after, signal, limit })).map((b) => b.time);
   assert.deepEqual([...market.steps], [10, 20, 25, 30, 40]);
   assert.equal(market.now(), 20);
   assert.equal(market.remaining, 3);
@@ -221,7 +222,9 @@ async function storeSimulatedBars(filler: DatabaseFiller, symbols: string[], per
   const market = new SimulatedMarket({ seed: 11, symbols, timeframe: '15Min', periodDays });
   const signal = new AbortController().signal;
   for (const symbol of symbols) {
-    const bars = await market.fetchBars({ symbol, timeframe: '15Min', after: Number.NEGATIVE_INFINITY, signal });
+    const bars = barsFromColumns(
+      await market.fetchBars({ symbol, timeframe: '15Min', after: Number.NEGATIVE_INFINITY, signal }),
+    );
     await filler.bars('sim', symbol, '15Min', bars, Date.now());
   }
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { Portfolio } from '../src/core/portfolio.js';
-import { buyFillQuantity, planOrders, type PlanSymbol } from '../src/core/order-plan.js';
+import { buyFillQuantity, NO_ORDER, OrderPlanner, PENDING_BUY, PENDING_SELL } from '../src/core/order-plan.js';
 import { RiskManager } from '../src/core/risk.js';
 
 /** The README's sizing margin: buys are sized on the close raised by 0.5%. */
@@ -134,6 +134,8 @@ function runScenario(s: Scenario): void {
   const feeDollars = (q: number, price: number): number => fee(q, price * 100) / 100;
   const limits = { maxPositionFraction: s.maxPosition, maxGrossExposure: s.maxExposure, dailyLossLimit: s.dailyLoss };
   const book = new Portfolio(s.cashCents / 100);
+  // One planner for the whole run, as the Trader keeps one: nothing of a bar's plan may leak into the next.
+  const plan = new OrderPlanner(SYMBOLS);
   const risk = new RiskManager(limits, s.cashCents / 100);
   const ledger = new Ledger(s.cashCents);
   const closes = [...s.startPrices];
@@ -191,7 +193,7 @@ function runScenario(s: Scenario): void {
           cash: book.cash,
           maxValue: order.maxValue,
           reservedValue: (order.qty * order.sized * (1 + MARGIN)) / 100,
-          feeFor: feeDollars,
+          fees: { feeFor: feeDollars },
         });
         // Floating point may cut one share more at an exact boundary, never one share too many.
         assert.ok(q <= expected && q >= expected - 1, `fill cut to ${q}, reference ${expected}`);
@@ -252,24 +254,25 @@ function runScenario(s: Scenario): void {
 
     // The orders of the bar, under the caps.
     const cap = Math.min(s.maxExposure, step.regimeCap);
-    const symbols: PlanSymbol[] = names.map((name, i) => {
-      const order = s.fillsLater ? working.get(i) : undefined;
-      return {
-        price: (closes[i] as number) / 100,
-        held: ledger.qty.get(i) ?? 0,
-        hold: !halted && (step.hold[i] as boolean),
-        tradable: step.tradable[i] as boolean,
-        pending: order === undefined ? undefined : { side: order.side, qty: order.qty, price: order.sized / 100 },
-      };
-    });
-    const plan = planOrders({
-      equity: book.equity(),
-      cash: book.cash,
-      maxPositionFraction: s.maxPosition,
-      exposureCap: cap,
-      feeFor: feeDollars,
-      symbols,
-    });
+    const fresh = new OrderPlanner(SYMBOLS);
+    for (const planner of [plan, fresh]) {
+      for (let i = 0; i < SYMBOLS; i++) {
+        const order = s.fillsLater ? working.get(i) : undefined;
+        planner.price[i] = (closes[i] as number) / 100;
+        planner.held[i] = ledger.qty.get(i) ?? 0;
+        planner.hold[i] = !halted && (step.hold[i] as boolean) ? 1 : 0;
+        planner.tradable[i] = (step.tradable[i] as boolean) ? 1 : 0;
+        planner.pendingSide[i] = NO_ORDER;
+        if (order === undefined) continue;
+        planner.pendingSide[i] = order.side === 'buy' ? PENDING_BUY : PENDING_SELL;
+        planner.pendingQty[i] = order.qty;
+        planner.pendingPrice[i] = order.sized / 100;
+      }
+      planner.plan(book.equity(), book.cash, s.maxPosition, cap, { feeFor: feeDollars });
+    }
+    assert.deepEqual([...plan.orders], [...fresh.orders], 'a planner used before plans as a new one does');
+    assert.equal(plan.committed, fresh.committed);
+    assert.equal(plan.reserved, fresh.reserved);
     let fixed = 0;
     let committed = 0;
     let reserved = 0;
@@ -278,10 +281,10 @@ function runScenario(s: Scenario): void {
     for (let i = 0; i < SYMBOLS; i++) {
       const held = ledger.qty.get(i) ?? 0;
       const close = closes[i] as number;
-      const order = plan.orders[i];
+      const order = plan.orders[i] as number;
       const pending = s.fillsLater ? working.get(i) : undefined;
       if (pending !== undefined || !step.tradable[i]) {
-        assert.equal(order, null, 'a working order or an untradable symbol is left alone');
+        assert.ok(Number.isNaN(order), 'a working order or an untradable symbol is left alone');
         const kept = pending?.side === 'sell' ? Math.max(0, held - pending.qty) : held;
         fixed += kept * close;
         if (pending?.side === 'buy') {
@@ -291,9 +294,9 @@ function runScenario(s: Scenario): void {
         }
         continue;
       }
-      assert.ok(order !== null && order !== undefined && Number.isInteger(order), 'a tradable symbol gets a decision');
+      assert.ok(Number.isInteger(order), 'a tradable symbol gets a decision');
       if (order < 0) assert.ok(-order <= held, 'sells at most what is held');
-      if (!symbols[i]?.hold) assert.equal(order, -held || 0, 'what is not wanted is sold whole');
+      if (plan.hold[i] !== 1) assert.equal(order, -held || 0, 'what is not wanted is sold whole');
       const kept = held + Math.min(order, 0);
       committed += kept * close;
       assert.ok(kept * close <= s.maxPosition * equity + 1, 'each position within --max-position after the orders');

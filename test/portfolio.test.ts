@@ -60,3 +60,28 @@ test('paper broker fills a market order at the next bar open with slippage and f
   assert.equal(sell?.fee, 0.5, 'the minimum fee applies');
   assert.throws(() => broker.submit({ clientOrderId: 'c', symbol: 'SPY', side: 'buy', qty: 1.5, time: 0 }), RangeError);
 });
+
+test('positions found by symbol number agree with those found by name, through fills, closes and a restore', () => {
+  const book = new Portfolio(100_000, ['AAA', 'BBB', 'CCC']);
+  book.applyFill({ symbol: 'BBB', side: 'buy', qty: 5, price: 10, fee: 0, time: 0 });
+  book.applyFill({ symbol: 'ZZZ', side: 'buy', qty: 2, price: 50, fee: 0, time: 0 }); // not numbered
+  assert.deepEqual([book.heldAt(0), book.heldAt(1), book.heldAt(2)], [0, 5, 0]);
+  book.markAt(1, 12);
+  assert.equal(book.position('BBB')?.lastPrice, 12);
+  book.applyFill({ symbol: 'BBB', side: 'sell', qty: 5, price: 12, fee: 0, time: 1 });
+  assert.equal(book.heldAt(1), 0, 'a closed position is gone by number too');
+  book.markAt(1, 99); // nothing held: ignored
+  assert.equal(book.position('BBB'), undefined);
+  book.restore(1000, 0, [
+    { symbol: 'CCC', qty: 3, avgPrice: 7, lastPrice: 7 },
+    { symbol: 'ZZZ', qty: 1, avgPrice: 5, lastPrice: 5 },
+  ]);
+  assert.deepEqual([book.heldAt(0), book.heldAt(1), book.heldAt(2)], [0, 0, 3]);
+  book.markAt(2, 8);
+  near(book.equity(), 1000 + 3 * 8 + 5);
+  assert.deepEqual(
+    [...book.positions()].map((p) => p.symbol),
+    ['CCC', 'ZZZ'],
+    'positions keep the order they were opened in',
+  );
+});

@@ -67,3 +67,25 @@ test('the state survives a restart, and an older checkpoint (no lastEquity) stil
   assert.equal(old.check(OPEN + DAY, 95_000).length, 0, 'a new day without the last equity starts from its first bar');
   assert.equal(old.dayBase, 95_000);
 });
+
+test('the session date is right at every time, in time order or not (the date kept between calls never goes stale)', () => {
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'America/New_York',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
+  const newYorkDate = (time: number): number => {
+    const [y, m, d] = format.format(time).split('-').map(Number) as [number, number, number];
+    return Date.UTC(y, m - 1, d) / DAY;
+  };
+  // Every 17 minutes across 2024 and 2025 (four clock changes), then back and forth at random.
+  for (let time = Date.UTC(2024, 0, 1); time < Date.UTC(2026, 0, 1); time += 17 * 60_000)
+    assert.equal(sessionDay(time), newYorkDate(time), new Date(time).toISOString());
+  let state = 5;
+  for (let i = 0; i < 20_000; i++) {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    const time = Date.UTC(2024, 0, 1) + Math.floor((state / 2_147_483_648) * 2 * 365 * DAY);
+    assert.equal(sessionDay(time), newYorkDate(time), new Date(time).toISOString());
+  }
+});

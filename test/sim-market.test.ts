@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SimulatedMarket } from '../src/market/sim-market.js';
+import { barsFromColumns } from '../src/core/bar-columns.js';
 import { barsInPeriod, simBarTime } from '../src/market/session-calendar.js';
 import { REGIME_NAMES } from '../src/core/regime-types.js';
 import { PermanentError, TransientError } from '../src/market/types.js';
@@ -10,7 +11,9 @@ const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
 
 test('bars are valid OHLCV on a weekday session calendar', async () => {
   const market = new SimulatedMarket({ seed: 4, symbols: SYMBOLS, timeframe: '15Min', periodDays: 30 });
-  const bars = await market.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: Number.NEGATIVE_INFINITY, signal });
+  const bars = barsFromColumns(
+    await market.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: Number.NEGATIVE_INFINITY, signal }),
+  );
   assert.equal(bars.length, barsInPeriod(30, '15Min'));
   let previous = Number.NEGATIVE_INFINITY;
   for (const bar of bars) {
@@ -30,7 +33,9 @@ test('the same seed gives the same market; another seed another', async () => {
   const read = async (seed: number): Promise<number[]> => {
     const market = new SimulatedMarket({ seed, symbols: SYMBOLS, timeframe: '5Min', periodDays: 5 });
     for (let i = 0; i < 50; i++) market.advance();
-    const bars = await market.fetchBars({ symbol: 'CCC', timeframe: '5Min', after: Number.NEGATIVE_INFINITY, signal });
+    const bars = barsFromColumns(
+      await market.fetchBars({ symbol: 'CCC', timeframe: '5Min', after: Number.NEGATIVE_INFINITY, signal }),
+    );
     return bars.map((b) => b.close);
   };
   assert.deepEqual(await read(1), await read(1));
@@ -41,7 +46,9 @@ test('symbols move together through the shared market factor', async () => {
   const market = new SimulatedMarket({ seed: 2, symbols: SYMBOLS, timeframe: '15Min', periodDays: 90 });
   const returns = await Promise.all(
     ['AAA', 'BBB'].map(async (symbol) => {
-      const bars = await market.fetchBars({ symbol, timeframe: '15Min', after: Number.NEGATIVE_INFINITY, signal });
+      const bars = barsFromColumns(
+        await market.fetchBars({ symbol, timeframe: '15Min', after: Number.NEGATIVE_INFINITY, signal }),
+      );
       return bars.slice(1).map((b, i) => Math.log(b.close / (bars[i]?.close as number)));
     }),
   );
@@ -88,7 +95,9 @@ test('history is bounded: old bars are forgotten, memory does not grow with time
     extraBarsHeld: 100,
   });
   for (let i = 0; i < 10_000; i++) market.advance();
-  const bars = await market.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: Number.NEGATIVE_INFINITY, signal });
+  const bars = barsFromColumns(
+    await market.fetchBars({ symbol: 'AAA', timeframe: '1Min', after: Number.NEGATIVE_INFINITY, signal }),
+  );
   assert.equal(bars.length, market.capacity);
   assert.equal(bars.at(-1)?.time, market.now());
   assert.equal(bars[0]?.time, simBarTime(market.barCount - market.capacity, '1Min'));
@@ -99,7 +108,7 @@ test('refresh returns only bars after the given time', async () => {
   const last = market.now();
   market.advance();
   market.advance();
-  const bars = await market.fetchBars({ symbol: 'BBB', timeframe: '15Min', after: last, signal });
+  const bars = barsFromColumns(await market.fetchBars({ symbol: 'BBB', timeframe: '15Min', after: last, signal }));
   assert.equal(bars.length, 2);
   assert.ok((bars[0]?.time as number) > last);
   await assert.rejects(market.fetchBars({ symbol: 'ZZZ', timeframe: '15Min', after: last, signal }), PermanentError);
@@ -114,7 +123,9 @@ test('faults: failures are transient, hangs wait for the abort, and both are det
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(new Error('timeout')), 30);
       try {
-        await market.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: 0, signal: controller.signal });
+        barsFromColumns(
+          await market.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: 0, signal: controller.signal }),
+        );
         seen.push('ok');
       } catch (error) {
         seen.push(error instanceof TransientError ? 'failed' : 'hung');

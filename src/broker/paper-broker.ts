@@ -12,6 +12,8 @@ export interface ExecutionCosts {
   readonly minFee: number;
 }
 
+const NONE: readonly never[] = [];
+
 export const DEFAULT_COSTS: ExecutionCosts = { slippageBps: 2, feeBps: 0.5, minFee: 0.01 };
 
 export class PaperBroker implements Broker {
@@ -32,6 +34,7 @@ export class PaperBroker implements Broker {
 
   /** Cancels the symbol's working order; returns it, if there was one. */
   cancel(symbol: string): MarketOrder | undefined {
+    if (this.workingBySymbol.size === 0) return undefined;
     const cancelled = this.workingBySymbol.get(symbol);
     if (cancelled !== undefined) this.workingBySymbol.delete(symbol);
     return cancelled;
@@ -47,6 +50,7 @@ export class PaperBroker implements Broker {
 
   /** Fills the symbol's working order, if any, at this bar's open. */
   onBar(symbol: string, bar: Bar): BrokerFill | null {
+    if (this.workingBySymbol.size === 0) return null;
     const order = this.workingBySymbol.get(symbol);
     if (order === undefined) return null;
     this.workingBySymbol.delete(symbol);
@@ -68,16 +72,17 @@ export class PaperBroker implements Broker {
     for (const order of orders) this.submit(order);
   }
 
-  takeFills(): BrokerFill[] {
-    return [];
+  // Paper fills come from onBar; nothing arrives later, and no order ends by itself.
+  takeFills(): readonly BrokerFill[] {
+    return NONE;
   }
 
-  takeNotices(): BrokerNotice[] {
-    return [];
+  takeNotices(): readonly BrokerNotice[] {
+    return NONE;
   }
 
-  takeEndedOrders(): MarketOrder[] {
-    return [];
+  takeEndedOrders(): readonly MarketOrder[] {
+    return NONE;
   }
 
   accepts(): boolean {

@@ -2,8 +2,6 @@
  * Incremental indicators: each `update` is O(1) and each holds a fixed amount of memory.
  * `ready` turns true once the indicator has seen enough values to mean something.
  */
-import { Float64Ring } from './ring-buffer.js';
-
 export class Ema {
   private readonly alpha: number;
   private seen = 0;
@@ -26,31 +24,38 @@ export class Ema {
 
 /** Mean and sample standard deviation over the last `period` values. */
 export class RollingStats {
-  private readonly window: Float64Ring;
+  /** The last `period` values in a ring: `next` is where the next one goes (the oldest, once full). */
+  private readonly window: Float64Array;
+  private next = 0;
+  private held = 0;
   private sum = 0;
   private sumOfSquares = 0;
   private updatesSinceResum = 0;
 
   constructor(readonly period: number) {
-    if (period < 2) throw new RangeError('RollingStats needs a period of at least 2');
-    this.window = new Float64Ring(period);
+    if (!Number.isInteger(period) || period < 2)
+      throw new RangeError(`RollingStats needs a whole period of at least 2, got ${period}`);
+    this.window = new Float64Array(period);
   }
 
   get ready(): boolean {
-    return this.window.length === this.period;
+    return this.held === this.period;
   }
 
   get count(): number {
-    return this.window.length;
+    return this.held;
   }
 
   update(x: number): void {
-    if (this.window.length === this.period) {
-      const oldest = this.window.at(0);
+    const window = this.window;
+    const next = this.next;
+    if (this.held === this.period) {
+      const oldest = window[next] as number;
       this.sum -= oldest;
       this.sumOfSquares -= oldest * oldest;
-    }
-    this.window.push(x);
+    } else this.held++;
+    window[next] = x;
+    this.next = next + 1 === this.period ? 0 : next + 1;
     this.sum += x;
     this.sumOfSquares += x * x;
     // Running sums drift by rounding over millions of updates; re-adding the window now and then bounds it.
@@ -58,11 +63,11 @@ export class RollingStats {
   }
 
   get mean(): number {
-    return this.window.length === 0 ? Number.NaN : this.sum / this.window.length;
+    return this.held === 0 ? Number.NaN : this.sum / this.held;
   }
 
   get stdDev(): number {
-    const n = this.window.length;
+    const n = this.held;
     if (n < 2) return Number.NaN;
     const variance = (this.sumOfSquares - (this.sum * this.sum) / n) / (n - 1);
     return variance > 0 ? Math.sqrt(variance) : 0;
@@ -78,8 +83,10 @@ export class RollingStats {
     this.updatesSinceResum = 0;
     this.sum = 0;
     this.sumOfSquares = 0;
-    for (let i = 0; i < this.window.length; i++) {
-      const v = this.window.at(i);
+    // Oldest first, as the values came.
+    const first = this.held === this.period ? this.next : 0;
+    for (let i = 0; i < this.held; i++) {
+      const v = this.window[(first + i) % this.period] as number;
       this.sum += v;
       this.sumOfSquares += v * v;
     }

@@ -1,4 +1,8 @@
-/** Cash and positions, long only: a position is held while its quantity is above zero, and dropped at zero. */
+/**
+ * Cash and positions, long only: a position is held while its quantity is above zero, and dropped at zero.
+ * Positions are kept in the order they were opened; those of the symbols it was given are also found by
+ * symbol number (the trader's index), with no lookup by name.
+ */
 import type { Fill, Position } from './model.js';
 
 interface MutablePosition {
@@ -13,9 +17,15 @@ export class Portfolio {
   private readonly held = new Map<string, MutablePosition>();
   private realized = 0;
   private feesPaid = 0;
+  private readonly numberOf: ReadonlyMap<string, number>;
+  /** The position of symbol number i, if held. */
+  private readonly byNumber: (MutablePosition | undefined)[];
 
-  constructor(startingCash: number) {
+  /** `symbols`: the symbols whose positions are also found by number (their index in it). */
+  constructor(startingCash: number, symbols: readonly string[] = []) {
     this.cashBalance = startingCash;
+    this.numberOf = new Map(symbols.map((symbol, index) => [symbol, index]));
+    this.byNumber = new Array<MutablePosition | undefined>(symbols.length).fill(undefined);
   }
 
   get cash(): number {
@@ -38,6 +48,11 @@ export class Portfolio {
     return this.held.get(symbol);
   }
 
+  /** The quantity held of symbol number `index` (0 when none). */
+  heldAt(index: number): number {
+    return this.byNumber[index]?.qty ?? 0;
+  }
+
   positions(): IterableIterator<Position> {
     return this.held.values();
   }
@@ -49,7 +64,7 @@ export class Portfolio {
     const notional = fill.qty * fill.price;
     if (fill.side === 'buy') {
       if (existing === undefined) {
-        this.held.set(fill.symbol, { symbol: fill.symbol, qty: fill.qty, avgPrice: fill.price, lastPrice: fill.price });
+        this.open({ symbol: fill.symbol, qty: fill.qty, avgPrice: fill.price, lastPrice: fill.price });
       } else {
         existing.avgPrice = (existing.avgPrice * existing.qty + notional) / (existing.qty + fill.qty);
         existing.qty += fill.qty;
@@ -64,7 +79,7 @@ export class Portfolio {
       existing.qty -= fill.qty;
       existing.lastPrice = fill.price;
       this.cashBalance += notional - fill.fee;
-      if (existing.qty === 0) this.held.delete(fill.symbol);
+      if (existing.qty === 0) this.close(fill.symbol);
     }
     // Realized P&L is net of fees on both sides.
     this.realized -= fill.fee;
@@ -76,12 +91,19 @@ export class Portfolio {
     this.cashBalance = cash;
     this.realized = realizedPnl;
     this.held.clear();
-    for (const p of positions) if (p.qty > 0) this.held.set(p.symbol, { ...p });
+    this.byNumber.fill(undefined);
+    for (const p of positions) if (p.qty > 0) this.open({ ...p });
   }
 
   /** Marks a held position to a new price; ignored for symbols not held. */
   mark(symbol: string, price: number): void {
     const position = this.held.get(symbol);
+    if (position !== undefined) position.lastPrice = price;
+  }
+
+  /** Marks symbol number `index`'s position, if held, to a new price. */
+  markAt(index: number, price: number): void {
+    const position = this.byNumber[index];
     if (position !== undefined) position.lastPrice = price;
   }
 
@@ -99,5 +121,17 @@ export class Portfolio {
 
   equity(): number {
     return this.cashBalance + this.marketValue();
+  }
+
+  private open(position: MutablePosition): void {
+    this.held.set(position.symbol, position);
+    const index = this.numberOf.get(position.symbol);
+    if (index !== undefined) this.byNumber[index] = position;
+  }
+
+  private close(symbol: string): void {
+    this.held.delete(symbol);
+    const index = this.numberOf.get(symbol);
+    if (index !== undefined) this.byNumber[index] = undefined;
   }
 }

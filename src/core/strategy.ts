@@ -21,12 +21,17 @@ export class SymbolSignals {
   lastReturn = Number.NaN;
 
   update(bar: Bar): void {
-    this.lastReturn = Number.isNaN(this.lastClose) ? Number.NaN : Math.log(bar.close / this.lastClose);
+    this.updateClose(bar.close);
+  }
+
+  /** The signals use only the close (a backfill's bars come as columns). */
+  updateClose(close: number): void {
+    this.lastReturn = Number.isNaN(this.lastClose) ? Number.NaN : Math.log(close / this.lastClose);
     if (!Number.isNaN(this.lastReturn)) this.returns.update(this.lastReturn);
-    this.lastClose = bar.close;
-    this.fast.update(bar.close);
-    this.slow.update(bar.close);
-    this.closes.update(bar.close);
+    this.lastClose = close;
+    this.fast.update(close);
+    this.slow.update(close);
+    this.closes.update(close);
   }
 
   get ready(): boolean {

@@ -7,7 +7,7 @@
  * to the last bit whatever order the symbols arrive in.
  */
 import type { SymbolSignals } from '../core/strategy.js';
-import type { Bar } from '../core/model.js';
+import type { BarColumns } from '../core/model.js';
 import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
 
 export class BackfillWarmup {
@@ -17,13 +17,14 @@ export class BackfillWarmup {
   constructor(private readonly symbolCount: number) {}
 
   /** A symbol's bars, oldest first: its signals take them now. */
-  take(index: number, bars: readonly Bar[], signals: SymbolSignals): void {
-    for (const bar of bars) {
-      signals.update(bar);
-      let row = this.returnsByTime.get(bar.time);
+  take(index: number, bars: BarColumns, signals: SymbolSignals): void {
+    for (let i = 0; i < bars.length; i++) {
+      const time = bars.time[i] as number;
+      signals.updateClose(bars.close[i] as number);
+      let row = this.returnsByTime.get(time);
       if (row === undefined) {
         row = new Float64Array(this.symbolCount).fill(Number.NaN);
-        this.returnsByTime.set(bar.time, row);
+        this.returnsByTime.set(time, row);
       }
       row[index] = signals.lastReturn;
     }

@@ -3,7 +3,7 @@
  * new bars since the last it has. The simulated market and Alpaca stand behind it (through the
  * downloader); the engine knows neither.
  */
-import type { Bar } from '../core/model.js';
+import type { BarColumns } from '../core/model.js';
 import type { DownloadCounts, DownloadStatusView, RoundKind } from './download-status.js';
 
 /** The market's clock as the loop sees it. */
@@ -29,14 +29,14 @@ export interface BarRoundResult {
 export interface BarSource {
   /**
    * Fetches, for every symbol, its bars after `after(symbol)` up to the market's current time, oldest
-   * first; `onBars` takes each symbol's bars as soon as they arrive. Resolves when every symbol is
-   * settled (failed symbols simply bring nothing) or the round is cancelled.
+   * first; `onBars` takes each symbol's bars (as columns) as soon as they arrive. Resolves when every
+   * symbol is settled (failed symbols simply bring nothing) or the round is cancelled.
    */
   fetchRound(
     kind: RoundKind,
     symbols: readonly string[],
     after: (symbol: string) => number,
-    onBars: (symbol: string, bars: Bar[]) => void,
+    onBars: (symbol: string, bars: BarColumns) => void,
   ): Promise<BarRoundResult>;
   /** Ends the running round early (it resolves as cancelled). */
   cancel(): void;

@@ -34,11 +34,11 @@ export interface Broker {
   /** A fill caused by this bar (the paper broker), or null. */
   onBar(symbol: string, bar: Bar): BrokerFill | null;
   /** Fills that arrived since the last call, oldest first. */
-  takeFills(): BrokerFill[];
+  takeFills(): readonly BrokerFill[];
   /** Notices since the last call. */
-  takeNotices(): BrokerNotice[];
+  takeNotices(): readonly BrokerNotice[];
   /** Orders that ended without a fill (refused, cancelled or expired by the broker) since the last call. */
-  takeEndedOrders(): MarketOrder[];
+  takeEndedOrders(): readonly MarketOrder[];
   /** Whether the broker takes a new order for the symbol now (false for a while after it refused one). */
   accepts(symbol: string): boolean;
   feeFor(qty: number, price: number): number;

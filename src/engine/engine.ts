@@ -7,10 +7,10 @@
  */
 import type { RegimeDetectorConfig } from '../core/regime.js';
 import type { RegimeName } from '../core/regime-types.js';
-import type { SavedRegimeModel } from '../core/hmm/saved-model.js';
 import { Ring } from '../core/ring-buffer.js';
 import type { RiskLimits } from '../core/risk.js';
-import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../core/model.js';
+import { TIMEFRAME_MINUTES, type Bar, type BarColumns, type Timeframe } from '../core/model.js';
+import { barsFromColumns } from '../core/bar-columns.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
 import type { BarSource, MarketClock } from './bar-source.js';
 import type { Broker, BrokerState, MarketHours, MarketHoursSource } from './broker.js';
@@ -24,13 +24,14 @@ import { isoTime, type LoopEvent, type LoopEventListener } from './loop-events.j
 import { readProcessMemory } from './process-memory.js';
 import { Recorder } from './recorder.js';
 import { DataOutageWatch } from './data-outage.js';
+import { DetectorRecord } from './detector-record.js';
 import { PublishAfterCommit } from './publish-after-commit.js';
 import { BackfillWarmup } from './backfill-warmup.js';
 import type { DownloadCounts } from './download-status.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { SymbolHistory, type SymbolHistoryView } from './symbol-history.js';
 import { Trader, type TraderListener } from './trader.js';
-import type { RegimeFeatureRows, ResumeState, TradingRecord } from './trading-record.js';
+import type { ResumeState, TradingRecord } from './trading-record.js';
 import { EVENT_CAPACITY, REGIME_HISTORY_CAPACITY } from '../core/limits.js';
 
 export interface EngineOptions {
@@ -126,13 +127,8 @@ export class TradingEngine implements EngineControls {
   private version = 0;
   private snapshotCache: { version: number; snapshot: EngineSnapshot } | null = null;
   private flowControl: () => Promise<void> | undefined = () => undefined;
-  // Regime (issue 9): fits told and saved so far.
-  private regimeFitsRecorded = 0;
-  private regimeFitsAnnounced = 0;
-  /** The detector's newest bar whose features are in the record (a resume reads them back). */
-  private regimeBarsRecorded = 0;
-  /** A resume put the detector back exactly: no fit on the backfill. */
-  private regimeRestored = false;
+  /** Regime (issue 9): the detector's fits told and saved, its bars' features saved, put back on resume. */
+  private readonly detectorRecord: DetectorRecord;
   // ---- issue 11 (reliability) ----
   /** Market-data outages: said as notices; rounds back off while one lasts. */
   private readonly dataWatch = new DataOutageWatch();
@@ -175,6 +171,7 @@ export class TradingEngine implements EngineControls {
       deps.broker,
       listener,
     );
+    this.detectorRecord = new DetectorRecord(this.trader.regime);
     this.events = new Ring(options.eventCapacity ?? EVENT_CAPACITY);
     this.readMemory = deps.readMemory ?? readProcessMemory;
     this.stopped = new Promise((resolve) => {
@@ -323,7 +320,7 @@ export class TradingEngine implements EngineControls {
     if (backfilled && this.options.resume !== undefined) this.applyResume(this.options.resume);
     if (backfilled && this.options.brokerState !== undefined) this.trader.applyBrokerState(this.options.brokerState);
     // Regime (issue 9): fit the model on the backfill, unless a resume put the saved one in force.
-    if (backfilled && !this.regimeRestored) this.trader.regime.fitOnHistory(this.trader.marketTime);
+    if (backfilled && !this.detectorRecord.detectorRestored) this.trader.regime.fitOnHistory(this.trader.marketTime);
     if (!this.stopRequested) this.setPhase(this.paused ? 'paused' : 'running');
 
     // --iterations counts this run's iterations; the iteration number goes on from a resumed run.
@@ -401,7 +398,7 @@ export class TradingEngine implements EngineControls {
       (symbol, bars) => {
         // The backfill goes to the Trader symbol by symbol as it arrives (never all bars held at once).
         if (kind === 'backfill') this.takeBackfill(symbol, bars);
-        else if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = bars;
+        else if (bars.length > 0) this.received[this.indexBySymbol.get(symbol) as number] = barsFromColumns(bars);
       },
     );
     this.publish({
@@ -434,7 +431,7 @@ export class TradingEngine implements EngineControls {
 
   // ---- issue 11: the streamed backfill and data outages ----
 
-  private takeBackfill(symbol: string, bars: readonly Bar[]): void {
+  private takeBackfill(symbol: string, bars: BarColumns): void {
     if (bars.length === 0) return;
     this.warmup ??= new BackfillWarmup(this.options.symbols.length);
     this.trader.takeHistory(symbol, bars, this.warmup);
@@ -469,28 +466,10 @@ export class TradingEngine implements EngineControls {
   private applyResume(resume: ResumeState): void {
     const saved = resume.checkpoint;
     // Regime (issue 9): the saved model first; the Trader then restores the regime in force.
-    const regime = this.trader.regime;
-    if (resume.regimeModel !== undefined && regime.restoreModel(resume.regimeModel)) {
-      this.regimeFitsRecorded = regime.fitCount;
-      this.regimeFitsAnnounced = regime.fitCount;
+    if (this.detectorRecord.restoreModel(resume))
       this.publish({ type: 'notice', kind: 'info', message: 'regime model restored from the saved run' });
-    }
     this.trader.restore(saved, resume.regimeHistory);
-    // The detector's own state, when saved (newer checkpoints): the run continues exactly as if never stopped.
-    // Not when the backfill brought bars after the checkpoint's (a real market went on while stopped): the
-    // detector then keeps what it took from the backfill, with the saved model.
-    const detector = saved.regime.detector;
-    if (
-      detector !== undefined &&
-      this.trader.marketTime === saved.marketTime &&
-      resume.regimeFeatures !== undefined &&
-      regime.restoreDetector(detector, resume.regimeModel, resume.regimeFeatures)
-    ) {
-      this.regimeRestored = true;
-      this.regimeBarsRecorded = detector.bars;
-      this.regimeFitsRecorded = regime.fitCount;
-      this.regimeFitsAnnounced = regime.fitCount;
-    }
+    this.detectorRecord.restoreDetector(resume, this.trader.marketTime);
     this.iteration = saved.iteration;
     for (let i = 0; i < resume.equityValues.length; i++)
       this.equity.push(resume.equityTimes[i] as number, resume.equityValues[i] as number, resume.equityFillSides?.[i]);
@@ -520,15 +499,8 @@ export class TradingEngine implements EngineControls {
     }
     const regime = trader.regime;
     // Regime (issue 9): say when a (re)fitted model is put in force; score against the simulator's truth.
-    if (regime.fitCount !== this.regimeFitsAnnounced) {
-      const fitted = this.regimeFitsAnnounced === 0 ? 'fitted' : 'refitted';
-      this.publish({
-        type: 'notice',
-        kind: 'info',
-        message: `regime model ${fitted} on ${regime.fittedBars.toLocaleString('en-US')} bars`,
-      });
-      this.regimeFitsAnnounced = regime.fitCount;
-    }
+    const fitNotice = this.detectorRecord.fitNotice();
+    if (fitNotice !== null) this.publish({ type: 'notice', kind: 'info', message: fitNotice });
     const trueRegime = this.deps.trueRegime?.();
     if (trueRegime !== undefined) regime.scoreTruth(trueRegime);
     this.publish({
@@ -556,26 +528,9 @@ export class TradingEngine implements EngineControls {
         regime: regime.regime,
       },
       () => trader.state(),
-      this.newRegimeModel(),
-      this.newRegimeFeatures(),
+      this.detectorRecord.newModel(),
+      this.detectorRecord.newFeatures(),
     );
-  }
-
-  /** The detector's bars since the last iteration, for the record (a resume reads back what it holds). */
-  private newRegimeFeatures(): RegimeFeatureRows | null {
-    const detector = this.trader.regime.detector;
-    if (detector.bars === this.regimeBarsRecorded) return null;
-    const held = detector.heldSince(this.regimeBarsRecorded);
-    this.regimeBarsRecorded = detector.bars;
-    return { ...held, dropUpTo: detector.bars - detector.heldCapacity };
-  }
-
-  /** Regime (issue 9): the model put in force since the last iteration, to save with the run. */
-  private newRegimeModel(): SavedRegimeModel | null {
-    const regime = this.trader.regime;
-    if (regime.fitCount === this.regimeFitsRecorded) return null;
-    this.regimeFitsRecorded = regime.fitCount;
-    return regime.savedModel();
   }
 
   /** Waits `ms` (Infinity: until woken); stop, pause and retry wake it early. */

@@ -3,12 +3,19 @@
  * step: fills at the open → signals → marks at the closes → regime → risk → orders. The loop (live) and the
  * backtests (bars in memory) drive the same Trader; what happens is told as typed events.
  */
-import type { Bar, MarketOrder } from '../core/model.js';
+import type { Bar, BarColumns, MarketOrder } from '../core/model.js';
 import { Portfolio } from '../core/portfolio.js';
 import { RegimeController, type RegimeChangeRecord, type RegimeDetectorConfig } from '../core/regime.js';
 import type { PosteriorTape } from '../core/hmm/posterior-tape.js';
 import { RiskManager, type RiskLimits } from '../core/risk.js';
-import { buyFillQuantity, planOrders, SIZING_MARGIN, type PlanSymbol } from '../core/order-plan.js';
+import {
+  buyFillQuantity,
+  NO_ORDER,
+  OrderPlanner,
+  PENDING_BUY,
+  PENDING_SELL,
+  SIZING_MARGIN,
+} from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
 import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
 import { roundToCents } from '../core/units.js';
@@ -80,6 +87,8 @@ export class Trader {
   /** The universe's per-bar features for the regime detector, reused every step. */
   private readonly universe = new UniverseFeatures();
   private readonly regimeFeatures = new Float64Array(FEATURE_COUNT);
+  /** The order plan's columns, reused every step. */
+  private readonly planner: OrderPlanner;
   private orderSeq = 0;
   private tradeCount = 0;
   private peakEquity: number;
@@ -90,6 +99,11 @@ export class Trader {
   private newBuysOff = false;
   /** The kill switch is selling everything: set until nothing is held or working. */
   private closingAll = false;
+  /**
+   * Every position is valued at its symbol's latest close: nothing has changed a close or a position
+   * since the last markAtCloses (marking again would change nothing).
+   */
+  private marked = false;
 
   constructor(
     readonly options: TraderOptions,
@@ -103,7 +117,8 @@ export class Trader {
     this.lastSeen = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
     this.stepBars = new Array<Bar | undefined>(count).fill(undefined);
     this.cursor = new Int32Array(count);
-    this.portfolio = new Portfolio(options.startingCash);
+    this.planner = new OrderPlanner(count);
+    this.portfolio = new Portfolio(options.startingCash, options.symbols);
     this.regime = new RegimeController(options.regimeHistoryCapacity, options.detectorConfig, options.regimeTape);
     this.risk = new RiskManager(options.risk, options.startingCash);
     this.peakEquity = options.startingCash;
@@ -208,12 +223,12 @@ export class Trader {
    * History streamed in (the backfill, issue 11): a symbol's bars feed its signals as they arrive; the
    * regime's inputs wait in `warmup` until finishHistory. The same state as processRound(…, false).
    */
-  takeHistory(symbol: string, bars: readonly Bar[], warmup: BackfillWarmup): void {
+  takeHistory(symbol: string, bars: BarColumns, warmup: BackfillWarmup): void {
     const index = this.indexBySymbol.get(symbol) as number;
-    const last = bars.at(-1);
-    if (last === undefined) return;
+    if (bars.length === 0) return;
     warmup.take(index, bars, this.signals[index] as SymbolSignals);
-    this.lastSeen[index] = last.time;
+    this.marked = false;
+    this.lastSeen[index] = bars.time[bars.length - 1] as number;
   }
 
   /** The regime detector warms up on the history's features, in time order. */
@@ -226,7 +241,10 @@ export class Trader {
     this.markAtCloses();
   }
 
-  /** One time step: `bars[s]` is symbol s's bar at `time`, or undefined when it has none. */
+  /**
+   * One time step: `bars[s]` is symbol s's bar at `time`, or undefined when it has none. The bars are
+   * read during the call only (a backtest hands over the same object per symbol at every step).
+   */
   step(time: number, bars: readonly (Bar | undefined)[], trading: boolean): void {
     const count = this.symbols.length;
     const catchingUp = time <= this.time;
@@ -241,6 +259,7 @@ export class Trader {
       }
       const signals = this.signals[s] as SymbolSignals;
       signals.update(bar);
+      this.marked = false;
       this.universe.add(signals.lastReturn);
       this.lastSeen[s] = bar.time;
     }
@@ -278,7 +297,7 @@ export class Trader {
 
   /** Orders the broker ended without a fill, and its notices. */
   takeNotices(): void {
-    for (const order of this.broker.takeEndedOrders()) this.recordOrder({ ...order, status: 'cancelled' });
+    for (const order of this.broker.takeEndedOrders()) this.recordOrder(order, 'cancelled');
     for (const notice of this.broker.takeNotices())
       this.listener?.event({ type: 'notice', kind: notice.kind, message: notice.message });
   }
@@ -295,6 +314,7 @@ export class Trader {
   /** Continues a saved run: portfolio, working orders, counters, regime, risk. */
   restore(saved: TraderState, regimeHistory: readonly RegimeChangeRecord[]): void {
     this.portfolio.restore(saved.cash, saved.realizedPnl, saved.positions);
+    this.marked = false;
     for (const p of saved.positions) {
       const last = this.lastCloseOf(p.symbol);
       if (last > 0) this.portfolio.mark(p.symbol, last);
@@ -320,6 +340,7 @@ export class Trader {
       };
     });
     this.portfolio.restore(state.cash, this.portfolio.realizedPnl, positions);
+    this.marked = false;
     this.risk.useOpeningEquity(this.portfolio.equity());
     for (const note of state.notes) this.listener?.event({ type: 'notice', kind: 'info', message: note });
   }
@@ -377,9 +398,12 @@ export class Trader {
    * bought or sold in a bar is valued at the bar's close, never at its fill price.
    */
   private markAtCloses(): void {
-    for (const position of this.portfolio.positions()) {
-      const close = this.lastCloseOf(position.symbol);
-      if (close > 0) this.portfolio.mark(position.symbol, close);
+    if (this.marked) return;
+    this.marked = true;
+    const count = this.symbols.length;
+    for (let s = 0; s < count; s++) {
+      const close = (this.signals[s] as SymbolSignals).lastClose;
+      if (close > 0) this.portfolio.markAt(s, close);
     }
   }
 
@@ -410,19 +434,20 @@ export class Trader {
         cash: this.portfolio.cash,
         maxValue: order?.maxValue ?? Number.NaN,
         reservedValue: order?.price === undefined ? Number.NaN : order.qty * order.price * (1 + SIZING_MARGIN),
-        feeFor: (q, p) => this.broker.feeFor(q, p),
+        fees: this.broker,
       });
     }
     // An order cut to nothing (no cash, nothing held) did not fill: it is recorded as cancelled.
-    this.recordOrder({ ...fill, status: qty > 0 ? 'filled' : 'cancelled' });
+    this.recordOrder(fill, qty > 0 ? 'filled' : 'cancelled');
     if (qty <= 0) return;
-    const { order: _order, ...filled } = fill;
-    const applied = qty === fill.qty ? filled : { ...filled, qty, fee: this.broker.feeFor(qty, fill.price) };
+    const applied = qty === fill.qty ? fill : { ...fill, qty, fee: this.broker.feeFor(qty, fill.price) };
     this.portfolio.applyFill(applied);
+    this.marked = false;
     this.tradeCount++;
     const listener = this.listener;
     if (listener === null) return;
-    listener.fill({ ...applied, regime: this.regime.regime });
+    const { order: _order, ...filled } = applied;
+    listener.fill({ ...filled, regime: this.regime.regime });
     listener.event({
       type: 'fill',
       time: isoTime(fill.time),
@@ -458,41 +483,37 @@ export class Trader {
     const params = this.regime.params;
     const count = this.symbols.length;
     const limits = this.options.risk;
-    const planned: PlanSymbol[] = new Array<PlanSymbol>(count);
+    const planner = this.planner;
+    const halted = this.risk.haltReason !== null;
     for (let s = 0; s < count; s++) {
       const symbol = this.symbols[s] as string;
       const signals = this.signals[s] as SymbolSignals;
       const price = signals.lastClose;
-      const held = this.portfolio.position(symbol)?.qty ?? 0;
+      const held = this.portfolio.heldAt(s);
       const working = this.broker.fillsLater ? this.broker.working(symbol) : undefined;
-      planned[s] = {
-        price,
-        held,
-        hold: this.risk.haltReason === null && wantsToHold(signals, params, held > 0),
-        tradable: price > 0 && this.broker.accepts(symbol),
-        pending:
-          working === undefined
-            ? undefined
-            : { side: working.side, qty: working.qty, price: working.price ?? Number.NaN },
-      };
+      planner.price[s] = price;
+      planner.held[s] = held;
+      planner.hold[s] = !halted && wantsToHold(signals, params, held > 0) ? 1 : 0;
+      planner.tradable[s] = price > 0 && this.broker.accepts(symbol) ? 1 : 0;
+      if (working === undefined) planner.pendingSide[s] = NO_ORDER;
+      else {
+        planner.pendingSide[s] = working.side === 'buy' ? PENDING_BUY : PENDING_SELL;
+        planner.pendingQty[s] = working.qty;
+        planner.pendingPrice[s] = working.price ?? Number.NaN;
+      }
     }
     const equity = this.portfolio.equity();
-    const plan = planOrders({
-      equity,
-      cash: this.portfolio.cash,
-      maxPositionFraction: limits.maxPositionFraction,
-      exposureCap: this.exposureCap(),
-      feeFor: (qty, price) => this.broker.feeFor(qty, price),
-      symbols: planned,
-    });
+    planner.plan(equity, this.portfolio.cash, limits.maxPositionFraction, this.exposureCap(), this.broker);
+    const orders = planner.orders;
     const maxValue = limits.maxPositionFraction * equity;
     for (let s = 0; s < count; s++) {
-      const qty = plan.orders[s];
-      if (qty !== null && qty !== undefined && qty < 0) this.submitOrder(s, 'sell', -qty, time, maxValue);
+      const qty = orders[s] as number;
+      if (qty < 0) this.submitOrder(s, 'sell', -qty, time, maxValue);
     }
     for (let s = 0; s < count; s++) {
-      const qty = plan.orders[s];
-      if (qty === null || qty === undefined || qty < 0) continue;
+      const qty = orders[s] as number;
+      // NaN: left alone.
+      if (!(qty >= 0)) continue;
       if (qty > 0) {
         if (!this.newBuysOff) this.submitOrder(s, 'buy', qty, time, maxValue);
       } else this.cancelOrder(this.symbols[s] as string);
@@ -513,20 +534,23 @@ export class Trader {
     };
     this.listener?.event({ type: 'order', time: isoTime(time), symbol, side, qty, price });
     const replaced = this.broker.submit(order);
-    if (replaced !== undefined) this.recordOrder({ ...replaced, status: 'replaced' });
-    this.recordOrder({ ...order, status: 'working' });
+    if (replaced !== undefined) this.recordOrder(replaced, 'replaced');
+    this.recordOrder(order, 'working');
   }
 
   private cancelOrder(symbol: string): void {
     const cancelled = this.broker.cancel(symbol);
-    if (cancelled !== undefined) this.recordOrder({ ...cancelled, status: 'cancelled' });
+    if (cancelled !== undefined) this.recordOrder(cancelled, 'cancelled');
   }
 
-  private recordOrder(order: MarketOrder & { readonly status: OrderStatus }): void {
+  private recordOrder(order: OrderFields, status: OrderStatus): void {
     if (this.listener === null) return;
-    const { clientOrderId, time, symbol, side, qty, status } = order;
+    const { clientOrderId, time, symbol, side, qty } = order;
     this.listener.order({ clientOrderId, time, symbol, side, qty, status });
   }
 }
+
+/** What an order record takes from an order or a fill. */
+type OrderFields = Pick<MarketOrder, 'clientOrderId' | 'time' | 'symbol' | 'side' | 'qty'>;
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;

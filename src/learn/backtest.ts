@@ -62,10 +62,13 @@ export function backtest(
   );
   const count = series.length;
   const cursor = new Int32Array(count);
+  // One bar object per symbol, moved to each of its bars: the Trader reads a step's bars only during the step.
+  const barOf = series.map((s) => new ColumnBar(s));
   const stepBars = new Array<Bar | undefined>(count).fill(undefined);
   for (let step = 0; step < steps.length; step++) {
     const time = steps[step] as number;
-    for (let s = 0; s < count; s++) stepBars[s] = barAt(series[s] as SymbolBars, cursor, s, time);
+    for (let s = 0; s < count; s++)
+      stepBars[s] = barAt(series[s] as SymbolBars, cursor, s, time, barOf[s] as ColumnBar);
     const trading = step >= historySteps;
     if (!trading) {
       trader.step(time, stepBars, false);
@@ -81,17 +84,42 @@ export function backtest(
   return { ...result, trades: trader.trades, score: scoreOf(result) };
 }
 
-/** The symbol's bar at `time`, if it has one (its cursor then moves past it). */
-function barAt(series: SymbolBars, cursor: Int32Array, s: number, time: number): Bar | undefined {
+/** A symbol's bar at `index` of its columns, read when asked (the Trader reads only a few of its fields). */
+class ColumnBar implements Bar {
+  index = 0;
+
+  constructor(private readonly series: SymbolBars) {}
+
+  get time(): number {
+    return this.series.time[this.index] as number;
+  }
+
+  get open(): number {
+    return this.series.open[this.index] as number;
+  }
+
+  get high(): number {
+    return this.series.high[this.index] as number;
+  }
+
+  get low(): number {
+    return this.series.low[this.index] as number;
+  }
+
+  get close(): number {
+    return this.series.close[this.index] as number;
+  }
+
+  get volume(): number {
+    return this.series.volume[this.index] as number;
+  }
+}
+
+/** The symbol's bar at `time` (`bar` moved to it), if it has one (its cursor then moves past it). */
+function barAt(series: SymbolBars, cursor: Int32Array, s: number, time: number, bar: ColumnBar): Bar | undefined {
   const i = cursor[s] as number;
   if (i >= series.time.length || series.time[i] !== time) return undefined;
   cursor[s] = i + 1;
-  return {
-    time,
-    open: series.open[i] as number,
-    high: series.high[i] as number,
-    low: series.low[i] as number,
-    close: series.close[i] as number,
-    volume: series.volume[i] as number,
-  };
+  bar.index = i;
+  return bar;
 }

@@ -3,7 +3,8 @@
  * each advance() serves one more step. Steps are the union of every symbol's bar times, so a symbol
  * missing a bar simply has none at that step.
  */
-import type { Bar } from '../core/model.js';
+import type { BarColumns } from '../core/model.js';
+import { barColumns } from '../core/bar-columns.js';
 import type { MarketClock } from '../engine/bar-source.js';
 import type { BarQuery, MarketDataSource } from '../market/types.js';
 import { PermanentError } from '../market/types.js';
@@ -75,22 +76,20 @@ export class ReplayMarket implements MarketDataSource, MarketClock {
     if (this.step < this.steps.length - 1) this.step++;
   }
 
-  async fetchBars(query: BarQuery): Promise<Bar[]> {
+  async fetchBars(query: BarQuery): Promise<BarColumns> {
     const series = this.bySymbol.get(query.symbol);
     if (series === undefined) throw new PermanentError(`no stored bars for ${query.symbol}`);
     const end = firstAbove(series.time, this.now());
     let start = firstAbove(series.time, query.after);
     if (query.limit !== undefined) start = Math.max(start, end - query.limit);
-    const bars: Bar[] = [];
+    const bars = barColumns(Math.max(0, end - start));
     for (let i = start; i < end; i++) {
-      bars.push({
-        time: series.time[i] as number,
-        open: series.open[i] as number,
-        high: series.high[i] as number,
-        low: series.low[i] as number,
-        close: series.close[i] as number,
-        volume: series.volume[i] as number,
-      });
+      bars.time[i - start] = series.time[i] as number;
+      bars.open[i - start] = series.open[i] as number;
+      bars.high[i - start] = series.high[i] as number;
+      bars.low[i - start] = series.low[i] as number;
+      bars.close[i - start] = series.close[i] as number;
+      bars.volume[i - start] = series.volume[i] as number;
     }
     return bars;
   }

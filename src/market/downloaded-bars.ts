@@ -2,7 +2,7 @@
  * The engine's bar source over a market-data source: each round asks every symbol for its new bars
  * through the downloader (parallel, with timeouts, retries and a visible state per symbol).
  */
-import type { Bar, Timeframe } from '../core/model.js';
+import type { BarColumns, Timeframe } from '../core/model.js';
 import type { BarRoundResult, BarSource } from '../engine/bar-source.js';
 import type { DownloadStatusView, RoundKind } from '../engine/download-status.js';
 import type { Downloader } from './downloader.js';
@@ -19,9 +19,9 @@ export class DownloadedBars implements BarSource {
     kind: RoundKind,
     symbols: readonly string[],
     after: (symbol: string) => number,
-    onBars: (symbol: string, bars: Bar[]) => void,
+    onBars: (symbol: string, bars: BarColumns) => void,
   ): Promise<BarRoundResult> {
-    const result = await this.downloader.runRound<Bar[]>(
+    const result = await this.downloader.runRound<BarColumns>(
       kind,
       symbols,
       (symbol, signal) => this.market.fetchBars({ symbol, timeframe: this.timeframe, after: after(symbol), signal }),

@@ -9,7 +9,8 @@ import { roundToCents } from '../core/units.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
 import { barsInPeriod, simBarTime } from './session-calendar.js';
 import { PermanentError, TransientError, type BarQuery, type MarketDataSource } from './types.js';
-import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../core/model.js';
+import { TIMEFRAME_MINUTES, type BarColumns, type Timeframe } from '../core/model.js';
+import { barColumns } from '../core/bar-columns.js';
 import type { MarketClock } from '../engine/bar-source.js';
 
 interface RegimeProfile {
@@ -190,7 +191,7 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
     this.produced++;
   }
 
-  async fetchBars(query: BarQuery): Promise<Bar[]> {
+  async fetchBars(query: BarQuery): Promise<BarColumns> {
     this.makeHistory();
     const series = this.series.get(query.symbol);
     if (series === undefined) throw new PermanentError(`unknown symbol ${query.symbol}`);
@@ -209,7 +210,7 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
     if (draw(3) < failureRate) throw new TransientError('simulated 503 Service Unavailable');
   }
 
-  private readBars(series: SymbolSeries, after: number, limit: number | undefined): Bar[] {
+  private readBars(series: SymbolSeries, after: number, limit: number | undefined): BarColumns {
     const oldest = Math.max(0, this.produced - this.capacity);
     // Bar times rise with the index, so the first bar after `after` is found by bisection.
     let lo = oldest;
@@ -220,17 +221,16 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
       else lo = mid + 1;
     }
     const first = limit === undefined ? lo : Math.max(lo, this.produced - limit);
-    const bars: Bar[] = new Array<Bar>(this.produced - first);
+    const bars = barColumns(this.produced - first);
     for (let index = first; index < this.produced; index++) {
       const slot = index % this.capacity;
-      bars[index - first] = {
-        time: simBarTime(index, this.timeframe),
-        open: series.open[slot] as number,
-        high: series.high[slot] as number,
-        low: series.low[slot] as number,
-        close: series.close[slot] as number,
-        volume: series.volume[slot] as number,
-      };
+      const i = index - first;
+      bars.time[i] = simBarTime(index, this.timeframe);
+      bars.open[i] = series.open[slot] as number;
+      bars.high[i] = series.high[slot] as number;
+      bars.low[i] = series.low[slot] as number;
+      bars.close[i] = series.close[slot] as number;
+      bars.volume[i] = series.volume[slot] as number;
     }
     return bars;
   }

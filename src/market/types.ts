@@ -1,5 +1,5 @@
 /** What the market-data adapters share: a query for one symbol's bars and the errors a request ends with. */
-import type { Bar, Timeframe } from '../core/model.js';
+import type { BarColumns, Timeframe } from '../core/model.js';
 
 export interface BarQuery {
   readonly symbol: string;
@@ -13,8 +13,8 @@ export interface BarQuery {
 
 /** Where bars come from: the simulated market or a broker's data API. */
 export interface MarketDataSource {
-  /** Bars after `query.after` up to the source's current time, oldest first. */
-  fetchBars(query: BarQuery): Promise<Bar[]>;
+  /** Bars after `query.after` up to the source's current time, oldest first, as columns (no object per bar). */
+  fetchBars(query: BarQuery): Promise<BarColumns>;
 }
 
 /** A request failed in a way worth retrying (network, 5xx, 429). */

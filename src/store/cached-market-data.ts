@@ -4,7 +4,8 @@
  * only what is new). The in-memory side keeps each symbol's newest bars, bounded in entries and bytes.
  */
 import { LruCache } from '../core/lru-cache.js';
-import type { Bar } from '../core/model.js';
+import type { BarColumns } from '../core/model.js';
+import { barColumns, concatColumns, firstBarAfter, NO_BARS, sliceColumns } from '../core/bar-columns.js';
 import type { BarQuery, MarketDataSource } from '../market/types.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteTradingRecord } from './sqlite-trading-record.js';
@@ -24,8 +25,8 @@ export interface BarCacheOptions {
   readonly maxGapMs?: number;
 }
 
-/** Rough size of a bar object in V8: six numbers and the object itself. */
-const BAR_BYTES = 96;
+/** A bar's six numbers. */
+const BAR_BYTES = 48;
 
 interface CachedRow {
   time: number;
@@ -56,15 +57,28 @@ interface RoundRanges {
 }
 
 const FOUR_DAYS_MS = 4 * 86_400_000;
+/**
+ * How long one read of the cached ranges answers the calls with the same start (a round's later chunks).
+ * Short: rows counted in it may expire meanwhile, and a range without its rows would leave a hole.
+ */
+const RANGES_KEPT_MS = 30_000;
 
 export class CachedMarketData implements MarketDataSource {
-  private readonly memory: LruCache<string, Bar[]>;
+  private readonly memory: LruCache<string, BarColumns>;
   private readonly now: () => number;
   /**
-   * One read of the database for all the symbols a round asks about at once: the per-symbol calls then
-   * reach the source in the same tick, so a source that batches them (Alpaca) still can.
+   * One read of the database for all the symbols a round asks about: the per-symbol calls then reach the
+   * source in the same tick, so a source that batches them (Alpaca) still can. Kept for the round's later
+   * symbols (a downloader asks 50 at a time: 10 reads of the whole cache for 500 symbols, before).
    */
-  private readonly reads = new Map<string, Promise<RoundRanges>>();
+  private ranges: { readonly key: string; readonly read: Promise<RoundRanges>; readonly at: number } | null = null;
+  /**
+   * The symbols' reads, one at a time: each read's rows are made in SQLite's thread, then in JS. Side by
+   * side, a 50-symbol batch's reads held about 100 MB of the C heap (the threads' malloc arenas) on a restart.
+   */
+  private readQueue: Promise<unknown> = Promise.resolve();
+  /** What the calls made in this turn of the event loop wait for before handing their bars back. */
+  private batch: Promise<unknown>[] | null = null;
   /** Bars served from the database or memory instead of the source, since start. */
   barsFromCache = 0;
   barsFromSource = 0;
@@ -83,25 +97,41 @@ export class CachedMarketData implements MarketDataSource {
     );
   }
 
-  async fetchBars(query: BarQuery): Promise<Bar[]> {
+  async fetchBars(query: BarQuery): Promise<BarColumns> {
     const { symbol, timeframe, after } = query;
     const held = this.memory.get(`${symbol}|${timeframe}`);
     // The memory holds the newest bars; it answers when it reaches back far enough.
     const inMemory =
-      held !== undefined && held.length > 0 && (held[0] as Bar).time <= after
-        ? held.filter((b) => b.time > after)
+      held !== undefined && held.length > 0 && (held.time[0] as number) <= after
+        ? sliceColumns(held, firstBarAfter(held, after))
         : null;
     const ranges = inMemory === null ? await this.readRanges(timeframe, after) : null;
     const range = ranges?.bySymbol.get(symbol);
     // Rows whose older part expired leave a hole before them: then the whole range is downloaded again.
     const usable =
       range !== undefined && !(Number.isFinite(after) && range.first - after > (this.options.maxGapMs ?? FOUR_DAYS_MS));
-    const newestCached = inMemory?.at(-1)?.time ?? (usable ? range.last : after);
-    // Asked of the source for all symbols in the same tick (after the one shared read), so it can batch them.
-    const fresh = await this.source.fetchBars({ ...query, after: Math.max(after, newestCached) });
-    // The cached bars themselves are read symbol by symbol: a big restart never holds them all at once.
-    const cached =
-      inMemory ?? (usable && ranges !== null ? await this.readSymbol(symbol, timeframe, after, ranges) : []);
+    const newestCached =
+      inMemory !== null && inMemory.length > 0
+        ? (inMemory.time[inMemory.length - 1] as number)
+        : usable
+          ? range.last
+          : after;
+    // The cached bars are read symbol by symbol, one read at a time, while the source is asked.
+    const reading =
+      usable && ranges !== null ? this.queueRead(() => this.readSymbol(symbol, timeframe, after, ranges)) : null;
+    const batch = ranges === null ? null : this.joinBatch(reading);
+    let fresh: BarColumns;
+    try {
+      // Asked of the source for all symbols in the same tick (after the one shared read), so it can batch them.
+      fresh = await this.source.fetchBars({ ...query, after: Math.max(after, newestCached) });
+    } catch (error) {
+      reading?.catch(() => undefined);
+      throw error;
+    }
+    const cached = inMemory ?? (reading === null ? NO_BARS : await reading);
+    // The symbols of a batch are handed back together when its reads are done: one by one, each would
+    // free a place in the downloader alone, and the next symbols would reach the source one request each.
+    if (batch !== null) await Promise.all(batch);
     const fetchedAt = this.now();
     this.writer.cacheBars({
       source: this.options.source,
@@ -112,19 +142,16 @@ export class CachedMarketData implements MarketDataSource {
     });
     this.barsFromCache += cached.length;
     this.barsFromSource += fresh.length;
-    const all = cached.length === 0 ? fresh : fresh.length === 0 ? cached : cached.concat(fresh);
+    const all = concatColumns(cached, fresh);
     this.remember(query.symbol, query.timeframe, all);
-    return query.limit === undefined ? all : all.slice(-query.limit);
+    return query.limit === undefined ? all : sliceColumns(all, all.length - query.limit);
   }
 
   /**
-   * One symbol's cached bars, in one call (not a callback per row): made together, the rows are used
-   * and dropped together; they have a bar's fields and are kept as they come. (The reads of a round
-   * run side by side: one after another, the symbols would finish one at a time and the next ones
-   * would no longer reach the source in one batch.)
+   * One symbol's cached bars, in one call (not a callback per row), as columns: the rows die at once.
    */
-  private readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<Bar[]> {
-    return this.connection.allOnce<CachedRow>(SELECT_SYMBOL, [
+  private async readSymbol(symbol: string, timeframe: string, after: number, ranges: RoundRanges): Promise<BarColumns> {
+    const rows = await this.connection.allOnce<CachedRow>(SELECT_SYMBOL, [
       this.options.source,
       symbol,
       timeframe,
@@ -132,39 +159,66 @@ export class CachedMarketData implements MarketDataSource {
       ranges.upTo,
       ranges.fetchedSince,
     ]);
+    const bars = barColumns(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as CachedRow;
+      bars.time[i] = row.time;
+      bars.open[i] = row.open;
+      bars.high[i] = row.high;
+      bars.low[i] = row.low;
+      bars.close[i] = row.close;
+      bars.volume[i] = row.volume;
+    }
+    return bars;
+  }
+
+  private queueRead(read: () => Promise<BarColumns>): Promise<BarColumns> {
+    const result = this.readQueue.then(read);
+    this.readQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** The batch of this turn of the event loop, with `reading` in it. */
+  private joinBatch(reading: Promise<BarColumns> | null): Promise<unknown>[] {
+    let batch = this.batch;
+    if (batch === null) {
+      batch = [];
+      this.batch = batch;
+      setImmediate(() => (this.batch = null));
+    }
+    if (reading !== null) batch.push(reading.catch(() => undefined));
+    return batch;
   }
 
   private readRanges(timeframe: string, after: number): Promise<RoundRanges> {
     const key = `${timeframe}|${after}`;
-    let read = this.reads.get(key);
-    if (read === undefined) {
-      const upTo = this.options.marketNow();
-      const fetchedSince = this.now() - this.options.ttlMs;
-      read = this.connection
-        .all<{ symbol: string } & CachedRange>(SELECT_RANGES, [
-          this.options.source,
-          timeframe,
-          after,
-          upTo,
-          fetchedSince,
-        ])
-        .then((rows) => ({ bySymbol: new Map(rows.map((r) => [r.symbol, r])), upTo, fetchedSince }))
-        .finally(() => {
-          // Kept only for the calls of this round, which are all waiting on it by now.
-          setImmediate(() => this.reads.delete(key));
-        });
-      this.reads.set(key, read);
-    }
+    const now = this.now();
+    const kept = this.ranges;
+    // A later chunk of the same round: the same answer (the rows of the symbols it covers are unchanged).
+    if (kept !== null && kept.key === key && now - kept.at <= RANGES_KEPT_MS) return kept.read;
+    const upTo = this.options.marketNow();
+    const fetchedSince = now - this.options.ttlMs;
+    const read = this.connection
+      .all<{ symbol: string } & CachedRange>(SELECT_RANGES, [this.options.source, timeframe, after, upTo, fetchedSince])
+      .then((rows) => ({ bySymbol: new Map(rows.map((r) => [r.symbol, r])), upTo, fetchedSince }));
+    this.ranges = { key, read, at: now };
+    // A failed read is not kept: the next call reads again.
+    read.catch(() => {
+      if (this.ranges?.read === read) this.ranges = null;
+    });
     return read;
   }
 
-  private remember(symbol: string, timeframe: string, bars: Bar[]): void {
+  private remember(symbol: string, timeframe: string, bars: BarColumns): void {
     if (bars.length === 0) return;
     const key = `${symbol}|${timeframe}`;
     const keep = this.options.barsPerEntry ?? 64;
-    const previous = this.memory.get(key) ?? [];
+    const previous = this.memory.get(key) ?? NO_BARS;
     const merged =
-      previous.length > 0 && (previous.at(-1) as Bar).time < (bars[0] as Bar).time ? previous.concat(bars) : bars;
-    this.memory.set(key, merged.length > keep ? merged.slice(-keep) : merged);
+      previous.length > 0 && (previous.time[previous.length - 1] as number) < (bars.time[0] as number)
+        ? concatColumns(previous, bars)
+        : bars;
+    // A copy of the newest: the memory never holds on to a whole backfill's buffer.
+    this.memory.set(key, sliceColumns(merged, merged.length - keep));
   }
 }

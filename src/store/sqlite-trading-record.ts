@@ -4,7 +4,7 @@
  * a big backfill's cached bars are written as they arrive, in large transactions of their own.
  */
 import { statSync } from 'node:fs';
-import type { Bar } from '../core/model.js';
+import type { BarColumns } from '../core/model.js';
 import type { IterationRecord, OrderRecord, TradingRecord } from '../engine/trading-record.js';
 import type { EngineEvent } from '../engine/snapshot.js';
 import { describeSqliteError, StoreError } from './open-store.js';
@@ -14,7 +14,7 @@ export interface CachedBars {
   readonly source: string;
   readonly symbol: string;
   readonly timeframe: string;
-  readonly bars: readonly Bar[];
+  readonly bars: BarColumns;
   readonly fetchedAt: number;
 }
 
@@ -53,31 +53,30 @@ const BAR_ROWS_PER_TRANSACTION = 50_000;
  * `[time, open, high, low, close, volume, time, …]`: the numbers in one array of doubles, written out by
  * JSON.stringify in one go (no string per number or per bar on the way).
  */
-function barsAsJson(bars: readonly Bar[]): string {
+function barsAsJson(bars: BarColumns): string {
   const values = new Array<number>(bars.length * 6);
   for (let i = 0, v = 0; i < bars.length; i++, v += 6) {
-    const b = bars[i] as Bar;
-    values[v] = b.time;
-    values[v + 1] = b.open;
-    values[v + 2] = b.high;
-    values[v + 3] = b.low;
-    values[v + 4] = b.close;
-    values[v + 5] = b.volume;
+    values[v] = bars.time[i] as number;
+    values[v + 1] = bars.open[i] as number;
+    values[v + 2] = bars.high[i] as number;
+    values[v + 3] = bars.low[i] as number;
+    values[v + 4] = bars.close[i] as number;
+    values[v + 5] = bars.volume[i] as number;
   }
   return JSON.stringify(values);
 }
 
 /**
- * Cached bars waiting to be written: their JSON text in a Buffer, made as they were queued. Neither the bars
- * nor a string of them wait on the JS heap for the disk (what outlives a few allocations there is what
- * makes V8 grow its young generation to 128 MB).
+ * Cached bars waiting to be written: the columns as they came (numbers outside the JS heap, 48 bytes a
+ * bar), made into JSON text only when written. Nothing of them waits on the JS heap for the disk (what
+ * outlives a few allocations there is what makes V8 grow its young generation).
  */
 interface QueuedBars {
   readonly source: string;
   readonly symbol: string;
   readonly timeframe: string;
   readonly fetchedAt: number;
-  readonly json: Buffer;
+  readonly bars: BarColumns;
   readonly rows: number;
 }
 
@@ -136,9 +135,8 @@ export class SqliteTradingRecord implements TradingRecord {
    */
   cacheBars(entry: CachedBars): void {
     if (this.failure !== null || entry.bars.length === 0) return;
-    // The JSON text now, so that a backfill's bar objects never wait in this queue for the disk.
     const { source, symbol, timeframe, fetchedAt, bars } = entry;
-    this.bars.push({ source, symbol, timeframe, fetchedAt, json: Buffer.from(barsAsJson(bars)), rows: bars.length });
+    this.bars.push({ source, symbol, timeframe, fetchedAt, bars, rows: bars.length });
     this.queuedBarRows += entry.bars.length;
     // A round's few new bars go with the next iteration, in its transaction; a backfill's go now.
     if (this.queuedBarRows >= BAR_ROWS_WRITTEN_AT_ONCE) this.startWriting();
@@ -323,8 +321,8 @@ export class SqliteTradingRecord implements TradingRecord {
    * backfill of half a million bars makes a few hundred strings in JavaScript, not millions of values.
    */
   private async writeBars(entries: readonly QueuedBars[]): Promise<void> {
-    for (const { source, symbol, timeframe, fetchedAt, json, rows } of entries) {
-      await this.connection.run(INSERT_BARS_JSON, [source, symbol, timeframe, fetchedAt, json]);
+    for (const { source, symbol, timeframe, fetchedAt, bars, rows } of entries) {
+      await this.connection.run(INSERT_BARS_JSON, [source, symbol, timeframe, fetchedAt, barsAsJson(bars)]);
       this.rowsWritten += rows;
     }
   }

@@ -3,11 +3,15 @@
  * with a latency per bars request, 500 symbols × 60 days of 15-minute bars. Reports the download time
  * (the backfill round), the time from the start line to the first iteration, and the peak RSS of the
  * bot (VmHWM), for a fresh start and for a restart that reads its bars back from the cache.
+ *
+ * The bin runs as a user's shell runs it: through its `#!` line (which gives Node its flags), with this
+ * Node first on PATH. `BENCH_BACKFILL_PLAIN_NODE=1` runs `node <bin>` instead, without those flags.
+ * `--json` makes it headless: the UI (Ink) is never loaded in this benchmark.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FakeAlpacaServer } from '../fake-alpaca/fake-alpaca-server.js';
 import { FakeMarketDataStream, FakeTradingStream } from '../fake-alpaca/fake-streams.js';
 import { BIN } from '../support/bin.js';
@@ -25,6 +29,8 @@ export interface BackfillRun {
 export interface BackfillBench {
   readonly symbols: number;
   readonly requests: number;
+  /** Bars requests of the restart (only the bars after the cached ones, 50 symbols a request). */
+  readonly restartRequests: number;
   readonly fresh: BackfillRun;
   readonly restart: BackfillRun;
 }
@@ -39,7 +45,11 @@ function peakRss(pid: number): number {
 }
 
 function runOnce(args: string[], env: NodeJS.ProcessEnv): Promise<BackfillRun> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  const plainNode = process.env.BENCH_BACKFILL_PLAIN_NODE === '1';
+  const path = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+  const child = plainNode
+    ? spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' })
+    : spawn(BIN, args, { env: { ...process.env, ...env, PATH: path }, stdio: 'pipe' });
   let startAt = 0;
   let firstIterationAt = 0;
   let downloadMs = 0;
@@ -119,7 +129,8 @@ export async function benchBackfill(symbolCount = 500, latencyMs = 50): Promise<
     const fresh = await runOnce(args, env);
     const requests = server.count() - before;
     const restart = await runOnce(args, env);
-    return { symbols: symbolCount, requests, fresh, restart };
+    const restartRequests = server.count() - before - requests;
+    return { symbols: symbolCount, requests, restartRequests, fresh, restart };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await Promise.all([server.close(), trading.stop(), data.stop()]);

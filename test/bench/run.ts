@@ -47,6 +47,9 @@ console.log(
 console.log(
   `  a year of 1Min bars for 60 symbols (${fmt(yearOfMinutes)} bar-updates): ${fmt(yearOfMinutes / replay.barUpdatesPerCpuSecond, 1)} s of CPU per setting; found: return ${fmt(replay.result.return * 100, 2)}%, max drawdown ${fmt(replay.result.maxDrawdown * 100, 2)}%, ${fmt(replay.result.trades)} trades`,
 );
+console.log(
+  `  replaying the detector's recorded fits (learn tune's other settings of a window): ${fmt(replay.replayedBarUpdatesPerCpuSecond)} bar-updates per CPU second (${fmt(replay.replayedCpuSeconds, 3)} s of CPU)`,
+);
 
 console.log(`\nsoak: ${fmt(soakIterations)} iterations over 50 symbols (heap after GC)`);
 const soak = await benchSoak(soakIterations, 50, gc);
@@ -114,7 +117,7 @@ const { benchBackfill } = await import('./backfill-bench.js');
 const backfillSymbols = Number(process.env.BENCH_BACKFILL_SYMBOLS ?? 500);
 const backfill = await benchBackfill(backfillSymbols, 50);
 console.log(
-  `\nbackfill of ${backfill.symbols} symbols × 60 days of 15Min bars from the fake Alpaca (50 ms per bars request, ${backfill.requests} requests), the built bin with its database`,
+  `\nbackfill of ${backfill.symbols} symbols × 60 days of 15Min bars from the fake Alpaca (50 ms per bars request, ${backfill.requests} requests; ${backfill.restartRequests} on the restart), the built bin run through its #! line, with its database`,
 );
 for (const [name, r] of [
   ['fresh', backfill.fresh],

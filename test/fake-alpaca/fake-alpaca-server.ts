@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SimulatedMarket } from '../../src/market/sim-market.js';
+import { barsFromColumns } from '../../src/core/bar-columns.js';
 import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../../src/core/model.js';
 
 export interface FakeAlpacaOptions {
@@ -210,7 +211,9 @@ export class FakeAlpacaServer {
     for (const symbol of this.options.symbols) {
       this.bars.set(
         symbol,
-        await market.fetchBars({ symbol, timeframe: this.timeframe, after: Number.NEGATIVE_INFINITY, signal }),
+        barsFromColumns(
+          await market.fetchBars({ symbol, timeframe: this.timeframe, after: Number.NEGATIVE_INFINITY, signal }),
+        ),
       );
     }
     if (this.options.shiftToNow === true) {

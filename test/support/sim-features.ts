@@ -1,6 +1,7 @@
 import { REGIME_NAMES } from '../../src/core/regime-types.js';
 import { FEATURE_COUNT, UniverseFeatures } from '../../src/core/hmm/features.js';
 import { SimulatedMarket } from '../../src/market/sim-market.js';
+import { barsFromColumns } from '../../src/core/bar-columns.js';
 
 export interface SimFeatureSeries {
   readonly bars: number;
@@ -24,12 +25,14 @@ export async function simFeatureSeries(seed: number, symbolCount: number, bars: 
   for (let i = 0; i < bars; i++) {
     market.advance();
     for (let s = 0; s < symbolCount; s++) {
-      const [bar] = await market.fetchBars({
-        symbol: symbols[s] as string,
-        timeframe: '15Min',
-        after: market.now() - 1,
-        signal,
-      });
+      const [bar] = barsFromColumns(
+        await market.fetchBars({
+          symbol: symbols[s] as string,
+          timeframe: '15Min',
+          after: market.now() - 1,
+          signal,
+        }),
+      );
       if (bar === undefined) continue;
       features.add(Math.log(bar.close / (lastClose[s] as number)));
       lastClose[s] = bar.close;

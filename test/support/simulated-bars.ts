@@ -3,6 +3,7 @@ import type { Timeframe } from '../../src/core/model.js';
 import type { SymbolBars } from '../../src/learn/replay-market.js';
 import type { StoredBars } from '../../src/learn/stored-bars.js';
 import { SimulatedMarket } from '../../src/market/sim-market.js';
+import { barsFromColumns } from '../../src/core/bar-columns.js';
 
 export interface SimulatedBarsOptions {
   readonly seed: number;
@@ -28,12 +29,14 @@ export async function simulatedBars(options: SimulatedBarsOptions): Promise<Stor
   };
   const series: SymbolBars[] = [];
   for (const symbol of options.symbols) {
-    const all = await market.fetchBars({
-      symbol,
-      timeframe: options.timeframe,
-      after: Number.NEGATIVE_INFINITY,
-      signal,
-    });
+    const all = barsFromColumns(
+      await market.fetchBars({
+        symbol,
+        timeframe: options.timeframe,
+        after: Number.NEGATIVE_INFINITY,
+        signal,
+      }),
+    );
     const bars = all.filter(() => random() >= (options.gapRate ?? 0));
     series.push({
       symbol,

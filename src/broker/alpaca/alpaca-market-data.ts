@@ -8,7 +8,8 @@
  *   We only map the error left once the SDK gives up (429 → TransientError with its `retryAfterMs`).
  * - Rate limit: a client-side token bucket (200/min by default), per host. Kept.
  * - Pagination: `pagination.paginateSymbolObjects` follows `next_page_token` (stopping on a repeated
- *   token) and gives each page's symbol map as it arrives. Used: each page is packed into numbers at once.
+ *   token) and gives each page's symbol map as it arrives. Used: each page is read from its bytes into
+ *   numbers at once (bars-page-scanner.ts), through the SDK's own request (retries, rate limit, deadline).
  * - Timeouts: `timeoutMs` per attempt (default 30 s; we pass 15 s) plus a per-call AbortSignal via
  *   `initOverrides`, handed to `fetch`: aborting it really ends the HTTP request. Used.
  * - Errors: `ApiError` subclasses by status (`AuthError` 401, `PermissionError` 403,
@@ -23,19 +24,19 @@
  * TransientError/PermanentError/AlpacaAuthError, and secret redaction in every message.
  */
 import { PermanentError, TransientError, type BarQuery, type MarketDataSource } from '../../market/types.js';
-import type { Bar, Timeframe } from '../../core/model.js';
+import type { BarColumns, Timeframe } from '../../core/model.js';
+import { barAt, barColumns, columnsFromBars, sliceColumns } from '../../core/bar-columns.js';
 import {
   createStockBarsClient,
   describeAlpacaFailure,
   isUnparsableBody,
-  MalformedBodyError,
   paginatePagesBySymbol,
   type AlpacaFailure,
   type AlpacaFeed,
   type AlpacaRestOptions,
   type StockBarsClient,
-  type SymbolObjectPage,
 } from './alpaca-sdk.js';
+import { NUMBERS_PER_BAR, scanBarsPage, type ScannedBarsPage } from './bars-page-scanner.js';
 
 export interface AlpacaMarketDataOptions extends AlpacaRestOptions {
   /** Symbols per multi-symbol request; default 50. */
@@ -86,12 +87,11 @@ export const UNPARSABLE_PAGE_TRIES = 2;
 
 export const DEFAULT_CHUNK_SIZE = 50;
 export const MAX_PAGE_LIMIT = 10_000;
-const SHOWN_SYMBOLS = 5;
 
 interface Waiter {
   readonly symbol: string;
   readonly signal: AbortSignal;
-  readonly resolve: (bars: Bar[]) => void;
+  readonly resolve: (bars: BarColumns) => void;
   readonly reject: (err: unknown) => void;
   onAbort: (() => void) | undefined;
   settled: boolean;
@@ -102,11 +102,6 @@ interface Group {
   readonly after: number;
   readonly limit: number | undefined;
   readonly waiters: Waiter[];
-}
-
-/** Bars of one page, checked and packed (six numbers a bar); `errors` holds the symbols whose own bars were malformed. */
-interface CheckedPage extends SymbolObjectPage<Float64Array> {
-  readonly errors: ReadonlyMap<string, string>;
 }
 
 export class AlpacaMarketData implements MarketDataSource {
@@ -126,10 +121,10 @@ export class AlpacaMarketData implements MarketDataSource {
     this.feed = options.feed;
   }
 
-  fetchBars(query: BarQuery): Promise<Bar[]> {
+  fetchBars(query: BarQuery): Promise<BarColumns> {
     const { signal } = query;
     if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<Bar[]>((resolve, reject) => {
+    return new Promise<BarColumns>((resolve, reject) => {
       const waiter: Waiter = { symbol: query.symbol, signal, resolve, reject, onAbort: undefined, settled: false };
       const limit = query.limit === undefined ? undefined : Math.max(1, Math.floor(query.limit));
       const key = `${query.timeframe}|${query.after}|${limit ?? ''}`;
@@ -246,7 +241,7 @@ export class AlpacaMarketData implements MarketDataSource {
         const failure: AlpacaFailure = { kind: 'malformed', message: error };
         this.settle(waiter, () => waiter.reject(this.toError(failure, waiter.symbol, symbols.length)));
       } else {
-        const bars = finishBars(unpackBars(collected.get(waiter.symbol)), group.after, group.limit);
+        const bars = columnsOf(collected.get(waiter.symbol), group.after, group.limit);
         this.settle(waiter, () => waiter.resolve(bars));
       }
     }
@@ -257,25 +252,25 @@ export class AlpacaMarketData implements MarketDataSource {
     symbols: readonly string[],
     pageToken: string | undefined,
     signal: AbortSignal,
-  ): Promise<CheckedPage> {
+  ): Promise<ScannedBarsPage> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.fetchCheckedPage(group, symbols, pageToken, signal);
+        return await this.fetchScannedPage(group, symbols, pageToken, signal);
       } catch (err) {
         if (!isUnparsableBody(err) || attempt >= UNPARSABLE_PAGE_TRIES || signal.aborted) throw err;
       }
     }
   }
 
-  private async fetchCheckedPage(
+  private async fetchScannedPage(
     group: Group,
     symbols: readonly string[],
     pageToken: string | undefined,
     signal: AbortSignal,
-  ): Promise<CheckedPage> {
+  ): Promise<ScannedBarsPage> {
     const limited = group.limit !== undefined;
     const start = Number.isFinite(group.after) ? new Date(Math.max(0, Math.floor(group.after) + 1)) : undefined;
-    const page = await this.client.fetchPage(
+    const body = await this.client.fetchPage(
       {
         symbols,
         timeframe: group.timeframe,
@@ -287,7 +282,7 @@ export class AlpacaMarketData implements MarketDataSource {
       },
       signal,
     );
-    return checkBarsPage(page.bars, page.nextPageToken, symbols);
+    return scanBarsPage(body, symbols);
   }
 
   /** Runs `action` once per waiter, and drops its abort listener (the downloader reuses signals). */
@@ -334,101 +329,40 @@ export class AlpacaMarketData implements MarketDataSource {
   }
 }
 
-/** A packed bar: time, open, high, low, close, volume. */
-const NUMBERS_PER_BAR = 6;
-
 /** A symbol's bars of a request, page by page, six numbers a bar. */
 interface PackedBars {
   readonly pages: Float64Array[];
   bars: number;
 }
 
-/** Bars from their packed numbers (made only when the symbol is handed on, all at once). */
-function unpackBars(packed: PackedBars | undefined): Bar[] {
-  const bars: Bar[] = [];
+/**
+ * A symbol's bars from its packed pages, as columns: oldest first, only after `after`, the newest `limit`
+ * (pages of a `limit` query come newest first).
+ */
+function columnsOf(packed: PackedBars | undefined, after: number, limit: number | undefined): BarColumns {
+  const all = barColumns(packed?.bars ?? 0);
+  let n = 0;
+  let inOrder = true;
   for (const values of packed?.pages ?? []) {
-    for (let v = 0; v + NUMBERS_PER_BAR <= values.length; v += NUMBERS_PER_BAR) {
-      bars.push({
-        time: values[v] as number,
-        open: values[v + 1] as number,
-        high: values[v + 2] as number,
-        low: values[v + 3] as number,
-        close: values[v + 4] as number,
-        volume: values[v + 5] as number,
-      });
+    for (let v = 0; v + NUMBERS_PER_BAR <= values.length; v += NUMBERS_PER_BAR, n++) {
+      const time = values[v] as number;
+      if (!(time > after) || (n > 0 && !((all.time[n - 1] as number) < time))) inOrder = false;
+      all.time[n] = time;
+      all.open[n] = values[v + 1] as number;
+      all.high[n] = values[v + 2] as number;
+      all.low[n] = values[v + 3] as number;
+      all.close[n] = values[v + 4] as number;
+      all.volume[n] = values[v + 5] as number;
     }
   }
-  return bars;
+  const kept = inOrder ? all : sortedAfter(all, after);
+  return limit === undefined || kept.length <= limit ? kept : sliceColumns(kept, kept.length - limit);
 }
 
-/** Sorted oldest first, only after `after`, the newest `limit`. */
-function finishBars(bars: Bar[], after: number, limit: number | undefined): Bar[] {
-  const kept = bars.every((bar, i) => bar.time > after && (i === 0 || (bars[i - 1] as Bar).time < bar.time))
-    ? bars
-    : bars.filter((bar) => bar.time > after).sort((a, b) => a.time - b.time);
-  return limit === undefined || kept.length <= limit ? kept : kept.slice(kept.length - limit);
-}
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-function describeSymbols(symbols: readonly string[]): string {
-  const shown = symbols.slice(0, SHOWN_SYMBOLS).join(', ');
-  return symbols.length > SHOWN_SYMBOLS ? `${shown} and ${symbols.length - SHOWN_SYMBOLS} more` : shown;
-}
-
-/** Checks a page's shape; a bad bar fails only its symbol, a bad page fails them all. */
-export function checkBarsPage(bars: unknown, nextPageToken: unknown, symbols: readonly string[]): CheckedPage {
-  const forSymbols = `(a page for ${describeSymbols(symbols)})`;
-  if (bars === undefined) throw new MalformedBodyError(`no "bars" ${forSymbols}`);
-  if (nextPageToken !== null && nextPageToken !== undefined && typeof nextPageToken !== 'string') {
-    throw new MalformedBodyError(`"next_page_token" is ${typeof nextPageToken}, not a string or null ${forSymbols}`);
-  }
-  const data: Record<string, Float64Array> = {};
-  const errors = new Map<string, string>();
-  const token = typeof nextPageToken === 'string' && nextPageToken !== '' ? nextPageToken : null;
-  if (bars === null) return { data, nextPageToken: token, errors };
-  if (typeof bars !== 'object' || Array.isArray(bars))
-    throw new MalformedBodyError(`"bars" is not an object keyed by symbol ${forSymbols}`);
-  const wanted = new Set(symbols);
-  for (const [symbol, list] of Object.entries(bars as Record<string, unknown>)) {
-    if (!wanted.has(symbol)) continue;
-    if (!Array.isArray(list)) {
-      errors.set(symbol, `"bars.${symbol}" is not an array`);
-      continue;
-    }
-    const packed = new Float64Array(list.length * NUMBERS_PER_BAR);
-    for (let i = 0; i < list.length; i++) {
-      const problem = packBar(list[i], packed, i * NUMBERS_PER_BAR);
-      if (problem !== null) {
-        errors.set(symbol, `bar ${i} of ${symbol}: ${problem}`);
-        break;
-      }
-    }
-    if (!errors.has(symbol)) data[symbol] = packed;
-  }
-  return { data, nextPageToken: token, errors };
-}
-
-const PRICE_FIELDS = ['o', 'h', 'l', 'c', 'v'] as const;
-
-/** Writes an Alpaca bar `{t,o,h,l,c,v,n,vw}` into `packed` at `at` as six numbers, or says what is wrong with it. */
-function packBar(raw: unknown, packed: Float64Array, at: number): string | null {
-  if (typeof raw !== 'object' || raw === null) return 'not an object';
-  const record = raw as Record<string, unknown>;
-  const t = record['t'];
-  const time = typeof t === 'string' && RFC3339.test(t) ? Date.parse(t) : Number.NaN;
-  if (!Number.isFinite(time)) return `"t" is not an RFC 3339 time (${JSON.stringify(t) ?? 'undefined'})`;
-  for (const field of PRICE_FIELDS) {
-    const value = record[field];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      return `"${field}" is not a non-negative number (${JSON.stringify(value) ?? 'undefined'})`;
-    }
-  }
-  packed[at] = time;
-  packed[at + 1] = record['o'] as number;
-  packed[at + 2] = record['h'] as number;
-  packed[at + 3] = record['l'] as number;
-  packed[at + 4] = record['c'] as number;
-  packed[at + 5] = record['v'] as number;
-  return null;
+/** The bars after `after`, sorted by time (the rare case: a `limit` query's newest-first pages). */
+function sortedAfter(all: BarColumns, after: number): BarColumns {
+  const order: number[] = [];
+  for (let i = 0; i < all.length; i++) if ((all.time[i] as number) > after) order.push(i);
+  order.sort((a, b) => (all.time[a] as number) - (all.time[b] as number));
+  return columnsFromBars(order.map((i) => barAt(all, i)));
 }

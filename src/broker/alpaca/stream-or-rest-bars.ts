@@ -5,7 +5,8 @@
  * `query.after` without a break: healthy since before that bar, and nothing needed dropped from the
  * bounded buffer. Anything else (backfill, a gap, the stream down or silent) goes to REST.
  */
-import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../../core/model.js';
+import { TIMEFRAME_MINUTES, type Bar, type BarColumns, type Timeframe } from '../../core/model.js';
+import { columnsFromBars } from '../../core/bar-columns.js';
 import type { BarQuery, MarketDataSource } from '../../market/types.js';
 
 const MINUTE_MS = 60_000;
@@ -76,7 +77,7 @@ export class StreamOrRestBars implements MarketDataSource {
     }
   }
 
-  fetchBars(query: BarQuery): Promise<Bar[]> {
+  fetchBars(query: BarQuery): Promise<BarColumns> {
     const buffer = this.buffers.get(query.symbol);
     // The first bar the query needs: the one after the bar `after` falls in.
     const next = Math.floor(query.after / this.barMs) * this.barMs + this.barMs;
@@ -88,7 +89,7 @@ export class StreamOrRestBars implements MarketDataSource {
     }
     this.served.stream++;
     const bars = (buffer?.bars ?? []).filter((bar) => bar.time > query.after);
-    return Promise.resolve(query.limit === undefined ? bars : bars.slice(-query.limit));
+    return Promise.resolve(columnsFromBars(query.limit === undefined ? bars : bars.slice(-query.limit)));
   }
 
   private keep(buffer: SymbolBuffer, bar: Bar): void {
