@@ -1,3 +1,5 @@
+import { SESSION_MINUTES } from './units.js';
+
 const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const wholeMoney = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -36,9 +38,6 @@ export function formatDuration(ms: number): string {
   if (hours < 24) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
   return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
 }
-
-/** Minutes of a trading session (9:30–16:00): a day of market time, as a daily bar spans. */
-export const SESSION_MINUTES = 390;
 
 /**
  * A span of market time (nights, weekends and holidays not counted): 45m, 4h, 4h15m, then trading days
