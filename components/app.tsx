@@ -266,7 +266,7 @@ function PanelFor({ rect, snapshot, shown, ui, focus, readOnly }: PanelForProps)
     case 'equity':
       return <EquityPanel equity={snapshot.equity} lastIndex={snapshot.iteration} points={ui.chartPoints} {...size} />;
     case 'regime':
-      return <RegimePanel regime={snapshot.regime} marketTime={snapshot.marketTime} {...size} />;
+      return <RegimePanel regime={snapshot.regime} barMinutes={snapshot.barMinutes} {...size} />;
     case 'downloads':
       return (
         <DownloadsPanel

@@ -1,35 +1,56 @@
-/** Pushes a bucket's minimum and maximum in the order they occur (one value if they are one point). */
+/** Where each value drawn comes from: the point it is, and the first point of the span it stands for. */
+export interface PlottedPoints {
+  /** The index in `values` of each value returned. */
+  readonly sources: number[];
+  /**
+   * The first point each value returned stands for: a value stands for the points from its start to
+   * the next one's (the last to the end). Points before the first start are not drawn.
+   */
+  readonly starts: number[];
+}
+
+/**
+ * Pushes a bucket's minimum and maximum in the order they occur (one value if they are one point);
+ * the first stands for the bucket's points up to itself, the second for the rest.
+ */
 function emitMinMax(
   values: ArrayLike<number>,
+  from: number,
   minIndex: number,
   maxIndex: number,
   out: number[],
-  sources?: number[],
+  plotted?: PlottedPoints,
 ): void {
   const first = Math.min(minIndex, maxIndex);
   const second = Math.max(minIndex, maxIndex);
   out.push(values[first] as number);
-  sources?.push(first);
+  plotted?.sources.push(first);
+  plotted?.starts.push(from);
   if (second === first) return;
   out.push(values[second] as number);
-  sources?.push(second);
+  plotted?.sources.push(second);
+  plotted?.starts.push(first + 1);
 }
 
 /**
  * Reduces `values` to at most `maxPoints` points for drawing, keeping spikes: the values are cut into
- * buckets and each bucket contributes its minimum and its maximum, in the order they occur. `sources`,
- * when given, receives the index in `values` of each value returned.
+ * buckets and each bucket contributes its minimum and its maximum, in the order they occur. `plotted`,
+ * when given, receives where each value returned comes from.
  */
-export function downsampleMinMax(values: ArrayLike<number>, maxPoints: number, sources?: number[]): number[] {
+export function downsampleMinMax(values: ArrayLike<number>, maxPoints: number, plotted?: PlottedPoints): number[] {
   const length = values.length;
   const limit = Math.max(0, Math.floor(maxPoints));
   if (length <= limit) {
-    sources?.push(...Array.from({ length }, (_, i) => i));
+    for (let i = 0; i < length; i++) {
+      plotted?.sources.push(i);
+      plotted?.starts.push(i);
+    }
     return Array.from(values);
   }
   if (limit === 0) return [];
   if (limit === 1) {
-    sources?.push(length - 1);
+    plotted?.sources.push(length - 1);
+    plotted?.starts.push(0);
     return [values[length - 1] as number];
   }
 
@@ -45,7 +66,7 @@ export function downsampleMinMax(values: ArrayLike<number>, maxPoints: number, s
       if (v < (values[minIndex] as number)) minIndex = i;
       if (v > (values[maxIndex] as number)) maxIndex = i;
     }
-    emitMinMax(values, minIndex, maxIndex, out, sources);
+    emitMinMax(values, from, minIndex, maxIndex, out, plotted);
   }
   return out;
 }
@@ -62,13 +83,13 @@ export function downsampleMinMaxAnchored(
   values: ArrayLike<number>,
   maxPoints: number,
   lastIndex: number,
-  sources?: number[],
+  plotted?: PlottedPoints,
 ): number[] {
   const length = values.length;
   const limit = Math.max(0, Math.floor(maxPoints));
-  if (length <= limit) return downsampleMinMax(values, maxPoints, sources);
+  if (length <= limit) return downsampleMinMax(values, maxPoints, plotted);
   const buckets = Math.floor(limit / 2);
-  if (buckets < 2) return downsampleMinMax(values, maxPoints, sources);
+  if (buckets < 2) return downsampleMinMax(values, maxPoints, plotted);
 
   const size = Math.ceil(length / (buckets - 1));
   const firstIndex = lastIndex - length + 1;
@@ -83,7 +104,7 @@ export function downsampleMinMaxAnchored(
       if (v < (values[minIndex] as number)) minIndex = i;
       if (v > (values[maxIndex] as number)) maxIndex = i;
     }
-    emitMinMax(values, minIndex, maxIndex, out, sources);
+    emitMinMax(values, from, minIndex, maxIndex, out, plotted);
   }
   return out;
 }

@@ -35,19 +35,34 @@ function EquityPanelView({ equity, lastIndex, points, width, height, focused }: 
         : undefined,
     [equity.times, equity.values.length, points],
   );
+  // Which sides were filled in each point's span, where the snapshot knows.
+  const windowFillSides = useMemo(
+    () =>
+      equity.fillSides !== undefined && equity.fillSides.length === equity.values.length
+        ? equity.fillSides.subarray(equity.fillSides.length - Math.min(equity.fillSides.length, points))
+        : undefined,
+    [equity.fillSides, equity.values.length, points],
+  );
   const timed = windowTimes !== undefined && windowTimes.length === window.length;
   // The axis takes a row only when the plot keeps a y-scale of MIN_CHART_ROWS + 1 rows above it.
   const withAxis = timed && graphRows - 1 > MIN_CHART_ROWS;
   const graph = useMemo(
     () =>
       withAxis
-        ? renderTimeChart(windowTimes, window, innerWidth, graphRows, [], lastIndex)
+        ? renderTimeChart(
+            windowTimes,
+            window,
+            innerWidth,
+            graphRows,
+            windowFillSides === undefined ? [] : { fillSides: windowFillSides },
+            lastIndex,
+          )
         : asChart
           ? renderEquityChart(window, innerWidth, graphRows, lastIndex)
           : graphRows >= 1
             ? [renderEquitySparkline(window, innerWidth)]
             : [],
-    [window, windowTimes, withAxis, innerWidth, graphRows, asChart, lastIndex],
+    [window, windowTimes, windowFillSides, withAxis, innerWidth, graphRows, asChart, lastIndex],
   );
   // The span named in the title: from the first point plotted to the newest, in market time.
   const shownTimes = useMemo(

@@ -2,10 +2,11 @@ import { Fragment, memo, type ReactNode } from 'react';
 import { Text } from 'ink';
 import { REGIME_NAMES, type StrategyParams } from '../src/core/regime-types.js';
 import type { RegimeTruthView, RegimeView } from '../src/engine/snapshot.js';
-import { formatDuration, formatPercent, formatTimeOfDay } from '../src/core/format.js';
+import { formatMarketMinutes, formatPercent, formatTimeOfDay } from '../src/core/format.js';
 import { PANEL_FRAME_COLUMNS, PANEL_FRAME_ROWS } from './layout-plan.js';
 import { Panel } from './panel.js';
 import { SegmentLine } from './segment-line.js';
+import { segmentsLength, type LineSegment } from './text-fit.js';
 import { REGIME_COLORS, REGIME_LETTERS } from './theme.js';
 
 /**
@@ -15,22 +16,26 @@ import { REGIME_COLORS, REGIME_LETTERS } from './theme.js';
  */
 export const REGIME_CONTENT_ROWS = 5;
 
+/** Between the segments of a line. */
+const SEPARATOR = '  ';
+
 /** A regime held with less probability than this is shown as `low confidence`. */
 export const LOW_CONFIDENCE = 0.5;
 
 export interface RegimePanelProps {
   readonly regime: RegimeView;
-  readonly marketTime: number;
+  /** Market minutes per bar: durations are counted in bars and shown as the market time they span. */
+  readonly barMinutes: number | undefined;
   readonly width: number;
   readonly height: number;
   readonly focused: boolean;
 }
 
-function RegimePanelView({ regime, marketTime, width, height, focused }: RegimePanelProps): ReactNode {
+function RegimePanelView({ regime, barMinutes, width, height, focused }: RegimePanelProps): ReactNode {
   const innerWidth = Math.max(0, width - PANEL_FRAME_COLUMNS);
   const innerHeight = Math.max(0, height - PANEL_FRAME_ROWS);
   const lines: ReactNode[] = [
-    <CurrentRegime key="current" regime={regime} marketTime={marketTime} width={innerWidth} />,
+    <CurrentRegime key="current" regime={regime} barMinutes={barMinutes} width={innerWidth} />,
     regime.posterior === undefined ? (
       <RegimeLegend key="legend" width={innerWidth} />
     ) : (
@@ -51,13 +56,29 @@ function RegimePanelView({ regime, marketTime, width, height, focused }: RegimeP
   );
 }
 
+/**
+ * `16 bars · 4h`: a count of bars and the market time they span (nights and weekends do not count, as
+ * they would in the clock time between two bars), or the count alone where the bar length is unknown.
+ */
+export function barsInMarketTime(bars: number, barMinutes: number | undefined): string {
+  const whole = Math.round(bars);
+  const count = `${whole.toLocaleString('en-US')} bar${whole === 1 ? '' : 's'}`;
+  return barMinutes === undefined ? count : `${count} · ${formatMarketMinutes(whole * barMinutes)}`;
+}
+
+/** The expected bars left as the market time they span (`3h`), or as bars where the bar length is unknown. */
+function remainingText(bars: number, barMinutes: number | undefined): string {
+  if (barMinutes === undefined) return barsInMarketTime(bars, undefined);
+  return formatMarketMinutes(Math.round(bars) * barMinutes);
+}
+
 function CurrentRegime({
   regime,
-  marketTime,
+  barMinutes,
   width,
 }: {
   regime: RegimeView;
-  marketTime: number;
+  barMinutes: number | undefined;
   width: number;
 }): ReactNode {
   if (regime.learning === true) {
@@ -72,28 +93,32 @@ function CurrentRegime({
     );
   }
   const remaining = regime.expectedRemainingBars;
+  const segments: LineSegment[] = [
+    { key: 'name', text: regime.current.toUpperCase(), rank: 0, bold: true, color: REGIME_COLORS[regime.current] },
+    { key: 'confidence', text: formatPercent(regime.confidence), rank: 0 },
+    // Below this the regime is the likeliest of four, not a verdict: say so.
+    ...(regime.confidence < LOW_CONFIDENCE
+      ? [{ key: 'unsure', text: 'low confidence', rank: 0, color: 'yellow' }]
+      : []),
+    {
+      key: 'for',
+      text: regime.bars <= 1 ? 'since this bar' : `for ${barsInMarketTime(regime.bars, barMinutes)}`,
+      rank: 1,
+    },
+    ...(remaining === undefined || !Number.isFinite(remaining)
+      ? []
+      : [{ key: 'left', text: `~${remainingText(remaining, barMinutes)} left`, rank: 2 }]),
+  ];
+  // Short of room, the time in the regime without its count of bars keeps the time left on the line.
+  const forIndex = segments.findIndex((s) => s.key === 'for');
+  const compact = segments.map((s, i) =>
+    i === forIndex && regime.bars > 1 && barMinutes !== undefined
+      ? { ...s, text: `for ${formatMarketMinutes(regime.bars * barMinutes)}` }
+      : s,
+  );
+  const fits = (list: readonly LineSegment[]): boolean => segmentsLength(list, SEPARATOR) <= width;
   return (
-    <SegmentLine
-      width={width}
-      segments={[
-        { key: 'name', text: regime.current.toUpperCase(), rank: 0, bold: true, color: REGIME_COLORS[regime.current] },
-        { key: 'confidence', text: formatPercent(regime.confidence), rank: 0 },
-        // Below this the regime is the likeliest of four, not a verdict: say so.
-        ...(regime.confidence < LOW_CONFIDENCE
-          ? [{ key: 'unsure', text: 'low confidence', rank: 0, color: 'yellow' }]
-          : []),
-        ...(remaining === undefined || !Number.isFinite(remaining)
-          ? []
-          : [{ key: 'left', text: `~${Math.round(remaining).toLocaleString('en-US')} bars left`, rank: 1 }]),
-        {
-          key: 'for',
-          text:
-            marketTime - regime.since < 1000 ? 'since this bar' : `for ${formatDuration(marketTime - regime.since)}`,
-          rank: 1,
-        },
-        { key: 'bars', text: `${regime.bars} bar${regime.bars === 1 ? '' : 's'}`, rank: 2, dim: true },
-      ]}
-    />
+    <SegmentLine width={width} separator={SEPARATOR} segments={fits(segments) || !fits(compact) ? segments : compact} />
   );
 }
 

@@ -12,9 +12,9 @@ import type { DownloadStatusView, SymbolDownloadStatus } from '../src/engine/dow
 export const DOWNLOAD_PROGRESS_MS = 1000;
 const MEGABYTE = 1024 * 1024;
 
-function sameSeries(a: Float64Array, b: Float64Array): boolean {
+function sameSeries(a: Float64Array | Uint8Array | undefined, b: Float64Array | Uint8Array | undefined): boolean {
   if (a === b) return true;
-  if (a.length !== b.length) return false;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
   for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -26,7 +26,8 @@ function sameEquity(a: EquityView, b: EquityView): boolean {
     a.maxDrawdown === b.maxDrawdown &&
     a.capacity === b.capacity &&
     sameSeries(a.values, b.values) &&
-    sameSeries(a.times, b.times)
+    sameSeries(a.times, b.times) &&
+    sameSeries(a.fillSides, b.fillSides)
   );
 }
 

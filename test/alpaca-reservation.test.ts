@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FakeAlpacaServer } from './fake-alpaca/fake-alpaca-server.js';
-import { FakeMarketDataStream, FakeTradingStream } from './fake-alpaca/fake-streams.js';
+import { startFakeAlpaca } from './support/fake-alpaca.js';
 import { runBin } from './support/bin.js';
 
 const KEY_ID = 'PKRESERVEKEY0123456789';
@@ -16,10 +15,9 @@ const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF', 'GGG', 'HHH'];
 const CASH = 100_000;
 
 test('Alpaca: the buys waiting for their fill never add up to more than the cash', async () => {
-  const stream = new FakeTradingStream({ keyId: KEY_ID, secretKey: SECRET });
-  const data = new FakeMarketDataStream({ keyId: KEY_ID, secretKey: SECRET });
   const closes = new Map<string, number>();
-  const server = await FakeAlpacaServer.start({
+  // Orders never fill: everything the bot sends stays pending.
+  const fake = await startFakeAlpaca({
     keyId: KEY_ID,
     secretKey: SECRET,
     symbols: SYMBOLS,
@@ -32,17 +30,10 @@ test('Alpaca: the buys waiting for their fill never add up to more than the cash
       { symbol: 'BBB', qty: 1000, avgEntryPrice: 100 },
       { symbol: 'CCC', qty: 1000, avgEntryPrice: 100 },
     ],
-    onOrder: (order, close) => closes.set(order.client_order_id, close),
+    onOrder: (_fake, order, close) => closes.set(order.client_order_id, close),
   });
+  const { server, env } = fake;
   try {
-    const env = {
-      APCA_API_KEY_ID: KEY_ID,
-      APCA_API_SECRET_KEY: SECRET,
-      APCA_API_BASE_URL: server.url,
-      APCA_API_DATA_URL: server.url,
-      APCA_API_STREAM_URL: await stream.start(),
-      APCA_API_DATA_STREAM_URL: await data.start(),
-    };
     const args = ['--broker', 'alpaca', '--headless', '--json', '--iterations', '6', '--interval', '200ms'];
     const result = await runBin(
       [...args, '--period', '10d', '--symbols', SYMBOLS.join(','), '--max-position', '40%', '--no-db'],
@@ -54,6 +45,6 @@ test('Alpaca: the buys waiting for their fill never add up to more than the cash
     const pending = buys.reduce((sum, o) => sum + Number(o['qty']) * (closes.get(o.client_order_id) as number), 0);
     assert.ok(pending <= CASH, `${buys.length} pending buys worth ${pending.toFixed(2)} against ${CASH} cash`);
   } finally {
-    await Promise.all([server.close(), stream.stop(), data.stop()]);
+    await fake.close();
   }
 });

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeAlpacaServer, type FakeAlpacaOptions } from './fake-alpaca/fake-alpaca-server.js';
-import { FakeMarketDataStream, FakeTradingStream, wholeFill } from './fake-alpaca/fake-streams.js';
+import { startFakeAlpaca, type FakeAlpaca, type FakeAlpacaStart } from './support/fake-alpaca.js';
 import { BIN, collect, freshDataHome, runBin, startBin } from './support/bin.js';
 import { waitUntil } from './support/wait-until.js';
 import { TmuxPane, hasTmux } from './support/tmux.js';
@@ -31,58 +30,17 @@ const ARGS = [
   SYMBOLS.join(','),
 ];
 
-interface Fakes {
-  readonly server: FakeAlpacaServer;
-  readonly stream: FakeTradingStream;
-  readonly data: FakeMarketDataStream;
-  readonly env: NodeJS.ProcessEnv;
-  readonly fills: string[];
-  close(): Promise<void>;
-}
-
-/** The fake server and trading stream; each accepted order is filled on the stream at the last close. */
-async function startFakes(options: Partial<FakeAlpacaOptions> = {}): Promise<Fakes> {
-  const stream = new FakeTradingStream({ keyId: KEY_ID, secretKey: SECRET });
-  const streamUrl = await stream.start();
-  const data = new FakeMarketDataStream({ keyId: KEY_ID, secretKey: SECRET });
-  const dataUrl = await data.start();
-  const fills: string[] = [];
-  let server: FakeAlpacaServer | null = null;
-  server = await FakeAlpacaServer.start({
+/** The fake Alpaca with this file's account; each accepted order is filled on the stream at the last close. */
+function startFakes(options: Partial<FakeAlpacaStart> = {}): Promise<FakeAlpaca> {
+  return startFakeAlpaca({
     keyId: KEY_ID,
     secretKey: SECRET,
     symbols: SYMBOLS,
     periodDays: 10,
     shiftToNow: true,
     holdBack: 20,
-    onOrder: (order, close) => {
-      setTimeout(() => {
-        const sent = stream.pushFill(wholeFill(order, close));
-        if (sent > 0) {
-          fills.push(order.client_order_id);
-          server?.markFilled(order.client_order_id, close);
-        }
-      }, 5);
-    },
     ...options,
   });
-  const env = {
-    APCA_API_KEY_ID: KEY_ID,
-    APCA_API_SECRET_KEY: SECRET,
-    APCA_API_BASE_URL: server.url,
-    APCA_API_DATA_URL: server.url,
-    APCA_API_STREAM_URL: streamUrl,
-    APCA_API_DATA_STREAM_URL: dataUrl,
-  };
-  const started = server;
-  return {
-    server: started,
-    stream,
-    data,
-    env,
-    fills,
-    close: async () => Promise.all([started.close(), stream.stop(), data.stop()]).then(() => undefined),
-  };
 }
 
 const jsonLines = (stdout: string): Record<string, unknown>[] =>
@@ -112,7 +70,10 @@ test('--broker alpaca: backfills through Alpaca, places orders with their client
     assert.ok(fakes.server.orders.length > 0, 'orders reached Alpaca');
     for (const order of fakes.server.orders) assert.match(order.client_order_id, /^tt-r1-[a-z0-9]+-\d+$/);
     const fills = lines.filter((l) => l['type'] === 'fill');
-    assert.ok(fakes.fills.length > 0 && fills.length > 0, `fills pushed ${fakes.fills.length}, taken ${fills.length}`);
+    assert.ok(
+      fakes.streamedFills.length > 0 && fills.length > 0,
+      `fills pushed ${fakes.streamedFills.length}, taken ${fills.length}`,
+    );
     assert.equal(lines.at(-1)?.['type'], 'summary');
     assert.ok(!result.stdout.includes(SECRET) && !result.stderr.includes(SECRET));
   } finally {

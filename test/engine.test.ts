@@ -27,6 +27,7 @@ test('a run trades: fills, regime changes, one equity point per iteration, a sum
   const snapshot = session.engine.getSnapshot();
   assert.equal(snapshot.equity.values.length, 1440);
   assert.equal(snapshot.phase, 'stopped');
+  assert.equal(snapshot.barMinutes, 15, 'the bar length of the default --timeframe 15Min');
   assert.ok(snapshot.events.length <= EVENT_CAPACITY, 'the events ring is bounded');
   assert.ok(
     snapshot.positions.every((p) => p.qty > 0),

@@ -6,26 +6,22 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createSession } from '../src/cli/start.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
-import { FakeAlpacaServer } from './fake-alpaca/fake-alpaca-server.js';
-import { FakeMarketDataStream, FakeTradingStream, wholeFill } from './fake-alpaca/fake-streams.js';
+import type { FakeAlpacaServer } from './fake-alpaca/fake-alpaca-server.js';
+import { startFakeAlpaca, type FakeAlpaca } from './support/fake-alpaca.js';
 import { startOptions } from './support/session.js';
 
 const KEY_ID = 'PKKILLSWITCH0123456789';
 const SECRET = 'kIlL/switch+secret==0123456789abcdef';
 const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
 
+let fake: FakeAlpaca;
 let server: FakeAlpacaServer;
-let stream: FakeTradingStream;
-let data: FakeMarketDataStream;
 let env: NodeJS.ProcessEnv;
 const realFetch = globalThis.fetch;
 
 before(async () => {
-  stream = new FakeTradingStream({ keyId: KEY_ID, secretKey: SECRET });
-  const streamUrl = await stream.start();
-  data = new FakeMarketDataStream({ keyId: KEY_ID, secretKey: SECRET });
-  const dataUrl = await data.start();
-  server = await FakeAlpacaServer.start({
+  // Each accepted order fills on the trading stream at the last close.
+  fake = await startFakeAlpaca({
     keyId: KEY_ID,
     secretKey: SECRET,
     symbols: SYMBOLS,
@@ -37,22 +33,9 @@ before(async () => {
       { symbol: 'AAA', qty: 10, avgEntryPrice: 100 },
       { symbol: 'CCC', qty: 4, avgEntryPrice: 50 },
     ],
-    // Each accepted order fills on the trading stream at the last close.
-    onOrder: (order, close) => {
-      setTimeout(() => {
-        const sent = stream.pushFill(wholeFill(order, close));
-        if (sent > 0) server.markFilled(order.client_order_id, close);
-      }, 5);
-    },
   });
-  env = {
-    APCA_API_KEY_ID: KEY_ID,
-    APCA_API_SECRET_KEY: SECRET,
-    APCA_API_BASE_URL: server.url,
-    APCA_API_DATA_URL: server.url,
-    APCA_API_STREAM_URL: streamUrl,
-    APCA_API_DATA_STREAM_URL: dataUrl,
-  };
+  server = fake.server;
+  env = fake.env;
   // Safety net: nothing in this file may leave the machine.
   globalThis.fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -63,7 +46,7 @@ before(async () => {
 
 after(async () => {
   globalThis.fetch = realFetch;
-  await Promise.all([server.close(), stream.stop(), data.stop()]);
+  await fake.close();
 });
 
 test('Alpaca: x sells every position through Alpaca orders (their fills come back on the stream), b stops buys', async () => {

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SqliteConnection } from '../src/store/sqlite-connection.js';
-import { FakeAlpacaServer } from './fake-alpaca/fake-alpaca-server.js';
-import { FakeMarketDataStream, FakeTradingStream, wholeFill } from './fake-alpaca/fake-streams.js';
+import type { FakeAlpacaServer } from './fake-alpaca/fake-alpaca-server.js';
+import { wholeFill } from './fake-alpaca/fake-streams.js';
+import { FILL_DELAY_MS, startFakeAlpaca } from './support/fake-alpaca.js';
 import { collect, runBin, startBin } from './support/bin.js';
 
 const KEY_ID = 'PKRECONCILEKEY0123456';
@@ -28,12 +29,8 @@ interface Fakes {
 }
 
 async function startFakes(): Promise<Fakes> {
-  const stream = new FakeTradingStream({ keyId: KEY_ID, secretKey: SECRET });
-  const streamUrl = await stream.start();
-  const data = new FakeMarketDataStream({ keyId: KEY_ID, secretKey: SECRET });
-  const dataUrl = await data.start();
-  const fakes: { server: FakeAlpacaServer | null; mode: FillMode } = { server: null, mode: 'stream' };
-  const server = await FakeAlpacaServer.start({
+  const fakes: { mode: FillMode } = { mode: 'stream' };
+  const fake = await startFakeAlpaca({
     keyId: KEY_ID,
     secretKey: SECRET,
     symbols: SYMBOLS,
@@ -41,38 +38,27 @@ async function startFakes(): Promise<Fakes> {
     shiftToNow: true,
     holdBack: 20,
     positionsFollowFills: true,
-    onOrder: (order, close) => {
+    onOrder: ({ server, stream }, order, close) => {
       const mode = fakes.mode;
       if (mode === 'open') return;
       setTimeout(() => {
-        fakes.server?.markFilled(order.client_order_id, close);
+        server.markFilled(order.client_order_id, close);
         if (mode === 'silent') return;
         stream.pushFill(wholeFill(order, close));
-      }, 5);
+      }, FILL_DELAY_MS);
     },
   });
-  fakes.server = server;
-  const result: Fakes = {
-    server,
-    env: {
-      APCA_API_KEY_ID: KEY_ID,
-      APCA_API_SECRET_KEY: SECRET,
-      APCA_API_BASE_URL: server.url,
-      APCA_API_DATA_URL: server.url,
-      APCA_API_STREAM_URL: streamUrl,
-      APCA_API_DATA_STREAM_URL: dataUrl,
-    },
+  return {
+    server: fake.server,
+    env: fake.env,
     get mode() {
       return fakes.mode;
     },
     set mode(mode: FillMode) {
       fakes.mode = mode;
     },
-    close: async () => {
-      await Promise.all([server.close(), stream.stop(), data.stop()]);
-    },
+    close: () => fake.close(),
   };
-  return result;
 }
 
 let dir: string;

@@ -66,7 +66,7 @@ test('the downsampling says which point each plotted value is, so the axis can n
     [3, 1439],
   ] as const) {
     const sources: number[] = [];
-    const plotted = downsampleMinMaxAnchored(values, width, last, sources);
+    const plotted = downsampleMinMaxAnchored(values, width, last, { sources, starts: [] });
     assert.equal(sources.length, plotted.length);
     assert.deepEqual(
       sources.map((i) => values[i]),

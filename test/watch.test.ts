@@ -277,6 +277,24 @@ test('a bot started with --equity-points 5000: watch shows its newest 5000 point
   await db.close();
 });
 
+test('watch reads the bar length from the run options, so the regime panel can show market time', async () => {
+  const db = await WatchDatabase.create({ intervalMs: 0, iterations: null, timeframe: '15Min' });
+  await db.writeIteration({ iteration: 1 });
+  const source = await watching(db);
+  await source.poll();
+  assert.equal(source.getSnapshot().barMinutes, 15);
+  await source.close();
+  await db.close();
+  // An older run's options without a timeframe: the bar length is not known.
+  const older = await WatchDatabase.create();
+  await older.writeIteration({ iteration: 1 });
+  const olderSource = await watching(older);
+  await olderSource.poll();
+  assert.equal(olderSource.getSnapshot().barMinutes, undefined);
+  await olderSource.close();
+  await older.close();
+});
+
 test('watch flags: --db, --fps, --poll in both spellings; bad ones are one-line usage errors', () => {
   assert.deepEqual(parseWatchArgs([]), { dbPath: null, fps: 10, pollMs: 1000, help: false });
   assert.deepEqual(parseWatchArgs(['--db', '/x.db', '--fps=20', '--poll', '250ms']), {

@@ -37,6 +37,7 @@ export function savedStateSnapshot(live: EngineSnapshot, resume: ResumeState): E
     equity: Object.freeze({
       times: resume.equityTimes,
       values: resume.equityValues,
+      ...(resume.equityFillSides === undefined ? {} : { fillSides: resume.equityFillSides }),
       capacity: live.equity.capacity,
       start: live.equity.start,
       current: equity,

@@ -1,3 +1,5 @@
+import { SESSION_MINUTES } from './units.js';
+
 const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const wholeMoney = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -35,6 +37,23 @@ export function formatDuration(ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
   return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
+}
+
+/**
+ * A span of market time (nights, weekends and holidays not counted): 45m, 4h, 4h15m, then trading days
+ * of one 6.5-hour session each, 2.5d under ten days, 16d beyond.
+ */
+export function formatMarketMinutes(minutes: number): string {
+  if (!Number.isFinite(minutes) || minutes < 0) return '-';
+  const whole = Math.round(minutes);
+  if (whole < 60) return `${whole}m`;
+  if (whole < SESSION_MINUTES) {
+    const hours = Math.floor(whole / 60);
+    const rest = whole % 60;
+    return rest === 0 ? `${hours}h` : `${hours}h${String(rest).padStart(2, '0')}m`;
+  }
+  const days = whole / SESSION_MINUTES;
+  return days < 10 ? `${Number(days.toFixed(1))}d` : `${Math.round(days)}d`;
 }
 
 /** Market clock in UTC: "2025-03-04 15:45". */

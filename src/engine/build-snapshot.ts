@@ -17,6 +17,8 @@ export interface SnapshotParts {
   readonly iteration: number;
   readonly iterations: number | null;
   readonly intervalMs: number;
+  /** Market minutes per bar, where the timeframe is known. */
+  readonly barMinutes?: number;
   readonly marketTime: number;
   readonly cash: number;
   /** Cash plus the positions at their last prices. */
@@ -25,6 +27,8 @@ export interface SnapshotParts {
   /** Oldest first; taken as they are (the caller hands over fresh arrays). */
   readonly equityTimes: Float64Array;
   readonly equityValues: Float64Array;
+  /** Per point, the sides of the fills in its span (FILL_BUY | FILL_SELL); absent where not known. */
+  readonly equityFillSides?: Uint8Array;
   readonly equityCapacity: number;
   readonly startingCash: number;
   readonly maxDrawdown: number;
@@ -57,11 +61,13 @@ export function assembleSnapshot(parts: SnapshotParts): EngineSnapshot {
     iteration: parts.iteration,
     iterations: parts.iterations,
     intervalMs: parts.intervalMs,
+    ...(parts.barMinutes === undefined ? {} : { barMinutes: parts.barMinutes }),
     marketTime: parts.marketTime,
     cash: parts.cash,
     equity: Object.freeze({
       times: parts.equityTimes,
       values: parts.equityValues,
+      ...(parts.equityFillSides === undefined ? {} : { fillSides: parts.equityFillSides }),
       capacity: parts.equityCapacity,
       start: parts.startingCash,
       current: parts.equity,

@@ -7,14 +7,15 @@
  */
 import type { RegimeDetectorConfig } from '../core/regime.js';
 import type { RegimeName } from '../core/regime-types.js';
-import { Float64Ring, Ring } from '../core/ring-buffer.js';
+import { Ring } from '../core/ring-buffer.js';
 import type { RiskLimits } from '../core/risk.js';
-import type { Bar, BarColumns, Timeframe } from '../core/model.js';
+import { TIMEFRAME_MINUTES, type Bar, type BarColumns, type Timeframe } from '../core/model.js';
 import { barsFromColumns } from '../core/bar-columns.js';
 import { DAY_MS, roundToCents } from '../core/units.js';
 import type { BarSource, MarketClock } from './bar-source.js';
 import type { Broker, BrokerState, MarketHours, MarketHoursSource } from './broker.js';
-import { assembleSnapshot } from './build-snapshot.js';
+import { assembleSnapshot, type SnapshotParts } from './build-snapshot.js';
+import { EquitySeries } from './equity-series.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EngineControls } from './controls.js';
 import type { RoundKind } from './download-status.js';
@@ -100,8 +101,8 @@ export class TradingEngine implements EngineControls {
   private readonly received: (Bar[] | undefined)[];
   private readonly indexBySymbol: ReadonlyMap<string, number>;
   private market: MarketHours | null = null;
-  private readonly equityTimes: Float64Ring;
-  private readonly equityValues: Float64Ring;
+  /** The equity chart's points and the sides of the fills in each point's span. */
+  private readonly equity: EquitySeries;
   private readonly events: Ring<EngineEvent>;
   /** Each symbol's recent closes and fills, for the drill-down. */
   private readonly history: SymbolHistory;
@@ -146,12 +147,15 @@ export class TradingEngine implements EngineControls {
     this.recorder = recorder;
     const history = new SymbolHistory(options.symbols);
     this.history = history;
+    const equity = new EquitySeries(options.equityPoints);
+    this.equity = equity;
     const listener: TraderListener = {
       event: (event) => this.publish(event),
       order: (order) => recorder?.order(order),
       fill: (fill) => {
         recorder?.fill(fill);
         history.fill(fill);
+        equity.noteFill(fill.time, fill.side);
       },
       regimeChange: (change) => recorder?.regimeChange(change),
     };
@@ -168,8 +172,6 @@ export class TradingEngine implements EngineControls {
       listener,
     );
     this.detectorRecord = new DetectorRecord(this.trader.regime);
-    this.equityTimes = new Float64Ring(options.equityPoints);
-    this.equityValues = new Float64Ring(options.equityPoints);
     this.events = new Ring(options.eventCapacity ?? EVENT_CAPACITY);
     this.readMemory = deps.readMemory ?? readProcessMemory;
     this.stopped = new Promise((resolve) => {
@@ -193,13 +195,12 @@ export class TradingEngine implements EngineControls {
           iteration: this.iteration,
           iterations: this.options.iterations,
           intervalMs: this.options.intervalMs,
+          barMinutes: TIMEFRAME_MINUTES[this.options.timeframe],
           marketTime: trader.marketTime,
           cash: trader.portfolio.cash,
           equity: trader.portfolio.equity(),
           positions: trader.portfolio.positions(),
-          equityTimes: this.equityTimes.toArray(),
-          equityValues: this.equityValues.toArray(),
-          equityCapacity: this.equityValues.capacity,
+          ...equityParts(this.equity),
           startingCash: this.options.startingCash,
           maxDrawdown: trader.maxDrawdown,
           regime: {
@@ -381,7 +382,7 @@ export class TradingEngine implements EngineControls {
       return: equity / this.options.startingCash - 1,
       maxDrawdown: this.trader.maxDrawdown,
       trades: this.trader.trades,
-      equityPoints: this.equityValues.length,
+      equityPoints: this.equity.length,
     };
   }
 
@@ -470,10 +471,8 @@ export class TradingEngine implements EngineControls {
     this.trader.restore(saved, resume.regimeHistory);
     this.detectorRecord.restoreDetector(resume, this.trader.marketTime);
     this.iteration = saved.iteration;
-    for (let i = 0; i < resume.equityValues.length; i++) {
-      this.equityTimes.push(resume.equityTimes[i] as number);
-      this.equityValues.push(resume.equityValues[i] as number);
-    }
+    for (let i = 0; i < resume.equityValues.length; i++)
+      this.equity.push(resume.equityTimes[i] as number, resume.equityValues[i] as number, resume.equityFillSides?.[i]);
     for (const event of resume.events) this.events.push(event);
     this.eventSeq = resume.events.at(-1)?.seq ?? 0;
     this.publish({
@@ -492,10 +491,7 @@ export class TradingEngine implements EngineControls {
     const equity = trader.closeIteration();
     const marketTime = trader.marketTime;
     // No market time yet (no bar ever arrived): no equity point, in memory or in the record.
-    if (Number.isFinite(marketTime)) {
-      this.equityTimes.push(marketTime);
-      this.equityValues.push(equity);
-    }
+    if (Number.isFinite(marketTime)) this.equity.push(marketTime, equity);
     const now = performance.now();
     if (now - this.memorySampledAt >= MEMORY_SAMPLE_MS) {
       this.memory = this.readMemory();
@@ -583,6 +579,14 @@ export class TradingEngine implements EngineControls {
     this.version++;
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The chart's series as the snapshot takes it: fresh copies, oldest first. */
+function equityParts(
+  series: EquitySeries,
+): Pick<SnapshotParts, 'equityTimes' | 'equityValues' | 'equityFillSides' | 'equityCapacity'> {
+  const { times, values, fillSides } = series.toArrays();
+  return { equityTimes: times, equityValues: values, equityFillSides: fillSides, equityCapacity: series.capacity };
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -63,6 +63,11 @@ export interface EquityView {
   /** Oldest first; at most `capacity` points. */
   readonly times: Float64Array;
   readonly values: Float64Array;
+  /**
+   * Per point, the sides of the fills in its span (after the point before it, up to its time): the
+   * bits FILL_BUY and FILL_SELL of equity-series.ts. Absent where not known.
+   */
+  readonly fillSides?: Uint8Array;
   readonly capacity: number;
   readonly start: number;
   readonly current: number;
@@ -85,6 +90,11 @@ export interface EngineSnapshot {
   /** Iterations asked for, or null to run until stopped. */
   readonly iterations: number | null;
   readonly intervalMs: number;
+  /**
+   * Market minutes one bar spans (a daily bar: one 390-minute session), so that counts of bars read as
+   * market time; absent where the run's timeframe is not known.
+   */
+  readonly barMinutes?: number;
   /** Market clock (epoch ms). */
   readonly marketTime: number;
   readonly cash: number;

@@ -63,6 +63,8 @@ export interface ResumeState {
   /** The newest equity points, oldest first. */
   readonly equityTimes: Float64Array;
   readonly equityValues: Float64Array;
+  /** Per equity point, the sides of the fills in its span (see EquitySeries); absent: none known. */
+  readonly equityFillSides?: Uint8Array;
   readonly regimeHistory: readonly RegimeChange[];
   readonly events: readonly EngineEvent[];
   /** The newest saved regime model (JSON as saved; the engine validates it). */

@@ -2,11 +2,10 @@
  * The simulated market's calendar: weekdays only, a 9:30–16:00 New York session, taken as
  * 14:30–21:00 UTC all year (daylight saving time is ignored, the market being simulated).
  */
-import { DAY_MS } from '../core/units.js';
+import { DAY_MS, SESSION_MINUTES } from '../core/units.js';
 import { TIMEFRAME_MINUTES, type Timeframe } from '../core/model.js';
 
 const SESSION_OPEN_UTC_MS = (14 * 60 + 30) * 60_000;
-const SESSION_MINUTES = 390;
 /** A Monday: the first day of every simulated history. */
 export const SIM_FIRST_DAY_MS = Date.UTC(2025, 0, 6);
 

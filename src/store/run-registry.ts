@@ -2,6 +2,7 @@
 import type { Checkpoint } from '../engine/checkpoint.js';
 import type { EngineEvent, EngineEventKind, RegimeChange } from '../engine/snapshot.js';
 import type { ResumeState } from '../engine/trading-record.js';
+import { fillSidesOf } from '../engine/equity-series.js';
 import type { RegimeName } from '../core/regime-types.js';
 import type { HeldFeatures } from '../core/hmm/detector.js';
 import { readCheckpoint, UnreadableCheckpointError } from './checkpoint-reader.js';
@@ -94,14 +95,16 @@ async function loadResumeState(
   }
   const newest = await readNewestRows((sql, params) => connection.all(sql, params), portfolioId, equityPoints);
   const equity = [...newest.equityNewestFirst].reverse();
+  const equityTimes = Float64Array.from(equity, (p) => p.time);
   const changes = [...newest.regimeChangesNewestFirst].reverse();
   const events = [...newest.eventsNewestFirst].reverse();
   const regimeModel = await newestRegimeModel(connection, portfolioId);
   const regimeFeatures = await heldRegimeFeatures(connection, portfolioId, checkpoint.regime.detector?.bars);
   return {
     checkpoint,
-    equityTimes: Float64Array.from(equity, (p) => p.time),
+    equityTimes,
     equityValues: Float64Array.from(equity, (p) => p.equity),
+    equityFillSides: fillSidesOf(equityTimes, newest.fillSidesInEquitySpan),
     regimeHistory: changes.map((c): RegimeChange => ({
       time: c.time,
       from: c.from_regime as RegimeName,

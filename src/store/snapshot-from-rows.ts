@@ -2,6 +2,7 @@
 import { PARAMS_BY_REGIME } from '../core/regime.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
 import { assembleSnapshot, type RegimeExtras } from '../engine/build-snapshot.js';
+import { fillSidesOf } from '../engine/equity-series.js';
 import type { Checkpoint } from '../engine/checkpoint.js';
 import type { DownloadStatusView } from '../engine/download-status.js';
 import type {
@@ -106,19 +107,21 @@ export function snapshotFromRows(rows: DatabaseRows, context: WatchContext): Eng
   const runEnded = rows.run !== undefined && rows.run.ended_at !== null;
   const phase: LoopPhase = context.stopped || runEnded ? 'stopped' : 'running';
   const current = checkpoint.regime.current;
-  const { iterations, intervalMs, equityPoints } = readRunOptions(rows.run?.options);
+  const { iterations, intervalMs, equityPoints, barMinutes } = readRunOptions(rows.run?.options);
   return assembleSnapshot({
     mode: MODES.find((m) => m === rows.run?.mode.toUpperCase()) ?? 'SIM',
     phase,
     iteration: checkpoint.iteration,
     iterations,
     intervalMs,
+    ...(barMinutes === undefined ? {} : { barMinutes }),
     marketTime: checkpoint.marketTime,
     cash: checkpoint.cash,
     equity: equityOf(checkpoint),
     positions: checkpoint.positions,
     equityTimes: times,
     equityValues: values,
+    equityFillSides: fillSidesOf(times, rows.fillSidesInEquitySpan),
     equityCapacity: equityPoints,
     startingCash: rows.startingCash,
     maxDrawdown: checkpoint.maxDrawdown,
