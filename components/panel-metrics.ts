@@ -2,7 +2,7 @@ import type { EngineSnapshot } from '../src/engine/snapshot.js';
 import { downloadRowsVisible } from './downloads-panel.js';
 import { eventRowCount, eventRowsVisible } from './events-panel.js';
 import { PANEL_FRAME_ROWS, planRects, type LayoutPlan } from './layout-plan.js';
-import { PANEL_IDS, type PanelId } from './panel-ids.js';
+import type { PanelId } from './panel-ids.js';
 import { positionRowsVisible } from './positions-panel.js';
 
 /** How far the panel's list can scroll at its planned size (0 when it does not scroll or is hidden). */
@@ -21,8 +21,4 @@ export function scrollLimit(panel: PanelId, plan: LayoutPlan, snapshot: EngineSn
     case 'regime':
       return 0;
   }
-}
-
-export function scrollLimits(plan: LayoutPlan, snapshot: EngineSnapshot): Record<PanelId, number> {
-  return Object.fromEntries(PANEL_IDS.map((id) => [id, scrollLimit(id, plan, snapshot)])) as Record<PanelId, number>;
 }
