@@ -10,14 +10,8 @@ import type { BarQuery, MarketDataSource } from '../market/types.js';
 import { PermanentError } from '../market/types.js';
 
 /** One symbol's bars, oldest first, as columns. */
-export interface SymbolBars {
+export interface SymbolBars extends Omit<BarColumns, 'length'> {
   readonly symbol: string;
-  readonly time: Float64Array;
-  readonly open: Float64Array;
-  readonly high: Float64Array;
-  readonly low: Float64Array;
-  readonly close: Float64Array;
-  readonly volume: Float64Array;
 }
 
 /** Index of the first element above `value` in a sorted array. */

@@ -1,5 +1,6 @@
 /** Reads the bar cache into columns for the replay market. */
 import { TIMEFRAMES, type Timeframe } from '../core/model.js';
+import { barColumns, setBar } from '../core/bar-columns.js';
 import { StoreError } from '../store/open-store.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import type { SymbolBars } from './replay-market.js';
@@ -56,15 +57,7 @@ export async function loadStoredBars(
 
   const series: SymbolBars[] = [];
   for (const { symbol, n } of counts) {
-    const bars: SymbolBars = {
-      symbol,
-      time: new Float64Array(n),
-      open: new Float64Array(n),
-      high: new Float64Array(n),
-      low: new Float64Array(n),
-      close: new Float64Array(n),
-      volume: new Float64Array(n),
-    };
+    const bars = barColumns(n);
     let i = 0;
     await connection.each<{ time: number; open: number; high: number; low: number; close: number; volume: number }>(
       'SELECT time, open, high, low, close, volume FROM bar_cache WHERE source = ? AND symbol = ? AND timeframe = ? ORDER BY time',
@@ -72,16 +65,11 @@ export async function loadStoredBars(
       (row) => {
         // A bot may add bars while this reads; the count taken above is the bound.
         if (i >= n) return;
-        bars.time[i] = row.time;
-        bars.open[i] = row.open;
-        bars.high[i] = row.high;
-        bars.low[i] = row.low;
-        bars.close[i] = row.close;
-        bars.volume[i] = row.volume;
+        setBar(bars, i, row);
         i++;
       },
     );
-    series.push(i === n ? bars : truncate(bars, i));
+    series.push(i === n ? { symbol, ...bars } : truncate({ symbol, ...bars }, i));
   }
   return { source: group.source, timeframe, series };
 }

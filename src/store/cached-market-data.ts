@@ -5,7 +5,7 @@
  */
 import { LruCache } from '../core/lru-cache.js';
 import type { BarColumns } from '../core/model.js';
-import { barColumns, concatColumns, firstBarAfter, NO_BARS, sliceColumns } from '../core/bar-columns.js';
+import { barColumns, concatColumns, firstBarAfter, NO_BARS, setBar, sliceColumns } from '../core/bar-columns.js';
 import type { BarQuery, MarketDataSource } from '../market/types.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteTradingRecord } from './sqlite-trading-record.js';
@@ -161,13 +161,7 @@ export class CachedMarketData implements MarketDataSource {
     ]);
     const bars = barColumns(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as CachedRow;
-      bars.time[i] = row.time;
-      bars.open[i] = row.open;
-      bars.high[i] = row.high;
-      bars.low[i] = row.low;
-      bars.close[i] = row.close;
-      bars.volume[i] = row.volume;
+      setBar(bars, i, rows[i] as CachedRow);
     }
     return bars;
   }
