@@ -36,6 +36,16 @@ for (const [symbols, iterations] of [
   );
 }
 
+// The soak first: its heap and RSS are the loop's, not what later sections leave behind.
+console.log(`\nsoak: ${fmt(soakIterations)} iterations over 50 symbols (heap after GC)`);
+const soak = await benchSoak(soakIterations, 50, gc);
+for (const s of soak.samples) {
+  console.log(
+    `  ${String(s.percent).padStart(3)}% (iteration ${fmt(s.iteration)}): heap ${fmt(s.heapMb, 1)} MB, rss ${fmt(s.rssMb, 1)} MB`,
+  );
+}
+console.log(`  ${fmt(soak.seconds, 1)} s in all`);
+
 const replay = await benchReplay(60, 30);
 const yearOfMinutes = 60 * 252 * 390;
 console.log(
@@ -50,15 +60,6 @@ console.log(
 console.log(
   `  replaying the detector's recorded fits (learn tune's other settings of a window): ${fmt(replay.replayedBarUpdatesPerCpuSecond)} bar-updates per CPU second (${fmt(replay.replayedCpuSeconds, 3)} s of CPU)`,
 );
-
-console.log(`\nsoak: ${fmt(soakIterations)} iterations over 50 symbols (heap after GC)`);
-const soak = await benchSoak(soakIterations, 50, gc);
-for (const s of soak.samples) {
-  console.log(
-    `  ${String(s.percent).padStart(3)}% (iteration ${fmt(s.iteration)}): heap ${fmt(s.heapMb, 1)} MB, rss ${fmt(s.rssMb, 1)} MB`,
-  );
-}
-console.log(`  ${fmt(soak.seconds, 1)} s in all`);
 
 const d = await benchDownloader();
 console.log(
