@@ -167,8 +167,7 @@ export class OrderPlanner {
       const high = close * (1 + SIZING_MARGIN);
       let qty = Math.floor((weight * equity) / high);
       qty = Math.min(qty, Math.floor(Math.max(0, grossCap - committed) / high));
-      while (qty > 0 && qty * high + fees.feeFor(qty, high) > cashLeft)
-        qty = Math.min(qty - 1, Math.floor(cashLeft / high));
+      qty = affordableQuantity(qty, high, cashLeft, fees);
       if (qty <= 0) continue;
       orders[i] = qty;
       const r = buyReservation(qty, close, fees);
@@ -201,7 +200,25 @@ export function buyFillQuantity(input: {
   let qty = input.qty;
   if (input.maxValue >= 0) qty = Math.min(qty, Math.floor(input.maxValue / price) - input.held);
   if (input.reservedValue >= 0) qty = Math.min(qty, Math.floor(input.reservedValue / price));
-  while (qty > 0 && qty * price + fees.feeFor(qty, price) > input.cash)
-    qty = Math.min(qty - 1, Math.floor(input.cash / price));
-  return Math.max(0, qty);
+  return Math.max(0, affordableQuantity(qty, price, input.cash, fees));
+}
+
+/**
+ * The largest quantity up to `qty` whose cost with its fee is within `cash` (`qty` itself when it is not
+ * above zero). A binary search: stepping down one share at a time took fee ÷ price steps, 500 a buy at a
+ * penny, which a simulated run of years (prices wander to the floor) spent most of its time in.
+ * The cost grows with the quantity, so this is the quantity one-share steps would reach.
+ */
+export function affordableQuantity(qty: number, price: number, cash: number, fees: FeeSchedule): number {
+  const affordable = (q: number): boolean => q * price + fees.feeFor(q, price) <= cash;
+  if (qty <= 0 || affordable(qty)) return qty;
+  let high = Math.min(qty - 1, Math.floor(cash / price));
+  if (high <= 0) return high;
+  let low = 0;
+  while (low < high) {
+    const mid = low + Math.ceil((high - low) / 2);
+    if (affordable(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }
