@@ -31,6 +31,20 @@ function barOf(symbol: number, i: number): Bar {
   };
 }
 
+/** A bar as Alpaca's bars endpoint writes it. */
+function alpacaBar(bar: Bar): Record<string, unknown> {
+  return {
+    t: new Date(bar.time).toISOString(),
+    o: bar.open,
+    h: bar.high,
+    l: bar.low,
+    c: bar.close,
+    v: bar.volume,
+    n: 12,
+    vw: bar.close,
+  };
+}
+
 /** JS heap plus array buffers: what the process holds for the request, wherever V8 keeps it. */
 function heldAfterGc(): number {
   const heap = heapAfterGc();
@@ -51,16 +65,7 @@ class MeasuringClient implements StockBarsClient {
     for (let k = page * BARS_PER_PAGE; k < (page + 1) * BARS_PER_PAGE; k++) {
       const symbol = Math.floor(k / BARS_PER_SYMBOL);
       const bar = barOf(symbol, k % BARS_PER_SYMBOL);
-      (bars[SYMBOLS[symbol] as string] ??= []).push({
-        t: new Date(bar.time).toISOString(),
-        o: bar.open,
-        h: bar.high,
-        l: bar.low,
-        c: bar.close,
-        v: bar.volume,
-        n: 12,
-        vw: bar.close,
-      });
+      (bars[SYMBOLS[symbol] as string] ??= []).push(alpacaBar(bar));
     }
     // The body's bytes, as from the wire: nothing of this function's objects is shared with the result.
     const body = JSON.stringify({ bars, next_page_token: page + 1 < PAGES ? String(page + 1) : null });
@@ -112,16 +117,7 @@ class UniverseClient implements StockBarsClient {
     for (let k = page * this.barsPerPage; k < Math.min(total, (page + 1) * this.barsPerPage); k++) {
       const s = Math.floor(k / this.barsPerSymbol);
       const bar = barOf(s, k % this.barsPerSymbol);
-      (bars[query.symbols[s] as string] ??= []).push({
-        t: new Date(bar.time).toISOString(),
-        o: bar.open,
-        h: bar.high,
-        l: bar.low,
-        c: bar.close,
-        v: bar.volume,
-        n: 12,
-        vw: bar.close,
-      });
+      (bars[query.symbols[s] as string] ??= []).push(alpacaBar(bar));
     }
     const next = (page + 1) * this.barsPerPage < total ? String(page + 1) : null;
     return Promise.resolve(new TextEncoder().encode(JSON.stringify({ bars, next_page_token: next })));
