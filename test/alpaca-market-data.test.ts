@@ -14,6 +14,7 @@ import type { Bar, BarColumns } from '../src/core/model.js';
 import { barsFromColumns } from '../src/core/bar-columns.js';
 import { TransientError } from '../src/market/types.js';
 import { FakeAlpacaServer, type FakeRequest } from './fake-alpaca/fake-alpaca-server.js';
+import { onlyLocalFetch } from './support/fake-alpaca.js';
 import { waitUntil as waitUntilShared } from './support/wait-until.js';
 
 const KEY_ID = 'PKTESTKEY0123456789';
@@ -22,7 +23,7 @@ const SYMBOLS = Array.from({ length: 60 }, (_, i) => `S${String(i).padStart(2, '
 const BARS_PATH = '/v2/stocks/bars';
 
 let fake: FakeAlpacaServer;
-const realFetch = globalThis.fetch;
+let restoreFetch = (): void => {};
 
 before(async () => {
   fake = await FakeAlpacaServer.start({
@@ -33,15 +34,11 @@ before(async () => {
     echoKeyInErrors: true,
   });
   // Safety net: nothing in this file may leave the machine.
-  globalThis.fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.hostname !== '127.0.0.1') throw new Error(`test tried to reach ${url.host}`);
-    return realFetch(input, init);
-  };
+  restoreFetch = onlyLocalFetch();
 });
 
 after(async () => {
-  globalThis.fetch = realFetch;
+  restoreFetch();
   await fake.close();
 });
 

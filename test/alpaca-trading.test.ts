@@ -6,6 +6,7 @@ import { TradingFields } from '../src/broker/alpaca/alpaca-sdk.js';
 import { AlpacaOrderRejectedError, AlpacaTrading, AlpacaTradingError } from '../src/broker/alpaca/alpaca-trading.js';
 import type { MarketOrder } from '../src/core/model.js';
 import { FakeAlpacaServer, type LoggedRequest } from './fake-alpaca/fake-alpaca-server.js';
+import { onlyLocalFetch } from './support/fake-alpaca.js';
 
 const KEY_ID = 'PKTRADEKEY0123456789';
 const SECRET = 'tRaDe/secret+value==0123456789abcdefXYZ';
@@ -13,7 +14,7 @@ const SYMBOLS = ['AAA', 'BBB', 'CCC', 'HALT'];
 const ORDERS = '/v2/orders';
 
 let fake: FakeAlpacaServer;
-const realFetch = globalThis.fetch;
+let restoreFetch = (): void => {};
 const reached: string[] = [];
 
 before(async () => {
@@ -27,16 +28,11 @@ before(async () => {
     echoKeyInErrors: true,
   });
   // Safety net: nothing in this file may leave the machine.
-  globalThis.fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    reached.push(url.hostname);
-    if (url.hostname !== '127.0.0.1') throw new Error(`test tried to reach ${url.host}`);
-    return realFetch(input, init);
-  };
+  restoreFetch = onlyLocalFetch(reached);
 });
 
 after(async () => {
-  globalThis.fetch = realFetch;
+  restoreFetch();
   await fake.close();
   assert.ok(reached.length > 0);
   assert.deepEqual([...new Set(reached)], ['127.0.0.1'], 'no request to any host but 127.0.0.1');

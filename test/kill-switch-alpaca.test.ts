@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { createSession } from '../src/cli/start.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
 import type { FakeAlpacaServer } from './fake-alpaca/fake-alpaca-server.js';
-import { startFakeAlpaca, type FakeAlpaca } from './support/fake-alpaca.js';
+import { onlyLocalFetch, startFakeAlpaca, type FakeAlpaca } from './support/fake-alpaca.js';
 import { startOptions } from './support/session.js';
 
 const KEY_ID = 'PKKILLSWITCH0123456789';
@@ -17,7 +17,7 @@ const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
 let fake: FakeAlpaca;
 let server: FakeAlpacaServer;
 let env: NodeJS.ProcessEnv;
-const realFetch = globalThis.fetch;
+let restoreFetch = (): void => {};
 
 before(async () => {
   // Each accepted order fills on the trading stream at the last close.
@@ -37,15 +37,11 @@ before(async () => {
   server = fake.server;
   env = fake.env;
   // Safety net: nothing in this file may leave the machine.
-  globalThis.fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.hostname !== '127.0.0.1') throw new Error(`test tried to reach ${url.host}`);
-    return realFetch(input, init);
-  };
+  restoreFetch = onlyLocalFetch();
 });
 
 after(async () => {
-  globalThis.fetch = realFetch;
+  restoreFetch();
   await fake.close();
 });
 

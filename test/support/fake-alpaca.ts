@@ -78,3 +78,20 @@ export async function startFakeAlpaca(options: FakeAlpacaStart): Promise<FakeAlp
   };
   return fake;
 }
+
+/**
+ * Safety net for a test file: `fetch` refuses every host but 127.0.0.1 (and records each host asked in
+ * `reached`) until the returned undo puts the real one back.
+ */
+export function onlyLocalFetch(reached: string[] = []): () => void {
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    reached.push(url.hostname);
+    if (url.hostname !== '127.0.0.1') throw new Error(`test tried to reach ${url.host}`);
+    return realFetch(input, init);
+  };
+  return () => {
+    globalThis.fetch = realFetch;
+  };
+}
