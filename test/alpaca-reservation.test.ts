@@ -21,9 +21,6 @@ test('Alpaca: the buys waiting for their fill never add up to more than the cash
     keyId: KEY_ID,
     secretKey: SECRET,
     symbols: SYMBOLS,
-    periodDays: 10,
-    shiftToNow: true,
-    holdBack: 20,
     // Positions at start: selling them must not pay for buys before the sells fill.
     positions: [
       { symbol: 'AAA', qty: 1000, avgEntryPrice: 100 },

@@ -36,9 +36,6 @@ function startFakes(options: Partial<FakeAlpacaStart> = {}): Promise<FakeAlpaca>
     keyId: KEY_ID,
     secretKey: SECRET,
     symbols: SYMBOLS,
-    periodDays: 10,
-    shiftToNow: true,
-    holdBack: 20,
     ...options,
   });
 }

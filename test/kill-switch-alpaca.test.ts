@@ -25,9 +25,6 @@ before(async () => {
     keyId: KEY_ID,
     secretKey: SECRET,
     symbols: SYMBOLS,
-    periodDays: 10,
-    shiftToNow: true,
-    holdBack: 20,
     // Held in the account at start: the kill switch must sell them whatever the strategy thinks.
     positions: [
       { symbol: 'AAA', qty: 10, avgEntryPrice: 100 },

@@ -34,9 +34,6 @@ async function startFakes(): Promise<Fakes> {
     keyId: KEY_ID,
     secretKey: SECRET,
     symbols: SYMBOLS,
-    periodDays: 10,
-    shiftToNow: true,
-    holdBack: 20,
     positionsFollowFills: true,
     onOrder: ({ server, stream }, order, close) => {
       const mode = fakes.mode;

@@ -17,6 +17,12 @@ export interface FakeAlpaca {
   close(): Promise<void>;
 }
 
+/**
+ * The account a bot starts against unless the test says otherwise: 10 days of bars ending now, of which the
+ * newest 20 are released one per bars request (so a bot's refresh rounds find new bars).
+ */
+const BOT_ACCOUNT = { periodDays: 10, shiftToNow: true, holdBack: 20 } as const;
+
 export interface FakeAlpacaStart extends Omit<FakeAlpacaOptions, 'onOrder'> {
   /**
    * Called as each order is accepted, with the symbol's last visible close; by default `fillOnStream`.
@@ -50,6 +56,7 @@ export async function startFakeAlpaca(options: FakeAlpacaStart): Promise<FakeAlp
   const dataUrl = await data.start();
   let fake: FakeAlpaca | null = null;
   const server = await FakeAlpacaServer.start({
+    ...BOT_ACCOUNT,
     ...serverOptions,
     ...(onOrder === null
       ? {}
