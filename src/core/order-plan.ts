@@ -28,8 +28,12 @@ export const PENDING_SELL = -1;
 
 /** The value a buy of `qty` at `price` reserves: at the price raised by the margin, plus the fee. */
 export function buyReservation(qty: number, price: number, fees: FeeSchedule): number {
-  const high = price * (1 + SIZING_MARGIN);
-  return qty * high + fees.feeFor(qty, high);
+  return buyCost(qty, price * (1 + SIZING_MARGIN), fees);
+}
+
+/** What buying `qty` at `price` costs with its fee. */
+function buyCost(qty: number, price: number, fees: FeeSchedule): number {
+  return qty * price + fees.feeFor(qty, price);
 }
 
 /**
@@ -210,14 +214,13 @@ export function buyFillQuantity(input: {
  * The cost grows with the quantity, so this is the quantity one-share steps would reach.
  */
 export function affordableQuantity(qty: number, price: number, cash: number, fees: FeeSchedule): number {
-  const affordable = (q: number): boolean => q * price + fees.feeFor(q, price) <= cash;
-  if (qty <= 0 || affordable(qty)) return qty;
+  if (qty <= 0 || buyCost(qty, price, fees) <= cash) return qty;
   let high = Math.min(qty - 1, Math.floor(cash / price));
   if (high <= 0) return high;
   let low = 0;
   while (low < high) {
     const mid = low + Math.ceil((high - low) / 2);
-    if (affordable(mid)) low = mid;
+    if (buyCost(mid, price, fees) <= cash) low = mid;
     else high = mid - 1;
   }
   return low;
