@@ -41,6 +41,8 @@ export class SqliteConnection {
   private inTransaction = false;
   /** Counts reopenings, for tests and stats. */
   reopenCount = 0;
+  /** Statements handed to SQLite (each a trip to its thread and back), for tests and stats. */
+  statementCount = 0;
 
   private constructor(
     readonly path: string,
@@ -63,6 +65,7 @@ export class SqliteConnection {
   }
 
   run(sql: string, params: SqlParams = []): Promise<RunOutcome> {
+    this.statementCount++;
     return this.withReconnect(async () => {
       const statement = await this.statement(sql);
       return new Promise<RunOutcome>((resolve, reject) => {
@@ -75,6 +78,7 @@ export class SqliteConnection {
   }
 
   get<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+    this.statementCount++;
     return this.withReconnect(async () => {
       const statement = await this.statement(sql);
       return new Promise<T | undefined>((resolve, reject) => {
@@ -87,6 +91,7 @@ export class SqliteConnection {
   }
 
   all<T>(sql: string, params: SqlParams = []): Promise<T[]> {
+    this.statementCount++;
     return this.withReconnect(async () => {
       const statement = await this.statement(sql);
       return new Promise<T[]>((resolve, reject) => {
@@ -100,6 +105,7 @@ export class SqliteConnection {
 
   /** Streams rows one at a time (never the whole result in memory); resolves with the row count. */
   each<T>(sql: string, params: SqlParams, onRow: (row: T) => void): Promise<number> {
+    this.statementCount++;
     return new Promise<number>((resolve, reject) => {
       let failure: unknown = null;
       this.handle.each(
@@ -127,6 +133,7 @@ export class SqliteConnection {
    * would run the calls of a round one after another).
    */
   allOnce<T>(sql: string, params: SqlParams): Promise<T[]> {
+    this.statementCount++;
     return new Promise<T[]>((resolve, reject) => {
       this.handle.all(sql, params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows)));
     });
@@ -134,6 +141,7 @@ export class SqliteConnection {
 
   /** Runs SQL text that may hold several statements (migrations, pragmas); not prepared. */
   exec(sql: string): Promise<void> {
+    this.statementCount++;
     return this.withReconnect(
       () =>
         new Promise<void>((resolve, reject) => {

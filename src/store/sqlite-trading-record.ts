@@ -1,6 +1,6 @@
 /**
- * Writes the engine's history to SQLite: each iteration's rows in one transaction, off the loop's
- * path. The loop waits for each iteration's commit before publishing it (nothing shown is ever lost);
+ * Writes the engine's history to SQLite: each iteration's rows in one transaction of a few multi-row
+ * statements (each statement is a trip to SQLite's thread and back), off the loop's path. The loop waits for each iteration's commit before publishing it (nothing shown is ever lost);
  * a big backfill's cached bars are written as they arrive, in large transactions of their own.
  */
 import { statSync } from 'node:fs';
@@ -8,6 +8,7 @@ import type { BarColumns } from '../core/model.js';
 import type { IterationRecord, OrderRecord, TradingRecord } from '../engine/trading-record.js';
 import type { EngineEvent } from '../engine/snapshot.js';
 import { describeSqliteError, StoreError } from './open-store.js';
+import { MultiRowInsert } from './multi-row-insert.js';
 import type { SqlValue, SqliteConnection } from './sqlite-connection.js';
 
 export interface CachedBars {
@@ -18,18 +19,36 @@ export interface CachedBars {
   readonly fetchedAt: number;
 }
 
-const INSERT_EVENTS = 'INSERT INTO events (run_id, time, kind, message, recorded_at) VALUES ';
+/** Multi-row inserts: the prefix, then `rows` of the row's placeholders (see MultiRowInsert). */
+const INSERT_EVENTS = new MultiRowInsert(
+  'INSERT INTO events (run_id, time, kind, message, recorded_at) VALUES ',
+  '(?, ?, ?, ?, ?)',
+);
 const INSERT_EQUITY =
   'INSERT OR REPLACE INTO equity_points (run_id, iteration, time, equity, cash, regime, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const INSERT_ORDER =
-  'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
-const UPDATE_ORDER = 'UPDATE orders SET status = ? WHERE client_order_id = ?';
-const INSERT_FILL = `INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime, recorded_at)
-  VALUES (?, (SELECT id FROM orders WHERE client_order_id = ?), ?, ?, ?, ?, ?, ?, ?, ?)`;
-const INSERT_REGIME =
-  'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES (?, ?, ?, ?, ?)';
+const INSERT_ORDERS = new MultiRowInsert(
+  'INSERT OR IGNORE INTO orders (run_id, client_order_id, time, symbol, side, qty, status, recorded_at) VALUES ',
+  '(?, ?, ?, ?, ?, ?, ?, ?)',
+);
+/** Status changes as (client order id, status) rows; an id appears at most once in a statement. */
+const UPDATE_ORDERS = new MultiRowInsert(
+  'UPDATE orders SET status = changed.column2 FROM (VALUES ',
+  '(?, ?)',
+  ') AS changed WHERE orders.client_order_id = changed.column1',
+);
+const INSERT_FILLS = new MultiRowInsert(
+  'INSERT INTO fills (run_id, order_id, time, symbol, side, qty, price, fee, regime, recorded_at) VALUES ',
+  '(?, (SELECT id FROM orders WHERE client_order_id = ?), ?, ?, ?, ?, ?, ?, ?, ?)',
+);
+const INSERT_REGIME_CHANGES = new MultiRowInsert(
+  'INSERT INTO regime_changes (run_id, time, from_regime, to_regime, confidence) VALUES ',
+  '(?, ?, ?, ?, ?)',
+);
 const INSERT_REGIME_MODEL = 'INSERT INTO regime_models (run_id, time, model) VALUES (?, ?, ?)';
-const INSERT_REGIME_FEATURES = 'INSERT OR REPLACE INTO regime_features (portfolio_id, bar, features) VALUES (?, ?, ?)';
+const INSERT_REGIME_FEATURES = new MultiRowInsert(
+  'INSERT OR REPLACE INTO regime_features (portfolio_id, bar, features) VALUES ',
+  '(?, ?, ?)',
+);
 const DROP_REGIME_FEATURES = 'DELETE FROM regime_features WHERE portfolio_id = ? AND bar <= ?';
 const UPSERT_CHECKPOINT = `INSERT INTO checkpoints (portfolio_id, run_id, iteration, saved_at, state) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(portfolio_id) DO UPDATE SET run_id = excluded.run_id, iteration = excluded.iteration, saved_at = excluded.saved_at, state = excluded.state`;
@@ -39,8 +58,27 @@ const INSERT_BARS_JSON = `INSERT OR REPLACE INTO bar_cache (source, symbol, time
     max(CASE key % 6 WHEN 2 THEN value END), max(CASE key % 6 WHEN 3 THEN value END),
     max(CASE key % 6 WHEN 4 THEN value END), max(CASE key % 6 WHEN 5 THEN value END), ?4
   FROM json_each(CAST(?5 AS TEXT)) GROUP BY key / 6`;
-/** Rows per multi-row INSERT: one statement per chunk instead of one per row. */
-const ROWS_PER_INSERT = 64;
+/**
+ * A round's few new bars of every symbol in one statement: `[[source, symbol, timeframe, fetchedAt,
+ * [time, open, high, low, close, volume, time, …]], …]`, the numbers read by the same json_each as above
+ * (the same values stored), entries in order (a later one replaces an earlier one's bar, as one statement
+ * per entry would).
+ */
+const INSERT_BAR_ENTRIES_JSON = `INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at)
+  SELECT json_extract(entry.value, '$[0]'), json_extract(entry.value, '$[1]'), json_extract(entry.value, '$[2]'),
+    max(CASE bar.key % 6 WHEN 0 THEN bar.value END), max(CASE bar.key % 6 WHEN 1 THEN bar.value END),
+    max(CASE bar.key % 6 WHEN 2 THEN bar.value END), max(CASE bar.key % 6 WHEN 3 THEN bar.value END),
+    max(CASE bar.key % 6 WHEN 4 THEN bar.value END), max(CASE bar.key % 6 WHEN 5 THEN bar.value END),
+    json_extract(entry.value, '$[3]')
+  FROM json_each(CAST(?1 AS TEXT)) AS entry, json_each(entry.value, '$[4]') AS bar
+  GROUP BY entry.key, bar.key / 6 ORDER BY entry.key, bar.key / 6`;
+/**
+ * Entries of up to this many bars (a round's: usually one bar a symbol) share a statement, up to
+ * BARS_PER_SHARED_STATEMENT bars in all; bigger ones (a backfill's) have one each. The shared statement
+ * reads each entry's fields per number, so it is kept to small entries.
+ */
+const SHARED_ENTRY_MAX_BARS = 4;
+const BARS_PER_SHARED_STATEMENT = 1_024;
 const EXPIRE_BARS = `DELETE FROM bar_cache WHERE (source, symbol, timeframe, time) IN
   (SELECT source, symbol, timeframe, time FROM bar_cache WHERE fetched_at < ? LIMIT 5000)`;
 
@@ -150,9 +188,18 @@ export class SqliteTradingRecord implements TradingRecord {
 
   /** Writes everything queued (the stop's events and orders too); surfaces a write failure. */
   async flush(): Promise<void> {
-    if (this.bars.length > 0 || this.looseEvents.length > 0 || this.looseOrders.length > 0) this.startWriting();
-    while (this.inFlight !== null) await this.inFlight;
+    // Until nothing is queued: what was queued while a write was in flight goes in the next one.
+    while (this.failure === null && (this.inFlight !== null || this.hasQueued())) {
+      if (this.inFlight === null) this.startWriting();
+      await this.inFlight;
+    }
     if (this.failure !== null) throw this.failure;
+  }
+
+  private hasQueued(): boolean {
+    return (
+      this.iterations.length > 0 || this.bars.length > 0 || this.looseEvents.length > 0 || this.looseOrders.length > 0
+    );
   }
 
   /** Writes everything queued, marks the run ended, and surfaces a write failure. */
@@ -253,28 +300,36 @@ export class SqliteTradingRecord implements TradingRecord {
     orders: readonly OrderRecord[],
     fallbackTime: number,
   ): Promise<void> {
+    const c = this.connection;
     const run = this.runId;
     const time = (t: number): number =>
       Number.isFinite(t) ? t : Number.isFinite(fallbackTime) ? fallbackTime : this.now();
     const recordedAt = this.now();
-    await this.insertRows(
-      INSERT_EVENTS,
-      5,
-      events.map((e) => [run, time(e.time), e.kind, e.message, recordedAt]),
-    );
-    for (const o of orders) {
-      if (o.status === 'working')
-        await this.connection.run(INSERT_ORDER, [
-          run,
-          o.clientOrderId,
-          o.time,
-          o.symbol,
-          o.side,
-          o.qty,
-          o.status,
-          recordedAt,
-        ]);
-      else await this.connection.run(UPDATE_ORDER, [o.status, o.clientOrderId]);
+    const eventValues: SqlValue[] = [];
+    for (const e of events) eventValues.push(run, time(e.time), e.kind, e.message, recordedAt);
+    await INSERT_EVENTS.run(c, eventValues);
+    this.rowsWritten += events.length;
+    // New orders and status changes in the order they happened: each run of new orders in one statement,
+    // each run of changes in one (an order changed twice in a run takes the later status, as it would one by one).
+    for (let i = 0; i < orders.length;) {
+      const working = (orders[i] as OrderRecord).status === 'working';
+      let end = i;
+      while (end < orders.length && ((orders[end] as OrderRecord).status === 'working') === working) end++;
+      const values: SqlValue[] = [];
+      if (working) {
+        for (let o = i; o < end; o++) {
+          const { clientOrderId, time: at, symbol, side, qty, status } = orders[o] as OrderRecord;
+          values.push(run, clientOrderId, at, symbol, side, qty, status, recordedAt);
+        }
+        await INSERT_ORDERS.run(c, values);
+      } else {
+        const latest = new Map<string, string>();
+        for (let o = i; o < end; o++)
+          latest.set((orders[o] as OrderRecord).clientOrderId, (orders[o] as OrderRecord).status);
+        for (const [clientOrderId, status] of latest) values.push(clientOrderId, status);
+        await UPDATE_ORDERS.run(c, values);
+      }
+      i = end;
     }
     this.rowsWritten += orders.length;
   }
@@ -284,20 +339,13 @@ export class SqliteTradingRecord implements TradingRecord {
     const run = this.runId;
     await this.writeEventsAndOrders(it.events, it.orders, it.time);
     const recordedAt = this.now();
+    const fills: SqlValue[] = [];
     for (const f of it.fills)
-      await c.run(INSERT_FILL, [
-        run,
-        f.clientOrderId,
-        f.time,
-        f.symbol,
-        f.side,
-        f.qty,
-        f.price,
-        f.fee,
-        f.regime,
-        recordedAt,
-      ]);
-    for (const r of it.regimeChanges) await c.run(INSERT_REGIME, [run, r.time, r.from, r.to, r.confidence]);
+      fills.push(run, f.clientOrderId, f.time, f.symbol, f.side, f.qty, f.price, f.fee, f.regime, recordedAt);
+    await INSERT_FILLS.run(c, fills);
+    const changes: SqlValue[] = [];
+    for (const r of it.regimeChanges) changes.push(run, r.time, r.from, r.to, r.confidence);
+    await INSERT_REGIME_CHANGES.run(c, changes);
     // Without a market time (no bar has arrived yet: a data outage since the start) there is no equity point.
     const hasTime = Number.isFinite(it.time);
     if (hasTime) await c.run(INSERT_EQUITY, [run, it.iteration, it.time, it.equity, it.cash, it.regime, recordedAt]);
@@ -306,10 +354,10 @@ export class SqliteTradingRecord implements TradingRecord {
     const held = it.regimeFeatures;
     if (held !== undefined) {
       const D = held.values.length / held.count;
-      for (let i = 0; i < held.count; i++) {
-        const row = Buffer.from(held.values.slice(i * D, (i + 1) * D).buffer);
-        await c.run(INSERT_REGIME_FEATURES, [this.portfolioId, held.first + i, row]);
-      }
+      const features: SqlValue[] = [];
+      for (let i = 0; i < held.count; i++)
+        features.push(this.portfolioId, held.first + i, Buffer.from(held.values.slice(i * D, (i + 1) * D).buffer));
+      await INSERT_REGIME_FEATURES.run(c, features);
       await c.run(DROP_REGIME_FEATURES, [this.portfolioId, held.dropUpTo]);
     }
     await c.run(UPSERT_CHECKPOINT, [this.portfolioId, run, it.iteration, this.now(), JSON.stringify(it.checkpoint)]);
@@ -317,27 +365,34 @@ export class SqliteTradingRecord implements TradingRecord {
   }
 
   /**
-   * One statement per entry: its bars go to SQLite as one JSON text that json_each unrolls, so a
-   * backfill of half a million bars makes a few hundred strings in JavaScript, not millions of values.
+   * Bars go to SQLite as JSON text that json_each unrolls, so a backfill of half a million bars makes a
+   * few hundred strings in JavaScript, not millions of values. A big entry (a backfill's) is one
+   * statement; small ones (a round's new bars of every symbol) share one.
    */
   private async writeBars(entries: readonly QueuedBars[]): Promise<void> {
-    for (const { source, symbol, timeframe, fetchedAt, bars, rows } of entries) {
-      await this.connection.run(INSERT_BARS_JSON, [source, symbol, timeframe, fetchedAt, barsAsJson(bars)]);
-      this.rowsWritten += rows;
+    let shared: QueuedBars[] = [];
+    let sharedRows = 0;
+    const writeShared = async (): Promise<void> => {
+      if (shared.length === 0) return;
+      const json = `[${shared.map((e) => `[${JSON.stringify(e.source)},${JSON.stringify(e.symbol)},${JSON.stringify(e.timeframe)},${JSON.stringify(e.fetchedAt)},${barsAsJson(e.bars)}]`).join(',')}]`;
+      await this.connection.run(INSERT_BAR_ENTRIES_JSON, [json]);
+      this.rowsWritten += sharedRows;
+      shared = [];
+      sharedRows = 0;
+    };
+    for (const entry of entries) {
+      const { source, symbol, timeframe, fetchedAt, bars, rows } = entry;
+      if (rows > SHARED_ENTRY_MAX_BARS) {
+        await writeShared();
+        await this.connection.run(INSERT_BARS_JSON, [source, symbol, timeframe, fetchedAt, barsAsJson(bars)]);
+        this.rowsWritten += rows;
+        continue;
+      }
+      if (sharedRows + rows > BARS_PER_SHARED_STATEMENT) await writeShared();
+      shared.push(entry);
+      sharedRows += rows;
     }
-  }
-
-  /** Inserts rows with as few statements as possible; each statement text (one per chunk size) is prepared once. */
-  private async insertRows(insertPrefix: string, columns: number, rows: readonly SqlValue[][]): Promise<void> {
-    const placeholders = `(${new Array<string>(columns).fill('?').join(', ')})`;
-    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
-      await this.connection.run(
-        insertPrefix + new Array<string>(chunk.length).fill(placeholders).join(', '),
-        chunk.flat(),
-      );
-    }
-    this.rowsWritten += rows.length;
+    await writeShared();
   }
 }
 
