@@ -36,3 +36,35 @@ test("loading the UI loads Ink's throttle alone, not the 415 modules of es-toolk
   assert.ok(!toolkit.includes('/es-toolkit/dist/compat/index.mjs'), run.stdout);
   assert.ok(toolkit.length < 10, `${toolkit.length} modules of es-toolkit`);
 });
+
+test("loading the UI gives Ink's string-width a memory: Ink's width questions are answered by remembered-string-width", () => {
+  const script = `
+    import { registerHooks } from 'node:module';
+    import { EventEmitter } from 'node:events';
+    const loaded = [];
+    registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+    const { loadUi } = await import(${JSON.stringify(new URL('../src/cli/load-ui.ts', import.meta.url).href)});
+    await loadUi();
+    const { render, Text } = await import('ink');
+    const { createElement } = await import('react');
+    const remembered = await import(loaded.find((url) => url.includes('/remembered-string-width.')));
+    const before = remembered.rememberedWidthCount();
+    const stdout = Object.assign(new EventEmitter(), { columns: 40, rows: 5, isTTY: true, write: () => true });
+    const app = render(createElement(Text, null, 'équité ▲ 1,234.56 · ok'), { stdout, patchConsole: false, debug: true });
+    app.unmount();
+    process.stdout.write(JSON.stringify({ before, after: remembered.rememberedWidthCount(), loaded: loaded.filter((url) => url.includes('string-width')) }));
+  `;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const seen = JSON.parse(run.stdout) as { before: number; after: number; loaded: string[] };
+  // One module of string-width, loaded by the remembering one, which names it.
+  assert.equal(seen.loaded.filter((url) => url.endsWith('/string-width/index.js')).length, 1, run.stdout);
+  assert.ok(
+    seen.loaded.some((url) => url.includes('/remembered-string-width.') && url.includes('string-width%2Findex.js')),
+    run.stdout,
+  );
+  assert.ok(seen.after > seen.before, `Ink measured through it: ${run.stdout}`);
+});

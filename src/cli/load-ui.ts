@@ -9,7 +9,9 @@
  * Ink imports one function, `throttle`, from `es-toolkit/compat`, whose index loads all 415 of that
  * package's compat modules: about 80 ms of CPU before the first frame here. While the UI loads, that
  * import resolves to the one module that defines the function (when it is where this expects it;
- * otherwise it is left alone). Node 22.15 and later have the hook; before, the UI loads as it is.
+ * otherwise it is left alone). Ink's `string-width` gets a memory of the widths it measured
+ * (remembered-string-width.ts: a quarter of what a frame allocates). Node 22.15 and later have the
+ * hook; before, the UI loads as it is.
  */
 import { existsSync } from 'node:fs';
 import * as nodeModule from 'node:module';
@@ -22,13 +24,19 @@ export type UiModules = readonly [typeof RunTui, typeof SavedStateView];
 const COMPAT_INDEX = /\/dist\/compat\/index\.mjs$/;
 const COMPAT_THROTTLE = '/dist/compat/function/throttle.mjs';
 
-/** Points Ink's `es-toolkit/compat` at its throttle module; returns the undo. */
+/**
+ * Points Ink's `es-toolkit/compat` at its throttle module, and every `string-width` the UI loads at
+ * remembered-string-width.ts (wrapping the same module); returns the undo.
+ */
 function resolveInksThrottleAlone(): () => void {
   const { registerHooks } = nodeModule as Partial<typeof nodeModule>;
   if (registerHooks === undefined) return () => {};
+  const rememberedWidth = import.meta.resolve('./remembered-string-width.js');
   const hooks = registerHooks({
     resolve(specifier, context, nextResolve) {
       const resolved = nextResolve(specifier, context);
+      if (specifier === 'string-width')
+        return { url: `${rememberedWidth}?of=${encodeURIComponent(resolved.url)}`, shortCircuit: true };
       if (specifier !== 'es-toolkit/compat' || !(context.parentURL ?? '').includes('/ink/')) return resolved;
       const throttle = resolved.url.replace(COMPAT_INDEX, COMPAT_THROTTLE);
       return throttle !== resolved.url && existsSync(fileURLToPath(throttle))
