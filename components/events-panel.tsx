@@ -84,6 +84,34 @@ export function rowHolds(row: EventRow, seq: number): boolean {
 const rowTime = (row: EventRow & { kind: 'event' | 'fills' }): number =>
   row.kind === 'event' ? row.event.time : row.group.time;
 
+/** Each fill event's parsed text (null: not a fill), worked out once: events live on from snapshot to snapshot. */
+const parsedFills = new WeakMap<EngineEvent, FillText | null>();
+function fillOf(event: EngineEvent): FillText | null {
+  if (event.kind !== 'fill') return null;
+  let fill = parsedFills.get(event);
+  if (fill === undefined) {
+    fill = parseFillText(event.message);
+    parsedFills.set(event, fill);
+  }
+  return fill;
+}
+
+/**
+ * Rows made before, by their (first) event: a new snapshot's rows are mostly the last one's, so each
+ * frame does not make a thousand row objects again. A row of fills is taken again only while its
+ * iteration's fills are the same (the oldest can lose fills as the events ring moves on).
+ */
+const eventRowOf = new WeakMap<EngineEvent, EventRow & { kind: 'event' }>();
+const fillsRowOf = new WeakMap<EngineEvent, EventRow & { kind: 'fills' }>();
+const dayRowBefore = new WeakMap<EventRow, EventRow & { kind: 'day' }>();
+
+/** Whether a row of fills holds exactly `events[start..end)` (a filter can leave out fills in between). */
+function sameEvents(fills: FillGroup['fills'], events: readonly EngineEvent[], start: number, end: number): boolean {
+  if (fills.length !== end - start) return false;
+  for (let j = start; j < end; j++) if ((fills[j - start] as { event: EngineEvent }).event !== events[j]) return false;
+  return true;
+}
+
 /**
  * The events as rows, oldest first: the fills of one iteration (two or more fill events in a row at
  * the same market time) are one row; every other event, and a lone fill, a row of its own.
@@ -93,26 +121,35 @@ function foldFills(events: readonly EngineEvent[]): (EventRow & { kind: 'event' 
   let i = 0;
   while (i < events.length) {
     const event = events[i] as EngineEvent;
-    const fill = event.kind === 'fill' ? parseFillText(event.message) : null;
-    const group: { event: EngineEvent; fill: FillText }[] = [];
-    if (fill !== null) {
-      group.push({ event, fill });
-      for (let j = i + 1; j < events.length; j++) {
-        const next = events[j] as EngineEvent;
-        const nextFill = next.kind === 'fill' && next.time === event.time ? parseFillText(next.message) : null;
-        if (nextFill === null) break;
-        group.push({ event: next, fill: nextFill });
+    // The iteration's fills: this event and the fills right after it at the same market time.
+    let end = i;
+    if (fillOf(event) !== null) {
+      end = i + 1;
+      while (end < events.length) {
+        const next = events[end] as EngineEvent;
+        if (next.time !== event.time || fillOf(next) === null) break;
+        end++;
       }
     }
-    if (group.length >= 2) {
-      rows.push({
-        kind: 'fills',
-        group: { time: event.time, fills: group },
-        key: fillsKey(event.seq, (group.at(-1) as { event: EngineEvent }).event.seq),
-      });
-      i += group.length;
+    if (end - i >= 2) {
+      const last = events[end - 1] as EngineEvent;
+      let row = fillsRowOf.get(event);
+      if (row === undefined || !sameEvents(row.group.fills, events, i, end)) {
+        const fills: { event: EngineEvent; fill: FillText }[] = [];
+        for (let j = i; j < end; j++)
+          fills.push({ event: events[j] as EngineEvent, fill: fillOf(events[j] as EngineEvent) as FillText });
+        row = { kind: 'fills', group: { time: event.time, fills }, key: fillsKey(event.seq, last.seq) };
+        fillsRowOf.set(event, row);
+      }
+      rows.push(row);
+      i = end;
     } else {
-      rows.push({ kind: 'event', event });
+      let row = eventRowOf.get(event);
+      if (row === undefined) {
+        row = { kind: 'event', event };
+        eventRowOf.set(event, row);
+      }
+      rows.push(row);
       i++;
     }
   }
@@ -131,8 +168,14 @@ export function eventRows(events: readonly EngineEvent[]): EventRow[] {
     const row = folded[i] as EventRow & { kind: 'event' | 'fills' };
     rows.push(row);
     const older = folded[i - 1];
-    if (older !== undefined && dayOf(rowTime(older)) !== dayOf(rowTime(row)))
-      rows.push({ kind: 'day', label: formatDayLabel(rowTime(row)), key: `day-${rowNewestSeq(row)}` });
+    if (older !== undefined && dayOf(rowTime(older)) !== dayOf(rowTime(row))) {
+      let day = dayRowBefore.get(row);
+      if (day === undefined) {
+        day = { kind: 'day', label: formatDayLabel(rowTime(row)), key: `day-${rowNewestSeq(row)}` };
+        dayRowBefore.set(row, day);
+      }
+      rows.push(day);
+    }
   }
   return rows;
 }
