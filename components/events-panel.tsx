@@ -193,6 +193,17 @@ const sideText = (side: Side, fills: readonly { readonly fill: FillText }[]): st
  * of each side before the others), the rest counted; at least one named.
  */
 export function fillsText(group: FillGroup, width: number): string {
+  // Rows of fills live on from frame to frame (see foldFills): their text is worked out once per width.
+  const known = fillsTexts.get(group);
+  if (known?.width === width) return known.text;
+  const text = composeFillsText(group, width);
+  fillsTexts.set(group, { width, text });
+  return text;
+}
+
+const fillsTexts = new WeakMap<FillGroup, { readonly width: number; readonly text: string }>();
+
+function composeFillsText(group: FillGroup, width: number): string {
   const head = `${group.fills.length} fills`;
   const order = [
     ...group.fills.filter((f) => f === group.fills.find((g) => g.fill.side === f.fill.side)),

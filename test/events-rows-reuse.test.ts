@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { eventRows } from '../components/events-panel.js';
+import { eventRows, fillsText, type FillGroup } from '../components/events-panel.js';
 import type { EngineEvent } from '../src/engine/snapshot.js';
 
 const DAY = 86_400_000;
@@ -72,4 +72,22 @@ test('a list seen before gives back the same row objects (nothing made again)', 
   assert.ok(first.some((row) => row.kind === 'fills'));
   assert.equal(again.length, first.length);
   for (let i = 0; i < first.length; i++) assert.equal(again[i], first[i], `row ${i}`);
+});
+
+test("a row of fills' text, kept per width, is the text worked out afresh at any width, in any order", () => {
+  fc.assert(
+    fc.property(
+      eventsArbitrary,
+      fc.array(fc.integer({ min: 5, max: 160 }), { minLength: 1, maxLength: 8 }),
+      (events, widths) => {
+        const groups = eventRows(events).flatMap((row) => (row.kind === 'fills' ? [row.group] : []));
+        for (const width of widths)
+          for (const group of groups) {
+            const fresh: FillGroup = { time: group.time, fills: group.fills.map((f) => ({ ...f })) };
+            assert.equal(fillsText(group, width), fillsText(fresh, width));
+          }
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
