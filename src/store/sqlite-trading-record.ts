@@ -104,6 +104,12 @@ function barsAsJson(bars: BarColumns): string {
   return JSON.stringify(values);
 }
 
+/** `[source, symbol, timeframe, fetchedAt, [time, open, …]]`: one entry of INSERT_BAR_ENTRIES_JSON. */
+function entryAsJson(entry: QueuedBars): string {
+  const { source, symbol, timeframe, fetchedAt, bars } = entry;
+  return `[${JSON.stringify(source)},${JSON.stringify(symbol)},${JSON.stringify(timeframe)},${JSON.stringify(fetchedAt)},${barsAsJson(bars)}]`;
+}
+
 /**
  * Cached bars waiting to be written: the columns as they came (numbers outside the JS heap, 48 bytes a
  * bar), made into JSON text only when written. Nothing of them waits on the JS heap for the disk (what
@@ -374,8 +380,7 @@ export class SqliteTradingRecord implements TradingRecord {
     let sharedRows = 0;
     const writeShared = async (): Promise<void> => {
       if (shared.length === 0) return;
-      const json = `[${shared.map((e) => `[${JSON.stringify(e.source)},${JSON.stringify(e.symbol)},${JSON.stringify(e.timeframe)},${JSON.stringify(e.fetchedAt)},${barsAsJson(e.bars)}]`).join(',')}]`;
-      await this.connection.run(INSERT_BAR_ENTRIES_JSON, [json]);
+      await this.connection.run(INSERT_BAR_ENTRIES_JSON, [`[${shared.map(entryAsJson).join(',')}]`]);
       this.rowsWritten += sharedRows;
       shared = [];
       sharedRows = 0;
