@@ -40,6 +40,8 @@ export interface RunTuiOptions {
   readonly stdin?: NodeJS.ReadStream;
   /** Watching a database (`trading-tui watch`): how fresh its data is; the UI is then read-only. */
   readonly watch?: () => WatchStatus;
+  /** Sees each whole frame Ink draws, before only its changed cells go to the terminal (tests). */
+  readonly onFrame?: (frame: string) => void;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     stdout.write(SHOW_CURSOR + LEAVE_ALTERNATE_SCREEN);
   };
   // What Ink draws goes through the sink, which writes only the changed cells to the terminal.
-  const sink = new FrameSink(stdout);
+  const sink = new FrameSink(stdout, options.onFrame);
 
   // Until a hang-up these only notice it; after one they stay for the life of the process, so a write
   // or setRawMode that fails on the dead terminal (Ink's teardown, ours) is never an unhandled 'error'.

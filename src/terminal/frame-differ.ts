@@ -1,4 +1,4 @@
-import { DEFAULT_STYLE, StyleTable, applySgr, type SgrReader } from './style-table.js';
+import { DEFAULT_STYLE, StyleTable, applySgr, type SgrState } from './style-table.js';
 import {
   ZERO_WIDTH_JOINER,
   clusterWidth,
@@ -53,6 +53,12 @@ export class FrameDiffer {
   private rowKnown = new Uint8Array(0);
   /** The line each row shows, as Ink wrote it (undefined until known). */
   private lines: (string | undefined)[] = [];
+  /**
+   * The style each row's line starts and ends in. A frame is one stream: a line that does not reset
+   * its style at its end leaves it to the next (Ink's lines do reset, but a frame is read as written).
+   */
+  private rowStartStyles = new Uint16Array(0);
+  private rowEndStyles = new Uint16Array(0);
   private repaintAll = true;
 
   /** The next frame's line being read: its cells, and where each cell's text is in the line. */
@@ -64,7 +70,7 @@ export class FrameDiffer {
   private inkEnd = 0;
 
   private readonly styleTable = new StyleTable();
-  private readonly sgr: SgrReader = { fg: 0, bg: 0, attributes: 0 };
+  private readonly sgr: SgrState = { fg: 0, bg: 0, attributes: 0 };
   private readonly clusterIds = new Map<string, number>();
   private clusterBytes: number[] = [];
 
@@ -87,6 +93,8 @@ export class FrameDiffer {
     this.styles = new Uint16Array(cells);
     this.rowKnown = new Uint8Array(this.height);
     this.lines = new Array<string | undefined>(this.height).fill(undefined);
+    this.rowStartStyles = new Uint16Array(this.height);
+    this.rowEndStyles = new Uint16Array(this.height);
     this.nextCodes = new Int32Array(this.width);
     this.nextStyles = new Uint16Array(this.width);
     this.starts = new Int32Array(this.width);
@@ -112,6 +120,7 @@ export class FrameDiffer {
     }
     if (this.repaintAll) this.clearScreen();
     let from = 0;
+    let carried = DEFAULT_STYLE;
     for (let row = 0; row < this.height; row++) {
       let line = '';
       if (from <= frame.length) {
@@ -120,8 +129,13 @@ export class FrameDiffer {
         from = end === -1 ? frame.length + 1 : end + 1;
       }
       // A row shows its line as it was written (even one written whole): unchanged, nothing to do.
-      if (this.lines[row] === line) continue;
-      this.updateRow(row, line);
+      if (this.lines[row] === line && this.rowStartStyles[row] === carried) {
+        carried = this.rowEndStyles[row] as number;
+        continue;
+      }
+      this.rowStartStyles[row] = carried;
+      carried = this.updateRow(row, line, carried);
+      this.rowEndStyles[row] = carried;
     }
     if (this.style !== DEFAULT_STYLE) this.setStyle(DEFAULT_STYLE);
     const out = this.out;
@@ -136,20 +150,27 @@ export class FrameDiffer {
     this.styles.fill(DEFAULT_STYLE);
     this.rowKnown.fill(1);
     this.lines.fill('');
+    this.rowStartStyles.fill(DEFAULT_STYLE);
+    this.rowEndStyles.fill(DEFAULT_STYLE);
     this.cursorRow = 0;
     this.cursorColumn = 0;
   }
 
-  private updateRow(row: number, line: string): void {
+  /** Brings row `row` to `line`, read from style `startStyle`; returns the style the line ends in. */
+  private updateRow(row: number, line: string, startStyle: number): number {
     this.lines[row] = line;
-    if (!this.readLine(line)) {
-      // Written whole, as Ink would; its cells are not known from here on.
+    const endStyle = this.readLine(line, startStyle);
+    if (endStyle < 0) {
+      // Written whole, as Ink would; its cells (and the style it ends in) are not known from here on.
       this.moveTo(row, 0);
       this.setStyle(DEFAULT_STYLE);
-      this.out += ERASE_LINE + line + '\x1b[m';
+      this.out += ERASE_LINE;
+      this.setStyle(startStyle);
+      this.out += line + '\x1b[m';
+      this.style = DEFAULT_STYLE;
       this.cursorRow = -1;
       this.rowKnown[row] = 0;
-      return;
+      return DEFAULT_STYLE;
     }
     const base = row * this.width;
     if (this.rowKnown[row] === 0) {
@@ -165,37 +186,43 @@ export class FrameDiffer {
       this.codes[base + column] = this.nextCodes[column] as number;
       this.styles[base + column] = this.nextStyles[column] as number;
     }
+    return endStyle;
   }
 
-  /** Reads `line` into the next row's cells; false if it holds something this model does not know. */
-  private readLine(line: string): boolean {
+  /**
+   * Reads `line`, starting in style `startStyle`, into the next row's cells (what lies past the right
+   * edge is cut). Returns the style it ends in, or -1 if it holds something this model does not know.
+   */
+  private readLine(line: string, startStyle: number): number {
     const { width, nextCodes, nextStyles, starts, ends, sgr } = this;
-    sgr.fg = 0;
-    sgr.bg = 0;
-    sgr.attributes = 0;
-    let style = DEFAULT_STYLE;
+    this.styleTable.load(startStyle, sgr);
+    let style = startStyle;
     let column = 0;
     let i = 0;
     const length = line.length;
-    while (i < length && column < width) {
+    while (i < length) {
       const unit = line.charCodeAt(i);
       if (unit === ESC) {
-        if (line.charCodeAt(i + 1) !== LEFT_BRACKET) return false;
+        if (line.charCodeAt(i + 1) !== LEFT_BRACKET) return -1;
         let end = i + 2;
         while (end < length) {
           const c = line.charCodeAt(end);
           if ((c >= 48 && c <= 57) || c === 59) end++;
           else break;
         }
-        if (line.charCodeAt(end) !== LETTER_M || !applySgr(sgr, line, i + 2, end)) return false;
+        if (line.charCodeAt(end) !== LETTER_M || !applySgr(sgr, line, i + 2, end)) return -1;
         style = this.styleTable.intern(sgr.fg, sgr.bg, sgr.attributes);
-        if (style < 0) return false;
+        if (style < 0) return -1;
         i = end + 1;
         continue;
       }
-      if (unit < 0x20 || (unit >= 0x7f && unit < 0xa0)) return false;
+      if (unit < 0x20 || (unit >= 0x7f && unit < 0xa0)) return -1;
       // ASCII, unless a combining mark or the like follows (it joins the character: "e" + U+0301 is "é").
       if (unit < 0x7f && !(i + 1 < length && line.charCodeAt(i + 1) >= 0x300)) {
+        if (column >= width) {
+          i++;
+          continue;
+        }
         nextCodes[column] = unit;
         nextStyles[column] = style;
         starts[column] = i;
@@ -218,6 +245,7 @@ export class FrameDiffer {
         last = next;
         i += next > 0xffff ? 2 : 1;
       }
+      if (column >= width) continue; // past the right edge: cut
       let code: number;
       let cellWidth: number;
       if (i - start === (codePoint > 0xffff ? 2 : 1)) {
@@ -228,14 +256,14 @@ export class FrameDiffer {
         cellWidth = clusterWidth(cluster);
         let id = this.clusterIds.get(cluster);
         if (id === undefined) {
-          if (this.clusterBytes.length >= CLUSTER_CAPACITY) return false;
+          if (this.clusterBytes.length >= CLUSTER_CAPACITY) return -1;
           id = this.clusterBytes.length;
           this.clusterIds.set(cluster, id);
           this.clusterBytes.push(Buffer.byteLength(cluster));
         }
         code = -(id + 1);
       }
-      if (cellWidth < 1 || cellWidth > 2 || column + cellWidth > width) return false;
+      if (cellWidth < 1 || cellWidth > 2 || column + cellWidth > width) return -1;
       nextCodes[column] = code;
       nextStyles[column] = style;
       starts[column] = start;
@@ -257,7 +285,7 @@ export class FrameDiffer {
       starts[column] = PAST_TEXT;
       ends[column] = PAST_TEXT;
     }
-    return true;
+    return style;
   }
 
   private differs(base: number, column: number): boolean {

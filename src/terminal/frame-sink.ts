@@ -26,7 +26,11 @@ export class FrameSink extends Writable {
   /** Bytes handed to the terminal (for benchmarks and tests). */
   bytesWritten = 0;
 
-  constructor(private readonly terminal: NodeJS.WriteStream) {
+  /** `onFrame`: sees each whole frame Ink draws (tests compare the terminal's screen with it). */
+  constructor(
+    private readonly terminal: NodeJS.WriteStream,
+    private readonly onFrame?: (frame: string) => void,
+  ) {
     super({ decodeStrings: false });
     this.differ = new FrameDiffer(this.columns, this.rows);
     terminal.on('resize', this.onResize);
@@ -74,6 +78,7 @@ export class FrameSink extends Writable {
     // cursor): nothing to show. A frame always has text.
     if (isEscapesOnly(text)) return;
     this.lastFrame = text;
+    this.onFrame?.(text);
     this.draw(text);
   }
 

@@ -48,8 +48,8 @@ function colourParameters(colour: number, base: 30 | 40): string {
   return `${base + 8};2;${(rgb >> 16) & 0xff};${(rgb >> 8) & 0xff};${rgb & 0xff}`;
 }
 
-/** The outcome of reading one SGR sequence: false when it holds something this model does not know. */
-export interface SgrReader {
+/** An SGR state being read: colours and attribute bits. */
+export interface SgrState {
   fg: number;
   bg: number;
   attributes: number;
@@ -59,7 +59,7 @@ export interface SgrReader {
  * Applies the SGR parameters in `text` from `from` to `to` (the part between `ESC [` and `m`) to `state`.
  * Returns false, leaving `state` partly changed, if a parameter is not one this model knows.
  */
-export function applySgr(state: SgrReader, text: string, from: number, to: number): boolean {
+export function applySgr(state: SgrState, text: string, from: number, to: number): boolean {
   let i = from;
   // An empty parameter list, like an empty parameter, is 0 (reset).
   if (from === to) {
@@ -161,6 +161,13 @@ export class StyleTable {
     }
     byAttributes.set(attributes, id);
     return id;
+  }
+
+  /** Sets `state` to style `id`'s colours and attributes. */
+  load(id: number, state: SgrState): void {
+    state.fg = this.fgs[id] ?? 0;
+    state.bg = this.bgs[id] ?? 0;
+    state.attributes = this.attributeSets[id] ?? 0;
   }
 
   /** Forgets every style but the default (ids handed out before are no longer valid). */

@@ -37,6 +37,7 @@ export class StyledScreen {
   private column = 0;
   /** The cursor is past the right margin: the next character wraps. */
   private pendingWrap = false;
+  private cutAtEdge = false;
   private sgr: Sgr = { attributes: new Set(), fg: '', bg: '' };
 
   constructor(
@@ -46,13 +47,22 @@ export class StyledScreen {
     this.grid = Array.from({ length: rows }, () => this.blankRow(BLANK));
   }
 
-  /** A screen showing `frame` (Ink's lines, each written from its row's start on a clear screen). */
+  /**
+   * A screen showing `frame` written whole on a clear screen: its lines one after the other, each from
+   * its row's start, as one stream (a style a line leaves open goes on into the next, as when Ink
+   * writes a frame in one write, and as `tmux capture-pane -e` writes the screen). What lies past the
+   * right edge is cut.
+   */
   static painted(frame: string, columns: number, rows: number): StyledScreen {
     const screen = new StyledScreen(columns, rows);
     frame
       .split('\n')
       .slice(0, rows)
-      .forEach((line, r) => screen.write(`\x1b[${r + 1};1H${line}\x1b[0m`));
+      .forEach((line, r) => {
+        screen.write(`\x1b[${r + 1};1H`);
+        screen.writeCut(line);
+      });
+    screen.write('\x1b[0m');
     return screen;
   }
 
@@ -94,6 +104,16 @@ export class StyledScreen {
       i++;
     }
     flushText();
+  }
+
+  /** Writes text that stops at the right edge (characters that would wrap are dropped). */
+  private writeCut(line: string): void {
+    this.cutAtEdge = true;
+    try {
+      this.write(line);
+    } finally {
+      this.cutAtEdge = false;
+    }
   }
 
   private escape(data: string, at: number): number {
@@ -168,6 +188,7 @@ export class StyledScreen {
   private put(cluster: string): void {
     const width = stringWidth(cluster);
     if (width < 1 || width > 2) throw new Error(`a character of width ${width}: ${JSON.stringify(cluster)}`);
+    if (this.cutAtEdge && (this.pendingWrap || this.column + width > this.columns)) return;
     if (this.pendingWrap || this.column + width > this.columns) {
       this.pendingWrap = false;
       this.column = 0;
