@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink';
 import { App } from '../components/app.js';
-import { terminalRenderOptions } from '../src/cli/run-tui.js';
+import { runTui, terminalRenderOptions } from '../src/cli/run-tui.js';
 import { FrameSink } from '../src/terminal/frame-sink.js';
 import type { EngineSnapshot } from '../src/engine/snapshot.js';
 import {
@@ -147,4 +147,22 @@ test('the sink passes terminal modes on, drops cursor bookkeeping, calls back em
   gone.hangUp();
   goneSink.write('frame');
   assert.deepEqual(gone.writesAfterHangUp, [], 'nothing written to a terminal that is gone');
+});
+
+test('the monitor draws its screen again, whole, after something else may have written on it (SIGCONT)', async () => {
+  const terminal = new FakeTerminalOutput(100, 30);
+  const input = new FakeTerminalInput();
+  const done = runTui(new FakeControls(), { fps: 100, stdout: asWriteStream(terminal), stdin: asReadStream(input) });
+  try {
+    await waitUntil(() => terminal.all.includes('Equity'));
+    await flush();
+    const writes = terminal.writes.length;
+    process.emit('SIGCONT', 'SIGCONT');
+    await waitUntil(() => terminal.writes.length > writes);
+    const again = terminal.writes.slice(writes).join('');
+    assert.ok(again.includes('\x1b[H\x1b[2J') && again.includes('Equity'), 'cleared and drawn whole');
+  } finally {
+    input.type('q');
+    await done;
+  }
 });

@@ -101,6 +101,9 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
   };
   // What Ink draws goes through the sink, which writes only the changed cells to the terminal.
   const sink = new FrameSink(stdout, options.onFrame);
+  const repaintSoon = (): void => {
+    setImmediate(() => sink.repaint());
+  };
 
   // Until a hang-up these only notice it; after one they stay for the life of the process, so a write
   // or setRawMode that fails on the dead terminal (Ink's teardown, ours) is never an unhandled 'error'.
@@ -185,6 +188,8 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
       process.off('SIGHUP', hangUp);
       process.off('uncaughtException', onUncaughtException);
       process.off('exit', restoreTerminal);
+      process.off('warning', repaintSoon);
+      process.off('SIGCONT', repaintSoon);
     };
 
     for (const signal of QUIT_SIGNALS) process.on(signal, onQuitSignal);
@@ -192,6 +197,10 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     process.on('uncaughtException', onUncaughtException);
     // Last resort if something calls process.exit() while the UI is up.
     process.on('exit', restoreTerminal);
+    // Node prints a warning on the terminal (stderr) and a shell may have drawn over a stopped process:
+    // the screen no longer shows the last frame, so it is drawn again, whole.
+    process.on('warning', repaintSoon);
+    process.on('SIGCONT', repaintSoon);
 
     try {
       instance = render(
