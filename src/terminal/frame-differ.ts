@@ -39,6 +39,7 @@ const LETTER_M = 0x6d;
 const cursorTo = (row: number, column: number): string =>
   column === 0 ? `\x1b[${row + 1}H` : `\x1b[${row + 1};${column + 1}H`;
 const cursorForward = (columns: number): string => (columns === 1 ? '\x1b[C' : `\x1b[${columns}C`);
+const cursorForwardLength = (columns: number): number => (columns === 1 ? 3 : 3 + Math.floor(Math.log10(columns)) + 1);
 const ERASE_LINE = '\x1b[2K';
 const ERASE_TO_END_OF_LINE = '\x1b[K';
 const HOME_AND_CLEAR = '\x1b[H\x1b[2J';
@@ -328,7 +329,7 @@ export class FrameDiffer {
     const { nextStyles, styleTable } = this;
     const before = nextStyles[from - 1] as number;
     const target = nextStyles[to] as number;
-    const move = cursorForward(to - from).length + styleTable.transition(before, target).length;
+    const move = cursorForwardLength(to - from) + styleTable.transition(before, target).length;
     let write = 0;
     let style = before;
     for (let column = from; column < to && write <= move; column++) {
