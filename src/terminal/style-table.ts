@@ -10,6 +10,9 @@
 /** The id of the terminal's default style (no colour, no attribute). */
 export const DEFAULT_STYLE = 0;
 
+/** Sequences between two styles kept for reuse. */
+const MAX_TRANSITIONS = 4096;
+
 const PALETTE_BASE = 17;
 const RGB_BASE = 273;
 
@@ -187,7 +190,8 @@ export class StyleTable {
     let sequence = this.transitions.get(key);
     if (sequence === undefined) {
       sequence = this.computeTransition(from, to);
-      // Bounded by capacity², in practice a few hundred; dropped with the styles.
+      // In practice a few hundred; a cache, so bounded by dropping it whole when full.
+      if (this.transitions.size >= MAX_TRANSITIONS) this.transitions.clear();
       this.transitions.set(key, sequence);
     }
     return sequence;
