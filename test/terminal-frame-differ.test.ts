@@ -108,6 +108,10 @@ const framePairArb = (palette: Palette) =>
       fc.record({
         width: fc.constant(width),
         height: fc.constant(height),
+        // Where the lines sit: far down and right, cursor positions are long and moves relative to the
+        // cursor (up, down, back, to a column) shorter.
+        top: fc.oneof(fc.constant(0), fc.nat({ max: 40 })),
+        indent: fc.oneof(fc.constant(0), fc.nat({ max: 120 })),
         resetEach: fc.boolean(),
         rows: fc.array(
           fc.record({
@@ -128,18 +132,19 @@ const framePairArb = (palette: Palette) =>
         ),
       }),
     )
-    .map(({ width, height, resetEach, rows }) => {
-      const previous = rows.map((r) => buildLine(r.before, width, resetEach, r.openBefore)).join('\n');
-      const next = rows
-        .map((r) => {
+    .map(({ width, height, top, indent, resetEach, rows }) => {
+      const place = (lines: string[]): string => '\n'.repeat(top) + lines.map((l) => ' '.repeat(indent) + l).join('\n');
+      const previous = place(rows.map((r) => buildLine(r.before, width, resetEach, r.openBefore)));
+      const next = place(
+        rows.map((r) => {
           if (r.change.kind === 'same') return buildLine(r.before, width, resetEach, r.openBefore);
           if (r.change.kind === 'new') return buildLine(r.change.cells, width, resetEach, r.openAfter);
           const cells = [...r.before];
           for (const edit of r.change.edits) if (cells.length > 0) cells[edit.at % cells.length] = edit.cell;
           return buildLine(cells, width, resetEach, r.openAfter);
-        })
-        .join('\n');
-      return { width, height, previous, next };
+        }),
+      );
+      return { width: width + indent, height: height + top, previous, next };
     });
 
 function assertSameScreen(actual: StyledScreen, expected: StyledScreen, context: string): void {

@@ -40,6 +40,12 @@ const cursorTo = (row: number, column: number): string =>
   column === 0 ? `\x1b[${row + 1}H` : `\x1b[${row + 1};${column + 1}H`;
 const cursorForward = (columns: number): string => (columns === 1 ? '\x1b[C' : `\x1b[${columns}C`);
 const cursorForwardLength = (columns: number): number => (columns === 1 ? 3 : 3 + Math.floor(Math.log10(columns)) + 1);
+/** Up or down by `rows` (CUU, CUD; '' for none). */
+const verticalMove = (rows: number): string =>
+  rows === 0 ? '' : `\x1b[${Math.abs(rows) === 1 ? '' : Math.abs(rows)}${rows > 0 ? 'B' : 'A'}`;
+/** Along the row from column `from` to `to` (CUF, CUB; '' for none). */
+const horizontalMove = (from: number, to: number): string =>
+  from === to ? '' : to > from ? cursorForward(to - from) : `\x1b[${from - to === 1 ? '' : from - to}D`;
 const ERASE_LINE = '\x1b[2K';
 const ERASE_TO_END_OF_LINE = '\x1b[K';
 const HOME_AND_CLEAR = '\x1b[H\x1b[2J';
@@ -409,10 +415,15 @@ export class FrameDiffer {
     }
   }
 
+  /** Moves the cursor by the shortest of an absolute position and moves relative to where it is. */
   private moveTo(row: number, column: number): void {
     if (this.cursorRow === row && this.cursorColumn === column) return;
-    if (this.cursorRow === row && this.cursorColumn < column) this.out += cursorForward(column - this.cursorColumn);
-    else this.out += cursorTo(row, column);
+    let move = cursorTo(row, column);
+    if (this.cursorRow >= 0) {
+      const relative = verticalMove(row - this.cursorRow) + horizontalMove(this.cursorColumn, column);
+      if (relative.length < move.length) move = relative;
+    }
+    this.out += move;
     this.cursorRow = row;
     this.cursorColumn = column;
   }

@@ -2,7 +2,7 @@ import stringWidth from 'string-width';
 
 /**
  * A terminal screen model with styles, for checking what the output stage writes: cursor position
- * (CUP `H`, forward `C`), erase in line (`K`) and display (`J`, 2 only) with the current background
+ * (CUP `H`, moves `A` `B` `C` `D`, column `G`), erase in line (`K`) and display (`J`, 2 only) with the current background
  * (as xterm and tmux erase), SGR, and printable characters cut into grapheme clusters (Intl.Segmenter)
  * of the width Ink lays them out with (string-width). Writing over half of a wide character blanks its
  * other half; a character written past the right margin wraps to the next row (xterm's deferred wrap).
@@ -131,8 +131,24 @@ export class StyledScreen {
         this.column = Math.min(this.columns, Math.max(1, numbers[1] ?? 1)) - 1;
         this.pendingWrap = false;
         break;
+      case 'A':
+        this.row = Math.max(0, this.row - Math.max(1, numbers[0] ?? 1));
+        this.pendingWrap = false;
+        break;
+      case 'B':
+        this.row = Math.min(this.rows - 1, this.row + Math.max(1, numbers[0] ?? 1));
+        this.pendingWrap = false;
+        break;
       case 'C':
         this.column = Math.min(this.columns - 1, this.column + Math.max(1, numbers[0] ?? 1));
+        this.pendingWrap = false;
+        break;
+      case 'D':
+        this.column = Math.max(0, this.column - Math.max(1, numbers[0] ?? 1));
+        this.pendingWrap = false;
+        break;
+      case 'G':
+        this.column = Math.min(this.columns, Math.max(1, numbers[0] ?? 1)) - 1;
         this.pendingWrap = false;
         break;
       case 'K': {
