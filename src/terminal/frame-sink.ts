@@ -23,8 +23,6 @@ export class FrameSink extends Writable {
   private readonly differ: FrameDiffer;
   private attached = true;
   private lastFrame = '';
-  /** Bytes handed to the terminal (for benchmarks and tests). */
-  bytesWritten = 0;
 
   /** `onFrame`: sees each whole frame Ink draws (tests compare the terminal's screen with it). */
   constructor(
@@ -90,7 +88,6 @@ export class FrameSink extends Writable {
   private toTerminal(text: string): void {
     const terminal = this.terminal;
     if (!this.attached || terminal.destroyed || terminal.writable === false) return;
-    this.bytesWritten += Buffer.byteLength(text);
     terminal.write(text);
   }
 
