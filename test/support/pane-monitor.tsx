@@ -12,8 +12,8 @@ import { FakeControls, makeSnapshot } from './tui-fixtures.js';
 const frameFile = process.argv[2];
 if (frameFile === undefined) throw new Error('usage: pane-monitor.tsx <frame file>');
 
-/** How many times the program changes a price, and how far apart. */
-export const PRICE_CHANGES = 8;
+/** How many times the program changes a price (the test expects a frame for each), and how far apart. */
+const PRICE_CHANGES = 8;
 const CHANGE_EVERY_MS = 150;
 
 const price = (snapshot: EngineSnapshot, symbol: string, lastPrice: number): EngineSnapshot => ({

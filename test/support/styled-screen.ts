@@ -178,7 +178,6 @@ export class StyledScreen {
   }
 
   private applySgr(numbers: number[]): void {
-    const sgr = this.sgr;
     for (let k = 0; k < numbers.length; k++) {
       const n = numbers[k] as number;
       if (n === 0) this.sgr = { attributes: new Set(), fg: '', bg: '' };
@@ -198,7 +197,6 @@ export class StyledScreen {
         k += 1 + count;
       } else throw new Error(`SGR ${n} is not modelled`);
     }
-    void sgr;
   }
 
   private put(cluster: string): void {
