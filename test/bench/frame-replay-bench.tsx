@@ -1,7 +1,8 @@
 /**
  * The App's cost per frame over a real run: a 60-symbol simulated run (seed 1, `--interval 0`) hands
  * over a snapshot per iteration; they are replayed through the App, with Ink loaded as the bin loads it
- * (src/cli/load-ui.ts), on a terminal that only keeps the bytes. Prints the CPU and the bytes allocated
+ * (src/cli/load-ui.ts) and drawing through the output stage (src/terminal/frame-sink.ts), on a terminal
+ * that only keeps the bytes. Prints the CPU and the bytes allocated
  * per frame (medians over the last three quarters) and a hash of every byte written: a change that
  * should draw the same frames must keep the hash. The parts of a snapshot that depend on timing (memory,
  * download times) are made functions of the iteration, so two versions replay the same snapshots.
@@ -67,6 +68,7 @@ export async function benchFrameReplay(columns: number, rows: number, iterations
   const { render } = await import('ink');
   const { App } = await import('../../components/app.js');
   const { terminalRenderOptions } = await import('../../src/cli/run-tui.js');
+  const { FrameSink } = await import('../../src/terminal/frame-sink.js');
   const { createSession } = await import('../../src/cli/start.js');
   const { startOptions } = await import('../support/session.js');
   const { FakeControls, FakeTerminalInput, asReadStream } = await import('../support/tui-fixtures.js');
@@ -99,9 +101,10 @@ export async function benchFrameReplay(columns: number, rows: number, iterations
   const controls = new FakeControls(snapshots[0] as EngineSnapshot);
   const terminal = new BytesTerminal(columns, rows);
   const instance = render(React.createElement(App, { controls, fps: 1000 }), {
-    stdout: terminal as unknown as NodeJS.WriteStream,
+    // As the monitor draws: whole frames from Ink, the changed cells to the terminal.
+    stdout: new FrameSink(terminal as unknown as NodeJS.WriteStream),
     stdin: asReadStream(new FakeTerminalInput()),
-    ...terminalRenderOptions(1000),
+    ...terminalRenderOptions(),
     onRender: () => inkRenders++,
   });
   const settle = async (): Promise<void> => {
