@@ -129,8 +129,13 @@ test('live bars: once the market-data stream is subscribed, refresh rounds take 
     ];
     const child = startBin(args, fakes.env);
     const done = collect(child, 30_000);
+    let iterations = 0;
+    child.stdout.on('data', (chunk: string) => (iterations += chunk.split('"type":"iteration"').length - 1));
     await waitUntil(() => fakes.data.subscriptionsOf().some((s) => s.length >= SYMBOLS.length), 15_000, 20);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A round that ends after the subscription: the backfill and any round begun on REST before the
+    // stream was up are over (a fixed 100 ms used to stand for this, too short on a loaded machine).
+    const subscribedAt = iterations;
+    await waitUntil(() => iterations > subscribedAt, 15_000, 20);
     const restBefore = fakes.server.count();
     const newest = fakes.server.barsOf('AAA').at(-1)?.time ?? 0;
     const pushed = [newest + 60_000, newest + 120_000];
