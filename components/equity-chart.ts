@@ -83,15 +83,11 @@ function flatReach(value: number): { reach: number; wide: boolean } {
 
 /**
  * The scale of a chart of `rowIntervals` (rows - 1) rows over a flat series at `value`: about the value
- * ± 0.1%, each row a round step (as rowScale's) and a whole number of the labels' smallest step (so
- * no two read the same and they read evenly spaced), with `level`, the value as its label shows it, on the middle row. A series not below zero
- * (prices) gets no negative labels.
+ * ± 0.1%, each row a round step (as rowScale's) and a whole number of the labels' smallest step (so no
+ * two read the same and they read evenly spaced), with `level`, the value as its label shows it, on
+ * the middle row. A series not below zero (prices) gets no negative labels.
  */
-export function flatScale(
-  value: number,
-  rowIntervals: number,
-  wide: boolean,
-): { min: number; max: number; level: number } {
+function flatScale(value: number, rowIntervals: number, wide: boolean): { min: number; max: number; level: number } {
   const resolution = labelStep(wide);
   const raw = Math.max((2 * Math.abs(value) * FLAT_HALF_SPAN) / rowIntervals, resolution);
   let step = Infinity;
