@@ -38,7 +38,8 @@ const ROW_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
  * it, so every label is round; the smallest such step that holds the data, so the data fills the chart.
  */
 export function rowScale(min: number, max: number, rowIntervals: number): { min: number; max: number } {
-  if (!(max > min) || rowIntervals < 1) return chartBounds(min, max);
+  // One row step cannot hold data on both sides of zero from a multiple of itself: the search below would never end.
+  if (!(max > min) || rowIntervals < 1 || (rowIntervals === 1 && min < 0 && max > 0)) return chartBounds(min, max);
   const raw = (max - min) / rowIntervals;
   let power = 10 ** Math.floor(Math.log10(raw));
   for (;;) {
