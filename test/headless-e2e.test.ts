@@ -113,12 +113,12 @@ test('Ctrl-C works while the reader of the pipe has stopped reading', async () =
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   // Guards against a hang only (the run ends in well under a second when it works); on any failure
   // the bot, whose reader has stopped, is killed rather than left waiting for ever.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
   try {
     await Promise.race([new Promise<void>((resolve) => child.stdout.once('data', () => resolve())), exited]);
     child.stdout.pause();
     // Our side's buffer full: nothing more is read from the pipe, so the bot's writes back up behind it.
-    await waitUntil(() => child.stdout.readableLength >= child.stdout.readableHighWaterMark, 60_000);
+    await waitUntil(() => child.stdout.readableLength >= child.stdout.readableHighWaterMark, 240_000);
     child.kill('SIGINT');
     child.stdout.resume();
     assert.equal(await exited, 0, stderr);
