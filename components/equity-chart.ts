@@ -38,7 +38,8 @@ const ROW_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
  * it, so every label is round; the smallest such step that holds the data, so the data fills the chart.
  */
 export function rowScale(min: number, max: number, rowIntervals: number): { min: number; max: number } {
-  if (!(max > min) || rowIntervals < 1) return chartBounds(min, max);
+  // One row step cannot hold data on both sides of zero from a multiple of itself: the search below would never end.
+  if (!(max > min) || rowIntervals < 1 || (rowIntervals === 1 && min < 0 && max > 0)) return chartBounds(min, max);
   const raw = (max - min) / rowIntervals;
   let power = 10 ** Math.floor(Math.log10(raw));
   for (;;) {
@@ -52,8 +53,59 @@ export function rowScale(min: number, max: number, rowIntervals: number): { min:
   }
 }
 
+/** The smallest difference labels show: a dollar when they are whole money, a cent otherwise. */
+function labelStep(wide: boolean): number {
+  return wide ? 1 : 0.01;
+}
+
 function axisLabel(value: number, wide: boolean): string {
-  return wide ? formatWholeMoney(value) : value.toFixed(2);
+  // A label that rounds to zero reads 0, not -0 (asciichart's labels of a scale from 0 can come out at -1e-17).
+  const shown = Math.abs(value) < labelStep(wide) / 2 ? 0 : value;
+  return wide ? formatWholeMoney(shown) : shown.toFixed(2);
+}
+
+/** The tallest chart (rows) a flat series' labels are sure to fit the width chartLayout gives them. */
+const FLAT_SCALE_ROWS = 200;
+
+/** A flat series is drawn at the middle of a scale of about its value ± 0.1%. */
+const FLAT_HALF_SPAN = 0.001;
+
+/**
+ * How far a flat series' scale can reach from its value at any chart height up to FLAT_SCALE_ROWS
+ * (see flatScale: its row step is at most twice the raw one or the labels' smallest step), and whether
+ * its labels are whole money.
+ */
+function flatReach(value: number): { reach: number; wide: boolean } {
+  const half = Math.abs(value) * FLAT_HALF_SPAN;
+  const narrow = Math.max(4 * half, labelStep(false) * FLAT_SCALE_ROWS);
+  const wide = Math.abs(value) + narrow >= 1000;
+  return { reach: Math.max(4 * half, labelStep(wide) * FLAT_SCALE_ROWS), wide };
+}
+
+/**
+ * The scale of a chart of `rowIntervals` (rows - 1) rows over a flat series at `value`: about the value
+ * ± 0.1%, each row a round step (as rowScale's) and a whole number of the labels' smallest step (so no
+ * two read the same and they read evenly spaced), with `level`, the value as its label shows it, on
+ * the middle row. A series not below zero (prices) gets no negative labels.
+ */
+function flatScale(value: number, rowIntervals: number, wide: boolean): { min: number; max: number; level: number } {
+  const resolution = labelStep(wide);
+  const raw = Math.max((2 * Math.abs(value) * FLAT_HALF_SPAN) / rowIntervals, resolution);
+  let step = Infinity;
+  for (let power = 10 ** Math.floor(Math.log10(raw)); step === Infinity; power *= 10)
+    for (const multiple of ROW_STEPS) {
+      const candidate = multiple * power;
+      const labelSteps = candidate / resolution;
+      // Whole label steps, so the labels are evenly spaced as they read.
+      if (candidate >= raw * (1 - 1e-9) && Math.abs(labelSteps - Math.round(labelSteps)) < 1e-6) {
+        step = Math.round(labelSteps) * resolution;
+        break;
+      }
+    }
+  const level = Math.round(value / resolution) * resolution;
+  let min = level - Math.floor(rowIntervals / 2) * step;
+  if (value >= 0 && min < 0) min = level - Math.floor(level / step) * step;
+  return { min, max: min + rowIntervals * step, level };
 }
 
 /** Where a chart of `window` puts its data: after the y-axis labels, one column per plotted point. */
@@ -72,6 +124,13 @@ export function chartLayout(window: ArrayLike<number>): {
     if (v > max) max = v;
   }
   const bounds = chartBounds(min, max);
+  if (min === max) {
+    // A flat series: its own scale (flatScale), as far as it can reach.
+    const { reach, wide } = flatReach(min);
+    const low = min >= 0 ? Math.max(0, min - reach) : min - reach;
+    const labelWidth = Math.max(axisLabel(low, wide).length, axisLabel(min + reach, wide).length);
+    return { labelWidth, wide, bounds, dataMin: min, dataMax: max };
+  }
   // The widest top a chart of any height can get (a nice row step is under twice the raw one), so
   // the labels' width, and where the data starts, do not depend on the chart's rows.
   const top = bounds.min + 2 * (bounds.max - bounds.min);
@@ -90,7 +149,13 @@ export function renderEquityChart(window: Float64Array, width: number, rows: num
   // Each row is label, axis, then one column per point.
   const points = downsampleMinMaxAnchored(window, width - labelWidth - 1, lastIndex);
   if (points.length < 2) return [];
-  const scale = rowScale(dataMin, dataMax, rows - 1);
+  let scale: { min: number; max: number };
+  if (dataMin === dataMax) {
+    // Drawn at the level its row's label names, so rounding cannot put the line a row off it.
+    const flat = flatScale(dataMin, rows - 1, wide);
+    points.fill(flat.level);
+    scale = flat;
+  } else scale = rowScale(dataMin, dataMax, rows - 1);
   const chart = plot(points, {
     min: scale.min,
     max: scale.max,
@@ -99,7 +164,7 @@ export function renderEquityChart(window: Float64Array, width: number, rows: num
     format: (x: number) => axisLabel(x, wide).padStart(labelWidth),
   });
   const lines = chart.split('\n').map((line) => line.trimEnd().slice(0, width));
-  // A flat series is drawn on one row; pad so the panel keeps its shape.
+  // Every scale has `rows` rows; pad should asciichart ever draw fewer, so the panel keeps its shape.
   while (lines.length < rows) lines.unshift('');
   return lines.slice(-rows);
 }

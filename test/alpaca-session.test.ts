@@ -109,6 +109,7 @@ test('a restart within the cache TTL asks Alpaca only for the bars after the one
 
 test('live bars: once the market-data stream is subscribed, refresh rounds take its bars instead of REST', async () => {
   const fakes = await startFakes({ timeframe: '1Min', periodDays: 2, holdBack: 0 });
+  let child: ReturnType<typeof startBin> | undefined;
   try {
     const args = [
       '--broker',
@@ -120,17 +121,23 @@ test('live bars: once the market-data stream is subscribed, refresh rounds take 
       '1Min',
       '--period',
       '1d',
-      '--iterations',
-      '8',
       '--interval',
       '250ms',
       '--symbols',
       SYMBOLS.join(','),
     ];
-    const child = startBin(args, fakes.env);
-    const done = collect(child, 30_000);
-    await waitUntil(() => fakes.data.subscriptionsOf().some((s) => s.length >= SYMBOLS.length), 15_000, 20);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The run goes on until the test has seen what it waits for, then stops it (a fixed number of
+    // iterations could end before bars pushed on a loaded machine arrive). Deadlines guard against a hang.
+    child = startBin(args, fakes.env);
+    const done = collect(child);
+    let stdout = '';
+    child.stdout.on('data', (chunk: string) => (stdout += chunk));
+    const iterationCount = (): number => stdout.split('"type":"iteration"').length - 1;
+    await waitUntil(() => fakes.data.subscriptionsOf().some((s) => s.length >= SYMBOLS.length), 120_000, 20);
+    // A round that ends after the subscription: the backfill and any round begun on REST before the
+    // stream was up are over (a fixed 100 ms used to stand for this, too short on a loaded machine).
+    const subscribedAt = iterationCount();
+    await waitUntil(() => iterationCount() > subscribedAt, 120_000, 20);
     const restBefore = fakes.server.count();
     const newest = fakes.server.barsOf('AAA').at(-1)?.time ?? 0;
     const pushed = [newest + 60_000, newest + 120_000];
@@ -149,17 +156,27 @@ test('live bars: once the market-data stream is subscribed, refresh rounds take 
         });
       }
     }
+    // Both pushed bars may come in one round (one iteration line, at the newer bar's time); three
+    // rounds more, and the run is stopped.
+    const newestPushed = new Date(pushed[1] as number).toISOString();
+    const newestLine = new RegExp(`"type":"iteration"[^\\n]*"time":"${newestPushed}"`);
+    const beforePush = iterationCount();
+    await waitUntil(() => newestLine.test(stdout) || iterationCount() >= beforePush + 20, 120_000, 20);
+    assert.ok(newestLine.test(stdout), `the pushed bars in an iteration within 20 rounds:\n${stdout.slice(-2000)}`);
+    const pushedAt = iterationCount();
+    await waitUntil(() => iterationCount() >= pushedAt + 3, 120_000, 20);
+    child.kill('SIGTERM');
     const result = await done;
     assert.equal(result.code, 0, result.stderr);
     const times = jsonLines(result.stdout)
       .filter((l) => l['type'] === 'iteration')
       .map((l) => String(l['time']));
-    // Both pushed bars may come in one round (one iteration line, at the newer bar's time).
-    const newestPushed = new Date(pushed[1] as number).toISOString();
     assert.ok(times.includes(newestPushed), `${newestPushed} not in ${times.join(' ')}`);
     assert.ok(!times.some((t) => Date.parse(t) > (pushed[1] as number)), 'no bar beyond the pushed ones');
     assert.equal(fakes.server.count(), restBefore, 'no REST bars request once the stream covers the rounds');
   } finally {
+    // Stopped already when all went well; on a failure, not left running to its hang guard.
+    child?.kill('SIGKILL');
     await fakes.close();
   }
 });

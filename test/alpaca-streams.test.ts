@@ -28,7 +28,7 @@ async function settledResources(): Promise<string> {
   return last;
 }
 
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+async function waitFor(what: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -130,7 +130,7 @@ describe('LiveBarStream against the fake market-data stream', () => {
     h.stream.start();
     await waitFor('406 reported', () => h.stream.status().error?.includes('connection limit exceeded') === true);
     assert.equal(h.stream.status().state, 'down');
-    await waitFor('subscribed after the wait', () => h.subscriptions() === 1, 3_000);
+    await waitFor('subscribed after the wait', () => h.subscriptions() === 1, 10_000);
     const times = fake.connectionTimes.slice(before);
     assert.equal(times.length, 2, 'one reconnect only, no ~1 s SDK retries meanwhile');
     assert.ok((times[1] ?? 0) - (times[0] ?? 0) >= 290, `reconnected after ${(times[1] ?? 0) - (times[0] ?? 0)} ms`);
@@ -181,8 +181,10 @@ describe('LiveBarStream against the fake market-data stream', () => {
     await waitFor('subscribed', () => h.subscriptions() === 1);
     await h.stream.close();
     await waitFor('no server session', () => fake.connectionCount() === 0);
-    // Within 1 s: a lingering timer or socket (a 30 s close handshake, a reconnect wait) fails this.
-    await waitFor(`resources back to ${baseline}`, () => resources() === baseline, 1_000);
+    // Within 4 s (it takes milliseconds; room for a loaded machine, and still under the SDK's shortest
+    // timer, the keepalive's 5 s pong wait): a lingering timer or socket (a 30 s close handshake, a
+    // reconnect wait) fails this.
+    await waitFor(`resources back to ${baseline}`, () => resources() === baseline, 4_000);
     assert.equal(h.stream.internals().sockets.openCount(), 0);
   });
 
@@ -194,8 +196,10 @@ describe('LiveBarStream against the fake market-data stream', () => {
     await waitFor('406', () => h.stream.status().error?.includes('connection limit') === true);
     await h.stream.close();
     await waitFor('no server session', () => fake.connectionCount() === 0);
-    // Within 1 s: a lingering timer or socket (a 30 s close handshake, a reconnect wait) fails this.
-    await waitFor(`resources back to ${baseline}`, () => resources() === baseline, 1_000);
+    // Within 4 s (it takes milliseconds; room for a loaded machine, and still under the SDK's shortest
+    // timer, the keepalive's 5 s pong wait): a lingering timer or socket (a 30 s close handshake, a
+    // reconnect wait) fails this.
+    await waitFor(`resources back to ${baseline}`, () => resources() === baseline, 4_000);
   });
 
   test('auth failure: down for good, a clear error, the secret redacted', async () => {
@@ -280,8 +284,10 @@ describe('TradeUpdateStream against the fake trading stream', () => {
     assert.equal(t.fills[1]?.filledQty, 5);
     await t.stream.close();
     await waitFor('no server session', () => fake.connectionCount() === 0);
-    // Within 1 s: a lingering timer or socket (a 30 s close handshake, a reconnect wait) fails this.
-    await waitFor(`resources back to ${baseline}`, () => resources() === baseline, 1_000);
+    // Within 4 s (it takes milliseconds; room for a loaded machine, and still under the SDK's shortest
+    // timer, the keepalive's 5 s pong wait): a lingering timer or socket (a 30 s close handshake, a
+    // reconnect wait) fails this.
+    await waitFor(`resources back to ${baseline}`, () => resources() === baseline, 4_000);
   });
 
   test('auth failure is terminal and clear', async () => {

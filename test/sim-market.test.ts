@@ -114,28 +114,45 @@ test('refresh returns only bars after the given time', async () => {
   await assert.rejects(market.fetchBars({ symbol: 'ZZZ', timeframe: '15Min', after: last, signal }), PermanentError);
 });
 
-test('faults: failures are transient, hangs wait for the abort, and both are deterministic', async () => {
+test('faults: failures are transient, hangs wait for the abort, and both are deterministic', async (t) => {
+  // Simulated time: an hour passes at a tick, however busy the machine, so what is still waiting
+  // after it is a hang (the latency is at most 1 ms), and nothing else is ever aborted.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const HOUR = 3_600_000;
+  const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   const faults = { latencyMinMs: 0, latencyMaxMs: 1, failureRate: 0.3, hangRate: 0.1 };
   const outcomes = async (): Promise<string[]> => {
     const market = new SimulatedMarket({ seed: 5, symbols: ['AAA'], timeframe: '15Min', periodDays: 1, faults });
     const seen: string[] = [];
     for (let i = 0; i < 40; i++) {
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new Error('timeout')), 30);
-      try {
-        barsFromColumns(
-          await market.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: 0, signal: controller.signal }),
-        );
-        seen.push('ok');
-      } catch (error) {
-        seen.push(error instanceof TransientError ? 'failed' : 'hung');
-      } finally {
-        clearTimeout(timer);
+      const abortReason = new Error('timeout');
+      let settled = false;
+      const outcome = market
+        .fetchBars({ symbol: 'AAA', timeframe: '15Min', after: 0, signal: controller.signal })
+        .then(
+          (bars) => (barsFromColumns(bars), 'ok'),
+          (error: unknown) =>
+            error instanceof TransientError ? 'failed' : error === abortReason ? 'hung' : `other: ${String(error)}`,
+        )
+        .finally(() => (settled = true));
+      await settle();
+      t.mock.timers.tick(HOUR);
+      await settle();
+      if (!settled) {
+        controller.abort(abortReason);
+        await settle();
+        assert.ok(settled, `request ${i}: a hang ends when its request is aborted`);
       }
+      seen.push(await outcome);
     }
     return seen;
   };
   const first = await outcomes();
   assert.ok(first.includes('ok') && first.includes('failed') && first.includes('hung'), first.join(','));
+  assert.ok(
+    first.every((outcome) => ['ok', 'failed', 'hung'].includes(outcome)),
+    first.join(','),
+  );
   assert.deepEqual(await outcomes(), first);
 });

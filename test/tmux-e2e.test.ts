@@ -34,9 +34,13 @@ test(
       assert.equal(pane.read('alternate_on'), '1', 'the UI runs on the alternate screen');
 
       pane.resize(60, 20);
+      // The redrawn screen, not the old one cropped by tmux (it holds Regime too, before the redraw comes).
       const small = await pane.waitFor(
         'the 60x20 layout',
-        (lines) => lines.length <= 20 && widest(lines) <= 60 && lines.join('\n').includes('Regime'),
+        (lines) =>
+          lines.length <= 20 &&
+          widest(lines) <= 60 &&
+          ['Equity', 'Regime', 'Downloads', 'SIM'].every((essential) => lines.join('\n').includes(essential)),
       );
       const smallScreen = small.join('\n');
       assert.ok(widest(small) <= 60, `no line wider than 60:\n${smallScreen}`);

@@ -1,4 +1,5 @@
 import './support/not-in-ci.js';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { downsampleMinMax, downsampleMinMaxAnchored } from '../components/downsample.js';
@@ -87,6 +88,26 @@ test('the y-scale moves only when the data crosses a grid line of about a quarte
   assert.deepEqual(chartBounds(100_020, 100_990), chartBounds(100_020, 100_970), 'a new high inside the grid');
   assert.deepEqual(chartBounds(96_123, 104_000), { min: 96_000, max: 104_000 });
   assert.deepEqual(chartBounds(5, 5), { min: 5, max: 5 });
+});
+
+test('a two-row chart of data on both sides of zero is drawn (its scale search once never ended)', () => {
+  // In a child process with a deadline: a search that never ends would block this one's event loop.
+  const module = JSON.stringify(new URL('../components/equity-chart.ts', import.meta.url).href);
+  const chart = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import { renderEquityChart } from ${module};
+       process.stdout.write(renderEquityChart(Float64Array.from([-3, 5, -1, 2]), 40, 2, 3).join('\\n'));`,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(chart.signal, null, 'the chart was drawn before the deadline');
+  assert.equal(chart.status, 0, chart.stderr);
+  assert.equal(chart.stdout.split('\n').length, 2, chart.stdout);
 });
 
 test('the y-scale has round labels at every chart height: each row is a nice step', () => {

@@ -20,6 +20,11 @@ delete process.env.CI;
 const WARM_UP_ITERATIONS = 2000;
 const SAMPLE_EVERY = 200;
 const MAX_BYTES_PER_ITERATION = 512;
+/**
+ * A guard against a hang, not a measure: the first test takes about 9 s alone and took 114 s in a
+ * whole `npm test` beside busy loops (load 9-12 on 2 cores), close to the 180 s it had.
+ */
+const HANG_GUARD_MS = 600_000;
 
 interface HeapSlope {
   readonly bytesPerIteration: number;
@@ -77,7 +82,7 @@ async function measureHeapSlope(iterations: number, leakBytesPerIteration = 0): 
 
 test(
   'memory: the TUI drawing a run at --interval 0 keeps the heap flat (slope of 40 forced-GC samples)',
-  { timeout: 180_000 },
+  { timeout: HANG_GUARD_MS },
   async (t) => {
     const { bytesPerIteration, samples, frames } = await measureHeapSlope(WARM_UP_ITERATIONS + 40 * SAMPLE_EVERY);
     t.diagnostic(`heap slope ${bytesPerIteration.toFixed(1)} B per iteration over ${samples} samples`);
@@ -90,7 +95,7 @@ test(
   },
 );
 
-test('memory: the same measurement fails on a leak of 2 KB per iteration', { timeout: 180_000 }, async (t) => {
+test('memory: the same measurement fails on a leak of 2 KB per iteration', { timeout: HANG_GUARD_MS }, async (t) => {
   const { bytesPerIteration } = await measureHeapSlope(WARM_UP_ITERATIONS + 20 * SAMPLE_EVERY, 2048);
   t.diagnostic(`with the leak: ${bytesPerIteration.toFixed(1)} B per iteration`);
   assert.ok(

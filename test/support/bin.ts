@@ -33,8 +33,14 @@ export interface BinResult {
   readonly stderr: string;
 }
 
+/**
+ * A guard against a hang, not a measure: on a loaded machine a run of a few seconds can take minutes
+ * (a 300-iteration run with its database: 2.6 s alone, over 60 s beside busy loops).
+ */
+const HANG_GUARD_MS = 300_000;
+
 /** Runs the built bin with pipes (so it is not a TTY) and collects its output. */
-export function runBin(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<BinResult> {
+export function runBin(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = HANG_GUARD_MS): Promise<BinResult> {
   return collect(startBin(args, env), timeoutMs);
 }
 
@@ -45,7 +51,7 @@ export function startBin(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
   });
 }
 
-export function collect(child: ChildProcessWithoutNullStreams, timeoutMs = 60_000): Promise<BinResult> {
+export function collect(child: ChildProcessWithoutNullStreams, timeoutMs = HANG_GUARD_MS): Promise<BinResult> {
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
