@@ -245,6 +245,70 @@ test('an M-step ties the moves (each row: P(stay), then the rest shared alike) a
   }
 });
 
+test('MAP-EM: one M-step with a prior is the closed form with its pseudo-bars (means and variances from forward-backward posteriors)', () => {
+  const truth = knownModel();
+  const T = 3000;
+  const obs = sample(truth, T, new SeededRandom(5));
+  const prior = knownModel();
+  prior.means.set([0.5, 0.3, -0.4, 0, 0.1, -0.2, 0.5, 1]);
+  prior.variances.set([2, 0.5, 1.5, 0.4, 1, 0.3, 4, 0.5]);
+  const priorBars = 400;
+  const options = { ...DEFAULT_FIT_OPTIONS, starts: 0, maxIterations: 1, warmStart: truth, mirrorTrends: false };
+  const fit = fitHmm(obs, T, 2, { ...options, priorBars, prior });
+  assert.ok(fit !== null);
+  const { posteriors } = forwardBackward(truth, obs, T);
+  for (let k = 0; k < 4; k++)
+    for (let d = 0; d < 2; d++) {
+      const i = k * 2 + d;
+      let w = priorBars;
+      let sum = priorBars * (prior.means[i] as number);
+      for (let t = 0; t < T; t++) {
+        w += posteriors[t * 4 + k] as number;
+        sum += (posteriors[t * 4 + k] as number) * (obs[t * 2 + d] as number);
+      }
+      const mean = sum / w;
+      let squares = priorBars * (((prior.means[i] as number) - mean) ** 2 + (prior.variances[i] as number));
+      for (let t = 0; t < T; t++)
+        squares += (posteriors[t * 4 + k] as number) * ((obs[t * 2 + d] as number) - mean) ** 2;
+      close(fit.params.means[i] as number, mean, 1e-9, `mean ${i}`);
+      close(fit.params.variances[i] as number, squares / w, 1e-9, `variance ${i}`);
+    }
+  // Without pseudo-bars it is the maximum-likelihood step (the prior is not used).
+  const ml = fitHmm(obs, T, 2, { ...options, priorBars: 0, prior });
+  const plain = fitHmm(obs, T, 2, { ...options, priorBars: 0 });
+  assert.ok(ml !== null && plain !== null);
+  assert.deepEqual(Array.from(ml.params.means), Array.from(plain.params.means));
+});
+
+test('MAP-EM: a window of one calm regime (a backfill without trends or turmoil) still has a volatile state, twice as volatile and dispersed; plain EM spends it on calm bars', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const random = new SeededRandom(seed);
+    const T = 1000;
+    const obs = new Float64Array(T * 2);
+    for (let t = 0; t < T; t++) {
+      obs[t * 2] = random.normal();
+      obs[t * 2 + 1] = -6.5 + 0.1 * random.normal();
+    }
+    const fit = fitHmm(obs, T, 2);
+    assert.ok(fit !== null);
+    const { means, variances } = fit.params;
+    const calmest = Math.max(variances[0] as number, variances[2] as number, variances[4] as number);
+    assert.ok(
+      (variances[6] as number) >= 2 * calmest,
+      `seed ${seed}: volatile's variance ${variances[6]} vs ${calmest}`,
+    );
+    for (const k of [0, 1, 2])
+      assert.ok((means[7] as number) - (means[k * 2 + 1] as number) > 0.5, `seed ${seed}: volatile's dispersion`);
+    assert.ok((means[0] as number) >= 0 && means[0] === -(means[2] as number), `seed ${seed}: the trends mirror`);
+    close(variances[4] as number, 1, 0.3, `seed ${seed}: range is the data`);
+    // Plain EM (no prior) makes all four states calm ones: its "volatile" is no wider than twice the others.
+    const ml = fitHmm(obs, T, 2, { ...DEFAULT_FIT_OPTIONS, priorBars: 0 });
+    assert.ok(ml !== null);
+    const mlCalmest = Math.max(ml.params.variances[0] as number, ml.params.variances[2] as number);
+    assert.ok((ml.params.variances[6] as number) < 2 * mlCalmest, `seed ${seed}: plain EM`);
+  }
+});
+
 test('features: mean and log standard deviation of the returns; non-finite returns skipped; one symbol has no dispersion', () => {
   const f = new UniverseFeatures();
   const out = new Float64Array(FEATURE_COUNT);

@@ -141,7 +141,7 @@ test('a seeded run stopped and resumed at several points (one in a refit) prints
   const pieces: string[] = [];
   const refitsInProgress: number[] = [];
   let done = 0;
-  for (const stop of [150, 267, 775, total]) {
+  for (const stop of [150, 353, 775, 845, total]) {
     pieces.push(...(await iterations(path, stop - done)).map(line));
     done = stop;
     const c = await openStore(path);
