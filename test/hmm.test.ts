@@ -309,6 +309,34 @@ test('MAP-EM: a window of one calm regime (a backfill without trends or turmoil)
   }
 });
 
+test('the fit is in the data’s own units: returns scaled by c (dispersion shifted by log c) give the same model, scaled (so the prior fits any market)', () => {
+  const truth = mirroredModel();
+  const T = 3000;
+  const obs = sample(truth, T, new SeededRandom(6));
+  for (const c of [1e-3, 40]) {
+    const scaled = obs.map((x, i) => (i % 2 === 0 ? x * c : x + Math.log(c)));
+    const a = fitHmm(obs, T, 2);
+    const b = fitHmm(scaled, T, 2);
+    assert.ok(a !== null && b !== null);
+    for (let k = 0; k < 4; k++) {
+      close((b.params.means[k * 2] as number) / c, a.params.means[k * 2] as number, 1e-6, `c ${c}: drift ${k}`);
+      close(
+        (b.params.variances[k * 2] as number) / (c * c),
+        a.params.variances[k * 2] as number,
+        1e-6,
+        `c ${c}: variance ${k}`,
+      );
+      close(
+        (b.params.means[k * 2 + 1] as number) - Math.log(c),
+        a.params.means[k * 2 + 1] as number,
+        1e-6,
+        `c ${c}: dispersion ${k}`,
+      );
+      close(b.params.transition[k * 5] as number, a.params.transition[k * 5] as number, 1e-6, `c ${c}: P(stay ${k})`);
+    }
+  }
+});
+
 test('features: mean and log standard deviation of the returns; non-finite returns skipped; one symbol has no dispersion', () => {
   const f = new UniverseFeatures();
   const out = new Float64Array(FEATURE_COUNT);
