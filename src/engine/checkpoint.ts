@@ -3,6 +3,11 @@ import type { RegimeName } from '../core/regime-types.js';
 import type { DetectorResumeState } from '../core/hmm/detector.js';
 import type { RiskState } from '../core/risk.js';
 
+export interface SavedLoadings {
+  readonly beta: readonly (number | null)[];
+  readonly deviation: readonly (number | null)[];
+}
+
 /** What a restart needs to continue where a run stopped; saved with every iteration. */
 export interface Checkpoint {
   readonly iteration: number;
@@ -23,6 +28,12 @@ export interface Checkpoint {
     readonly truth?: { readonly current: RegimeName; readonly right: number; readonly bars: number };
     /** The detector's own state, for a resume that continues exactly (absent in older checkpoints). */
     readonly detector?: DetectorResumeState;
+    /**
+     * The factor loadings the detector's features are computed with, by symbol index (a symbol left
+     * out is null in the JSON). Absent: the plain features (older checkpoints, or a universe without
+     * loadings); a resume goes on with what the run had.
+     */
+    readonly loadings?: SavedLoadings;
   };
   readonly peakEquity: number;
   readonly maxDrawdown: number;
