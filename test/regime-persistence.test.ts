@@ -7,7 +7,8 @@ import { createSession } from '../src/cli/start.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
 import type { Checkpoint } from '../src/engine/checkpoint.js';
 import { expectedDurations } from '../src/core/hmm/model.js';
-import { readModel } from '../src/core/hmm/saved-model.js';
+import { modelFeatures, readModel } from '../src/core/hmm/saved-model.js';
+import { FACTOR_FEATURE_NAMES, FEATURE_NAMES } from '../src/core/hmm/features.js';
 import { REGIME_NAMES } from '../src/core/regime-types.js';
 import { openStore } from '../src/store/open-store.js';
 import { DatabaseSnapshotSource } from '../src/store/database-snapshot-source.js';
@@ -104,4 +105,61 @@ test('learn report prints the newest regime model with each regime’s expected 
     parsed.model.regimes.map((r) => r.expectedBars),
     Array.from(durations),
   );
+});
+
+const notices = (events: LoopEvent[]): string[] => events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
+
+test('factor features: the loadings are saved in the checkpoint; a run saved before them (no loadings, a model of the plain features) resumes on the plain features with its model', async () => {
+  const path = join(folder, 'factor.db');
+  await runStored(path, ['--iterations', '30', '--seed', '5', '--period', '60d']);
+  const c = await openStore(path);
+  const state = (await c.get<{ state: string }>('SELECT state FROM checkpoints'))?.state ?? '{}';
+  const checkpoint = JSON.parse(state) as Checkpoint;
+  assert.equal(checkpoint.regime.loadings?.beta.length, 8, 'a beta per symbol');
+  assert.ok(checkpoint.regime.loadings.deviation.every((d) => d !== null && d > 0));
+  const models = await c.all<{ id: number; model: string }>('SELECT id, model FROM regime_models');
+  assert.ok(models.every((m) => modelFeatures(JSON.parse(m.model)) === FACTOR_FEATURE_NAMES));
+
+  // As an older version left it: no loadings in the checkpoint, its models named by the plain features.
+  const { loadings: _dropped, ...regime } = checkpoint.regime;
+  await c.run('UPDATE checkpoints SET state = ?', [JSON.stringify({ ...checkpoint, regime })]);
+  for (const m of models)
+    await c.run('UPDATE regime_models SET model = ? WHERE id = ?', [
+      JSON.stringify({ ...JSON.parse(m.model), features: [...FEATURE_NAMES] }),
+      m.id,
+    ]);
+  await c.close();
+  const old = await runStored(path, ['--iterations', '1', '--seed', '5', '--period', '60d']);
+  assert.ok(notices(old.events).includes('regime model restored from the saved run'), notices(old.events).join('; '));
+  const after = await openStore(path);
+  const resumed = JSON.parse(
+    (await after.get<{ state: string }>('SELECT state FROM checkpoints'))?.state ?? '{}',
+  ) as Checkpoint;
+  await after.close();
+  assert.equal(resumed.regime.loadings, undefined, 'it goes on with the plain features');
+  // An older model reads back (learn report, watch), but not as one of the factor features.
+  const plain = { ...JSON.parse(models[0]?.model ?? 'null'), features: [...FEATURE_NAMES] };
+  assert.ok(readModel(plain) !== null && readModel(plain, FEATURE_NAMES) !== null);
+  assert.equal(readModel(plain, FACTOR_FEATURE_NAMES), null);
+});
+
+test('a saved model of other features than the run computes is not put in force: the detector fits on the backfill', async () => {
+  const path = join(folder, 'mismatch.db');
+  await runStored(path, ['--iterations', '20', '--seed', '6', '--period', '60d']);
+  const c = await openStore(path);
+  const models = await c.all<{ id: number; model: string }>('SELECT id, model FROM regime_models');
+  for (const m of models)
+    await c.run('UPDATE regime_models SET model = ? WHERE id = ?', [
+      JSON.stringify({ ...JSON.parse(m.model), features: [...FEATURE_NAMES] }),
+      m.id,
+    ]);
+  await c.close();
+  const resumed = await runStored(path, ['--iterations', '1', '--seed', '6', '--period', '60d']);
+  const said = notices(resumed.events);
+  assert.ok(!said.includes('regime model restored from the saved run'), said.join('; '));
+  assert.ok(
+    said.some((m) => m.startsWith('regime model fitted on')),
+    said.join('; '),
+  );
+  assert.equal(resumed.snapshot.regime.learning, false);
 });

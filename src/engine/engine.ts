@@ -30,7 +30,7 @@ import { BackfillWarmup } from './backfill-warmup.js';
 import type { DownloadCounts } from './download-status.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { SymbolHistory, type SymbolHistoryView } from './symbol-history.js';
-import { Trader, type TraderListener } from './trader.js';
+import { loadingsOf, Trader, type TraderListener } from './trader.js';
 import type { ResumeState, TradingRecord } from './trading-record.js';
 import { EVENT_CAPACITY, REGIME_HISTORY_CAPACITY } from '../core/limits.js';
 
@@ -440,7 +440,13 @@ export class TradingEngine implements EngineControls {
   private finishBackfill(): void {
     const warmup = this.warmup;
     this.warmup = null;
-    if (warmup !== null) this.trader.finishHistory(warmup);
+    // A resumed run goes on with its own loadings (none: the plain features), a fresh one estimates them.
+    const resumed = this.options.resume?.checkpoint.regime;
+    if (warmup !== null)
+      this.trader.finishHistory(
+        warmup,
+        resumed === undefined ? 'estimate' : loadingsOf(resumed.loadings, this.options.symbols.length),
+      );
   }
 
   /** Says when market data stops arriving (an outage) and when it is back. */

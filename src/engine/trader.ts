@@ -17,10 +17,10 @@ import {
   SIZING_MARGIN,
 } from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
-import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
+import { FEATURE_COUNT, UniverseFeatures, type FactorLoadings } from '../core/hmm/features.js';
 import { roundToCents } from '../core/units.js';
 import type { Broker, BrokerFill, BrokerState } from './broker.js';
-import type { Checkpoint } from './checkpoint.js';
+import type { Checkpoint, SavedLoadings } from './checkpoint.js';
 import { isoTime, type LoopEvent } from './loop-events.js';
 import type { FillRecord, OrderRecord, OrderStatus } from './trading-record.js';
 import type { BackfillWarmup } from './backfill-warmup.js';
@@ -231,9 +231,20 @@ export class Trader {
     this.lastSeen[index] = bars.time[bars.length - 1] as number;
   }
 
-  /** The regime detector warms up on the history's features, in time order. */
-  finishHistory(warmup: BackfillWarmup): void {
-    for (const { time, features, symbols } of warmup.steps()) {
+  /** The regime detector's features from the next bar on: with these factor loadings, or plain (null). */
+  useLoadings(loadings: FactorLoadings | null): void {
+    this.universe.useLoadings(loadings);
+    this.regime.useFeatures(this.universe.names);
+  }
+
+  /**
+   * The regime detector warms up on the history's features, in time order. `loadings`: 'estimate' (a
+   * fresh run: from this history), or a resumed run's own (null: it had the plain features).
+   */
+  finishHistory(warmup: BackfillWarmup, loadings: FactorLoadings | null | 'estimate' = 'estimate'): void {
+    const chosen = loadings === 'estimate' ? warmup.estimateLoadings() : loadings;
+    this.useLoadings(chosen);
+    for (const { time, features, symbols } of warmup.steps(chosen)) {
       if (time <= this.time) continue;
       this.time = time;
       if (symbols > 0) this.regime.update(time, features);
@@ -260,7 +271,7 @@ export class Trader {
       const signals = this.signals[s] as SymbolSignals;
       signals.update(bar);
       this.marked = false;
-      this.universe.add(signals.lastReturn);
+      this.universe.add(signals.lastReturn, s);
       this.lastSeen[s] = bar.time;
     }
     this.applyStepFills();
@@ -362,6 +373,7 @@ export class Trader {
         expectedRemainingBars: Math.round(this.regime.expectedRemainingBars),
         ...(this.regime.truth === null ? {} : { truth: this.regime.truth }),
         ...(this.regime.detector.bars === 0 ? {} : { detector: this.regime.detector.resumeState() }),
+        ...savedLoadings(this.universe.factorLoadings),
       },
       peakEquity: this.peakEquity,
       maxDrawdown: this.drawdown,
@@ -554,3 +566,19 @@ export class Trader {
 type OrderFields = Pick<MarketOrder, 'clientOrderId' | 'time' | 'symbol' | 'side' | 'qty'>;
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
+
+const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+function savedLoadings(loadings: FactorLoadings | null): { loadings?: SavedLoadings } {
+  if (loadings === null) return {};
+  return { loadings: { beta: Array.from(loadings.beta, orNull), deviation: Array.from(loadings.deviation, orNull) } };
+}
+
+/** A checkpoint's loadings for `symbols` symbols, or null (none saved, or not for this universe). */
+export function loadingsOf(saved: SavedLoadings | undefined, symbols: number): FactorLoadings | null {
+  if (saved === undefined || saved.beta.length !== symbols || saved.deviation.length !== symbols) return null;
+  return {
+    beta: Float64Array.from(saved.beta, (x) => x ?? Number.NaN),
+    deviation: Float64Array.from(saved.deviation, (x) => x ?? Number.NaN),
+  };
+}
