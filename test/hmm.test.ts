@@ -449,11 +449,14 @@ test('factor features: the move by GLS (weights β/σ²) and ½ log of the mean 
   assert.deepEqual(f.names, FEATURE_NAMES);
 });
 
-test('factor loadings from a backfill recover each symbol’s beta and noise (betas within 10% (a noisy symbol’s own noise is a 40th of the mean: biased up a little), noise within 6%, on 3,000 bars of 40 symbols); too few bars or symbols: none', () => {
+test('factor loadings from a backfill recover each symbol’s beta and noise (betas within 10%, noise within 6%, on 3,000 bars of 40 symbols), an inverse fund’s negative beta too; a price that hardly moves gets a quarter of the median noise; too few bars or symbols: none', () => {
   const random = new SeededRandom(8);
   const symbols = 40;
   const beta = Array.from({ length: symbols }, () => 0.7 + 0.7 * random.next());
   const noise = Array.from({ length: symbols }, () => 0.001 + 0.0015 * random.next());
+  beta[0] = -1; // an inverse fund
+  beta[1] = 0.01; // a price that hardly moves
+  noise[1] = 1e-6;
   const rows = Array.from({ length: 3000 }, (_, t) => {
     const factor = 0.0015 * random.normal();
     return Float64Array.from({ length: symbols }, (_, s) =>
@@ -468,9 +471,12 @@ test('factor loadings from a backfill recover each symbol’s beta and noise (be
   // it: the symbol's own noise is a 40th of the mean).
   const meanBeta = beta.reduce((a, b) => a + b, 0) / symbols;
   for (let s = 0; s < symbols; s++) {
-    close((loadings.beta[s] as number) / ((beta[s] as number) / meanBeta), 1, 0.1, `beta ${s}`);
-    close((loadings.deviation[s] as number) / (noise[s] as number), 1, 0.06, `noise ${s}`);
+    if (s !== 1) close((loadings.beta[s] as number) / ((beta[s] as number) / meanBeta), 1, 0.1, `beta ${s}`);
+    if (s !== 1) close((loadings.deviation[s] as number) / (noise[s] as number), 1, 0.06, `noise ${s}`);
   }
+  assert.ok((loadings.beta[0] as number) < 0, 'the inverse fund is kept, its beta negative');
+  const sorted = Array.from(loadings.deviation).sort((a, b) => a - b);
+  close(loadings.deviation[1] as number, 0.25 * (sorted[20] as number), 1e-4 * (sorted[20] as number), 'floored');
   assert.equal(estimateLoadings(rows.slice(0, 50), symbols), null, 'fewer bars than MIN_LOADING_BARS');
   const one = rows.map((row) => row.subarray(0, 1));
   assert.equal(estimateLoadings(one, 1), null, 'one symbol');

@@ -179,7 +179,7 @@ test('the factor loadings read back from a checkpoint (a symbol left out is null
   assert.ok(restored !== null);
   assert.deepEqual(Array.from(restored.beta), [0.9, Number.NaN, 1.1]);
   assert.equal(loadingsOf(read.regime.loadings, 4), null, 'not for a universe of another size');
-  for (const damaged of [{ beta: [0.9, -1, 1], deviation: [1, 1, 1] }, { beta: [1, 1], deviation: [1] }, 'x'])
+  for (const damaged of [{ beta: [0.9, 1, 1], deviation: [1, -1, 1] }, { beta: [1, 1], deviation: [1] }, 'x'])
     assert.equal(
       readCheckpoint(JSON.stringify({ ...base, regime: { current: 'range', since: 0, bars: 1, loadings: damaged } }))
         .regime.loadings,

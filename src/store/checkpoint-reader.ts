@@ -129,14 +129,15 @@ function detectorState(value: unknown): DetectorResumeState | null {
   };
 }
 
-const isLoading = (x: unknown): boolean => x === null || (isFiniteNumber(x) && x > 0);
+const isBeta = (x: unknown): boolean => x === null || isFiniteNumber(x);
+const isDeviation = (x: unknown): boolean => x === null || (isFiniteNumber(x) && x > 0);
 
 /** The detector's factor loadings (absent before them, or for plain features), when well formed. */
 function loadings(value: unknown): SavedLoadings | null {
   if (!isObject(value)) return null;
   const { beta, deviation } = value;
   if (!Array.isArray(beta) || !Array.isArray(deviation) || beta.length !== deviation.length) return null;
-  if (!beta.every(isLoading) || !deviation.every(isLoading)) return null;
+  if (!beta.every(isBeta) || !deviation.every(isDeviation)) return null;
   return { beta: beta as (number | null)[], deviation: deviation as (number | null)[] };
 }
 

@@ -30,15 +30,21 @@ export interface FactorLoadings {
 
 /** Returns a symbol needs in the backfill for loadings of its own. */
 export const MIN_LOADING_BARS = 100;
+/**
+ * A symbol's noise is taken as at least this share of the universe's median noise: a price that hardly
+ * moves (an illiquid symbol, a halted one) would otherwise make its next move a huge multiple of it.
+ */
+export const MIN_DEVIATION_SHARE = 0.25;
 
+/** An inverse fund's beta is negative: any beta but zero weighs in (GLS needs only β ≠ 0). */
 const usable = (beta: number, deviation: number): boolean =>
-  Number.isFinite(beta) && beta > 0 && Number.isFinite(deviation) && deviation > 0;
+  Number.isFinite(beta) && beta !== 0 && Number.isFinite(deviation) && deviation > 0;
 
 /**
  * Loadings from a backfill's returns (one row per bar, by symbol index, NaN for none): each symbol's
  * return regressed (through the origin) on the bar's cross-sectional mean, its deviation the residuals'.
- * A symbol with fewer than MIN_LOADING_BARS returns, or no positive beta, is left out; null when fewer
- * than two symbols are left (then the plain features).
+ * A symbol with fewer than MIN_LOADING_BARS returns, or a beta of zero, is left out; null when fewer
+ * than two symbols are left (then the plain features). Deviations are floored (MIN_DEVIATION_SHARE).
  */
 export function estimateLoadings(rows: readonly Float64Array[], symbols: number): FactorLoadings | null {
   const rr = new Float64Array(symbols);
@@ -78,7 +84,11 @@ export function estimateLoadings(rows: readonly Float64Array[], symbols: number)
     deviation[s] = d;
     kept++;
   }
-  return kept >= 2 ? { beta, deviation } : null;
+  if (kept < 2) return null;
+  const sorted = deviation.filter((d) => !Number.isNaN(d)).sort();
+  const floor = MIN_DEVIATION_SHARE * (sorted[sorted.length >> 1] as number);
+  for (let s = 0; s < symbols; s++) if ((deviation[s] as number) < floor) deviation[s] = floor;
+  return { beta, deviation };
 }
 
 export class UniverseFeatures {
