@@ -14,7 +14,7 @@ import { HmmRegimeDetector, type HmmDetectorSettings } from '../src/core/hmm/det
 import { SeededRandom } from '../src/core/random.js';
 import { openStore } from '../src/store/open-store.js';
 import { readCheckpoint } from '../src/store/checkpoint-reader.js';
-import { loadingsOf } from '../src/engine/trader.js';
+import { readLoadings } from '../src/core/hmm/saved-model.js';
 import { startOptions } from './support/session.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'trading-tui-regime-resume-'));
@@ -158,7 +158,7 @@ test('a seeded run stopped and resumed at several points (one in a refit) prints
   for (let i = 0; i < total; i++) assert.equal(pieces[i], whole[i], `iteration ${i + 1}`);
 });
 
-test('the factor loadings read back from a checkpoint (a symbol left out is null in the JSON, NaN again); damaged ones are dropped', () => {
+test('the factor loadings read back from a learning detector’s checkpoint (a symbol left out is null in the JSON, NaN again); damaged ones are dropped', () => {
   const base = {
     iteration: 3,
     marketTime: 1,
@@ -175,10 +175,10 @@ test('the factor loadings read back from a checkpoint (a symbol left out is null
   const loadings = { beta: [0.9, null, 1.1], deviation: [0.001, null, 0.002] };
   const read = readCheckpoint(JSON.stringify({ ...base, regime: { current: 'range', since: 0, bars: 1, loadings } }));
   assert.deepEqual(read.regime.loadings, loadings);
-  const restored = loadingsOf(read.regime.loadings, 3);
+  const restored = readLoadings(read.regime.loadings, 3);
   assert.ok(restored !== null);
   assert.deepEqual(Array.from(restored.beta), [0.9, Number.NaN, 1.1]);
-  assert.equal(loadingsOf(read.regime.loadings, 4), null, 'not for a universe of another size');
+  assert.equal(readLoadings(read.regime.loadings, 4), null, 'not for a universe of another size');
   for (const damaged of [{ beta: [0.9, 1, 1], deviation: [1, -1, 1] }, { beta: [1, 1], deviation: [1] }, 'x'])
     assert.equal(
       readCheckpoint(JSON.stringify({ ...base, regime: { current: 'range', since: 0, bars: 1, loadings: damaged } }))

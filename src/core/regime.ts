@@ -6,7 +6,7 @@
 import { Ring } from './ring-buffer.js';
 import type { RegimeName, StrategyParams } from './regime-types.js';
 import { REGIME_HISTORY_CAPACITY } from './limits.js';
-import { FEATURE_COUNT, FEATURE_NAMES, type FeatureNames } from './hmm/features.js';
+import { FEATURE_COUNT, FEATURE_NAMES, type FactorLoadings, type FeatureNames } from './hmm/features.js';
 import {
   DEFAULT_HMM_SETTINGS,
   HmmRegimeDetector,
@@ -50,6 +50,7 @@ export class RegimeController {
   private truthRight = 0;
   /** The features the detector is fed (the Trader sets them with the backfill's loadings). */
   private featureNames: FeatureNames = FEATURE_NAMES;
+  private loadings: FactorLoadings | null = null;
 
   constructor(
     historyCapacity = REGIME_HISTORY_CAPACITY,
@@ -76,9 +77,13 @@ export class RegimeController {
     return change;
   }
 
-  /** The features the bars to come are computed as; a saved model is put in force only when it is of these. */
-  useFeatures(names: FeatureNames): void {
+  /**
+   * The features the bars to come are computed as (and the loadings of the factor ones, saved with each
+   * model); a saved model is put in force only when it is of these.
+   */
+  useFeatures(names: FeatureNames, loadings: FactorLoadings | null): void {
     this.featureNames = names;
+    this.loadings = loadings;
   }
 
   get features(): FeatureNames {
@@ -108,7 +113,7 @@ export class RegimeController {
   /** The model in force, as saved with the run; null while learning. */
   savedModel(): SavedRegimeModel | null {
     const params = this.detector.params;
-    return params === null ? null : saveModel(params, this.featureNames);
+    return params === null ? null : saveModel(params, this.featureNames, this.loadings);
   }
 
   /** Puts a saved model in force (a resume); false, and nothing changed, when it is not usable. */

@@ -2,11 +2,7 @@ import type { MarketOrder, Position } from '../core/model.js';
 import type { RegimeName } from '../core/regime-types.js';
 import type { DetectorResumeState } from '../core/hmm/detector.js';
 import type { RiskState } from '../core/risk.js';
-
-export interface SavedLoadings {
-  readonly beta: readonly (number | null)[];
-  readonly deviation: readonly (number | null)[];
-}
+import type { SavedLoadings } from '../core/hmm/saved-model.js';
 
 /** What a restart needs to continue where a run stopped; saved with every iteration. */
 export interface Checkpoint {
@@ -30,8 +26,8 @@ export interface Checkpoint {
     readonly detector?: DetectorResumeState;
     /**
      * The factor loadings the detector's features are computed with, by symbol index (a symbol left
-     * out is null in the JSON). Absent: the plain features (older checkpoints, or a universe without
-     * loadings); a resume goes on with what the run had.
+     * out is null in the JSON), while it is learning: once it has a model they are saved with each model
+     * (regime_models), not with every iteration. Absent with no model: the plain features.
      */
     readonly loadings?: SavedLoadings;
   };

@@ -20,7 +20,8 @@ import { SymbolSignals, wantsToHold } from '../core/strategy.js';
 import { FEATURE_COUNT, UniverseFeatures, type FactorLoadings } from '../core/hmm/features.js';
 import { roundToCents } from '../core/units.js';
 import type { Broker, BrokerFill, BrokerState } from './broker.js';
-import type { Checkpoint, SavedLoadings } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint.js';
+import { saveLoadings } from '../core/hmm/saved-model.js';
 import { isoTime, type LoopEvent } from './loop-events.js';
 import type { FillRecord, OrderRecord, OrderStatus } from './trading-record.js';
 import type { BackfillWarmup } from './backfill-warmup.js';
@@ -234,7 +235,7 @@ export class Trader {
   /** The regime detector's features from the next bar on: with these factor loadings, or plain (null). */
   useLoadings(loadings: FactorLoadings | null): void {
     this.universe.useLoadings(loadings);
-    this.regime.useFeatures(this.universe.names);
+    this.regime.useFeatures(this.universe.names, loadings);
   }
 
   /**
@@ -373,7 +374,10 @@ export class Trader {
         expectedRemainingBars: Math.round(this.regime.expectedRemainingBars),
         ...(this.regime.truth === null ? {} : { truth: this.regime.truth }),
         ...(this.regime.detector.bars === 0 ? {} : { detector: this.regime.detector.resumeState() }),
-        ...savedLoadings(this.universe.factorLoadings),
+        // The loadings go with each saved model; until there is one, with the checkpoint.
+        ...(this.regime.learning && this.universe.factorLoadings !== null
+          ? { loadings: saveLoadings(this.universe.factorLoadings) }
+          : {}),
       },
       peakEquity: this.peakEquity,
       maxDrawdown: this.drawdown,
@@ -566,19 +570,3 @@ export class Trader {
 type OrderFields = Pick<MarketOrder, 'clientOrderId' | 'time' | 'symbol' | 'side' | 'qty'>;
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
-
-const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
-
-function savedLoadings(loadings: FactorLoadings | null): { loadings?: SavedLoadings } {
-  if (loadings === null) return {};
-  return { loadings: { beta: Array.from(loadings.beta, orNull), deviation: Array.from(loadings.deviation, orNull) } };
-}
-
-/** A checkpoint's loadings for `symbols` symbols, or null (none saved, or not for this universe). */
-export function loadingsOf(saved: SavedLoadings | undefined, symbols: number): FactorLoadings | null {
-  if (saved === undefined || saved.beta.length !== symbols || saved.deviation.length !== symbols) return null;
-  return {
-    beta: Float64Array.from(saved.beta, (x) => x ?? Number.NaN),
-    deviation: Float64Array.from(saved.deviation, (x) => x ?? Number.NaN),
-  };
-}

@@ -5,7 +5,8 @@
  */
 import type { MarketOrder, Position } from '../core/model.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
-import type { Checkpoint, SavedLoadings } from '../engine/checkpoint.js';
+import type { Checkpoint } from '../engine/checkpoint.js';
+import type { SavedLoadings } from '../core/hmm/saved-model.js';
 import type { DetectorResumeState } from '../core/hmm/detector.js';
 
 /** A checkpoint that cannot be read: not JSON, or a field missing or of the wrong kind. */

@@ -6,7 +6,7 @@
  * says which, and a detector takes only a model of the features it computes.
  */
 import { REGIME_NAMES } from '../regime-types.js';
-import { FACTOR_FEATURE_NAMES, FEATURE_NAMES, type FeatureNames } from './features.js';
+import { FACTOR_FEATURE_NAMES, FEATURE_NAMES, type FactorLoadings, type FeatureNames } from './features.js';
 import { isUsable, type HmmParams } from './model.js';
 
 export interface SavedRegimeModel {
@@ -18,10 +18,48 @@ export interface SavedRegimeModel {
   /** K × D. */
   readonly means: readonly number[];
   readonly variances: readonly number[];
+  /**
+   * With the factor features, the loadings they are computed with (by symbol index, null for a symbol
+   * left out): a resume goes on computing the same features (saved once per fit, not with every
+   * iteration's checkpoint).
+   */
+  readonly loadings?: SavedLoadings;
 }
 
-export function saveModel(p: HmmParams, features: FeatureNames = FEATURE_NAMES): SavedRegimeModel {
+export interface SavedLoadings {
+  readonly beta: readonly (number | null)[];
+  readonly deviation: readonly (number | null)[];
+}
+
+const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export function saveLoadings(loadings: FactorLoadings): SavedLoadings {
+  return { beta: Array.from(loadings.beta, orNull), deviation: Array.from(loadings.deviation, orNull) };
+}
+
+const isBeta = (x: unknown): boolean => x === null || (typeof x === 'number' && Number.isFinite(x));
+const isDeviation = (x: unknown): boolean => x === null || (typeof x === 'number' && Number.isFinite(x) && x > 0);
+
+/** Saved loadings for `symbols` symbols, or null (none, damaged, or for a universe of another size). */
+export function readLoadings(value: unknown, symbols: number): FactorLoadings | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { beta, deviation } = value as Record<string, unknown>;
+  if (!Array.isArray(beta) || !Array.isArray(deviation)) return null;
+  if (beta.length !== symbols || deviation.length !== symbols) return null;
+  if (!beta.every(isBeta) || !deviation.every(isDeviation)) return null;
   return {
+    beta: Float64Array.from(beta as (number | null)[], (x) => x ?? Number.NaN),
+    deviation: Float64Array.from(deviation as (number | null)[], (x) => x ?? Number.NaN),
+  };
+}
+
+export function saveModel(
+  p: HmmParams,
+  features: FeatureNames = FEATURE_NAMES,
+  loadings: FactorLoadings | null = null,
+): SavedRegimeModel {
+  return {
+    ...(loadings === null ? {} : { loadings: saveLoadings(loadings) }),
     states: [...REGIME_NAMES],
     features: [...features],
     initial: Array.from(p.initial),
