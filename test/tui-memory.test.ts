@@ -33,6 +33,7 @@ async function measureHeapSlope(iterations: number, leakBytesPerIteration = 0): 
   const { render } = await import('ink');
   const { App } = await import('../components/app.js');
   const { terminalRenderOptions } = await import('../src/cli/run-tui.js');
+  const { FrameSink } = await import('../src/terminal/frame-sink.js');
   const { createSimSession } = await import('../src/cli/start.js');
   const { startOptions } = await import('./support/session.js');
   const { FakeTerminalInput, FakeTerminalOutput, asReadStream, asWriteStream } =
@@ -50,9 +51,9 @@ async function measureHeapSlope(iterations: number, leakBytesPerIteration = 0): 
     return true;
   };
   const instance = render(React.createElement(App, { controls: session.engine, fps: 30 }), {
-    stdout: asWriteStream(terminal),
+    stdout: new FrameSink(asWriteStream(terminal)),
     stdin: asReadStream(new FakeTerminalInput()),
-    ...terminalRenderOptions(30),
+    ...terminalRenderOptions(),
   });
   const leaked: number[][] = [];
   const samples: [number, number][] = [];

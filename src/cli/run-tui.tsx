@@ -2,6 +2,7 @@ import { render, type Instance, type RenderOptions } from 'ink';
 import { App } from '../../components/app.js';
 import type { EngineControls } from '../engine/controls.js';
 import type { WatchStatus } from '../engine/watch-status.js';
+import { FrameSink } from '../terminal/frame-sink.js';
 
 // Terminal control sequences (not colours): alternate screen and cursor visibility.
 const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h';
@@ -39,6 +40,8 @@ export interface RunTuiOptions {
   readonly stdin?: NodeJS.ReadStream;
   /** Watching a database (`trading-tui watch`): how fresh its data is; the UI is then read-only. */
   readonly watch?: () => WatchStatus;
+  /** Sees each whole frame Ink draws, before only its changed cells go to the terminal (tests). */
+  readonly onFrame?: (frame: string) => void;
 }
 
 /**
@@ -52,14 +55,19 @@ export const HANG_UP_EXIT_CODE = 129;
 
 const ignoreError = (): void => {};
 
-/** How the monitor has Ink draw (tests and benchmarks draw the same way). */
-export function terminalRenderOptions(fps: number) {
+/**
+ * How the monitor has Ink draw (tests and benchmarks draw the same way): Ink renders each whole frame
+ * in one write (its debug mode) to a FrameSink, which writes to the terminal only the cells that
+ * changed. Ink's debug mode does not throttle: the UI's own frame rate (`fps`, see useEngineSnapshot)
+ * does.
+ */
+export function terminalRenderOptions() {
   return {
     patchConsole: false,
     exitOnCtrlC: false,
-    // Ink 8 rewrites only the lines that changed, inside synchronized output.
-    incrementalRendering: true,
-    maxFps: Math.max(30, fps),
+    debug: true,
+    // The sink is a terminal (its size, resizes, keys): Ink is interactive even where CI is set.
+    interactive: true,
   } as const satisfies RenderOptions;
 }
 
@@ -91,6 +99,11 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     }
     stdout.write(SHOW_CURSOR + LEAVE_ALTERNATE_SCREEN);
   };
+  // What Ink draws goes through the sink, which writes only the changed cells to the terminal.
+  const sink = new FrameSink(stdout, options.onFrame);
+  const repaintSoon = (): void => {
+    setImmediate(() => sink.repaint());
+  };
 
   // Until a hang-up these only notice it; after one they stay for the life of the process, so a write
   // or setRawMode that fails on the dead terminal (Ink's teardown, ours) is never an unhandled 'error'.
@@ -105,6 +118,7 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     stdin.on('error', ignoreError);
   };
   const removeTerminalListeners = (): void => {
+    sink.detach();
     stdout.off('error', onTerminalError);
     stdin.off('error', onTerminalError);
     stdin.off('end', onInputEnd);
@@ -153,6 +167,7 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     };
     onTerminalFailed = (): void => {
       terminalGone = true;
+      sink.detach();
       hangUp();
     };
 
@@ -173,6 +188,8 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
       process.off('SIGHUP', hangUp);
       process.off('uncaughtException', onUncaughtException);
       process.off('exit', restoreTerminal);
+      process.off('warning', repaintSoon);
+      process.off('SIGCONT', repaintSoon);
     };
 
     for (const signal of QUIT_SIGNALS) process.on(signal, onQuitSignal);
@@ -180,11 +197,15 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
     process.on('uncaughtException', onUncaughtException);
     // Last resort if something calls process.exit() while the UI is up.
     process.on('exit', restoreTerminal);
+    // Node prints a warning on the terminal (stderr) and a shell may have drawn over a stopped process:
+    // the screen no longer shows the last frame, so it is drawn again, whole.
+    process.on('warning', repaintSoon);
+    process.on('SIGCONT', repaintSoon);
 
     try {
       instance = render(
         <App controls={controls} fps={options.fps} onQuit={() => void quit()} watch={options.watch} />,
-        { stdout, stdin, ...terminalRenderOptions(options.fps) },
+        { stdout: sink, stdin, ...terminalRenderOptions() },
       );
     } catch (error) {
       finish(error);

@@ -132,7 +132,7 @@ for (const [name, r] of [
 const { benchFrames } = await import('./tui-bench.js');
 const frames = await benchFrames();
 console.log(
-  `\nterminal UI at ${frames.columns}x${frames.rows} with a full ${frames.points}-point chart (Ink on a fake terminal)`,
+  `\nterminal UI at ${frames.columns}x${frames.rows} with a full ${frames.points}-point chart (Ink on a fake terminal, through the output stage)`,
 );
 console.log(
   `  one frame: ${fmt(frames.medianMs, 2)} ms median, ${fmt(frames.meanMs, 2)} ms mean over ${frames.frames} frames (snapshot to bytes written)`,
@@ -157,7 +157,7 @@ for (const [columns, rows] of [
   }
   const { monitor, bare } = steady;
   console.log(
-    `  ${columns}x${rows}: ${fmt(monitor.bytesPerSecond)} B/s written (mean ${fmt(monitor.meanBytesPerSecond)}; bare Ink ${fmt(bare.bytesPerSecond)}), CPU ${fmt(monitor.cpuPercent, 1)}% of a core (bare ${fmt(bare.cpuPercent, 1)}%), rss ${fmt(monitor.rssMb)} MB (bare ${fmt(bare.rssMb)} MB)`,
+    `  ${columns}x${rows}: ${fmt(monitor.bytesPerSecond)} B/s written (mean ${fmt(monitor.meanBytesPerSecond)}, ${fmt(monitor.framesPerSecond, 1)} frames/s of ${fmt(monitor.bytesPerFrame)} B; bare Ink ${fmt(bare.bytesPerSecond)}), CPU ${fmt(monitor.cpuPercent, 1)}% of a core (bare ${fmt(bare.cpuPercent, 1)}%), rss ${fmt(monitor.rssMb)} MB (bare ${fmt(bare.rssMb)} MB)`,
   );
 }
 for (const [columns, rows] of [
@@ -168,7 +168,7 @@ for (const [columns, rows] of [
   if (full === null) break;
   const { monitor, bare } = full;
   console.log(
-    `  ${columns}x${rows}, the chart full (1440 points, a restart of a 1500-iteration run): ${fmt(monitor.bytesPerSecond)} B/s (mean ${fmt(monitor.meanBytesPerSecond)}), CPU ${fmt(monitor.cpuPercent, 1)}%, rss ${fmt(monitor.rssMb)} MB = ${fmt(monitor.rssMb / bare.rssMb, 2)} x bare Ink's ${fmt(bare.rssMb)} MB`,
+    `  ${columns}x${rows}, the chart full (1440 points, a restart of a 1500-iteration run): ${fmt(monitor.bytesPerSecond)} B/s (mean ${fmt(monitor.meanBytesPerSecond)}, ${fmt(monitor.framesPerSecond, 1)} frames/s of ${fmt(monitor.bytesPerFrame)} B), CPU ${fmt(monitor.cpuPercent, 1)}%, rss ${fmt(monitor.rssMb)} MB = ${fmt(monitor.rssMb / bare.rssMb, 2)} x bare Ink's ${fmt(bare.rssMb)} MB`,
   );
 }
 const first = await terminal.benchFirstFrames(120, 40, 5);

@@ -21,6 +21,9 @@ export interface PaneFigures {
   readonly bytesPerSecond: number;
   /** All bytes of the window over its seconds (a frame that rewrites much weighs in here). */
   readonly meanBytesPerSecond: number;
+  /** Frames (synchronized-output blocks) written in the window, and their mean size. */
+  readonly framesPerSecond: number;
+  readonly bytesPerFrame: number;
   /** Over the whole window. */
   readonly cpuPercent: number;
   /** At the end of the window. */
@@ -50,6 +53,13 @@ function rssMb(pid: number): number {
 
 const fileSize = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
 
+/** Frames begun (synchronized output, `CSI ? 2026 h`) in bytes `from`..`to` of a recording. */
+function framesIn(path: string, from: number, to: number): number {
+  if (!existsSync(path)) return 0;
+  const text = readFileSync(path).subarray(from, to).toString('latin1');
+  return text.split('\x1b[?2026h').length - 1;
+}
+
 /**
  * Runs `command` in a pane of the given size; after `warmUpSeconds` (or once `ready` holds on the
  * screen), samples bytes and CPU each second for `seconds`.
@@ -73,7 +83,8 @@ async function measurePane(
     const bytes: number[] = [];
     const firstTicks = cpuTicks(pid);
     const startedAt = performance.now();
-    let lastBytes = fileSize(bytesFile);
+    const firstByte = fileSize(bytesFile);
+    let lastBytes = firstByte;
     for (let s = 0; s < options.seconds; s++) {
       await sleep(1000);
       const nowBytes = fileSize(bytesFile);
@@ -83,8 +94,19 @@ async function measurePane(
     // CPU over the whole window: per second, a clock tick (1% of a core) is too coarse.
     const cpuSeconds = (cpuTicks(pid) - firstTicks) / CLOCK_TICKS;
     const cpuPercent = (cpuSeconds / ((performance.now() - startedAt) / 1000)) * 100;
-    const meanBytesPerSecond = bytes.reduce((sum, b) => sum + b, 0) / Math.max(1, bytes.length);
-    return { columns, rows, bytesPerSecond: median(bytes), meanBytesPerSecond, cpuPercent, rssMb: rssMb(pid) };
+    const windowBytes = bytes.reduce((sum, b) => sum + b, 0);
+    const meanBytesPerSecond = windowBytes / Math.max(1, bytes.length);
+    const frames = framesIn(bytesFile, firstByte, lastBytes);
+    return {
+      columns,
+      rows,
+      bytesPerSecond: median(bytes),
+      meanBytesPerSecond,
+      framesPerSecond: frames / Math.max(1, bytes.length),
+      bytesPerFrame: windowBytes / Math.max(1, frames),
+      cpuPercent,
+      rssMb: rssMb(pid),
+    };
   } finally {
     pane.kill();
     // BENCH_PANE_BYTES=<file>: keep the pane's bytes (to see which panel's lines they rewrite).

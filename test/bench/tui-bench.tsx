@@ -2,6 +2,7 @@ import { render } from 'ink';
 import { App } from '../../components/app.js';
 import type { EngineSnapshot } from '../../src/engine/snapshot.js';
 import { terminalRenderOptions } from '../../src/cli/run-tui.js';
+import { FrameSink } from '../../src/terminal/frame-sink.js';
 import {
   FakeControls,
   FakeTerminalInput,
@@ -29,7 +30,7 @@ async function nextWrite(stdout: FakeTerminalOutput, before: number): Promise<vo
   while (stdout.writes.length === before) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Time from a new snapshot to its frame written, on a 200x60 terminal with a full 1440-point chart (Ink 8, incremental). */
+/** Time from a new snapshot to its frame written, on a 200x60 terminal with a full 1440-point chart (Ink 8 through the FrameSink). */
 export async function benchFrames(frames = 200): Promise<FrameBenchResult> {
   const columns = 200;
   const rows = 60;
@@ -39,10 +40,10 @@ export async function benchFrames(frames = 200): Promise<FrameBenchResult> {
   const controls = new FakeControls(snapshot);
   const stdout = new FakeTerminalOutput(columns, rows);
   const instance = render(<App controls={controls} fps={1000} />, {
-    stdout: asWriteStream(stdout),
+    // As the monitor draws: whole frames from Ink, the changed cells to the terminal.
+    stdout: new FrameSink(asWriteStream(stdout)),
     stdin: asReadStream(new FakeTerminalInput()),
-    // As the monitor draws (incremental), without the frame-rate cap.
-    ...terminalRenderOptions(1000),
+    ...terminalRenderOptions(),
   });
   await nextWrite(stdout, 0);
   await new Promise((resolve) => setTimeout(resolve, 50));

@@ -16,6 +16,11 @@ export class TmuxPane {
     return this.tmux('capture-pane', '-p', '-t', this.target).replace(/\n+$/, '').split('\n');
   }
 
+  /** The pane's screen with its colours and attributes, as SGR sequences (`capture-pane -e`). */
+  captureStyled(): string {
+    return this.tmux('capture-pane', '-e', '-p', '-t', this.target).replace(/\n$/, '');
+  }
+
   sendKeys(...keys: string[]): void {
     this.tmux('send-keys', '-t', this.target, ...keys);
   }
