@@ -5,9 +5,16 @@ import { SeededRandom } from '../src/core/random.js';
 import { createParams, logEmissions, type HmmParams } from '../src/core/hmm/model.js';
 import { ForwardFilter, forwardBackward, viterbi } from '../src/core/hmm/inference.js';
 import { DEFAULT_FIT_OPTIONS, fitHmm } from '../src/core/hmm/fit.js';
-import { FEATURE_COUNT, UniverseFeatures } from '../src/core/hmm/features.js';
+import {
+  estimateLoadings,
+  FACTOR_FEATURE_NAMES,
+  FEATURE_COUNT,
+  FEATURE_NAMES,
+  UniverseFeatures,
+} from '../src/core/hmm/features.js';
 import { DEFAULT_HMM_SETTINGS, HmmRegimeDetector } from '../src/core/hmm/detector.js';
 import { randomParams } from './support/random-hmm.js';
+import { REGIME_NAMES } from '../src/core/regime-types.js';
 
 function randomObservations(random: SeededRandom, T: number, D: number, missingShare: number): Float64Array {
   const obs = new Float64Array(T * D);
@@ -245,6 +252,149 @@ test('an M-step ties the moves (each row: P(stay), then the rest shared alike) a
   }
 });
 
+test('MAP-EM: one M-step with a prior is the closed form with its pseudo-bars (means and variances from forward-backward posteriors)', () => {
+  const truth = knownModel();
+  const T = 3000;
+  const obs = sample(truth, T, new SeededRandom(5));
+  const prior = knownModel();
+  prior.means.set([0.5, 0.3, -0.4, 0, 0.1, -0.2, 0.5, 1]);
+  prior.variances.set([2, 0.5, 1.5, 0.4, 1, 0.3, 4, 0.5]);
+  const priorBars = 400;
+  const options = { ...DEFAULT_FIT_OPTIONS, starts: 0, maxIterations: 1, warmStart: truth, mirrorTrends: false };
+  const fit = fitHmm(obs, T, 2, { ...options, priorBars, prior });
+  assert.ok(fit !== null);
+  const { posteriors } = forwardBackward(truth, obs, T);
+  for (let k = 0; k < 4; k++)
+    for (let d = 0; d < 2; d++) {
+      const i = k * 2 + d;
+      let w = priorBars;
+      let sum = priorBars * (prior.means[i] as number);
+      for (let t = 0; t < T; t++) {
+        w += posteriors[t * 4 + k] as number;
+        sum += (posteriors[t * 4 + k] as number) * (obs[t * 2 + d] as number);
+      }
+      const mean = sum / w;
+      let squares = priorBars * (((prior.means[i] as number) - mean) ** 2 + (prior.variances[i] as number));
+      for (let t = 0; t < T; t++)
+        squares += (posteriors[t * 4 + k] as number) * ((obs[t * 2 + d] as number) - mean) ** 2;
+      close(fit.params.means[i] as number, mean, 1e-9, `mean ${i}`);
+      close(fit.params.variances[i] as number, squares / w, 1e-9, `variance ${i}`);
+    }
+  // Without pseudo-bars it is the maximum-likelihood step (the prior is not used).
+  const ml = fitHmm(obs, T, 2, { ...options, priorBars: 0, prior });
+  const plain = fitHmm(obs, T, 2, { ...options, priorBars: 0 });
+  assert.ok(ml !== null && plain !== null);
+  assert.deepEqual(Array.from(ml.params.means), Array.from(plain.params.means));
+});
+
+test('MAP-EM: a window of one calm regime (a backfill without trends or turmoil) still has a volatile state, twice as volatile and dispersed; plain EM spends it on calm bars', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const random = new SeededRandom(seed);
+    const T = 1000;
+    const obs = new Float64Array(T * 2);
+    for (let t = 0; t < T; t++) {
+      obs[t * 2] = random.normal();
+      obs[t * 2 + 1] = -6.5 + 0.1 * random.normal();
+    }
+    const fit = fitHmm(obs, T, 2);
+    assert.ok(fit !== null);
+    const { means, variances } = fit.params;
+    const calmest = Math.max(variances[0] as number, variances[2] as number, variances[4] as number);
+    assert.ok(
+      (variances[6] as number) >= 2 * calmest,
+      `seed ${seed}: volatile's variance ${variances[6]} vs ${calmest}`,
+    );
+    for (const k of [0, 1, 2])
+      assert.ok((means[7] as number) - (means[k * 2 + 1] as number) > 0.5, `seed ${seed}: volatile's dispersion`);
+    assert.ok((means[0] as number) >= 0 && means[0] === -(means[2] as number), `seed ${seed}: the trends mirror`);
+    close(variances[4] as number, 1, 0.3, `seed ${seed}: range is the data`);
+    // Plain EM (no prior) makes all four states calm ones: its "volatile" is no wider than twice the others.
+    const ml = fitHmm(obs, T, 2, { ...DEFAULT_FIT_OPTIONS, priorBars: 0 });
+    assert.ok(ml !== null);
+    const mlCalmest = Math.max(ml.params.variances[0] as number, ml.params.variances[2] as number);
+    assert.ok((ml.params.variances[6] as number) < 2 * mlCalmest, `seed ${seed}: plain EM`);
+  }
+});
+
+test('the fit is in the data’s own units: returns scaled by c (dispersion shifted by log c) give the same model, scaled (so the prior fits any market)', () => {
+  const truth = mirroredModel();
+  const T = 3000;
+  const obs = sample(truth, T, new SeededRandom(6));
+  for (const c of [1e-3, 40]) {
+    const scaled = obs.map((x, i) => (i % 2 === 0 ? x * c : x + Math.log(c)));
+    const a = fitHmm(obs, T, 2);
+    const b = fitHmm(scaled, T, 2);
+    assert.ok(a !== null && b !== null);
+    for (let k = 0; k < 4; k++) {
+      close((b.params.means[k * 2] as number) / c, a.params.means[k * 2] as number, 1e-6, `c ${c}: drift ${k}`);
+      close(
+        (b.params.variances[k * 2] as number) / (c * c),
+        a.params.variances[k * 2] as number,
+        1e-6,
+        `c ${c}: variance ${k}`,
+      );
+      close(
+        (b.params.means[k * 2 + 1] as number) - Math.log(c),
+        a.params.means[k * 2 + 1] as number,
+        1e-6,
+        `c ${c}: dispersion ${k}`,
+      );
+      close(b.params.transition[k * 5] as number, a.params.transition[k * 5] as number, 1e-6, `c ${c}: P(stay ${k})`);
+    }
+  }
+});
+
+/**
+ * Regimes in the simulated market's proportions, in units of range's standard deviation: trends drift
+ * ±0.33 with 1.25–1.3, volatile 3.5 and its symbols twice as dispersed; mean spells of 90–180 bars.
+ */
+function marketLikeModel(): HmmParams {
+  const p = createParams(4, 2);
+  const spell = [160, 120, 180, 90];
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 4; j++) {
+      const leave = 1 / (spell[i] as number);
+      p.transition[i * 4 + j] = i === j ? 1 - leave : leave / 3;
+    }
+  p.means.set([0.33, -6.36, -0.33, -6.36, 0, -6.46, -0.06, -5.66]);
+  p.variances.set([1.25 ** 2, 0.01, 1.3 ** 2, 0.01, 1, 0.01, 3.5 ** 2, 0.11 ** 2]);
+  return p;
+}
+
+test('after a backfill of one calm regime, the detector finds the regimes it lacked: over the next 2,000 bars at least 60% right on each seed (plain EM: 29–70%)', () => {
+  const p = marketLikeModel();
+  const backfill = 1000;
+  const after = 2000;
+  const scores = (priorBars: number): number[] =>
+    [1, 2, 3, 4, 5].map((seed) => {
+      const random = new SeededRandom(seed);
+      const detector = new HmmRegimeDetector(2, DEFAULT_HMM_SETTINGS, { ...DEFAULT_FIT_OPTIONS, priorBars });
+      const bar = new Float64Array(2);
+      let state = 2;
+      let right = 0;
+      for (let t = 0; t < backfill + after; t++) {
+        if (t >= backfill) {
+          let u = random.next();
+          let next = 0;
+          while (next < 3 && (u -= p.transition[state * 4 + next] as number) > 0) next++;
+          state = next;
+        }
+        for (let d = 0; d < 2; d++)
+          bar[d] =
+            (p.means[state * 2 + d] as number) + Math.sqrt(p.variances[state * 2 + d] as number) * random.normal();
+        detector.update(bar);
+        if (t === backfill - 1) assert.ok(detector.fitNow());
+        if (t >= backfill && detector.regime === REGIME_NAMES[state]) right++;
+      }
+      return right / after;
+    });
+  const map = scores(DEFAULT_FIT_OPTIONS.priorBars);
+  const plain = scores(0);
+  map.forEach((share, i) => assert.ok(share >= 0.6, `seed ${i + 1}: ${share}`));
+  const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
+  assert.ok(mean(map) >= mean(plain) + 0.1, `MAP ${mean(map)} against plain EM ${mean(plain)}`);
+});
+
 test('features: mean and log standard deviation of the returns; non-finite returns skipped; one symbol has no dispersion', () => {
   const f = new UniverseFeatures();
   const out = new Float64Array(FEATURE_COUNT);
@@ -258,6 +408,78 @@ test('features: mean and log standard deviation of the returns; non-finite retur
   assert.ok(Number.isNaN(out[1]));
   f.finish(out);
   assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[1]), 'no return at all: the bar is missing');
+});
+
+test('factor features: the move by GLS (weights β/σ²) and ½ log of the mean squared standardised residual; a symbol without loadings is left out', () => {
+  const loadings = {
+    beta: Float64Array.from([0.8, 1.2, 1, Number.NaN]),
+    deviation: Float64Array.from([0.001, 0.002, 0.0015, Number.NaN]),
+  };
+  const f = new UniverseFeatures(loadings);
+  assert.deepEqual(f.names, FACTOR_FEATURE_NAMES);
+  const r = [0.002, 0.004, -0.001, 0.5];
+  r.forEach((x, s) => f.add(x, s));
+  f.add(Number.NaN, 2);
+  assert.equal(f.symbols, 4, 'every finite return counts as a symbol with a return');
+  const out = new Float64Array(FEATURE_COUNT);
+  f.finish(out);
+  let num = 0;
+  let den = 0;
+  for (let s = 0; s < 3; s++) {
+    const w = (loadings.beta[s] as number) / (loadings.deviation[s] as number) ** 2;
+    num += w * (r[s] as number);
+    den += w * (loadings.beta[s] as number);
+  }
+  const move = num / den;
+  let squares = 0;
+  for (let s = 0; s < 3; s++)
+    squares += (((r[s] as number) - (loadings.beta[s] as number) * move) / (loadings.deviation[s] as number)) ** 2;
+  close(out[0] as number, move, 1e-15, 'GLS move');
+  close(out[1] as number, 0.5 * Math.log(squares / 2), 1e-12, 'dispersion in own noise');
+  // One symbol with loadings: its move, no dispersion; none: the bar is missing.
+  f.add(0.003, 1);
+  f.add(0.01, 3);
+  f.finish(out);
+  close(out[0] as number, 0.003 / 1.2, 1e-15, 'one symbol');
+  assert.ok(Number.isNaN(out[1]));
+  f.add(0.01, 3);
+  f.finish(out);
+  assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[1]));
+  f.useLoadings(null);
+  assert.deepEqual(f.names, FEATURE_NAMES);
+});
+
+test('factor loadings from a backfill recover each symbol’s beta and noise (betas within 10%, noise within 6%, on 3,000 bars of 40 symbols), an inverse fund’s negative beta too; a price that hardly moves gets a quarter of the median noise; too few bars or symbols: none', () => {
+  const random = new SeededRandom(8);
+  const symbols = 40;
+  const beta = Array.from({ length: symbols }, () => 0.7 + 0.7 * random.next());
+  const noise = Array.from({ length: symbols }, () => 0.001 + 0.0015 * random.next());
+  beta[0] = -1; // an inverse fund
+  beta[1] = 0.01; // a price that hardly moves
+  noise[1] = 1e-6;
+  const rows = Array.from({ length: 3000 }, (_, t) => {
+    const factor = 0.0015 * random.normal();
+    return Float64Array.from({ length: symbols }, (_, s) =>
+      t === 0 || (s === 5 && t % 3 === 0)
+        ? Number.NaN
+        : (beta[s] as number) * factor + (noise[s] as number) * random.normal(),
+    );
+  });
+  const loadings = estimateLoadings(rows, symbols);
+  assert.ok(loadings !== null);
+  // Against the cross-sectional mean, a beta is relative to the universe's mean beta (and a little above
+  // it: the symbol's own noise is a 40th of the mean).
+  const meanBeta = beta.reduce((a, b) => a + b, 0) / symbols;
+  for (let s = 0; s < symbols; s++) {
+    if (s !== 1) close((loadings.beta[s] as number) / ((beta[s] as number) / meanBeta), 1, 0.1, `beta ${s}`);
+    if (s !== 1) close((loadings.deviation[s] as number) / (noise[s] as number), 1, 0.06, `noise ${s}`);
+  }
+  assert.ok((loadings.beta[0] as number) < 0, 'the inverse fund is kept, its beta negative');
+  const sorted = Array.from(loadings.deviation).sort((a, b) => a - b);
+  close(loadings.deviation[1] as number, 0.25 * (sorted[20] as number), 1e-4 * (sorted[20] as number), 'floored');
+  assert.equal(estimateLoadings(rows.slice(0, 50), symbols), null, 'fewer bars than MIN_LOADING_BARS');
+  const one = rows.map((row) => row.subarray(0, 1));
+  assert.equal(estimateLoadings(one, 1), null, 'one symbol');
 });
 
 /** Bars from a known model, scaled to look like market features. */

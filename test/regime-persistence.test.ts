@@ -7,7 +7,8 @@ import { createSession } from '../src/cli/start.js';
 import type { LoopEvent } from '../src/engine/loop-events.js';
 import type { Checkpoint } from '../src/engine/checkpoint.js';
 import { expectedDurations } from '../src/core/hmm/model.js';
-import { readModel } from '../src/core/hmm/saved-model.js';
+import { modelFeatures, readLoadings, readModel, type SavedRegimeModel } from '../src/core/hmm/saved-model.js';
+import { FACTOR_FEATURE_NAMES, FEATURE_NAMES } from '../src/core/hmm/features.js';
 import { REGIME_NAMES } from '../src/core/regime-types.js';
 import { openStore } from '../src/store/open-store.js';
 import { DatabaseSnapshotSource } from '../src/store/database-snapshot-source.js';
@@ -104,4 +105,79 @@ test('learn report prints the newest regime model with each regime’s expected 
     parsed.model.regimes.map((r) => r.expectedBars),
     Array.from(durations),
   );
+});
+
+const notices = (events: LoopEvent[]): string[] => events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
+
+test('factor features: the loadings are saved with each model (not with every checkpoint once there is one); a run saved before them (a model of the plain features) resumes on the plain features with its model', async () => {
+  const path = join(folder, 'factor.db');
+  await runStored(path, ['--iterations', '30', '--seed', '5', '--period', '60d']);
+  const c = await openStore(path);
+  const state = (await c.get<{ state: string }>('SELECT state FROM checkpoints'))?.state ?? '{}';
+  const checkpoint = JSON.parse(state) as Checkpoint;
+  assert.equal(checkpoint.regime.loadings, undefined, 'the detector has a model: the loadings are with it');
+  const models = await c.all<{ id: number; model: string }>('SELECT id, model FROM regime_models');
+  assert.ok(models.length >= 1);
+  for (const m of models) {
+    const saved = JSON.parse(m.model) as SavedRegimeModel;
+    assert.equal(modelFeatures(saved), FACTOR_FEATURE_NAMES);
+    const loadings = readLoadings(saved.loadings, 8);
+    assert.ok(loadings !== null, 'a beta and a noise per symbol');
+    assert.ok(Array.from(loadings.deviation).every((d) => d > 0));
+  }
+
+  // As an older version left it: its models named by the plain features, without loadings.
+  for (const m of models) {
+    const { loadings: _dropped, ...model } = JSON.parse(m.model) as SavedRegimeModel;
+    await c.run('UPDATE regime_models SET model = ? WHERE id = ?', [
+      JSON.stringify({ ...model, features: [...FEATURE_NAMES] }),
+      m.id,
+    ]);
+  }
+  await c.close();
+  const old = await runStored(path, ['--iterations', '1', '--seed', '5', '--period', '60d']);
+  assert.ok(notices(old.events).includes('regime model restored from the saved run'), notices(old.events).join('; '));
+  // An older model reads back (learn report, watch), but not as one of the factor features.
+  const plain = { ...JSON.parse(models[0]?.model ?? 'null'), features: [...FEATURE_NAMES] };
+  assert.ok(readModel(plain) !== null && readModel(plain, FEATURE_NAMES) !== null);
+  assert.equal(readModel(plain, FACTOR_FEATURE_NAMES), null);
+});
+
+test('while the detector learns (no model yet) the loadings are in the checkpoint, and a resume goes on with them, not with its own backfill’s', async () => {
+  const path = join(folder, 'learning.db');
+  // 5 days of 15-minute bars: enough returns for loadings (100), too few for a fit (300).
+  const first = await runStored(path, ['--iterations', '10', '--seed', '8', '--period', '5d']);
+  assert.equal(first.snapshot.regime.learning, true);
+  const read = async (): Promise<Checkpoint> => {
+    const c = await openStore(path);
+    const state = (await c.get<{ state: string }>('SELECT state FROM checkpoints'))?.state ?? '{}';
+    await c.close();
+    return JSON.parse(state) as Checkpoint;
+  };
+  const saved = (await read()).regime.loadings;
+  assert.ok(saved !== undefined && readLoadings(saved, 8) !== null);
+  const resumed = await runStored(path, ['--iterations', '5', '--seed', '8', '--period', '5d']);
+  assert.equal(resumed.snapshot.regime.learning, true);
+  assert.deepEqual((await read()).regime.loadings, saved);
+});
+
+test('a saved model of other features than the run computes is not put in force: the detector fits on the backfill', async () => {
+  const path = join(folder, 'mismatch.db');
+  await runStored(path, ['--iterations', '20', '--seed', '6', '--period', '60d']);
+  const c = await openStore(path);
+  const models = await c.all<{ id: number; model: string }>('SELECT id, model FROM regime_models');
+  for (const m of models)
+    await c.run('UPDATE regime_models SET model = ? WHERE id = ?', [
+      JSON.stringify({ ...JSON.parse(m.model), features: [...FEATURE_NAMES] }),
+      m.id,
+    ]);
+  await c.close();
+  const resumed = await runStored(path, ['--iterations', '1', '--seed', '6', '--period', '60d']);
+  const said = notices(resumed.events);
+  assert.ok(!said.includes('regime model restored from the saved run'), said.join('; '));
+  assert.ok(
+    said.some((m) => m.startsWith('regime model fitted on')),
+    said.join('; '),
+  );
+  assert.equal(resumed.snapshot.regime.learning, false);
 });

@@ -13,6 +13,8 @@ import type { Checkpoint } from '../src/engine/checkpoint.js';
 import { HmmRegimeDetector, type HmmDetectorSettings } from '../src/core/hmm/detector.js';
 import { SeededRandom } from '../src/core/random.js';
 import { openStore } from '../src/store/open-store.js';
+import { readCheckpoint } from '../src/store/checkpoint-reader.js';
+import { readLoadings } from '../src/core/hmm/saved-model.js';
 import { startOptions } from './support/session.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'trading-tui-regime-resume-'));
@@ -141,7 +143,7 @@ test('a seeded run stopped and resumed at several points (one in a refit) prints
   const pieces: string[] = [];
   const refitsInProgress: number[] = [];
   let done = 0;
-  for (const stop of [150, 267, 775, total]) {
+  for (const stop of [150, 290, 760, 845, total]) {
     pieces.push(...(await iterations(path, stop - done)).map(line));
     done = stop;
     const c = await openStore(path);
@@ -154,4 +156,33 @@ test('a seeded run stopped and resumed at several points (one in a refit) prints
   assert.ok(refitsInProgress.length >= 1, 'at least one stop falls in a refit (else the schedule moved: pick others)');
   assert.equal(pieces.length, total);
   for (let i = 0; i < total; i++) assert.equal(pieces[i], whole[i], `iteration ${i + 1}`);
+});
+
+test('the factor loadings read back from a learning detector’s checkpoint (a symbol left out is null in the JSON, NaN again); damaged ones are dropped', () => {
+  const base = {
+    iteration: 3,
+    marketTime: 1,
+    cash: 1,
+    realizedPnl: 0,
+    positions: [],
+    workingOrders: [],
+    peakEquity: 1,
+    maxDrawdown: 0,
+    trades: 0,
+    risk: { day: 1, dayStartEquity: 1, haltReason: null },
+    market: { kind: 'sim', seed: 1, barCount: 10, timeframe: '15Min', symbols: ['A', 'B', 'C'] },
+  };
+  const loadings = { beta: [0.9, null, 1.1], deviation: [0.001, null, 0.002] };
+  const read = readCheckpoint(JSON.stringify({ ...base, regime: { current: 'range', since: 0, bars: 1, loadings } }));
+  assert.deepEqual(read.regime.loadings, loadings);
+  const restored = readLoadings(read.regime.loadings, 3);
+  assert.ok(restored !== null);
+  assert.deepEqual(Array.from(restored.beta), [0.9, Number.NaN, 1.1]);
+  assert.equal(readLoadings(read.regime.loadings, 4), null, 'not for a universe of another size');
+  for (const damaged of [{ beta: [0.9, 1, 1], deviation: [1, -1, 1] }, { beta: [1, 1], deviation: [1] }, 'x'])
+    assert.equal(
+      readCheckpoint(JSON.stringify({ ...base, regime: { current: 'range', since: 0, bars: 1, loadings: damaged } }))
+        .regime.loadings,
+      undefined,
+    );
 });

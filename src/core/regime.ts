@@ -6,7 +6,7 @@
 import { Ring } from './ring-buffer.js';
 import type { RegimeName, StrategyParams } from './regime-types.js';
 import { REGIME_HISTORY_CAPACITY } from './limits.js';
-import { FEATURE_COUNT } from './hmm/features.js';
+import { FEATURE_COUNT, FEATURE_NAMES, type FactorLoadings, type FeatureNames } from './hmm/features.js';
 import {
   DEFAULT_HMM_SETTINGS,
   HmmRegimeDetector,
@@ -48,6 +48,9 @@ export class RegimeController {
   private truthNow: RegimeName | null = null;
   private truthBars = 0;
   private truthRight = 0;
+  /** The features the detector is fed (the Trader sets them with the backfill's loadings). */
+  private featureNames: FeatureNames = FEATURE_NAMES;
+  private loadings: FactorLoadings | null = null;
 
   constructor(
     historyCapacity = REGIME_HISTORY_CAPACITY,
@@ -74,6 +77,19 @@ export class RegimeController {
     return change;
   }
 
+  /**
+   * The features the bars to come are computed as (and the loadings of the factor ones, saved with each
+   * model); a saved model is put in force only when it is of these.
+   */
+  useFeatures(names: FeatureNames, loadings: FactorLoadings | null): void {
+    this.featureNames = names;
+    this.loadings = loadings;
+  }
+
+  get features(): FeatureNames {
+    return this.featureNames;
+  }
+
   /** Fits the model on the bars seen so far (the backfill) when it has none yet; the regime in force follows it. */
   fitOnHistory(time: number): void {
     if (!this.detector.learning) return;
@@ -97,12 +113,12 @@ export class RegimeController {
   /** The model in force, as saved with the run; null while learning. */
   savedModel(): SavedRegimeModel | null {
     const params = this.detector.params;
-    return params === null ? null : saveModel(params);
+    return params === null ? null : saveModel(params, this.featureNames, this.loadings);
   }
 
   /** Puts a saved model in force (a resume); false, and nothing changed, when it is not usable. */
   restoreModel(saved: unknown): boolean {
-    const params = readModel(saved);
+    const params = readModel(saved, this.featureNames);
     return params !== null && this.detector.restoreModel(params);
   }
 
@@ -111,7 +127,7 @@ export class RegimeController {
    * learning) and its held bars' features. False, and nothing changed, when they do not fit together.
    */
   restoreDetector(state: DetectorResumeState, saved: unknown, held: HeldFeatures): boolean {
-    const params = state.posterior === null ? null : readModel(saved);
+    const params = state.posterior === null ? null : readModel(saved, this.featureNames);
     if (state.posterior !== null && params === null) return false;
     return this.detector.restoreState(state, params, held);
   }

@@ -8,7 +8,7 @@
  */
 import type { SymbolSignals } from '../core/strategy.js';
 import type { BarColumns } from '../core/model.js';
-import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
+import { estimateLoadings, FEATURE_COUNT, UniverseFeatures, type FactorLoadings } from '../core/hmm/features.js';
 
 export class BackfillWarmup {
   /** Each bar time's return per symbol index (NaN: no bar, or no return yet). */
@@ -30,17 +30,25 @@ export class BackfillWarmup {
     }
   }
 
+  /** Factor loadings from these returns (see hmm/features.ts), or null when they cannot be had. */
+  estimateLoadings(): FactorLoadings | null {
+    return estimateLoadings([...this.returnsByTime.values()], this.symbolCount);
+  }
+
   /**
    * Every bar time, oldest first, with the universe's features over the symbols that have a return
-   * (`symbols`: how many). Each step has its own features array (the backfill, not the hot path).
+   * (`symbols`: how many), computed with `loadings` (null: the plain features). Each step has its own
+   * features array (the backfill, not the hot path).
    */
-  *steps(): Generator<{ readonly time: number; readonly features: Float64Array; readonly symbols: number }> {
+  *steps(
+    loadings: FactorLoadings | null = null,
+  ): Generator<{ readonly time: number; readonly features: Float64Array; readonly symbols: number }> {
     const times = [...this.returnsByTime.keys()].sort((a, b) => a - b);
-    const universe = new UniverseFeatures();
+    const universe = new UniverseFeatures(loadings);
     for (const time of times) {
       const row = this.returnsByTime.get(time) as Float64Array;
       const features = new Float64Array(FEATURE_COUNT);
-      for (let s = 0; s < row.length; s++) universe.add(row[s] as number);
+      for (let s = 0; s < row.length; s++) universe.add(row[s] as number, s);
       const symbols = universe.symbols;
       universe.finish(features);
       yield { time, features, symbols };

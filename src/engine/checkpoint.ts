@@ -2,6 +2,7 @@ import type { MarketOrder, Position } from '../core/model.js';
 import type { RegimeName } from '../core/regime-types.js';
 import type { DetectorResumeState } from '../core/hmm/detector.js';
 import type { RiskState } from '../core/risk.js';
+import type { SavedLoadings } from '../core/hmm/saved-model.js';
 
 /** What a restart needs to continue where a run stopped; saved with every iteration. */
 export interface Checkpoint {
@@ -23,6 +24,12 @@ export interface Checkpoint {
     readonly truth?: { readonly current: RegimeName; readonly right: number; readonly bars: number };
     /** The detector's own state, for a resume that continues exactly (absent in older checkpoints). */
     readonly detector?: DetectorResumeState;
+    /**
+     * The factor loadings the detector's features are computed with, by symbol index (a symbol left
+     * out is null in the JSON), while it is learning: once it has a model they are saved with each model
+     * (regime_models), not with every iteration. Absent with no model: the plain features.
+     */
+    readonly loadings?: SavedLoadings;
   };
   readonly peakEquity: number;
   readonly maxDrawdown: number;

@@ -31,6 +31,7 @@ import type { DownloadCounts } from './download-status.js';
 import type { EngineEvent, EngineEventKind, EngineSnapshot, LoopPhase, MemoryView, Mode } from './snapshot.js';
 import { SymbolHistory, type SymbolHistoryView } from './symbol-history.js';
 import { Trader, type TraderListener } from './trader.js';
+import { readLoadings } from '../core/hmm/saved-model.js';
 import type { ResumeState, TradingRecord } from './trading-record.js';
 import { EVENT_CAPACITY, REGIME_HISTORY_CAPACITY } from '../core/limits.js';
 
@@ -440,7 +441,19 @@ export class TradingEngine implements EngineControls {
   private finishBackfill(): void {
     const warmup = this.warmup;
     this.warmup = null;
-    if (warmup !== null) this.trader.finishHistory(warmup);
+    // A resumed run goes on with its own loadings (those of its model, or of its checkpoint while it was
+    // learning; none: the plain features), a fresh one estimates them.
+    const resume = this.options.resume;
+    if (warmup !== null)
+      this.trader.finishHistory(
+        warmup,
+        resume === undefined
+          ? 'estimate'
+          : readLoadings(
+              resume.checkpoint.regime.loadings ?? (resume.regimeModel as { loadings?: unknown } | undefined)?.loadings,
+              this.options.symbols.length,
+            ),
+      );
   }
 
   /** Says when market data stops arriving (an outage) and when it is back. */

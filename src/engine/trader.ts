@@ -17,10 +17,11 @@ import {
   SIZING_MARGIN,
 } from '../core/order-plan.js';
 import { SymbolSignals, wantsToHold } from '../core/strategy.js';
-import { FEATURE_COUNT, UniverseFeatures } from '../core/hmm/features.js';
+import { FEATURE_COUNT, UniverseFeatures, type FactorLoadings } from '../core/hmm/features.js';
 import { roundToCents } from '../core/units.js';
 import type { Broker, BrokerFill, BrokerState } from './broker.js';
 import type { Checkpoint } from './checkpoint.js';
+import { saveLoadings } from '../core/hmm/saved-model.js';
 import { isoTime, type LoopEvent } from './loop-events.js';
 import type { FillRecord, OrderRecord, OrderStatus } from './trading-record.js';
 import type { BackfillWarmup } from './backfill-warmup.js';
@@ -231,9 +232,20 @@ export class Trader {
     this.lastSeen[index] = bars.time[bars.length - 1] as number;
   }
 
-  /** The regime detector warms up on the history's features, in time order. */
-  finishHistory(warmup: BackfillWarmup): void {
-    for (const { time, features, symbols } of warmup.steps()) {
+  /** The regime detector's features from the next bar on: with these factor loadings, or plain (null). */
+  useLoadings(loadings: FactorLoadings | null): void {
+    this.universe.useLoadings(loadings);
+    this.regime.useFeatures(this.universe.names, loadings);
+  }
+
+  /**
+   * The regime detector warms up on the history's features, in time order. `loadings`: 'estimate' (a
+   * fresh run: from this history), or a resumed run's own (null: it had the plain features).
+   */
+  finishHistory(warmup: BackfillWarmup, loadings: FactorLoadings | null | 'estimate' = 'estimate'): void {
+    const chosen = loadings === 'estimate' ? warmup.estimateLoadings() : loadings;
+    this.useLoadings(chosen);
+    for (const { time, features, symbols } of warmup.steps(chosen)) {
       if (time <= this.time) continue;
       this.time = time;
       if (symbols > 0) this.regime.update(time, features);
@@ -260,7 +272,7 @@ export class Trader {
       const signals = this.signals[s] as SymbolSignals;
       signals.update(bar);
       this.marked = false;
-      this.universe.add(signals.lastReturn);
+      this.universe.add(signals.lastReturn, s);
       this.lastSeen[s] = bar.time;
     }
     this.applyStepFills();
@@ -362,6 +374,10 @@ export class Trader {
         expectedRemainingBars: Math.round(this.regime.expectedRemainingBars),
         ...(this.regime.truth === null ? {} : { truth: this.regime.truth }),
         ...(this.regime.detector.bars === 0 ? {} : { detector: this.regime.detector.resumeState() }),
+        // The loadings go with each saved model; until there is one, with the checkpoint.
+        ...(this.regime.learning && this.universe.factorLoadings !== null
+          ? { loadings: saveLoadings(this.universe.factorLoadings) }
+          : {}),
       },
       peakEquity: this.peakEquity,
       maxDrawdown: this.drawdown,

@@ -13,6 +13,7 @@ import { Trader } from '../engine/trader.js';
 import { unionOfTimes, type SymbolBars } from './replay-market.js';
 import type { StoredBars } from './stored-bars.js';
 import { REGIME_HISTORY_CAPACITY } from '../core/limits.js';
+import { estimateLoadings, type FactorLoadings } from '../core/hmm/features.js';
 
 export const BACKTEST_STARTING_CASH = 100_000;
 /** Below this the drawdown is taken as this, so a config that barely trades cannot score infinitely. */
@@ -61,6 +62,8 @@ export function backtest(
     new PaperBroker(),
   );
   const count = series.length;
+  // The detector's factor loadings from the history steps, as the live loop takes them from its backfill.
+  trader.useLoadings(historyLoadings(series, steps, historySteps));
   const cursor = new Int32Array(count);
   // One bar object per symbol, moved to each of its bars: the Trader reads a step's bars only during the step.
   const barOf = series.map((s) => new ColumnBar(s));
@@ -122,4 +125,31 @@ function barAt(series: SymbolBars, cursor: Int32Array, s: number, time: number, 
   cursor[s] = i + 1;
   bar.index = i;
   return bar;
+}
+
+/** Factor loadings from each symbol's log returns over the first `historySteps` steps (see hmm/features.ts). */
+function historyLoadings(
+  series: readonly SymbolBars[],
+  steps: Float64Array,
+  historySteps: number,
+): FactorLoadings | null {
+  const count = series.length;
+  const cursor = new Int32Array(count);
+  const lastClose = new Float64Array(count).fill(Number.NaN);
+  const rows: Float64Array[] = [];
+  for (let step = 0; step < historySteps && step < steps.length; step++) {
+    const time = steps[step] as number;
+    const row = new Float64Array(count).fill(Number.NaN);
+    for (let s = 0; s < count; s++) {
+      const bars = series[s] as SymbolBars;
+      const i = cursor[s] as number;
+      if (i >= bars.time.length || bars.time[i] !== time) continue;
+      cursor[s] = i + 1;
+      const close = bars.close[i] as number;
+      row[s] = Math.log(close / (lastClose[s] as number));
+      lastClose[s] = close;
+    }
+    rows.push(row);
+  }
+  return estimateLoadings(rows, count);
 }

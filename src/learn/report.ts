@@ -1,7 +1,8 @@
 /** `learn report`: performance by regime, streamed from the database row by row. */
 import { REGIME_NAMES } from '../core/regime-types.js';
 import { expectedDurations, type HmmParams } from '../core/hmm/model.js';
-import { readModel } from '../core/hmm/saved-model.js';
+import { modelFeatures, readModel } from '../core/hmm/saved-model.js';
+import { FACTOR_FEATURE_NAMES } from '../core/hmm/features.js';
 import { StoreError } from '../store/open-store.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { EquityByRegime, TradesByRegime, combine, type RegimePerformance } from './regime-performance.js';
@@ -22,7 +23,10 @@ export interface RegimeModelRow {
   /** Mean and standard deviation of the universe's mean log return per bar. */
   readonly meanReturn: number;
   readonly returnSd: number;
-  /** Typical cross-sectional standard deviation of the symbols' returns per bar (exp of the mean log). */
+  /**
+   * Typical cross-sectional standard deviation of the symbols' returns per bar (exp of the mean log);
+   * with factor features, of their residuals in units of each symbol's own noise.
+   */
   readonly dispersion: number;
   readonly stayProbability: number;
   /** Mean spell length in bars: 1 / (1 − P(stay)). */
@@ -33,6 +37,11 @@ export interface RegimeModelReport {
   /** Market time of the bar the model was put in force at. */
   readonly time: number;
   readonly runId: number;
+  /**
+   * The model's features: the factor ones (the move by GLS, dispersion in the symbols' own noise, so
+   * `dispersion` is a multiple of it, about 1) or the plain ones (models saved before them).
+   */
+  readonly factorFeatures: boolean;
   readonly regimes: readonly RegimeModelRow[];
 }
 
@@ -43,8 +52,11 @@ async function newestModel(connection: SqliteConnection, runId: number | null): 
   );
   if (row === undefined) return null;
   let params: HmmParams | null;
+  let factorFeatures = false;
   try {
-    params = readModel(JSON.parse(row.model));
+    const value: unknown = JSON.parse(row.model);
+    params = readModel(value);
+    factorFeatures = modelFeatures(value) === FACTOR_FEATURE_NAMES;
   } catch {
     params = null;
   }
@@ -56,6 +68,7 @@ async function newestModel(connection: SqliteConnection, runId: number | null): 
   return {
     time: row.time,
     runId: row.run_id,
+    factorFeatures,
     regimes: REGIME_NAMES.map((regime, k) => ({
       regime,
       meanReturn: p.means[k * D] as number,

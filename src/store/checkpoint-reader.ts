@@ -6,6 +6,7 @@
 import type { MarketOrder, Position } from '../core/model.js';
 import { REGIME_NAMES, type RegimeName } from '../core/regime-types.js';
 import type { Checkpoint } from '../engine/checkpoint.js';
+import type { SavedLoadings } from '../core/hmm/saved-model.js';
 import type { DetectorResumeState } from '../core/hmm/detector.js';
 
 /** A checkpoint that cannot be read: not JSON, or a field missing or of the wrong kind. */
@@ -129,12 +130,26 @@ function detectorState(value: unknown): DetectorResumeState | null {
   };
 }
 
+const isBeta = (x: unknown): boolean => x === null || isFiniteNumber(x);
+const isDeviation = (x: unknown): boolean => x === null || (isFiniteNumber(x) && x > 0);
+
+/** The detector's factor loadings (absent before them, or for plain features), when well formed. */
+function loadings(value: unknown): SavedLoadings | null {
+  if (!isObject(value)) return null;
+  const { beta, deviation } = value;
+  if (!Array.isArray(beta) || !Array.isArray(deviation) || beta.length !== deviation.length) return null;
+  if (!beta.every(isBeta) || !deviation.every(isDeviation)) return null;
+  return { beta: beta as (number | null)[], deviation: deviation as (number | null)[] };
+}
+
 /** The regime panel's extras (issue 9; absent from older checkpoints), each kept only when well formed. */
 function regimeExtras(regime: Fields): Partial<Checkpoint['regime']> {
   const { posterior, learning, expectedRemainingBars, truth } = regime;
   const detector = detectorState(regime.detector);
+  const factor = loadings(regime.loadings);
   return {
     ...(detector === null ? {} : { detector }),
+    ...(factor === null ? {} : { loadings: factor }),
     ...(Array.isArray(posterior) && posterior.length === REGIME_NAMES.length && posterior.every(isFiniteNumber)
       ? { posterior: posterior as number[] }
       : {}),

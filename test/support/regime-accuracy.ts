@@ -2,10 +2,9 @@ import { DEFAULT_DETECTOR_CONFIG, RegimeController, type RegimeDetectorConfig } 
 import { REGIME_NAMES } from '../../src/core/regime-types.js';
 import { FEATURE_COUNT } from '../../src/core/hmm/features.js';
 import { scoreRegimes, type RegimeScore } from './regime-scoring.js';
-import { simFeatureSeries, type SimFeatureSeries } from './sim-features.js';
+import { BACKFILL_BARS, simFeatureSeries, type SimFeatureSeries } from './sim-features.js';
 
-/** The default run's backfill: 60 days of 15-minute bars. */
-export const BACKFILL_BARS = 1118;
+export { BACKFILL_BARS };
 
 export interface AccuracyResult extends RegimeScore {
   /** Share of bars for the most common true regime: what always guessing it would score. */

@@ -1,7 +1,10 @@
 import { REGIME_NAMES } from '../../src/core/regime-types.js';
-import { FEATURE_COUNT, UniverseFeatures } from '../../src/core/hmm/features.js';
+import { estimateLoadings, FEATURE_COUNT, UniverseFeatures } from '../../src/core/hmm/features.js';
 import { SimulatedMarket } from '../../src/market/sim-market.js';
 import { barsFromColumns } from '../../src/core/bar-columns.js';
+
+/** The default run's backfill: 60 days of 15-minute bars. */
+export const BACKFILL_BARS = 1118;
 
 export interface SimFeatureSeries {
   readonly bars: number;
@@ -12,18 +15,27 @@ export interface SimFeatureSeries {
   readonly times: Float64Array;
 }
 
-/** Runs a fresh simulated market and computes the universe features from its bars, as a user's run would. */
-export async function simFeatureSeries(seed: number, symbolCount: number, bars: number): Promise<SimFeatureSeries> {
+/**
+ * Runs a fresh simulated market and computes the universe features from its bars, as a user's run
+ * would: the factor loadings estimated on the first `backfill` bars (the engine's backfill), then the
+ * features of every bar with them.
+ */
+export async function simFeatureSeries(
+  seed: number,
+  symbolCount: number,
+  bars: number,
+  backfill = BACKFILL_BARS,
+): Promise<SimFeatureSeries> {
   const symbols = Array.from({ length: symbolCount }, (_, i) => `S${i}`);
   const market = new SimulatedMarket({ seed, symbols, timeframe: '15Min', periodDays: 1, extraBarsHeld: 4 });
   const signal = new AbortController().signal;
   const lastClose = new Float64Array(symbolCount).fill(Number.NaN);
-  const observations = new Float64Array(bars * FEATURE_COUNT);
+  const returns = Array.from({ length: bars }, () => new Float64Array(symbolCount).fill(Number.NaN));
   const truth = new Uint8Array(bars);
   const times = new Float64Array(bars);
-  const features = new UniverseFeatures();
   for (let i = 0; i < bars; i++) {
     market.advance();
+    const row = returns[i] as Float64Array;
     for (let s = 0; s < symbolCount; s++) {
       const [bar] = barsFromColumns(
         await market.fetchBars({
@@ -34,12 +46,18 @@ export async function simFeatureSeries(seed: number, symbolCount: number, bars: 
         }),
       );
       if (bar === undefined) continue;
-      features.add(Math.log(bar.close / (lastClose[s] as number)));
+      row[s] = Math.log(bar.close / (lastClose[s] as number));
       lastClose[s] = bar.close;
     }
-    features.finish(observations, i * FEATURE_COUNT);
     truth[i] = REGIME_NAMES.indexOf(market.currentTrueRegime());
     times[i] = market.now();
+  }
+  const features = new UniverseFeatures(estimateLoadings(returns.slice(0, Math.min(backfill, bars)), symbolCount));
+  const observations = new Float64Array(bars * FEATURE_COUNT);
+  for (let i = 0; i < bars; i++) {
+    const row = returns[i] as Float64Array;
+    for (let s = 0; s < symbolCount; s++) features.add(row[s] as number, s);
+    features.finish(observations, i * FEATURE_COUNT);
   }
   return { bars, observations, truth, times };
 }

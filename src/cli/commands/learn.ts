@@ -79,8 +79,12 @@ function describeModel(result: RegimeReport): string {
   const model = result.model;
   if (model === null) return '\nno regime model saved yet (the detector saves one each time it fits)\n';
   const bps = (x: number): string => `${(x * 10_000).toFixed(2)} bp`;
+  const factor = model.factorFeatures;
+  const over = factor
+    ? "the market's move (GLS over the symbols' betas) and the symbols' dispersion in their own noise"
+    : "each bar's mean log return and dispersion of the symbols";
   return (
-    `\nregime model in force at ${new Date(model.time).toISOString()} (run ${model.runId}): a hidden Markov model over each bar's mean log return and dispersion of the symbols\n` +
+    `\nregime model in force at ${new Date(model.time).toISOString()} (run ${model.runId}): a hidden Markov model over ${over}\n` +
     formatTable(
       [
         { header: 'regime' },
@@ -94,12 +98,14 @@ function describeModel(result: RegimeReport): string {
         r.regime,
         bps(r.meanReturn),
         bps(r.returnSd),
-        bps(r.dispersion),
+        factor ? `${r.dispersion.toFixed(3)}×` : bps(r.dispersion),
         r.stayProbability.toFixed(4),
         Number.isFinite(r.expectedBars) ? `${Math.round(r.expectedBars).toLocaleString('en-US')} bars` : 'never leaves',
       ]),
     ) +
-    "per bar; dispersion: the typical standard deviation of the symbols' returns across the universe.\n"
+    (factor
+      ? "per bar; dispersion: the typical size of the symbols' moves apart from the market's, as a multiple of each one's usual noise.\n"
+      : "per bar; dispersion: the typical standard deviation of the symbols' returns across the universe.\n")
   );
 }
 

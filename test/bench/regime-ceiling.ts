@@ -1,0 +1,258 @@
+/**
+ * How much a richer emission model could add at a given number of symbols: ceilings (forward filters
+ * given the TRUE labels' parameters, under the detector's decision rule) of three models, beside the
+ * detector on the plain features and on the factor (GLS) features the engine computes. The references
+ * may read the simulator's truth; the GLS features use only the backfill's bars (per-symbol betas and
+ * idiosyncratic standard deviations, fixed for the run, src/core/hmm/features.ts), as a real market's would.
+ *
+ *   node --import tsx test/bench/regime-ceiling.ts            (seeds 1-9, 20 symbols)
+ *   SEEDS=1,2,3 SYMBOLS=60 BARS=25000 node --import tsx test/bench/regime-ceiling.ts
+ *
+ * Models: (a) the plain features: diagonal Gaussian over (mean log return, log dispersion); (b) the same
+ * over GLS features: the factor estimated with weights βᵢ/σᵢ², the dispersion as ½ log of the mean
+ * squared standardised residual (rᵢ − βᵢ f)/σᵢ, which takes out the symbols' unequal noise; (c) (b)
+ * with a Markov-switching regression for the move, mean μₖ + φₖ dₜ, dₜ the market level's distance
+ * above its 10-bar exponential average before the bar (a range's pull-back).
+ */
+import { REGIME_NAMES } from '../../src/core/regime-types.js';
+import { estimateLoadings, FEATURE_COUNT, UniverseFeatures } from '../../src/core/hmm/features.js';
+import { ForwardFilter } from '../../src/core/hmm/inference.js';
+import { createParams, type HmmParams } from '../../src/core/hmm/model.js';
+import { DEFAULT_HMM_SETTINGS } from '../../src/core/hmm/detector.js';
+import { SimulatedMarket, SIM_REGIME_PROFILES } from '../../src/market/sim-market.js';
+import { barsInPeriod, simBarTime } from '../../src/market/session-calendar.js';
+import { BACKFILL_BARS, runDetector } from '../support/regime-accuracy.js';
+import { scoreRegimes, type RegimeScore } from '../support/regime-scoring.js';
+
+const K = REGIME_NAMES.length;
+const D = FEATURE_COUNT;
+
+interface SymbolReturns {
+  readonly bars: number;
+  readonly symbols: number;
+  /** bars × symbols log returns (close to close; NaN on the first bar). */
+  readonly returns: Float64Array;
+  readonly truth: Uint8Array;
+  readonly times: Float64Array;
+}
+
+/** The same bars as test/support/sim-features.ts, each symbol's return kept. */
+async function symbolReturns(seed: number, symbols: number, bars: number): Promise<SymbolReturns> {
+  const names = Array.from({ length: symbols }, (_, i) => `S${i}`);
+  const market = new SimulatedMarket({
+    seed,
+    symbols: names,
+    timeframe: '15Min',
+    periodDays: 1,
+    extraBarsHeld: bars + 8,
+  });
+  const first = barsInPeriod(1, '15Min');
+  for (let i = 0; i < bars; i++) market.advance();
+  const returns = new Float64Array(bars * symbols);
+  const truth = new Uint8Array(bars);
+  const times = new Float64Array(bars);
+  for (let i = 0; i < bars; i++) {
+    truth[i] = REGIME_NAMES.indexOf(market.trueRegimeAt(first + i) ?? 'range');
+    times[i] = simBarTime(first + i, '15Min');
+  }
+  const signal = new AbortController().signal;
+  for (let s = 0; s < symbols; s++) {
+    const after = simBarTime(first - 1, '15Min');
+    const { close } = await market.fetchBars({ symbol: names[s] as string, timeframe: '15Min', after, signal });
+    returns[s] = Number.NaN;
+    for (let i = 1; i < bars; i++) returns[i * symbols + s] = Math.log((close[i] as number) / (close[i - 1] as number));
+  }
+  return { bars, symbols, returns, truth, times };
+}
+
+function plainFeatures(r: SymbolReturns): Float64Array {
+  const out = new Float64Array(r.bars * D);
+  const universe = new UniverseFeatures();
+  for (let t = 0; t < r.bars; t++) {
+    for (let s = 0; s < r.symbols; s++) universe.add(r.returns[t * r.symbols + s] as number);
+    universe.finish(out, t * D);
+  }
+  return out;
+}
+
+/** The factor (GLS) features as the engine computes them: loadings from the first `backfill` bars. */
+function glsFeatures(r: SymbolReturns, backfill: number): Float64Array {
+  const rows = Array.from({ length: backfill }, (_, t) => r.returns.subarray(t * r.symbols, (t + 1) * r.symbols));
+  const out = new Float64Array(r.bars * D);
+  const universe = new UniverseFeatures(estimateLoadings(rows, r.symbols));
+  for (let t = 0; t < r.bars; t++) {
+    for (let s = 0; s < r.symbols; s++) universe.add(r.returns[t * r.symbols + s] as number, s);
+    universe.finish(out, t * D);
+  }
+  return out;
+}
+
+/** The simulator's transition matrix: each regime's mean spell, the moves alike. */
+function trueTransition(): Float64Array {
+  const a = new Float64Array(K * K);
+  REGIME_NAMES.forEach((name, i) => {
+    const leave = 1 / SIM_REGIME_PROFILES[name].meanBars;
+    for (let j = 0; j < K; j++) a[i * K + j] = i === j ? 1 - leave : leave / (K - 1);
+  });
+  return a;
+}
+
+/** Emissions measured on the true labels; with `level`, feature 0 regressed on it per regime. */
+function trueModel(
+  obs: Float64Array,
+  truth: Uint8Array,
+  level: Float64Array | null,
+): { p: HmmParams; phi: Float64Array } {
+  const p = createParams(K, D);
+  p.transition.set(trueTransition());
+  const phi = new Float64Array(K);
+  for (let k = 0; k < K; k++)
+    for (let d = 0; d < D; d++) {
+      let n = 0;
+      let sx = 0;
+      let sy = 0;
+      let sxx = 0;
+      let sxy = 0;
+      for (let t = 0; t < truth.length; t++) {
+        const y = obs[t * D + d] as number;
+        if (truth[t] !== k || Number.isNaN(y)) continue;
+        const x = d === 0 && level !== null ? (level[t] as number) : 0;
+        n++;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+      }
+      const slope = n * sxx - sx * sx > 0 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0;
+      if (d === 0) phi[k] = slope;
+      const mean = (sy - slope * sx) / n;
+      let squares = 0;
+      for (let t = 0; t < truth.length; t++) {
+        const y = obs[t * D + d] as number;
+        if (truth[t] !== k || Number.isNaN(y)) continue;
+        const x = d === 0 && level !== null ? (level[t] as number) : 0;
+        squares += (y - mean - slope * x) ** 2;
+      }
+      p.means[k * D + d] = mean;
+      p.variances[k * D + d] = squares / n;
+    }
+  return { p, phi };
+}
+
+/** The market level's distance above its `span`-bar exponential average, before each bar. */
+function levelGap(obs: Float64Array, bars: number, span: number): Float64Array {
+  const out = new Float64Array(bars);
+  const a = 2 / (span + 1);
+  let level = 0;
+  let average = 0;
+  for (let t = 0; t < bars; t++) {
+    out[t] = level - average;
+    const x = obs[t * D] as number;
+    if (!Number.isNaN(x)) level += x;
+    average += a * (level - average);
+  }
+  return out;
+}
+
+/** Forward filter posteriors (T × K); with `level`, feature 0's mean in regime k is μₖ + φₖ·level. */
+function posteriors(p: HmmParams, phi: Float64Array, obs: Float64Array, level: Float64Array | null): Float64Array {
+  const bars = obs.length / D;
+  const out = new Float64Array(bars * K);
+  if (level === null) {
+    const filter = new ForwardFilter(p);
+    for (let t = 0; t < bars; t++) out.set(filter.step(obs, t * D), t * K);
+    return out;
+  }
+  const shifted = createParams(K, D);
+  shifted.transition.set(p.transition);
+  shifted.variances.set(p.variances);
+  const filter = new ForwardFilter(shifted);
+  for (let t = 0; t < bars; t++) {
+    // The regression mean is the model's mean at this bar: the filter takes the shifted means in place.
+    for (let k = 0; k < K; k++) {
+      shifted.means[k * D] = (p.means[k * D] as number) + (phi[k] as number) * (level[t] as number);
+      shifted.means[k * D + 1] = p.means[k * D + 1] as number;
+    }
+    filter.setModel(shifted);
+    out.set(filter.step(obs, t * D), t * K);
+  }
+  return out;
+}
+
+/** The detector's rule (threshold, margin, dwell) over posteriors, from range. */
+function ruled(post: Float64Array): Uint8Array {
+  const { threshold, margin, dwell } = DEFAULT_HMM_SETTINGS;
+  const bars = post.length / K;
+  const called = new Uint8Array(bars);
+  let current = REGIME_NAMES.indexOf('range');
+  let challenger = -1;
+  let count = 0;
+  for (let t = 0; t < bars; t++) {
+    let leader = 0;
+    for (let k = 1; k < K; k++) if ((post[t * K + k] as number) > (post[t * K + leader] as number)) leader = k;
+    const lead = post[t * K + leader] as number;
+    if (leader !== current && lead >= threshold && lead - (post[t * K + current] as number) >= margin) {
+      count = leader === challenger ? count + 1 : 1;
+      challenger = leader;
+      if (count >= dwell) {
+        current = leader;
+        challenger = -1;
+        count = 0;
+      }
+    } else {
+      challenger = -1;
+      count = 0;
+    }
+    called[t] = current;
+  }
+  return called;
+}
+
+export interface CeilingRow {
+  readonly seed: number;
+  readonly symbols: number;
+  readonly scores: Readonly<Record<string, RegimeScore>>;
+}
+
+export async function benchCeilings(seed: number, symbols: number, bars: number): Promise<CeilingRow> {
+  const r = await symbolReturns(seed, symbols, BACKFILL_BARS + bars);
+  const plain = plainFeatures(r);
+  const gls = glsFeatures(r, BACKFILL_BARS);
+  const score = (called: Uint8Array): RegimeScore => scoreRegimes(called, r.truth, BACKFILL_BARS);
+  const ceiling = (obs: Float64Array, regress: boolean): RegimeScore => {
+    const level = regress ? levelGap(obs, r.bars, 10) : null;
+    const { p, phi } = trueModel(obs, r.truth, level);
+    return score(ruled(posteriors(p, phi, obs, level)));
+  };
+  const detector = (obs: Float64Array): RegimeScore =>
+    score(runDetector({ bars: r.bars, observations: obs, truth: r.truth, times: r.times }, BACKFILL_BARS).called);
+  return {
+    seed,
+    symbols,
+    scores: {
+      'ceiling (a)': ceiling(plain, false),
+      'ceiling (b) GLS': ceiling(gls, false),
+      'ceiling (c) GLS + pull-back': ceiling(gls, true),
+      'detector on (a)': detector(plain),
+      'detector on (b) GLS (the engine)': detector(gls),
+    },
+  };
+}
+
+const runAsScript = process.argv[1]?.endsWith('regime-ceiling.ts') === true;
+if (runAsScript) {
+  const seeds = (process.env.SEEDS ?? '1,2,3,4,5,6,7,8,9').split(',').map(Number);
+  const symbols = Number(process.env.SYMBOLS ?? 20);
+  const bars = Number(process.env.BARS ?? 25_000);
+  console.log(
+    `regime ceilings, ${symbols} symbols, ${bars.toLocaleString('en-US')} bars after a ${BACKFILL_BARS}-bar backfill: accuracy / changes per true change / mean delay`,
+  );
+  for (const seed of seeds) {
+    const row = await benchCeilings(seed, symbols, bars);
+    const cells = Object.entries(row.scores).map(
+      ([name, s]) =>
+        `${name} ${(s.accuracy * 100).toFixed(1)}% / ${(s.changesCalled / s.trueChanges).toFixed(2)}× / ${s.meanDelay.toFixed(1)}`,
+    );
+    console.log(`  seed ${seed}: ${cells.join(' | ')}`);
+  }
+}
