@@ -28,7 +28,7 @@ const COMPAT_THROTTLE = '/dist/compat/function/throttle.mjs';
  * Points Ink's `es-toolkit/compat` at its throttle module, and every `string-width` the UI loads at
  * remembered-string-width.ts (wrapping the same module); returns the undo.
  */
-function resolveInksThrottleAlone(): () => void {
+function redirectUiImports(): () => void {
   const { registerHooks } = nodeModule as Partial<typeof nodeModule>;
   if (registerHooks === undefined) return () => {};
   const rememberedWidth = import.meta.resolve('./remembered-string-width.js');
@@ -48,14 +48,14 @@ function resolveInksThrottleAlone(): () => void {
 }
 
 export async function loadUi(): Promise<UiModules> {
-  const undoThrottle = resolveInksThrottleAlone();
+  const undoRedirects = redirectUiImports();
   const fetchProperty = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
   if (fetchProperty?.configurable === true)
     Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
   try {
     return await Promise.all([import('./run-tui.js'), import('./saved-state-view.js')]);
   } finally {
-    undoThrottle();
+    undoRedirects();
     if (fetchProperty?.configurable === true) Object.defineProperty(globalThis, 'fetch', fetchProperty);
   }
 }
