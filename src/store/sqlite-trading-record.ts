@@ -1,6 +1,7 @@
 /**
  * Writes the engine's history to SQLite: each iteration's rows in one transaction of a few multi-row
- * statements (each statement is a trip to SQLite's thread and back), off the loop's path. The loop waits for each iteration's commit before publishing it (nothing shown is ever lost);
+ * statements (each statement is a trip to SQLite's thread and back), off the loop's path. The loop
+ * waits for each iteration's commit before publishing it (nothing shown is ever lost);
  * a big backfill's cached bars are written as they arrive, in large transactions of their own.
  */
 import { statSync } from 'node:fs';
