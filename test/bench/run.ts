@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { benchDownloader } from './downloader-bench.js';
+import { benchIteration, type IterationCost } from './iteration-bench.js';
 import { benchSoak, benchThroughput } from './loop-bench.js';
 import { BACKFILL_BARS } from '../support/regime-accuracy.js';
 import { benchDetector, benchRefit, benchRegimes } from './regime-bench.js';
@@ -60,6 +61,27 @@ console.log(
 console.log(
   `  replaying the detector's recorded fits (learn tune's other settings of a window): ${fmt(replay.replayedBarUpdatesPerCpuSecond)} bar-updates per CPU second (${fmt(replay.replayedCpuSeconds, 3)} s of CPU)`,
 );
+
+console.log(
+  '\none iteration outside the UI (60 symbols, a fresh database, the snapshot read once; CPU ms per iteration, medians of 3)',
+);
+for (const [latency, iterations] of [
+  [0, 2000],
+  [40, 300],
+] as const) {
+  const runs: IterationCost[] = [];
+  for (let r = 0; r < 3; r++) runs.push(await benchIteration(latency, iterations));
+  const median = (pick: (c: IterationCost) => number): number => runs.map(pick).sort((a, b) => a - b)[1] as number;
+  console.log(
+    `  ${latency === 0 ? 'instant requests' : `requests of ${latency / 2}-${latency} ms (as at --interval 1s)`}: main thread ${fmt(
+      median((c) => c.mainMs),
+      2,
+    )} ms, whole process ${fmt(
+      median((c) => c.processMs),
+      2,
+    )} ms (${fmt(iterations)} iterations after 200)`,
+  );
+}
 
 const d = await benchDownloader();
 console.log(
