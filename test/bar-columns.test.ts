@@ -58,10 +58,21 @@ test('the first bar after a time is found by bisection', () => {
   );
 });
 
-test('the six columns of one buffer do not overlap', () => {
-  const columns = barColumns(3);
-  columns.time.fill(1);
-  columns.volume.fill(6);
-  assert.deepEqual([...columns.open, ...columns.close], [0, 0, 0, 0, 0, 0]);
-  assert.deepEqual([...columns.time, ...columns.volume], [1, 1, 1, 6, 6, 6]);
+test('the six columns do not overlap, small ones (arrays of their own) and large ones (one buffer)', () => {
+  for (const length of [0, 1, 3, 8, 9, 20]) {
+    const columns = barColumns(length);
+    assert.equal(columns.length, length);
+    columns.time.fill(1);
+    columns.volume.fill(6);
+    for (const column of [columns.time, columns.open, columns.high, columns.low, columns.close, columns.volume])
+      assert.equal(column.length, length);
+    assert.deepEqual(
+      [...columns.open, ...columns.high, ...columns.low, ...columns.close],
+      new Array(4 * length).fill(0),
+    );
+    assert.deepEqual(
+      [...columns.time, ...columns.volume],
+      [...new Array(length).fill(1), ...new Array(length).fill(6)],
+    );
+  }
 });

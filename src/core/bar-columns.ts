@@ -3,8 +3,28 @@ import type { Bar, BarColumns } from './model.js';
 
 const COLUMN_KEYS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 
-/** Columns for `length` bars, the six of them in one buffer, filled with zeros. */
+/**
+ * Up to this many bars, each column is an array of its own: V8 keeps an array of at most 64 bytes inside
+ * the JS heap (no buffer of its own to allocate and sweep), and a view into a shared buffer would give it one.
+ */
+const SMALL_COLUMNS_BARS = 8;
+
+/**
+ * Columns for `length` bars, filled with zeros: a round's few new bars in six small arrays, more (a
+ * backfill's) in one buffer for the six.
+ */
 export function barColumns(length: number): BarColumns {
+  if (length <= SMALL_COLUMNS_BARS) {
+    return {
+      length,
+      time: new Float64Array(length),
+      open: new Float64Array(length),
+      high: new Float64Array(length),
+      low: new Float64Array(length),
+      close: new Float64Array(length),
+      volume: new Float64Array(length),
+    };
+  }
   const numbers = new Float64Array(length * 6);
   const column = (k: number): Float64Array => numbers.subarray(k * length, (k + 1) * length);
   return {
@@ -58,8 +78,9 @@ export function sliceColumns(columns: BarColumns, start: number, end = columns.l
   const from = Math.max(0, Math.min(start, columns.length));
   const to = Math.max(from, Math.min(end, columns.length));
   if (from === 0 && to === columns.length) return columns;
+  if (from === to) return NO_BARS;
   const part = barColumns(to - from);
-  for (const key of COLUMN_KEYS) part[key].set(columns[key].subarray(from, to));
+  for (const key of COLUMN_KEYS) copyInto(part[key], 0, columns[key], from, to);
   return part;
 }
 
@@ -69,10 +90,20 @@ export function concatColumns(first: BarColumns, second: BarColumns): BarColumns
   if (first.length === 0) return second;
   const both = barColumns(first.length + second.length);
   for (const key of COLUMN_KEYS) {
-    both[key].set(first[key]);
-    both[key].set(second[key], first.length);
+    copyInto(both[key], 0, first[key], 0, first.length);
+    copyInto(both[key], first.length, second[key], 0, second.length);
   }
   return both;
+}
+
+/**
+ * `from[start..end)` into `to` at `at`. A few numbers one by one: `subarray` would give a small array
+ * (kept inside the JS heap) a buffer of its own.
+ */
+export function copyInto(to: Float64Array, at: number, from: Float64Array, start: number, end: number): void {
+  if (end - start > SMALL_COLUMNS_BARS)
+    to.set(start === 0 && end === from.length ? from : from.subarray(start, end), at);
+  else for (let i = start; i < end; i++) to[at + i - start] = from[i] as number;
 }
 
 /** The index of the first bar whose time is after `after` (times rise). */

@@ -5,7 +5,8 @@
  */
 import { LruCache } from '../core/lru-cache.js';
 import type { BarColumns } from '../core/model.js';
-import { barColumns, concatColumns, firstBarAfter, NO_BARS, setBar, sliceColumns } from '../core/bar-columns.js';
+import { barColumns, concatColumns, NO_BARS, setBar, sliceColumns } from '../core/bar-columns.js';
+import { RecentBars } from './recent-bars.js';
 import type { BarQuery, MarketDataSource } from '../market/types.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import type { SqliteTradingRecord } from './sqlite-trading-record.js';
@@ -64,7 +65,7 @@ const FOUR_DAYS_MS = 4 * 86_400_000;
 const RANGES_KEPT_MS = 30_000;
 
 export class CachedMarketData implements MarketDataSource {
-  private readonly memory: LruCache<string, BarColumns>;
+  private readonly memory: LruCache<string, RecentBars>;
   private readonly now: () => number;
   /**
    * One read of the database for all the symbols a round asks about: the per-symbol calls then reach the
@@ -93,7 +94,7 @@ export class CachedMarketData implements MarketDataSource {
     this.memory = new LruCache(
       options.maxEntries ?? 2000,
       options.maxBytes ?? 64 * 1024 * 1024,
-      (bars) => bars.length * BAR_BYTES,
+      (bars) => bars.capacity * BAR_BYTES,
     );
   }
 
@@ -101,10 +102,7 @@ export class CachedMarketData implements MarketDataSource {
     const { symbol, timeframe, after } = query;
     const held = this.memory.get(`${symbol}|${timeframe}`);
     // The memory holds the newest bars; it answers when it reaches back far enough.
-    const inMemory =
-      held !== undefined && held.length > 0 && (held.time[0] as number) <= after
-        ? sliceColumns(held, firstBarAfter(held, after))
-        : null;
+    const inMemory = held === undefined ? null : held.after(after);
     const ranges = inMemory === null ? await this.readRanges(timeframe, after) : null;
     const range = ranges?.bySymbol.get(symbol);
     // Rows whose older part expired leave a hole before them: then the whole range is downloaded again.
@@ -206,13 +204,12 @@ export class CachedMarketData implements MarketDataSource {
   private remember(symbol: string, timeframe: string, bars: BarColumns): void {
     if (bars.length === 0) return;
     const key = `${symbol}|${timeframe}`;
-    const keep = this.options.barsPerEntry ?? 64;
-    const previous = this.memory.get(key) ?? NO_BARS;
-    const merged =
-      previous.length > 0 && (previous.time[previous.length - 1] as number) < (bars.time[0] as number)
-        ? concatColumns(previous, bars)
-        : bars;
-    // A copy of the newest: the memory never holds on to a whole backfill's buffer.
-    this.memory.set(key, sliceColumns(merged, merged.length - keep));
+    // The newest bars, copied into the window's own arrays: the memory never holds on to a backfill's buffer.
+    let window = this.memory.get(key);
+    if (window === undefined) {
+      window = new RecentBars(this.options.barsPerEntry ?? 64);
+      this.memory.set(key, window);
+    }
+    window.take(bars);
   }
 }
