@@ -24,7 +24,7 @@ export interface SnapshotParts {
   /** Cash plus the positions at their last prices. */
   readonly equity: number;
   readonly positions: Iterable<Position>;
-  /** Oldest first; taken as they are (the caller hands over fresh arrays). */
+  /** Oldest first; taken as they are (the caller hands over arrays nobody writes to). */
   readonly equityTimes: Float64Array;
   readonly equityValues: Float64Array;
   /** Per point, the sides of the fills in its span (FILL_BUY | FILL_SELL); absent where not known. */

@@ -105,6 +105,8 @@ export class TradingEngine implements EngineControls {
   /** The equity chart's points and the sides of the fills in each point's span. */
   private readonly equity: EquitySeries;
   private readonly events: Ring<EngineEvent>;
+  /** The events as the last snapshot took them (frozen), until the next event: null when it must be made. */
+  private eventsTaken: readonly EngineEvent[] | null = null;
   /** Each symbol's recent closes and fills, for the drill-down. */
   private readonly history: SymbolHistory;
   private readonly listeners = new Set<() => void>();
@@ -217,7 +219,7 @@ export class TradingEngine implements EngineControls {
             ...(regime.truth === null ? {} : { truth: regime.truth }),
           },
           downloads: this.deps.bars.view(),
-          events: this.events.toArray(),
+          events: (this.eventsTaken ??= Object.freeze(this.events.toArray())),
           memory: this.memory,
           trades: trader.trades,
           realizedPnl: trader.portfolio.realizedPnl,
@@ -487,6 +489,7 @@ export class TradingEngine implements EngineControls {
     for (let i = 0; i < resume.equityValues.length; i++)
       this.equity.push(resume.equityTimes[i] as number, resume.equityValues[i] as number, resume.equityFillSides?.[i]);
     for (const event of resume.events) this.events.push(event);
+    this.eventsTaken = null;
     this.eventSeq = resume.events.at(-1)?.seq ?? 0;
     this.publish({
       type: 'resumed',
@@ -584,6 +587,7 @@ export class TradingEngine implements EngineControls {
   private addEvent(kind: EngineEventKind, message: string): void {
     const event = { seq: ++this.eventSeq, time: this.trader.marketTime, kind, message };
     this.events.push(event);
+    this.eventsTaken = null;
     this.recorder?.event(event);
     this.changed();
   }
@@ -594,7 +598,7 @@ export class TradingEngine implements EngineControls {
   }
 }
 
-/** The chart's series as the snapshot takes it: fresh copies, oldest first. */
+/** The chart's series as the snapshot takes it: copies, oldest first (the same ones until the series changes). */
 function equityParts(
   series: EquitySeries,
 ): Pick<SnapshotParts, 'equityTimes' | 'equityValues' | 'equityFillSides' | 'equityCapacity'> {

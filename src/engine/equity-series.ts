@@ -56,6 +56,8 @@ export class EquitySeries {
   /** The time of the newest point overwritten: the oldest point held stands for the fills after it. */
   private droppedTime = Number.NEGATIVE_INFINITY;
   private pending: { time: number; bit: number }[] = [];
+  /** The copies toArrays() last made, until a point or a mark changes the series (nobody writes to them). */
+  private copies: { times: Float64Array; values: Float64Array; fillSides: Uint8Array } | null = null;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
@@ -80,6 +82,7 @@ export class EquitySeries {
       }
       this.pending = later;
     }
+    this.copies = null;
     const at = this.head;
     if (this.count === this.capacity) this.droppedTime = this.times[at] as number;
     this.times[at] = time;
@@ -102,12 +105,22 @@ export class EquitySeries {
     if (!(time > this.droppedTime)) return;
     const point = firstAtOrAfter((i) => this.times[this.slot(i)] as number, this.count, time);
     const slot = this.slot(point);
-    this.sides[slot] = (this.sides[slot] as number) | bit;
+    const sides = this.sides[slot] as number;
+    if ((sides & bit) === 0) this.copies = null;
+    this.sides[slot] = sides | bit;
   }
 
-  /** Copies of the held points, oldest first. */
+  /**
+   * Copies of the held points, oldest first. The same copies are handed out again until the series
+   * changes: the UI reads a snapshot several times an iteration (download progress), the chart once.
+   */
   toArrays(): { times: Float64Array; values: Float64Array; fillSides: Uint8Array } {
-    return { times: this.unwrap(this.times), values: this.unwrap(this.values), fillSides: this.unwrap(this.sides) };
+    this.copies ??= {
+      times: this.unwrap(this.times),
+      values: this.unwrap(this.values),
+      fillSides: this.unwrap(this.sides),
+    };
+    return this.copies;
   }
 
   private slot(index: number): number {
