@@ -14,7 +14,7 @@ import type { FillRecord, IterationRecord, OrderRecord, OrderStatus } from '../s
 import { chunkSizes, MAX_ROWS_PER_STATEMENT } from '../src/store/multi-row-insert.js';
 import { openStore } from '../src/store/open-store.js';
 import type { SqliteConnection } from '../src/store/sqlite-connection.js';
-import { SqliteTradingRecord, type CachedBars } from '../src/store/sqlite-trading-record.js';
+import { BAR_ITERATIONS_HELD, SqliteTradingRecord, type CachedBars } from '../src/store/sqlite-trading-record.js';
 
 const NOW = 1_700_000_000_123;
 const REGIMES: readonly RegimeName[] = ['trend-up', 'trend-down', 'range', 'volatile'];
@@ -365,18 +365,76 @@ test('an iteration of 60 symbols and 40 fills is one transaction of a dozen stat
     await record.committed();
     const statements = connection.statementCount - before;
     assert.deepEqual(executed, ['BEGIN IMMEDIATE', 'COMMIT'], 'one transaction');
-    // BEGIN, the bars, the event, the status changes, the new orders and the fills (40 rows: chunks of 32
-    // and 8 each), the regime change, the equity point, the features and their drop, the checkpoint, COMMIT.
+    // BEGIN, the event, the status changes, the new orders and the fills (40 rows: chunks of 32 and 8
+    // each), the regime change, the equity point, the features and their drop, the checkpoint, COMMIT.
+    // The round's bars wait (BAR_ITERATIONS_HELD).
     const perFortyRows = chunkSizes(40).length;
     assert.equal(perFortyRows, 2);
-    assert.equal(statements, 9 + 3 * perFortyRows, `${statements} statements for 60 bars, 80 orders, 40 fills`);
+    assert.equal(statements, 8 + 3 * perFortyRows, `${statements} statements for 80 orders, 40 fills`);
     const count = async (table: string): Promise<number> =>
       (await connection.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? -1;
+    assert.equal(await count('bar_cache'), 0);
+    // The held bars go, in one more statement, with an iteration's transaction within BAR_ITERATIONS_HELD.
+    let written = 0;
+    for (let i = 3; i <= BAR_ITERATIONS_HELD + 1 && written === 0; i++) {
+      const start = connection.statementCount;
+      executed.length = 0;
+      await record.record(iterationWith(i, [], []));
+      await record.committed();
+      assert.deepEqual(executed, ['BEGIN IMMEDIATE', 'COMMIT'], 'one transaction');
+      // BEGIN, the event, the regime change, the equity point, the features and their drop, the checkpoint, COMMIT.
+      const ran = connection.statementCount - start;
+      const withBars = (await count('bar_cache')) > 0;
+      assert.equal(ran, 8 + (withBars ? 1 : 0));
+      if (withBars) written = i;
+    }
+    assert.ok(written > 2 && written <= BAR_ITERATIONS_HELD, `bars written with iteration ${written}`);
     assert.equal(await count('bar_cache'), 60);
     assert.equal(await count('fills'), 40);
     assert.equal(await count("orders WHERE status = 'filled'"), 40);
     assert.equal(await count("orders WHERE status = 'working'"), 40);
     assert.equal(await count('fills WHERE order_id IS NULL'), 0);
+  } finally {
+    await connection.close();
+  }
+});
+
+test("a round's held bars are written by a stop, and never hold back the iteration's own rows", async () => {
+  const { connection, run, portfolio } = await newStore();
+  try {
+    const record = new SqliteTradingRecord(connection, run, portfolio, 3_600_000, () => NOW);
+    const count = async (table: string): Promise<number> =>
+      (await connection.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? -1;
+    for (let i = 1; i <= 3; i++) {
+      for (let s = 0; s < 5; s++)
+        record.cacheBars({
+          source: 'sim:1',
+          symbol: `S${s}`,
+          timeframe: '1Min',
+          fetchedAt: NOW,
+          bars: columnsFromBars([{ time: i * 60_000, open: 1, high: 2, low: 0.5, close: 1.5, volume: i }]),
+        });
+      await record.record({
+        iteration: i,
+        time: i * 60_000,
+        equity: 1000,
+        cash: 500,
+        regime: 'range',
+        events: [],
+        orders: [],
+        fills: [],
+        regimeChanges: [],
+        checkpoint: checkpoint(i),
+      });
+      await record.committed();
+      // The iteration is stored at once; its bars may wait.
+      assert.equal(await count('equity_points'), i);
+      assert.equal((await connection.get<{ iteration: number }>('SELECT iteration FROM checkpoints'))?.iteration, i);
+    }
+    assert.equal(await count('bar_cache'), 0);
+    await record.close();
+    assert.equal(await count('bar_cache'), 15);
+    assert.equal(await count('bar_cache WHERE volume = 3'), 5);
   } finally {
     await connection.close();
   }
