@@ -60,23 +60,19 @@ const INSERT_BARS_JSON = `INSERT OR REPLACE INTO bar_cache (source, symbol, time
     max(CASE key % 6 WHEN 4 THEN value END), max(CASE key % 6 WHEN 5 THEN value END), ?4
   FROM json_each(CAST(?5 AS TEXT)) GROUP BY key / 6`;
 /**
- * A round's few new bars of every symbol in one statement: `[[source, symbol, timeframe, fetchedAt,
- * [time, open, high, low, close, volume, time, …]], …]`, the numbers read by the same json_each as above
- * (the same values stored), entries in order (a later one replaces an earlier one's bar, as one statement
- * per entry would).
+ * A round's few new bars of every symbol in one statement: `[[source, symbol, timeframe, fetchedAt, time,
+ * open, high, low, close, volume], …]`, one array a bar, its numbers read by the same JSON parser as above
+ * (the same values stored), in order (a later bar replaces an earlier one with its key, as one statement
+ * per bar would). One row of json_each a bar, read by position: no grouping of numbers into bars.
  */
-const INSERT_BAR_ENTRIES_JSON = `INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at)
-  SELECT json_extract(entry.value, '$[0]'), json_extract(entry.value, '$[1]'), json_extract(entry.value, '$[2]'),
-    max(CASE bar.key % 6 WHEN 0 THEN bar.value END), max(CASE bar.key % 6 WHEN 1 THEN bar.value END),
-    max(CASE bar.key % 6 WHEN 2 THEN bar.value END), max(CASE bar.key % 6 WHEN 3 THEN bar.value END),
-    max(CASE bar.key % 6 WHEN 4 THEN bar.value END), max(CASE bar.key % 6 WHEN 5 THEN bar.value END),
-    json_extract(entry.value, '$[3]')
-  FROM json_each(CAST(?1 AS TEXT)) AS entry, json_each(entry.value, '$[4]') AS bar
-  GROUP BY entry.key, bar.key / 6 ORDER BY entry.key, bar.key / 6`;
+const INSERT_BAR_ROWS_JSON = `INSERT OR REPLACE INTO bar_cache (source, symbol, timeframe, time, open, high, low, close, volume, fetched_at)
+  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
+    value ->> 9, value ->> 3
+  FROM json_each(CAST(?1 AS TEXT)) ORDER BY key`;
 /**
  * Entries of up to this many bars (a round's: usually one bar a symbol) share a statement, up to
  * BARS_PER_SHARED_STATEMENT bars in all; bigger ones (a backfill's) have one each. The shared statement
- * reads each entry's fields per number, so it is kept to small entries.
+ * repeats each entry's fields in every bar's row, so it is kept to small entries.
  */
 const SHARED_ENTRY_MAX_BARS = 4;
 const BARS_PER_SHARED_STATEMENT = 1_024;
@@ -115,10 +111,16 @@ function barsAsJson(bars: BarColumns): string {
   return JSON.stringify(values);
 }
 
-/** `[source, symbol, timeframe, fetchedAt, [time, open, …]]`: one entry of INSERT_BAR_ENTRIES_JSON. */
-function entryAsJson(entry: QueuedBars): string {
+/** `[source, symbol, timeframe, fetchedAt, time, open, …, volume],…`: an entry's bars as rows of INSERT_BAR_ROWS_JSON. */
+function entryRowsAsJson(entry: QueuedBars): string {
   const { source, symbol, timeframe, fetchedAt, bars } = entry;
-  return `[${JSON.stringify(source)},${JSON.stringify(symbol)},${JSON.stringify(timeframe)},${JSON.stringify(fetchedAt)},${barsAsJson(bars)}]`;
+  const head = `[${JSON.stringify(source)},${JSON.stringify(symbol)},${JSON.stringify(timeframe)},${JSON.stringify(fetchedAt)},`;
+  const rows = new Array<string>(bars.length);
+  for (let i = 0; i < bars.length; i++) {
+    const values = [bars.time[i], bars.open[i], bars.high[i], bars.low[i], bars.close[i], bars.volume[i]];
+    rows[i] = head + JSON.stringify(values).slice(1);
+  }
+  return rows.join(',');
 }
 
 /**
@@ -407,7 +409,7 @@ export class SqliteTradingRecord implements TradingRecord {
     let sharedRows = 0;
     const writeShared = async (): Promise<void> => {
       if (shared.length === 0) return;
-      await this.connection.run(INSERT_BAR_ENTRIES_JSON, [`[${shared.map(entryAsJson).join(',')}]`]);
+      await this.connection.run(INSERT_BAR_ROWS_JSON, [`[${shared.map(entryRowsAsJson).join(',')}]`]);
       this.rowsWritten += sharedRows;
       shared = [];
       sharedRows = 0;
