@@ -112,7 +112,7 @@ function barsAsJson(bars: BarColumns): string {
 }
 
 /** `[source, symbol, timeframe, fetchedAt, time, open, …, volume],…`: an entry's bars as rows of INSERT_BAR_ROWS_JSON. */
-function entryRowsAsJson(entry: QueuedBars): string {
+function entryRowsAsJson(entry: CachedBars): string {
   const { source, symbol, timeframe, fetchedAt, bars } = entry;
   const head = `[${JSON.stringify(source)},${JSON.stringify(symbol)},${JSON.stringify(timeframe)},${JSON.stringify(fetchedAt)},`;
   const rows = new Array<string>(bars.length);
@@ -124,18 +124,14 @@ function entryRowsAsJson(entry: QueuedBars): string {
 }
 
 /**
- * Cached bars waiting to be written: the columns as they came (numbers outside the JS heap, 48 bytes a
- * bar), made into JSON text only when written. Nothing of them waits on the JS heap for the disk (what
- * outlives a few allocations there is what makes V8 grow its young generation).
+ * Cached bars waiting to be written. A big entry (a backfill's): the columns as they came (numbers
+ * outside the JS heap, 48 bytes a bar), made into JSON text only when written. A round's small entry
+ * waits for several iterations (BAR_ITERATIONS_HELD): as its JSON rows at once, one string (about 130
+ * bytes a bar) instead of eight objects that would all outlive the young generation.
  */
-interface QueuedBars {
-  readonly source: string;
-  readonly symbol: string;
-  readonly timeframe: string;
-  readonly fetchedAt: number;
-  readonly bars: BarColumns;
-  readonly rows: number;
-}
+type QueuedBars =
+  | { readonly rows: number; readonly entry: CachedBars; readonly json?: undefined }
+  | { readonly rows: number; readonly json: string; readonly entry?: undefined };
 
 /** Expired cached bars are deleted every this many writes, a batch at a time. */
 const EXPIRY_EVERY_WRITES = 100;
@@ -196,10 +192,10 @@ export class SqliteTradingRecord implements TradingRecord {
    */
   cacheBars(entry: CachedBars): void {
     if (this.failure !== null || entry.bars.length === 0) return;
-    const { source, symbol, timeframe, fetchedAt, bars } = entry;
-    this.bars.push({ source, symbol, timeframe, fetchedAt, bars, rows: bars.length });
+    const rows = entry.bars.length;
+    this.bars.push(rows > SHARED_ENTRY_MAX_BARS ? { rows, entry } : { rows, json: entryRowsAsJson(entry) });
     this.queuedBarRows += entry.bars.length;
-    // A round's few new bars go with the next iteration, in its transaction; a backfill's go now.
+    // A round's few new bars go with a later iteration's transaction (BAR_ITERATIONS_HELD); a backfill's go now.
     if (this.queuedBarRows >= BAR_ROWS_WRITTEN_AT_ONCE) this.startWriting();
   }
 
@@ -405,25 +401,26 @@ export class SqliteTradingRecord implements TradingRecord {
    * statement; small ones (a round's new bars of every symbol) share one.
    */
   private async writeBars(entries: readonly QueuedBars[]): Promise<void> {
-    let shared: QueuedBars[] = [];
+    let shared: string[] = [];
     let sharedRows = 0;
     const writeShared = async (): Promise<void> => {
       if (shared.length === 0) return;
-      await this.connection.run(INSERT_BAR_ROWS_JSON, [`[${shared.map(entryRowsAsJson).join(',')}]`]);
+      await this.connection.run(INSERT_BAR_ROWS_JSON, [`[${shared.join(',')}]`]);
       this.rowsWritten += sharedRows;
       shared = [];
       sharedRows = 0;
     };
-    for (const entry of entries) {
-      const { source, symbol, timeframe, fetchedAt, bars, rows } = entry;
-      if (rows > SHARED_ENTRY_MAX_BARS) {
+    for (const queued of entries) {
+      const { rows, entry } = queued;
+      if (entry !== undefined) {
+        const { source, symbol, timeframe, fetchedAt, bars } = entry;
         await writeShared();
         await this.connection.run(INSERT_BARS_JSON, [source, symbol, timeframe, fetchedAt, barsAsJson(bars)]);
         this.rowsWritten += rows;
         continue;
       }
       if (sharedRows + rows > BARS_PER_SHARED_STATEMENT) await writeShared();
-      shared.push(entry);
+      shared.push(queued.json);
       sharedRows += rows;
     }
     await writeShared();
