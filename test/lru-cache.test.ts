@@ -23,3 +23,15 @@ test('the LRU cache stays within its entries and bytes, dropping the least recen
   assert.equal(cache.size, 3);
   assert.ok(cache.totalBytes <= 100);
 });
+
+test('peek reads a value without making it the most recently used', () => {
+  const cache = new LruCache<string, number>(2, 100, () => 1);
+  cache.set('a', 1);
+  cache.set('b', 2);
+  assert.equal(cache.peek('a'), 1);
+  assert.equal(cache.peek('z'), undefined);
+  cache.set('c', 3);
+  // a was only peeked at: still the oldest, so it went.
+  assert.equal(cache.peek('a'), undefined);
+  assert.equal(cache.peek('b'), 2);
+});

@@ -156,3 +156,19 @@ test('faults: failures are transient, hangs wait for the abort, and both are det
   );
   assert.deepEqual(await outcomes(), first);
 });
+
+test('a request aborted during its latency is answered with the abort, never with bars', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const faults = { latencyMinMs: 20, latencyMaxMs: 40, failureRate: 0, hangRate: 0 };
+  const market = new SimulatedMarket({ seed: 3, symbols: ['AAA'], timeframe: '15Min', periodDays: 1, faults });
+  const controller = new AbortController();
+  const reason = new Error('cancelled');
+  const answer = market.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: 0, signal: controller.signal });
+  controller.abort(reason);
+  t.mock.timers.tick(40);
+  await assert.rejects(answer, (error) => error === reason);
+  // Not aborted: the bars after the latency.
+  const next = market.fetchBars({ symbol: 'AAA', timeframe: '15Min', after: 0, signal: new AbortController().signal });
+  t.mock.timers.tick(40);
+  assert.ok((await next).length > 0);
+});

@@ -26,6 +26,11 @@ export class LruCache<K, V> {
     return entry.value;
   }
 
+  /** The value without making it the most recently used. */
+  peek(key: K): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
   set(key: K, value: V): void {
     const bytes = this.sizeOf(value);
     const previous = this.entries.get(key);

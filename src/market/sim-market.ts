@@ -191,23 +191,35 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
     this.produced++;
   }
 
-  async fetchBars(query: BarQuery): Promise<BarColumns> {
+  /**
+   * One request: its bars after the simulated latency, or a transient failure, or (a hang) nothing
+   * until the request is aborted. Without faults, at once. An abort during the latency is answered when
+   * the latency ends (the caller has already let the request go): no listener on the signal for each
+   * of a round's requests, only for a hang.
+   */
+  fetchBars(query: BarQuery): Promise<BarColumns> {
     this.makeHistory();
     const series = this.series.get(query.symbol);
-    if (series === undefined) throw new PermanentError(`unknown symbol ${query.symbol}`);
+    if (series === undefined) return Promise.reject(new PermanentError(`unknown symbol ${query.symbol}`));
     const attempt = series.requests++;
-    await this.simulateNetwork(this.symbolIndex.get(query.symbol) ?? 0, attempt, query.signal);
-    return this.readBars(series, query.after, query.limit);
-  }
-
-  private async simulateNetwork(symbolIndex: number, attempt: number, signal: AbortSignal): Promise<void> {
     const { latencyMinMs, latencyMaxMs, failureRate, hangRate } = this.faults;
-    if (latencyMaxMs <= 0 && failureRate <= 0 && hangRate <= 0) return;
+    if (latencyMaxMs <= 0 && failureRate <= 0 && hangRate <= 0)
+      return Promise.resolve(this.readBars(series, query.after, query.limit));
+    const symbolIndex = this.symbolIndex.get(query.symbol) ?? 0;
     const draw = (salt: number): number => uniformFrom(this.seed, symbolIndex, attempt, salt);
     const latency = latencyMinMs + (latencyMaxMs - latencyMinMs) * draw(1);
     const hangs = draw(2) < hangRate;
-    await waitOrAbort(hangs ? Number.POSITIVE_INFINITY : latency, signal);
-    if (draw(3) < failureRate) throw new TransientError('simulated 503 Service Unavailable');
+    const { signal } = query;
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      else if (hangs) signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      else
+        setTimeout(() => {
+          if (signal.aborted) reject(signal.reason);
+          else if (draw(3) < failureRate) reject(new TransientError('simulated 503 Service Unavailable'));
+          else resolve(this.readBars(series, query.after, query.limit));
+        }, latency);
+    });
   }
 
   private readBars(series: SymbolSeries, after: number, limit: number | undefined): BarColumns {
@@ -242,26 +254,4 @@ export class SimulatedMarket implements MarketDataSource, MarketClock {
     this.regime = others[Math.floor(this.random.next() * others.length)] as RegimeName;
     this.rangeAnchor = this.factorLevel;
   }
-}
-
-/** Resolves after `ms` (never, for Infinity) unless the signal aborts first, which rejects. */
-function waitOrAbort(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (Number.isFinite(ms)) {
-      timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-    }
-  });
 }

@@ -141,7 +141,7 @@ export class CachedMarketData implements MarketDataSource {
     this.barsFromCache += cached.length;
     this.barsFromSource += fresh.length;
     const all = concatColumns(cached, fresh);
-    this.remember(query.symbol, query.timeframe, all);
+    this.remember(query.symbol, query.timeframe, all, held);
     return query.limit === undefined ? all : sliceColumns(all, all.length - query.limit);
   }
 
@@ -201,11 +201,12 @@ export class CachedMarketData implements MarketDataSource {
     return read;
   }
 
-  private remember(symbol: string, timeframe: string, bars: BarColumns): void {
+  /** `held`: the window this call found (already made the most recently used), if still the cache's. */
+  private remember(symbol: string, timeframe: string, bars: BarColumns, held: RecentBars | undefined): void {
     if (bars.length === 0) return;
     const key = `${symbol}|${timeframe}`;
     // The newest bars, copied into the window's own arrays: the memory never holds on to a backfill's buffer.
-    let window = this.memory.get(key);
+    let window = held !== undefined && this.memory.peek(key) === held ? held : this.memory.get(key);
     if (window === undefined) {
       window = new RecentBars(this.options.barsPerEntry ?? 64);
       this.memory.set(key, window);
