@@ -12,7 +12,17 @@
  * over GLS features: the factor estimated with weights βᵢ/σᵢ², the dispersion as ½ log of the mean
  * squared standardised residual (rᵢ − βᵢ f)/σᵢ, which takes out the symbols' unequal noise; (c) (b)
  * with a Markov-switching regression for the move, mean μₖ + φₖ dₜ, dₜ the market level's distance
- * above its 10-bar exponential average before the bar (a range's pull-back).
+ * above its 10-bar exponential average before the bar (a range's pull-back); (d) the exact filter
+ * (test/bench/regime-exact.ts): P(regime | every symbol's bars) with the generator's own likelihood of
+ * the bars (returns, wicks, volumes, the pull-back's hidden state tracked exactly), its argmax (the
+ * Bayes rule for per-bar accuracy: no causal detector does better in expectation), under the
+ * detector's rule, and under the best rule of a threshold × margin × dwell grid meeting changes ≤ 1.5 ×
+ * true and delay ≤ 12 bars; (e) the exact filter on the open-to-close returns alone (no wicks, no
+ * volumes), under the detector's rule: what the prices' moves alone can give.
+ *
+ *   FORMAT=markdown … prints one table row per seed: exact argmax | exact, detector's rule | exact, best
+ *   rule (its setting) | exact on the returns alone | the product detector (the engine's features) | the
+ *   points between the exact filter's best rule and the detector.
  */
 import { REGIME_NAMES } from '../../src/core/regime-types.js';
 import { estimateLoadings, FEATURE_COUNT, UniverseFeatures } from '../../src/core/hmm/features.js';
@@ -23,6 +33,15 @@ import { SimulatedMarket, SIM_REGIME_PROFILES } from '../../src/market/sim-marke
 import { barsInPeriod, simBarTime } from '../../src/market/session-calendar.js';
 import { BACKFILL_BARS, runDetector } from '../support/regime-accuracy.js';
 import { scoreRegimes, type RegimeScore } from '../support/regime-scoring.js';
+import {
+  argmaxCalls,
+  exactPosteriors,
+  RETURNS_ONLY,
+  expectedAccuracy,
+  ruledCalls,
+  simBars,
+  sweepRule,
+} from './regime-exact.js';
 
 const K = REGIME_NAMES.length;
 const D = FEATURE_COUNT;
@@ -212,6 +231,12 @@ export interface CeilingRow {
   readonly seed: number;
   readonly symbols: number;
   readonly scores: Readonly<Record<string, RegimeScore>>;
+  /** The exact filter's best rule (threshold / margin / dwell) meeting the changes and delay targets. */
+  readonly exactBestRule: string;
+  /** Settings of the grid meeting all three targets on top of the exact filter. */
+  readonly exactSettingsMeetingAll: number;
+  /** The exact filter's mean largest posterior: the accuracy it expects of its argmax (calibration). */
+  readonly exactExpectedAccuracy: number;
 }
 
 export async function benchCeilings(seed: number, symbols: number, bars: number): Promise<CeilingRow> {
@@ -226,10 +251,28 @@ export async function benchCeilings(seed: number, symbols: number, bars: number)
   };
   const detector = (obs: Float64Array): RegimeScore =>
     score(runDetector({ bars: r.bars, observations: obs, truth: r.truth, times: r.times }, BACKFILL_BARS).called);
+  const sim = await simBars(seed, symbols, BACKFILL_BARS + bars);
+  const truth = sim.truth.subarray(sim.first);
+  if (truth.length !== r.bars || truth.some((y, t) => y !== r.truth[t]))
+    throw new Error('the exact filter saw another market than the features');
+  const exact = exactPosteriors(sim).posteriors.subarray(sim.first * K);
+  const { threshold, margin, dwell } = DEFAULT_HMM_SETTINGS;
+  const sweep = sweepRule(exact, truth, BACKFILL_BARS);
+  const best = sweep.best;
   return {
     seed,
     symbols,
+    exactBestRule:
+      best === null ? 'none' : `${best.setting.threshold} / ${best.setting.margin} / ${best.setting.dwell}`,
+    exactSettingsMeetingAll: sweep.meetingAll,
+    exactExpectedAccuracy: expectedAccuracy(exact, BACKFILL_BARS),
     scores: {
+      '(d) exact filter, argmax': score(argmaxCalls(exact)),
+      "(d) exact filter, detector's rule": score(ruledCalls(exact, threshold, margin, dwell)),
+      ...(best === null ? {} : { '(d) exact filter, best rule': best.score }),
+      "(e) exact on returns + pull-back alone, detector's rule": score(
+        ruledCalls(exactPosteriors(sim, RETURNS_ONLY).posteriors.subarray(sim.first * K), threshold, margin, dwell),
+      ),
       'ceiling (a)': ceiling(plain, false),
       'ceiling (b) GLS': ceiling(gls, false),
       'ceiling (c) GLS + pull-back': ceiling(gls, true),
@@ -247,12 +290,26 @@ if (runAsScript) {
   console.log(
     `regime ceilings, ${symbols} symbols, ${bars.toLocaleString('en-US')} bars after a ${BACKFILL_BARS}-bar backfill: accuracy / changes per true change / mean delay`,
   );
+  const cell = (s: RegimeScore | undefined): string =>
+    s === undefined
+      ? '—'
+      : `${(s.accuracy * 100).toFixed(1)}% / ${(s.changesCalled / s.trueChanges).toFixed(2)}× / ${s.meanDelay.toFixed(1)}`;
   for (const seed of seeds) {
     const row = await benchCeilings(seed, symbols, bars);
-    const cells = Object.entries(row.scores).map(
-      ([name, s]) =>
-        `${name} ${(s.accuracy * 100).toFixed(1)}% / ${(s.changesCalled / s.trueChanges).toFixed(2)}× / ${s.meanDelay.toFixed(1)}`,
+    if (process.env.FORMAT === 'markdown') {
+      const s = row.scores;
+      const gap =
+        ((s['(d) exact filter, best rule']?.accuracy ?? Number.NaN) -
+          (s['detector on (b) GLS (the engine)']?.accuracy ?? Number.NaN)) *
+        100;
+      console.log(
+        `| ${seed} | ${cell(s['(d) exact filter, argmax'])} (expects ${(row.exactExpectedAccuracy * 100).toFixed(1)}%) | ${cell(s["(d) exact filter, detector's rule"])} | ${cell(s['(d) exact filter, best rule'])} (${row.exactBestRule}) | ${cell(s["(e) exact on returns + pull-back alone, detector's rule"])} | ${cell(s['detector on (b) GLS (the engine)'])} | ${gap.toFixed(1)} |`,
+      );
+      continue;
+    }
+    const cells = Object.entries(row.scores).map(([name, s]) => `${name} ${cell(s)}`);
+    console.log(
+      `  seed ${seed}: ${cells.join(' | ')} | exact's best rule ${row.exactBestRule}, settings meeting all targets ${row.exactSettingsMeetingAll}, expected accuracy ${(row.exactExpectedAccuracy * 100).toFixed(1)}%`,
     );
-    console.log(`  seed ${seed}: ${cells.join(' | ')}`);
   }
 }

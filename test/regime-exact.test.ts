@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { REGIME_NAMES } from '../src/core/regime-types.js';
+import { scoreRegimes } from './support/regime-scoring.js';
+import {
+  ALL_PARTS,
+  argmaxCalls,
+  expectedAccuracy,
+  exactPosteriors,
+  RETURNS_ONLY,
+  simBars,
+} from './bench/regime-exact.js';
+
+// The bench's exact filter (the accuracy ceiling of any causal detector) checked against the simulator's truth.
+const K = REGIME_NAMES.length;
+
+test("the exact filter's per-bar likelihood favours the true regime, and it is calibrated", async () => {
+  for (const seed of [31, 32]) {
+    const sim = await simBars(seed, 20, 6_000);
+    const { posteriors, likelihoods } = exactPosteriors(sim);
+    // Mean log p(bar | regime) over the bars of each true regime: the true one is the highest.
+    const sums = new Float64Array(K * K);
+    const counts = new Float64Array(K);
+    for (let t = 0; t < sim.bars; t++) {
+      const y = sim.truth[t] as number;
+      counts[y] = (counts[y] as number) + 1;
+      for (let k = 0; k < K; k++) sums[y * K + k] = (sums[y * K + k] as number) + (likelihoods[t * K + k] as number);
+    }
+    for (let y = 0; y < K; y++) {
+      if ((counts[y] as number) < 100) continue;
+      for (let k = 0; k < K; k++)
+        if (k !== y)
+          assert.ok(
+            (sums[y * K + y] as number) > (sums[y * K + k] as number),
+            `seed ${seed}: bars of ${REGIME_NAMES[y]} are likelier under ${REGIME_NAMES[k]}`,
+          );
+    }
+    // An exact model's probabilities are calibrated: its argmax is right as often as it expects.
+    const from = 500;
+    const score = scoreRegimes(argmaxCalls(posteriors), sim.truth, from);
+    const expected = expectedAccuracy(posteriors, from);
+    assert.ok(
+      Math.abs(score.accuracy - expected) < 0.015,
+      `seed ${seed}: right on ${score.accuracy}, expected ${expected}`,
+    );
+    // The whole bar knows more than its returns alone.
+    const returnsOnly = scoreRegimes(argmaxCalls(exactPosteriors(sim, RETURNS_ONLY).posteriors), sim.truth, from);
+    assert.ok(score.accuracy > returnsOnly.accuracy, `seed ${seed}: ${score.accuracy} vs ${returnsOnly.accuracy}`);
+  }
+});
+
+test('with many symbols the exact filter tells range and volatile almost every bar; the trends differ only by drift', async () => {
+  // Range and volatile differ from the trends in every symbol's noise, so many symbols name them within a
+  // bar or two; trend-up and trend-down differ only by the drift's sign (±0.0004 against a factor noise of
+  // 0.0015 a bar), which takes bars to see however many symbols there are.
+  const many = await simBars(33, 150, 3_000);
+  const manyScore = scoreRegimes(argmaxCalls(exactPosteriors(many, ALL_PARTS).posteriors), many.truth, 300);
+  const range = REGIME_NAMES.indexOf('range');
+  const volatile = REGIME_NAMES.indexOf('volatile');
+  assert.ok(manyScore.accuracy > 0.95, `150 symbols: ${manyScore.accuracy}`);
+  assert.ok((manyScore.recall[range] as number) > 0.99, `range: ${manyScore.recall[range]}`);
+  assert.ok((manyScore.recall[volatile] as number) > 0.99, `volatile: ${manyScore.recall[volatile]}`);
+  const few = await simBars(33, 3, 3_000);
+  const fewScore = scoreRegimes(argmaxCalls(exactPosteriors(few, ALL_PARTS).posteriors), few.truth, 300);
+  assert.ok(fewScore.accuracy < manyScore.accuracy - 0.05, `3 symbols: ${fewScore.accuracy}`);
+});
