@@ -1,8 +1,7 @@
 /** `learn report`: performance by regime, streamed from the database row by row. */
 import { REGIME_NAMES } from '../core/regime-types.js';
 import { expectedDurations, type HmmParams } from '../core/hmm/model.js';
-import { modelFeatures, readModel } from '../core/hmm/saved-model.js';
-import { FACTOR_FEATURE_NAMES } from '../core/hmm/features.js';
+import { isFactorFeatures, modelFeatures, readModel } from '../core/hmm/saved-model.js';
 import { StoreError } from '../store/open-store.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { EquityByRegime, TradesByRegime, combine, type RegimePerformance } from './regime-performance.js';
@@ -56,7 +55,7 @@ async function newestModel(connection: SqliteConnection, runId: number | null): 
   try {
     const value: unknown = JSON.parse(row.model);
     params = readModel(value);
-    factorFeatures = modelFeatures(value) === FACTOR_FEATURE_NAMES;
+    factorFeatures = isFactorFeatures(modelFeatures(value));
   } catch {
     params = null;
   }

@@ -17,8 +17,8 @@ export interface SimFeatureSeries {
 
 /**
  * Runs a fresh simulated market and computes the universe features from its bars, as a user's run
- * would: the factor loadings estimated on the first `backfill` bars (the engine's backfill), then the
- * features of every bar with them.
+ * would: the factor and volume loadings estimated on the first `backfill` bars (the engine's backfill),
+ * then the features of every bar with them.
  */
 export async function simFeatureSeries(
   seed: number,
@@ -31,6 +31,8 @@ export async function simFeatureSeries(
   const signal = new AbortController().signal;
   const lastClose = new Float64Array(symbolCount).fill(Number.NaN);
   const returns = Array.from({ length: bars }, () => new Float64Array(symbolCount).fill(Number.NaN));
+  const moves = Array.from({ length: bars }, () => new Float64Array(symbolCount).fill(Number.NaN));
+  const volumes = Array.from({ length: bars }, () => new Float64Array(symbolCount).fill(Number.NaN));
   const truth = new Uint8Array(bars);
   const times = new Float64Array(bars);
   for (let i = 0; i < bars; i++) {
@@ -47,16 +49,26 @@ export async function simFeatureSeries(
       );
       if (bar === undefined) continue;
       row[s] = Math.log(bar.close / (lastClose[s] as number));
+      (moves[i] as Float64Array)[s] = Math.log(bar.close / bar.open);
+      (volumes[i] as Float64Array)[s] = bar.volume;
       lastClose[s] = bar.close;
     }
     truth[i] = REGIME_NAMES.indexOf(market.currentTrueRegime());
     times[i] = market.now();
   }
-  const features = new UniverseFeatures(estimateLoadings(returns.slice(0, Math.min(backfill, bars)), symbolCount));
+  const first = Math.min(backfill, bars);
+  const features = new UniverseFeatures(
+    estimateLoadings(returns.slice(0, first), symbolCount, {
+      moves: moves.slice(0, first),
+      volumes: volumes.slice(0, first),
+    }),
+  );
   const observations = new Float64Array(bars * FEATURE_COUNT);
   for (let i = 0; i < bars; i++) {
     const row = returns[i] as Float64Array;
-    for (let s = 0; s < symbolCount; s++) features.add(row[s] as number, s);
+    const move = moves[i] as Float64Array;
+    const volume = volumes[i] as Float64Array;
+    for (let s = 0; s < symbolCount; s++) features.add(row[s] as number, s, move[s] as number, volume[s] as number);
     features.finish(observations, i * FEATURE_COUNT);
   }
   return { bars, observations, truth, times };
