@@ -124,6 +124,8 @@ test('factor features: the loadings are saved with each model (not with every ch
     const loadings = readLoadings(saved.loadings, 8);
     assert.ok(loadings !== null, 'a beta and a noise per symbol');
     assert.ok(Array.from(loadings.deviation).every((d) => d > 0));
+    assert.ok(loadings.volume !== undefined, 'and each symbol’s volume loadings (the volume feature)');
+    assert.ok(Array.from(loadings.volume.scale).every((rho) => rho > 0));
   }
 
   // As an older version left it: its models named by the plain features, without loadings.
