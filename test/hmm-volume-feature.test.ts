@@ -6,6 +6,7 @@ import {
   estimateVolumeLoadings,
   FACTOR_FEATURE_NAMES,
   FEATURE_COUNT,
+  MAX_VOLUME_STRETCH,
   TWO_FACTOR_FEATURE_NAMES,
   UniverseFeatures,
 } from '../src/core/hmm/features.js';
@@ -106,6 +107,22 @@ test('the volume feature measures how far the moves are stretched for their volu
   for (let s = 0; s < 20; s++) features.add(0.001, s, 0, 1e5);
   features.finish(out);
   assert.ok(Number.isNaN(out[2] as number), 'no symbol moved within its bar');
+  // Two symbols that hardly moved say too little (θ's standard error above 1): missing.
+  for (let s = 0; s < 2; s++) features.add(0.001, s, 1e-7, 1e5);
+  features.finish(out);
+  assert.ok(Number.isNaN(out[2] as number), 'too little said');
+  // An auction's volume, a thousand times every symbol's fit: bounded.
+  for (let s = 0; s < 20; s++) {
+    const m = 2 * (symbols[s] as { moveSd: number }).moveSd;
+    features.add(
+      m,
+      s,
+      m,
+      1e3 * Math.exp((loadings.volume.level[s] as number) + Math.log1p(m / (loadings.volume.scale[s] as number))),
+    );
+  }
+  features.finish(out);
+  assert.equal(out[2], -MAX_VOLUME_STRETCH);
   // Loadings without volume ones (saved before the feature): the feature is missing.
   const { volume: _none, ...returnsOnly } = loadings;
   const older = new UniverseFeatures(returnsOnly);

@@ -19,10 +19,10 @@
  * (m the bar's own move, log close/open; a the symbol's quiet volume, ρ the move that doubles it),
  * fitted on the backfill; each bar, the common log-stretch θ of the ρs that best explains the volumes
  * seen (one Gauss-Newton step from θ = 0, each symbol weighted by what it tells: a big move says
- * more than none, a noisy volume less). Calm markets trade heavily for small moves (θ < 0), volatile
- * ones make big moves on the same volume (θ > 0). Returns alone cannot give this: given the regime,
- * it is nearly independent of the move and the dispersion (test/bench/regime-exact.ts measures what
- * the volumes carry).
+ * more than none, a noisy volume less; missing when they say too little, bounded at ±4). Calm
+ * markets trade heavily for small moves (θ < 0), volatile ones make big moves on the same volume
+ * (θ > 0). Returns alone cannot give this: given the regime, it is nearly independent of the move and
+ * the dispersion (test/bench/regime-exact.ts measures what the volumes carry).
  *
  * Any market's bars give these (nothing here knows the simulator). O(symbols) per bar, no allocation:
  * add() each symbol's return, then finish() writes the bar's features. A non-finite return is skipped;
@@ -128,6 +128,9 @@ export function estimateLoadings(
     volumeRows === undefined ? null : estimateVolumeLoadings(volumeRows.moves, volumeRows.volumes, symbols);
   return volume === null ? { beta, deviation } : { beta, deviation, volume };
 }
+
+/** The volume feature's bound: moves e⁴ ≈ 55 times as large (or small) for their volume. */
+export const MAX_VOLUME_STRETCH = 4;
 
 /** The grid of ρ tried per symbol, as multiples of its moves' root mean square (log-spaced). */
 const VOLUME_SCALE_GRID = Array.from({ length: 25 }, (_, i) => 0.25 * Math.pow(40, i / 24));
@@ -315,6 +318,9 @@ export class UniverseFeatures {
     }
     this.moves.fill(Number.NaN);
     this.volumes.fill(Number.NaN);
-    return used > 1 && den > 0 ? -num / den : Number.NaN;
+    // A bar whose volumes say too little (θ's standard error, 1/√den, above 1) leaves it missing; a
+    // volume far off every symbol's fit (an auction, a block trade) moves it at most MAX_VOLUME_STRETCH.
+    if (used < 2 || !(den >= 1)) return Number.NaN;
+    return Math.max(-MAX_VOLUME_STRETCH, Math.min(MAX_VOLUME_STRETCH, -num / den));
   }
 }
