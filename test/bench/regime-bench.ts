@@ -4,7 +4,8 @@
  * the most probable regime each bar, the same filter under the detector's rule (threshold, margin,
  * dwell: the ceiling of this detector's calls), and offline Viterbi (sees the future). Their model:
  * the simulator's transition matrix (from each regime's mean spell length, moves equally likely) and
- * emissions measured on the true labels.
+ * emissions measured on the true labels. And the exact filter of the simulator (regime-exact.ts: the
+ * Bayes-optimal causal detector, what no detector beats on average), by argmax and under the rule.
  */
 import { REGIME_NAMES } from '../../src/core/regime-types.js';
 import { FEATURE_COUNT } from '../../src/core/hmm/features.js';
@@ -16,6 +17,7 @@ import { SIM_REGIME_PROFILES } from '../../src/market/sim-market.js';
 import { BACKFILL_BARS, runDetector } from '../support/regime-accuracy.js';
 import { scoreRegimes, type RegimeScore } from '../support/regime-scoring.js';
 import { simFeatureSeries, type SimFeatureSeries } from '../support/sim-features.js';
+import { argmaxCalls, exactPosteriors, ruledCalls as exactRuledCalls, simBars } from './regime-exact.js';
 
 export interface RegimeBenchRow {
   readonly detector: string;
@@ -127,6 +129,29 @@ export async function benchRegimes(seed: number, symbols: number, bars: number):
     seed,
     symbols,
     score: scoreRegimes(ruledCalls(posteriors, series.bars, DEFAULT_HMM_SETTINGS), series.truth, BACKFILL_BARS),
+    microsPerBar: Number.NaN,
+  });
+
+  // The exact filter of the simulator (regime-exact.ts): every symbol's bars under the generator's own
+  // likelihood, the Bayes-optimal causal detector (its argmax), and under the detector's rule.
+  const sim = await simBars(seed, symbols, series.bars);
+  const truth = sim.truth.subarray(sim.first);
+  if (truth.length !== series.bars || truth.some((y, t) => y !== series.truth[t]))
+    throw new Error('the exact filter saw another market than the detector');
+  const exact = exactPosteriors(sim).posteriors.subarray(sim.first * K);
+  rows.push({
+    detector: 'exact filter of the simulator (argmax)',
+    seed,
+    symbols,
+    score: scoreRegimes(argmaxCalls(exact), series.truth, BACKFILL_BARS),
+    microsPerBar: Number.NaN,
+  });
+  const { threshold, margin, dwell } = DEFAULT_HMM_SETTINGS;
+  rows.push({
+    detector: "exact filter of the simulator, the detector's rule",
+    seed,
+    symbols,
+    score: scoreRegimes(exactRuledCalls(exact, threshold, margin, dwell), series.truth, BACKFILL_BARS),
     microsPerBar: Number.NaN,
   });
 
