@@ -15,7 +15,10 @@ import {
 const K = REGIME_NAMES.length;
 
 test("the exact filter's per-bar likelihood favours the true regime, and it is calibrated", async () => {
-  for (const seed of [31, 32]) {
+  const from = 500;
+  let calibrationGap = 0;
+  const seeds = [31, 32, 33, 34];
+  for (const seed of seeds) {
     const sim = await simBars(seed, 20, 6_000);
     const { posteriors, likelihoods } = exactPosteriors(sim);
     // Mean log p(bar | regime) over the bars of each true regime: the true one is the highest.
@@ -35,18 +38,15 @@ test("the exact filter's per-bar likelihood favours the true regime, and it is c
             `seed ${seed}: bars of ${REGIME_NAMES[y]} are likelier under ${REGIME_NAMES[k]}`,
           );
     }
-    // An exact model's probabilities are calibrated: its argmax is right as often as it expects.
-    const from = 500;
     const score = scoreRegimes(argmaxCalls(posteriors), sim.truth, from);
-    const expected = expectedAccuracy(posteriors, from);
-    assert.ok(
-      Math.abs(score.accuracy - expected) < 0.015,
-      `seed ${seed}: right on ${score.accuracy}, expected ${expected}`,
-    );
+    calibrationGap += (score.accuracy - expectedAccuracy(posteriors, from)) / seeds.length;
     // The whole bar knows more than its returns alone.
     const returnsOnly = scoreRegimes(argmaxCalls(exactPosteriors(sim, RETURNS_ONLY).posteriors), sim.truth, from);
     assert.ok(score.accuracy > returnsOnly.accuracy, `seed ${seed}: ${score.accuracy} vs ${returnsOnly.accuracy}`);
   }
+  // An exact model's probabilities are calibrated: its argmax is right as often as it expects (one seed of
+  // 5,500 bars varies by ±1.7 points; four pooled, measured −0.1).
+  assert.ok(Math.abs(calibrationGap) < 0.01, `right ${(calibrationGap * 100).toFixed(2)} points off what it expects`);
 });
 
 test('with many symbols the exact filter tells range and volatile almost every bar; the trends differ only by drift', async () => {
