@@ -98,6 +98,8 @@ test('learn report prints the newest regime model with each regime’s expected 
     assert.ok(line, `a model row for ${name}:\n${stdout}`);
     assert.ok(line.includes(`${Math.round(durations[k] as number).toLocaleString('en-US')} bars`), line);
     assert.ok(line.includes((saved.transition[k * 5] as number).toFixed(4)), line);
+    // The volume feature: how large the moves are for their volume (exp of the state's mean).
+    assert.ok(line.includes(`${Math.exp(saved.means[k * 3 + 2] as number).toFixed(2)}×`), line);
   });
   const json = await captureStdout(() => learn(['report', '--json', '--db', path]));
   const parsed = JSON.parse(json.stdout) as { model: { regimes: { regime: string; expectedBars: number }[] } };

@@ -27,6 +27,11 @@ export interface RegimeModelRow {
    * with factor features, of their residuals in units of each symbol's own noise.
    */
   readonly dispersion: number;
+  /**
+   * With the volume feature: how large the moves are for the volume they draw, as a multiple of the
+   * symbols' usual (exp of the mean volume-implied move scale); absent for models saved before it.
+   */
+  readonly moveScale?: number;
   readonly stayProbability: number;
   /** Mean spell length in bars: 1 / (1 − P(stay)). */
   readonly expectedBars: number;
@@ -73,6 +78,7 @@ async function newestModel(connection: SqliteConnection, runId: number | null): 
       meanReturn: p.means[k * D] as number,
       returnSd: Math.sqrt(p.variances[k * D] as number),
       dispersion: Math.exp(p.means[k * D + 1] as number),
+      ...(D > 2 ? { moveScale: Math.exp(p.means[k * D + 2] as number) } : {}),
       stayProbability: p.transition[k * p.states + k] as number,
       expectedBars: durations[k] as number,
     })),
