@@ -8,7 +8,7 @@ import type { LoopEvent } from '../src/engine/loop-events.js';
 import type { Checkpoint } from '../src/engine/checkpoint.js';
 import { expectedDurations } from '../src/core/hmm/model.js';
 import { modelFeatures, readLoadings, readModel, type SavedRegimeModel } from '../src/core/hmm/saved-model.js';
-import { FACTOR_FEATURE_NAMES, FEATURE_NAMES } from '../src/core/hmm/features.js';
+import { FACTOR_FEATURE_NAMES, FEATURE_NAMES, TWO_FACTOR_FEATURE_NAMES } from '../src/core/hmm/features.js';
 import { REGIME_NAMES } from '../src/core/regime-types.js';
 import { openStore } from '../src/store/open-store.js';
 import { DatabaseSnapshotSource } from '../src/store/database-snapshot-source.js';
@@ -183,5 +183,31 @@ test('a saved model of other features than the run computes is not put in force:
     said.some((m) => m.startsWith('regime model fitted on')),
     said.join('; '),
   );
+  assert.equal(resumed.snapshot.regime.learning, false);
+});
+
+test('a run saved before the volume feature (two-feature models, loadings without volume ones) resumes with its model in force, the feature left out', async () => {
+  const path = join(folder, 'two-features.db');
+  await runStored(path, ['--iterations', '20', '--seed', '9', '--period', '60d']);
+  const c = await openStore(path);
+  const models = await c.all<{ id: number; model: string }>('SELECT id, model FROM regime_models');
+  assert.ok(models.length >= 1);
+  for (const m of models) {
+    const saved = JSON.parse(m.model) as SavedRegimeModel;
+    const loadings = saved.loadings as NonNullable<SavedRegimeModel['loadings']>;
+    const twoColumns = (a: readonly number[]): number[] => a.filter((_, i) => i % 3 !== 2);
+    const older = {
+      ...saved,
+      features: [...TWO_FACTOR_FEATURE_NAMES],
+      means: twoColumns(saved.means),
+      variances: twoColumns(saved.variances),
+      loadings: { beta: loadings.beta, deviation: loadings.deviation },
+    };
+    await c.run('UPDATE regime_models SET model = ? WHERE id = ?', [JSON.stringify(older), m.id]);
+  }
+  await c.close();
+  const resumed = await runStored(path, ['--iterations', '5', '--seed', '9', '--period', '60d']);
+  const said = notices(resumed.events);
+  assert.ok(said.includes('regime model restored from the saved run'), said.join('; '));
   assert.equal(resumed.snapshot.regime.learning, false);
 });
