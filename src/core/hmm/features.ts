@@ -81,7 +81,7 @@ export function estimateLoadings(
   rows: readonly Float64Array[],
   symbols: number,
   /** Each bar's own move (log close/open) and volume, by symbol, in the rows' order: for the volume feature. */
-  volumeRows?: { readonly moves: readonly Float64Array[]; readonly volumes: readonly Float64Array[] },
+  volumeRows?: { readonly moves: readonly ArrayLike<number>[]; readonly volumes: readonly ArrayLike<number>[] },
 ): FactorLoadings | null {
   const rr = new Float64Array(symbols);
   const rf = new Float64Array(symbols);
@@ -143,8 +143,8 @@ const VOLUME_SCALE_GRID = Array.from({ length: 25 }, (_, i) => 0.25 * Math.pow(4
  * symbols are left.
  */
 export function estimateVolumeLoadings(
-  moves: readonly Float64Array[],
-  volumes: readonly Float64Array[],
+  moves: readonly ArrayLike<number>[],
+  volumes: readonly ArrayLike<number>[],
   symbols: number,
 ): VolumeLoadings | null {
   const level = new Float64Array(symbols).fill(Number.NaN);
@@ -157,8 +157,8 @@ export function estimateVolumeLoadings(
     let n = 0;
     let squares = 0;
     for (let t = 0; t < moves.length; t++) {
-      const m = (moves[t] as Float64Array)[s] as number;
-      const v = (volumes[t] as Float64Array)[s] as number;
+      const m = (moves[t] as ArrayLike<number>)[s] as number;
+      const v = (volumes[t] as ArrayLike<number>)[s] as number;
       if (!Number.isFinite(m) || !(v > 0) || !Number.isFinite(v)) continue;
       size[n] = Math.abs(m);
       logVolume[n] = Math.log(v);
