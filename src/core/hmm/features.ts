@@ -141,9 +141,8 @@ const FIT_SAMPLE = 1200;
  * Volume loadings from a backfill's bars (rows by bar, by symbol index; NaN or a volume ≤ 0 for none):
  * per symbol, the ρ of the grid (times the root mean square of its moves) and the level `a` that fit
  * log volume ≈ a + log(1 + |move|/ρ) in least squares (ρ searched coarse to fine on a sample of the
- * bars, `a` on all of them), `noise` the residuals' standard deviation. A
- * symbol with fewer than MIN_LOADING_BARS such bars, or no moves, is left out; null when fewer than two
- * symbols are left.
+ * bars, `a` on all of them), `noise` the residuals' standard deviation. A symbol with fewer than
+ * MIN_LOADING_BARS such bars, or no moves, is left out; null when fewer than two symbols are left.
  */
 export function estimateVolumeLoadings(
   moves: readonly ArrayLike<number>[],
