@@ -1,10 +1,10 @@
 /**
  * The backfill, streamed: each symbol's history feeds its signals as soon as it arrives and is then
  * dropped, so a 500-symbol backfill never holds every bar at once. The regime detector needs the
- * universe's features per bar time (mean return and dispersion, from each symbol's return); the
- * returns wait here (a few numbers per symbol and time, not bars: the return, and the bar's own move
- * and volume for the volume feature) and are fed in time order once every symbol is in, taken in symbol order as the step-by-step processing does, so the result is the same
- * to the last bit whatever order the symbols arrive in.
+ * universe's features per bar time (move and dispersion from each symbol's return, the volume feature
+ * from its bar's own move and volume); these wait here (three numbers per symbol and time, not bars)
+ * and are fed in time order once every symbol is in, taken in symbol order as the step-by-step
+ * processing does, so the result is the same to the last bit whatever order the symbols arrive in.
  */
 import type { SymbolSignals } from '../core/strategy.js';
 import type { BarColumns } from '../core/model.js';
