@@ -7,6 +7,7 @@ import {
   argmaxCalls,
   expectedAccuracy,
   exactPosteriors,
+  ExactRegimeFilter,
   RETURNS_ONLY,
   simBars,
 } from './bench/regime-exact.js';
@@ -63,4 +64,26 @@ test('with many symbols the exact filter tells range and volatile almost every b
   const few = await simBars(33, 3, 3_000);
   const fewScore = scoreRegimes(argmaxCalls(exactPosteriors(few, ALL_PARTS).posteriors), few.truth, 300);
   assert.ok(fewScore.accuracy < manyScore.accuracy - 0.05, `3 symbols: ${fewScore.accuracy}`);
+});
+
+test("the pull-back's hidden state is tracked exactly: merging range spells older than 300 bars changes no posterior", async () => {
+  const sim = await simBars(35, 20, 3_000);
+  const posteriors = (horizon: number): Float64Array => {
+    const filter = new ExactRegimeFilter(sim.beta, sim.noise, sim.baseVolume, ALL_PARTS, horizon);
+    const out = new Float64Array(sim.bars * K);
+    for (let t = 0; t < sim.bars; t++)
+      out.set(filter.step(sim.open, sim.high, sim.low, sim.close, sim.volume, t * sim.symbols), t * K);
+    return out;
+  };
+  const merged = posteriors(300);
+  const longer = posteriors(1_000);
+  const coarse = posteriors(20);
+  let gap = 0;
+  let coarseGap = 0;
+  for (let i = 0; i < merged.length; i++) {
+    gap = Math.max(gap, Math.abs((merged[i] as number) - (longer[i] as number)));
+    coarseGap = Math.max(coarseGap, Math.abs((coarse[i] as number) - (longer[i] as number)));
+  }
+  assert.ok(gap < 1e-6, `300 against 1,000 bars: ${gap}`);
+  assert.ok(coarseGap > 1e-5, `20 bars is too few, and shows: ${coarseGap}`);
 });
