@@ -123,6 +123,14 @@ test('the volume feature measures how far the moves are stretched for their volu
   }
   features.finish(out);
   assert.equal(out[2], -MAX_VOLUME_STRETCH);
+  // A symbol whose bar opened or closed at 0 (an infinite move) is left out; the others still say θ.
+  for (let s = 0; s < 20; s++) {
+    const m = 2 * (symbols[s] as { moveSd: number }).moveSd;
+    const quiet = Math.exp((loadings.volume.level[s] as number) + Math.log1p(m / (loadings.volume.scale[s] as number)));
+    features.add(m, s, s === 3 ? Number.POSITIVE_INFINITY : s === 4 ? Number.NEGATIVE_INFINITY : m, quiet);
+  }
+  features.finish(out);
+  close(out[2] as number, 0, 0.05, 'θ with two infinite moves among twenty');
   // Loadings without volume ones (saved before the feature): the feature is missing.
   const { volume: _none, ...returnsOnly } = loadings;
   const older = new UniverseFeatures(returnsOnly);

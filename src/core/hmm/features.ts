@@ -322,7 +322,7 @@ export class UniverseFeatures {
       const m = this.moves[s] as number;
       const v = this.volumes[s] as number;
       const rho = scale[s] as number;
-      if (m !== m || !(v > 0) || !Number.isFinite(v) || !(rho > 0)) continue;
+      if (!Number.isFinite(m) || !(v > 0) || !Number.isFinite(v) || !(rho > 0)) continue;
       const x = Math.abs(m) / rho;
       // d/dθ of log(1 + |m|/(ρ e^θ)) at θ = 0 is −x/(1 + x).
       const u = x / (1 + x);
