@@ -34,15 +34,8 @@ import { SimulatedMarket, SIM_REGIME_PROFILES } from '../../src/market/sim-marke
 import { barsInPeriod, simBarTime } from '../../src/market/session-calendar.js';
 import { BACKFILL_BARS, runDetector } from '../support/regime-accuracy.js';
 import { scoreRegimes, type RegimeScore } from '../support/regime-scoring.js';
-import {
-  argmaxCalls,
-  exactPosteriors,
-  RETURNS_ONLY,
-  expectedAccuracy,
-  ruledCalls,
-  simBars,
-  sweepRule,
-} from './regime-exact.js';
+import { argmaxCalls, exactPosteriors, RETURNS_ONLY, expectedAccuracy, simBars, sweepRule } from './regime-exact.js';
+import { ruledCalls } from './detector-rule.js';
 
 const K = REGIME_NAMES.length;
 const D = FEATURE_COUNT;
@@ -221,35 +214,6 @@ function posteriors(p: HmmParams, phi: Float64Array, obs: Float64Array, level: F
   return out;
 }
 
-/** The detector's rule (threshold, margin, dwell) over posteriors, from range. */
-function ruled(post: Float64Array): Uint8Array {
-  const { threshold, margin, dwell } = DEFAULT_HMM_SETTINGS;
-  const bars = post.length / K;
-  const called = new Uint8Array(bars);
-  let current = REGIME_NAMES.indexOf('range');
-  let challenger = -1;
-  let count = 0;
-  for (let t = 0; t < bars; t++) {
-    let leader = 0;
-    for (let k = 1; k < K; k++) if ((post[t * K + k] as number) > (post[t * K + leader] as number)) leader = k;
-    const lead = post[t * K + leader] as number;
-    if (leader !== current && lead >= threshold && lead - (post[t * K + current] as number) >= margin) {
-      count = leader === challenger ? count + 1 : 1;
-      challenger = leader;
-      if (count >= dwell) {
-        current = leader;
-        challenger = -1;
-        count = 0;
-      }
-    } else {
-      challenger = -1;
-      count = 0;
-    }
-    called[t] = current;
-  }
-  return called;
-}
-
 export interface CeilingRow {
   readonly seed: number;
   readonly symbols: number;
@@ -271,7 +235,7 @@ export async function benchCeilings(seed: number, symbols: number, bars: number)
   const ceiling = (obs: Float64Array, regress: boolean): RegimeScore => {
     const level = regress ? levelGap(obs, r.bars, 10) : null;
     const { p, phi } = trueModel(obs, r.truth, level);
-    return score(ruled(posteriors(p, phi, obs, level)));
+    return score(ruledCalls(posteriors(p, phi, obs, level), DEFAULT_HMM_SETTINGS));
   };
   const detector = (obs: Float64Array): RegimeScore =>
     score(runDetector({ bars: r.bars, observations: obs, truth: r.truth, times: r.times }, BACKFILL_BARS).called);
@@ -280,7 +244,6 @@ export async function benchCeilings(seed: number, symbols: number, bars: number)
   if (truth.length !== r.bars || truth.some((y, t) => y !== r.truth[t]))
     throw new Error('the exact filter saw another market than the features');
   const exact = exactPosteriors(sim).posteriors.subarray(sim.first * K);
-  const { threshold, margin, dwell } = DEFAULT_HMM_SETTINGS;
   const sweep = sweepRule(exact, truth, BACKFILL_BARS);
   const best = sweep.best;
   return {
@@ -292,10 +255,10 @@ export async function benchCeilings(seed: number, symbols: number, bars: number)
     exactExpectedAccuracy: expectedAccuracy(exact, BACKFILL_BARS),
     scores: {
       '(d) exact filter, argmax': score(argmaxCalls(exact)),
-      "(d) exact filter, detector's rule": score(ruledCalls(exact, threshold, margin, dwell)),
+      "(d) exact filter, detector's rule": score(ruledCalls(exact, DEFAULT_HMM_SETTINGS)),
       ...(best === null ? {} : { '(d) exact filter, best rule': best.score }),
       "(e) exact on returns + pull-back alone, detector's rule": score(
-        ruledCalls(exactPosteriors(sim, RETURNS_ONLY).posteriors.subarray(sim.first * K), threshold, margin, dwell),
+        ruledCalls(exactPosteriors(sim, RETURNS_ONLY).posteriors.subarray(sim.first * K), DEFAULT_HMM_SETTINGS),
       ),
       'ceiling (a)': ceiling(plain, false),
       'ceiling (b) GLS': ceiling(gls, false),

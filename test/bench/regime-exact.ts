@@ -28,6 +28,7 @@ import { REGIME_NAMES } from '../../src/core/regime-types.js';
 import { SimulatedMarket, SIM_REGIME_PROFILES } from '../../src/market/sim-market.js';
 import { barsInPeriod } from '../../src/market/session-calendar.js';
 import { scoreRegimes, type RegimeScore } from '../support/regime-scoring.js';
+import { ruledCalls } from './detector-rule.js';
 
 const K = REGIME_NAMES.length;
 const RANGE = REGIME_NAMES.indexOf('range');
@@ -445,35 +446,6 @@ export function exactPosteriors(
   return { posteriors, likelihoods };
 }
 
-/** The detector's rule over posteriors (bars × K), from range: see HmmRegimeDetector's decide(). */
-export function ruledCalls(posteriors: Float64Array, threshold: number, margin: number, dwell: number): Uint8Array {
-  const bars = posteriors.length / K;
-  const called = new Uint8Array(bars);
-  let current = RANGE;
-  let challenger = -1;
-  let count = 0;
-  for (let t = 0; t < bars; t++) {
-    let leader = 0;
-    for (let k = 1; k < K; k++)
-      if ((posteriors[t * K + k] as number) > (posteriors[t * K + leader] as number)) leader = k;
-    const lead = posteriors[t * K + leader] as number;
-    if (leader !== current && lead >= threshold && lead - (posteriors[t * K + current] as number) >= margin) {
-      count = leader === challenger ? count + 1 : 1;
-      challenger = leader;
-      if (count >= dwell) {
-        current = leader;
-        challenger = -1;
-        count = 0;
-      }
-    } else {
-      challenger = -1;
-      count = 0;
-    }
-    called[t] = current;
-  }
-  return called;
-}
-
 /** Each bar's most probable regime (the Bayes rule for per-bar accuracy). */
 export function argmaxCalls(posteriors: Float64Array): Uint8Array {
   const bars = posteriors.length / K;
@@ -521,7 +493,7 @@ export function sweepRule(posteriors: Float64Array, truth: Uint8Array, from: num
   for (const threshold of SWEEP_THRESHOLDS)
     for (const margin of SWEEP_MARGINS)
       for (const dwell of SWEEP_DWELLS) {
-        const score = scoreRegimes(ruledCalls(posteriors, threshold, margin, dwell), truth, from);
+        const score = scoreRegimes(ruledCalls(posteriors, { threshold, margin, dwell }), truth, from);
         if (score.changesCalled > 1.5 * score.trueChanges || !(score.meanDelay <= 12)) continue;
         if (score.accuracy >= 0.9) meetingAll++;
         if (best === null || score.accuracy > best.score.accuracy)
