@@ -72,6 +72,11 @@ export type StyledCellsToString = (cells: readonly StyledCell[]) => string;
 /** Cells of tokenized lines kept per generation: a 200×60 screen is 12,000 cells. */
 export const REMEMBERED_CELLS_PER_GENERATION = 24_000;
 
+const widthsOf = (caches: InkOutputCaches): Map<string, number> => caches.widths;
+const blockWidthsOf = (caches: InkOutputCaches): Map<string, number> => caches.blockWidths;
+const measureWidth = (caches: InkOutputCaches, text: string): number => caches.getStringWidth(text);
+const measureWidestLine = (caches: InkOutputCaches, text: string): number => caches.getWidestLine(text);
+
 /** One generation of what frames measured and tokenized: Ink's own caches, and the lines of each text. */
 interface Generation {
   readonly ink: InkOutputCaches;
@@ -128,23 +133,11 @@ export class RememberedOutputCaches implements InkOutputCaches {
   }
 
   getStringWidth(text: string): number {
-    let width = this.current.ink.widths.get(text);
-    if (width !== undefined) return width;
-    width = this.previous.ink.widths.get(text);
-    if (width !== undefined) this.current.ink.widths.set(text, width);
-    else width = this.current.ink.getStringWidth(text);
-    this.rollOverWhenFull();
-    return width;
+    return this.rememberedWidth(text, widthsOf, measureWidth);
   }
 
   getWidestLine(text: string): number {
-    let width = this.current.ink.blockWidths.get(text);
-    if (width !== undefined) return width;
-    width = this.previous.ink.blockWidths.get(text);
-    if (width !== undefined) this.current.ink.blockWidths.set(text, width);
-    else width = this.current.ink.getWidestLine(text);
-    this.rollOverWhenFull();
-    return width;
+    return this.rememberedWidth(text, blockWidthsOf, measureWidestLine);
   }
 
   /** A text's lines, each as Ink's Output makes it: the styles open at a line break carried over. */
@@ -164,6 +157,21 @@ export class RememberedOutputCaches implements InkOutputCaches {
     this.current.cells += text.length;
     this.rollOverWhenFull();
     return lines;
+  }
+
+  /** A width from the new generation, else moved over from the old one, else measured by Ink's caches. */
+  private rememberedWidth(
+    text: string,
+    widthsIn: (caches: InkOutputCaches) => Map<string, number>,
+    measure: (caches: InkOutputCaches, text: string) => number,
+  ): number {
+    let width = widthsIn(this.current.ink).get(text);
+    if (width !== undefined) return width;
+    width = widthsIn(this.previous.ink).get(text);
+    if (width !== undefined) widthsIn(this.current.ink).set(text, width);
+    else width = measure(this.current.ink, text);
+    this.rollOverWhenFull();
+    return width;
   }
 
   private generation(): Generation {
