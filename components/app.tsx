@@ -35,6 +35,8 @@ export interface AppProps {
    * Without it the app calls `controls.stop()` and exits Ink at once.
    */
   readonly onQuit?: () => void;
+  /** Ctrl-L: the terminal may no longer show what was drawn; draw the whole screen again. */
+  readonly onRedraw?: () => void;
   /**
    * Watching a database another process writes (`trading-tui watch`): reads how fresh the data is,
    * every second. The status bar says WATCH, and the keys that would change the bot do nothing.
@@ -42,7 +44,7 @@ export interface AppProps {
   readonly watch?: () => WatchStatus;
 }
 
-export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch }: AppProps): ReactNode {
+export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, onRedraw, watch }: AppProps): ReactNode {
   const terminal = useTerminalSize();
   const snapshot = useEngineSnapshot(controls, fps);
   const watchView = useWatchStatus(watch, snapshot);
@@ -159,6 +161,9 @@ export function App({ controls, fps = DEFAULT_FPS, width, height, onQuit, watch 
         return;
       case 'toggle-help':
         dispatch({ type: 'toggle-help' });
+        return;
+      case 'redraw':
+        onRedraw?.();
         return;
       case 'back':
         dispatch({ type: 'back' });

@@ -20,7 +20,8 @@ export type KeyCommand =
   | 'zoom-out'
   | 'retry-downloads'
   | 'close-all'
-  | 'toggle-buys';
+  | 'toggle-buys'
+  | 'redraw';
 
 type SpecialKey = 'tab' | 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape';
 
@@ -162,6 +163,13 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
     help: 'back: close an opened row, the help, the filter',
     writes: false,
     keys: [[{ special: 'escape' }, 'back']],
+  },
+  {
+    group: 'The program',
+    label: 'Ctrl-L',
+    help: 'draw the whole screen again (after something else wrote on it)',
+    writes: false,
+    keys: [[{ input: 'l', ctrl: true }, 'redraw']],
   },
   {
     group: 'The program',

@@ -68,3 +68,45 @@ test("loading the UI gives Ink's string-width a memory: Ink's width questions ar
   );
   assert.ok(seen.after > seen.before, `Ink measured through it: ${run.stdout}`);
 });
+
+test("loading the UI gives Ink's Output a memory across frames, drawing what Ink's own draws", () => {
+  const script = `
+    import { registerHooks } from 'node:module';
+    import { EventEmitter } from 'node:events';
+    const loaded = [];
+    registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+    const { loadUi } = await import(${JSON.stringify(new URL('../src/cli/load-ui.ts', import.meta.url).href)});
+    await loadUi();
+    const { render, Box, Text } = await import('ink');
+    const { createElement } = await import('react');
+    const frames = [];
+    const stdout = Object.assign(new EventEmitter(), { columns: 30, rows: 6, isTTY: true, write: (frame) => (frames.push(frame), true) });
+    const screen = (price) => createElement(Box, { borderStyle: 'round', width: 24 }, createElement(Text, { color: 'green' }, 'AAPL ▲ ' + price));
+    const app = render(screen('187.20'), { stdout, patchConsole: false, debug: true });
+    app.rerender(screen('187.31'));
+    app.rerender(screen('187.20'));
+    app.unmount();
+    process.stdout.write(JSON.stringify({ frames, loaded: loaded.filter((url) => /output|ansi-tokenize/.test(url)) }));
+  `;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '1' },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const seen = JSON.parse(run.stdout) as { frames: string[]; loaded: string[] };
+  assert.ok(
+    seen.loaded.some((url) => url.includes('/remembering-ink-output.') && url.includes('ink%2Fbuild%2Foutput.js')),
+    run.stdout,
+  );
+  // Ink's tokenizer, loaded once: the remembering Output uses the very module Ink's does.
+  assert.equal(seen.loaded.filter((url) => url.endsWith('/ansi-tokenize/build/index.js')).length, 1, run.stdout);
+  // Three renders (the unmount draws the last frame once more).
+  const drawn = seen.frames.filter((frame) => frame.includes('AAPL'));
+  assert.equal(drawn.length, 4, run.stdout);
+  const [top, middle, bottom] = (drawn[0] as string).split('\n');
+  assert.match(top as string, /^╭─+╮$/);
+  assert.ok(middle?.startsWith('│\u001b[32mAAPL ▲ 187.20\u001b[39m ') && middle.endsWith('│'), middle);
+  assert.match(bottom as string, /^╰─+╯$/);
+  assert.equal(drawn[2], drawn[0]);
+  assert.equal(drawn[1], (drawn[0] as string).replace('187.20', '187.31'));
+});

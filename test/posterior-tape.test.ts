@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_DETECTOR_CONFIG } from '../src/core/regime.js';
 import { PosteriorTape, tapeKey } from '../src/core/hmm/posterior-tape.js';
+import { FEATURE_COUNT } from '../src/core/hmm/features.js';
 import { DEFAULT_UNIVERSE } from '../src/market/universe.js';
 import { backtest } from '../src/learn/backtest.js';
 import { unionOfTimes } from '../src/learn/replay-market.js';
@@ -28,7 +29,7 @@ test('backtests that replay a shared posterior tape equal backtests that fit the
   const results = configs.map((config) => {
     const key = tapeKey(config);
     let tape = tapes.get(key);
-    if (tape === undefined) tapes.set(key, (tape = new PosteriorTape(key, 4, 2, 16)));
+    if (tape === undefined) tapes.set(key, (tape = new PosteriorTape(key, 4, FEATURE_COUNT, 16)));
     return { own: backtest(bars, config, steps), shared: backtest(bars, config, steps, tape) };
   });
   assert.equal(tapes.size, 2);
@@ -56,7 +57,7 @@ test('a posterior tape refuses other window settings and other bars', async () =
     periodDays: 2,
   });
   const config = { ...DEFAULT_DETECTOR_CONFIG, window: 1000 };
-  const tape = new PosteriorTape(tapeKey(config), 4, 2);
+  const tape = new PosteriorTape(tapeKey(config), 4, FEATURE_COUNT);
   backtest(bars, config, undefined, tape);
   assert.throws(() => backtest(bars, { ...config, window: 2500 }, undefined, tape), /other window or refit settings/);
   assert.throws(() => backtest(other, config, undefined, tape), /does not hold these bars/);

@@ -8,7 +8,7 @@ import type { LoopEvent } from '../src/engine/loop-events.js';
 import type { Checkpoint } from '../src/engine/checkpoint.js';
 import { expectedDurations } from '../src/core/hmm/model.js';
 import { modelFeatures, readLoadings, readModel, type SavedRegimeModel } from '../src/core/hmm/saved-model.js';
-import { FACTOR_FEATURE_NAMES, FEATURE_NAMES } from '../src/core/hmm/features.js';
+import { FACTOR_FEATURE_NAMES, FEATURE_NAMES, TWO_FACTOR_FEATURE_NAMES } from '../src/core/hmm/features.js';
 import { REGIME_NAMES } from '../src/core/regime-types.js';
 import { openStore } from '../src/store/open-store.js';
 import { DatabaseSnapshotSource } from '../src/store/database-snapshot-source.js';
@@ -98,6 +98,8 @@ test('learn report prints the newest regime model with each regime’s expected 
     assert.ok(line, `a model row for ${name}:\n${stdout}`);
     assert.ok(line.includes(`${Math.round(durations[k] as number).toLocaleString('en-US')} bars`), line);
     assert.ok(line.includes((saved.transition[k * 5] as number).toFixed(4)), line);
+    // The volume feature: how large the moves are for their volume (exp of the state's mean).
+    assert.ok(line.includes(`${Math.exp(saved.means[k * 3 + 2] as number).toFixed(2)}×`), line);
   });
   const json = await captureStdout(() => learn(['report', '--json', '--db', path]));
   const parsed = JSON.parse(json.stdout) as { model: { regimes: { regime: string; expectedBars: number }[] } };
@@ -124,6 +126,8 @@ test('factor features: the loadings are saved with each model (not with every ch
     const loadings = readLoadings(saved.loadings, 8);
     assert.ok(loadings !== null, 'a beta and a noise per symbol');
     assert.ok(Array.from(loadings.deviation).every((d) => d > 0));
+    assert.ok(loadings.volume !== undefined, 'and each symbol’s volume loadings (the volume feature)');
+    assert.ok(Array.from(loadings.volume.scale).every((rho) => rho > 0));
   }
 
   // As an older version left it: its models named by the plain features, without loadings.
@@ -179,5 +183,31 @@ test('a saved model of other features than the run computes is not put in force:
     said.some((m) => m.startsWith('regime model fitted on')),
     said.join('; '),
   );
+  assert.equal(resumed.snapshot.regime.learning, false);
+});
+
+test('a run saved before the volume feature (two-feature models, loadings without volume ones) resumes with its model in force, the feature left out', async () => {
+  const path = join(folder, 'two-features.db');
+  await runStored(path, ['--iterations', '20', '--seed', '9', '--period', '60d']);
+  const c = await openStore(path);
+  const models = await c.all<{ id: number; model: string }>('SELECT id, model FROM regime_models');
+  assert.ok(models.length >= 1);
+  for (const m of models) {
+    const saved = JSON.parse(m.model) as SavedRegimeModel;
+    const loadings = saved.loadings as NonNullable<SavedRegimeModel['loadings']>;
+    const twoColumns = (a: readonly number[]): number[] => a.filter((_, i) => i % 3 !== 2);
+    const older = {
+      ...saved,
+      features: [...TWO_FACTOR_FEATURE_NAMES],
+      means: twoColumns(saved.means),
+      variances: twoColumns(saved.variances),
+      loadings: { beta: loadings.beta, deviation: loadings.deviation },
+    };
+    await c.run('UPDATE regime_models SET model = ? WHERE id = ?', [JSON.stringify(older), m.id]);
+  }
+  await c.close();
+  const resumed = await runStored(path, ['--iterations', '5', '--seed', '9', '--period', '60d']);
+  const said = notices(resumed.events);
+  assert.ok(said.includes('regime model restored from the saved run'), said.join('; '));
   assert.equal(resumed.snapshot.regime.learning, false);
 });

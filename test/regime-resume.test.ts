@@ -143,7 +143,7 @@ test('a seeded run stopped and resumed at several points (one in a refit) prints
   const pieces: string[] = [];
   const refitsInProgress: number[] = [];
   let done = 0;
-  for (const stop of [150, 290, 760, 845, total]) {
+  for (const stop of [150, 300, 775, 845, total]) {
     pieces.push(...(await iterations(path, stop - done)).map(line));
     done = stop;
     const c = await openStore(path);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PARAMS_BY_REGIME, RegimeController } from '../src/core/regime.js';
+import { DEFAULT_DETECTOR_CONFIG, PARAMS_BY_REGIME, RegimeController } from '../src/core/regime.js';
 import { SeededRandom } from '../src/core/random.js';
 import { FEATURE_COUNT, UniverseFeatures } from '../src/core/hmm/features.js';
 import { measureRegimeAccuracy } from './support/regime-accuracy.js';
@@ -58,16 +58,32 @@ test('the controller scores the regime in force against a truth it is given, not
 });
 
 // The bench's targets (≥ 90% on 25,000 bars, ≤ 1.5× changes, ≤ 12 bars delay) on shorter runs, looser floors
-// (a short run right after the backfill weighs the young model's first bars more). Measured: 20 symbols
-// 87.9–92.0%, 60 symbols 91.5–94.0%, 1.09–1.38× the true changes, delay 6.8–14.1 (the code before the tied
-// transition rows: 81.8–88.9% with 20 symbols, up to 1.72×, delay up to 16.7).
+// (a short run right after the backfill weighs the young model's first bars more). Measured with the volume
+// feature, seeds 21–28: 20 symbols 90.3–95.5%, 60 symbols 92.5–96.2%, 1.06–1.44× the true changes, delay
+// 3.3–11.2 (before it, seeds 21–24: 87.9–92.0% and 91.5–94.0%, up to 1.38×, delay up to 14.1; the floors
+// were 85% / 89%, 1.6×, 16 bars).
 for (const symbols of [20, 60])
   for (const seed of [21, 22, 23, 24]) {
     test(`accuracy against the simulated market's true regimes: ${symbols} symbols, seed ${seed}, 6,000 bars after the backfill`, async () => {
       const r = await measureRegimeAccuracy(seed, 6000, symbols);
       const what = `${(r.accuracy * 100).toFixed(1)}% right, ${r.changesCalled} changes for ${r.trueChanges}, delay ${r.meanDelay.toFixed(1)}`;
-      assert.ok(r.accuracy >= (symbols >= 60 ? 0.89 : 0.85), what);
-      assert.ok(r.changesCalled <= 1.6 * r.trueChanges, what);
-      assert.ok(r.meanDelay <= 16, what);
+      assert.ok(r.accuracy >= (symbols >= 60 ? 0.91 : 0.88), what);
+      assert.ok(r.changesCalled <= 1.55 * r.trueChanges, what);
+      assert.ok(r.meanDelay <= 14, what);
     });
   }
+
+// The volume feature is estimated from the data: where the volumes carry the regime (the simulated market's
+// follow each regime's scale) it helps; where they say nothing it costs next to nothing. Measured: seeds
+// 1–10 (25,000 bars) uninformative volumes within 0.2 point of none; seeds 21–26 (6,000 bars) within 0.25,
+// the simulated volumes 1.7–3.8 points above none.
+test('the volume feature helps when volumes carry the regime and costs next to nothing when they say nothing', async () => {
+  for (const seed of [21, 22]) {
+    const run = (volumes: 'simulated' | 'none' | 'uninformative'): Promise<{ accuracy: number }> =>
+      measureRegimeAccuracy(seed, 6000, 20, DEFAULT_DETECTOR_CONFIG, volumes);
+    const [simulated, none, uninformative] = await Promise.all([run('simulated'), run('none'), run('uninformative')]);
+    const what = `seed ${seed}: ${[simulated, none, uninformative].map((r) => (r.accuracy * 100).toFixed(1)).join(' / ')}% with the simulated volumes / none / uninformative ones`;
+    assert.ok(simulated.accuracy > none.accuracy + 0.005, what);
+    assert.ok(Math.abs(uninformative.accuracy - none.accuracy) < 0.01, what);
+  }
+});

@@ -166,3 +166,21 @@ test('the monitor draws its screen again, whole, after something else may have w
     await done;
   }
 });
+
+test('Ctrl-L draws the whole screen again on a cleared terminal, as a user asks after output of something else garbled it', async () => {
+  const terminal = new FakeTerminalOutput(100, 30);
+  const input = new FakeTerminalInput();
+  const done = runTui(new FakeControls(), { fps: 100, stdout: asWriteStream(terminal), stdin: asReadStream(input) });
+  try {
+    await waitUntil(() => terminal.all.includes('Equity'));
+    await flush();
+    const writes = terminal.writes.length;
+    input.type('\x0c');
+    await waitUntil(() => terminal.writes.length > writes);
+    const again = terminal.writes.slice(writes).join('');
+    assert.ok(again.includes('\x1b[H\x1b[2J') && again.includes('Equity') && again.includes('Positions'), again);
+  } finally {
+    input.type('q');
+    await done;
+  }
+});

@@ -204,7 +204,13 @@ export async function runTui(controls: EngineControls, options: RunTuiOptions): 
 
     try {
       instance = render(
-        <App controls={controls} fps={options.fps} onQuit={() => void quit()} watch={options.watch} />,
+        <App
+          controls={controls}
+          fps={options.fps}
+          onQuit={() => void quit()}
+          onRedraw={repaintSoon}
+          watch={options.watch}
+        />,
         { stdout: sink, stdin, ...terminalRenderOptions() },
       );
     } catch (error) {

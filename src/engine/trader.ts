@@ -272,7 +272,7 @@ export class Trader {
       const signals = this.signals[s] as SymbolSignals;
       signals.update(bar);
       this.marked = false;
-      this.universe.add(signals.lastReturn, s);
+      this.universe.add(signals.lastReturn, s, Math.log(bar.close / bar.open), bar.volume);
       this.lastSeen[s] = bar.time;
     }
     this.applyStepFills();

@@ -137,9 +137,13 @@ function historyLoadings(
   const cursor = new Int32Array(count);
   const lastClose = new Float64Array(count).fill(Number.NaN);
   const rows: Float64Array[] = [];
+  const moves: Float64Array[] = [];
+  const volumes: Float64Array[] = [];
   for (let step = 0; step < historySteps && step < steps.length; step++) {
     const time = steps[step] as number;
     const row = new Float64Array(count).fill(Number.NaN);
+    const move = new Float64Array(count).fill(Number.NaN);
+    const volume = new Float64Array(count).fill(Number.NaN);
     for (let s = 0; s < count; s++) {
       const bars = series[s] as SymbolBars;
       const i = cursor[s] as number;
@@ -147,9 +151,13 @@ function historyLoadings(
       cursor[s] = i + 1;
       const close = bars.close[i] as number;
       row[s] = Math.log(close / (lastClose[s] as number));
+      move[s] = Math.log(close / (bars.open[i] as number));
+      volume[s] = bars.volume[i] as number;
       lastClose[s] = close;
     }
     rows.push(row);
+    moves.push(move);
+    volumes.push(volume);
   }
-  return estimateLoadings(rows, count);
+  return estimateLoadings(rows, count, { moves, volumes });
 }

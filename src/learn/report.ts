@@ -1,8 +1,7 @@
 /** `learn report`: performance by regime, streamed from the database row by row. */
 import { REGIME_NAMES } from '../core/regime-types.js';
 import { expectedDurations, type HmmParams } from '../core/hmm/model.js';
-import { modelFeatures, readModel } from '../core/hmm/saved-model.js';
-import { FACTOR_FEATURE_NAMES } from '../core/hmm/features.js';
+import { isFactorFeatures, modelFeatures, readModel } from '../core/hmm/saved-model.js';
 import { StoreError } from '../store/open-store.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { EquityByRegime, TradesByRegime, combine, type RegimePerformance } from './regime-performance.js';
@@ -28,6 +27,11 @@ export interface RegimeModelRow {
    * with factor features, of their residuals in units of each symbol's own noise.
    */
   readonly dispersion: number;
+  /**
+   * With the volume feature: how large the moves are for the volume they draw, as a multiple of the
+   * symbols' usual (exp of the mean volume-implied move scale); absent for models saved before it.
+   */
+  readonly moveScale?: number;
   readonly stayProbability: number;
   /** Mean spell length in bars: 1 / (1 − P(stay)). */
   readonly expectedBars: number;
@@ -56,7 +60,7 @@ async function newestModel(connection: SqliteConnection, runId: number | null): 
   try {
     const value: unknown = JSON.parse(row.model);
     params = readModel(value);
-    factorFeatures = modelFeatures(value) === FACTOR_FEATURE_NAMES;
+    factorFeatures = isFactorFeatures(modelFeatures(value));
   } catch {
     params = null;
   }
@@ -74,6 +78,7 @@ async function newestModel(connection: SqliteConnection, runId: number | null): 
       meanReturn: p.means[k * D] as number,
       returnSd: Math.sqrt(p.variances[k * D] as number),
       dispersion: Math.exp(p.means[k * D + 1] as number),
+      ...(D > 2 ? { moveScale: Math.exp(p.means[k * D + 2] as number) } : {}),
       stayProbability: p.transition[k * p.states + k] as number,
       expectedBars: durations[k] as number,
     })),

@@ -133,13 +133,21 @@ function detectorState(value: unknown): DetectorResumeState | null {
 const isBeta = (x: unknown): boolean => x === null || isFiniteNumber(x);
 const isDeviation = (x: unknown): boolean => x === null || (isFiniteNumber(x) && x > 0);
 
-/** The detector's factor loadings (absent before them, or for plain features), when well formed. */
+/** The detector's factor loadings (absent before them, or for plain features), when well formed; its volume ones with them. */
 function loadings(value: unknown): SavedLoadings | null {
   if (!isObject(value)) return null;
   const { beta, deviation } = value;
   if (!Array.isArray(beta) || !Array.isArray(deviation) || beta.length !== deviation.length) return null;
   if (!beta.every(isBeta) || !deviation.every(isDeviation)) return null;
-  return { beta: beta as (number | null)[], deviation: deviation as (number | null)[] };
+  // The volume feature's columns (absent before it), kept only whole and well formed.
+  const { volumeLevel, volumeScale, volumeNoise } = value;
+  const column = (x: unknown, valid: (y: unknown) => boolean): x is (number | null)[] =>
+    Array.isArray(x) && x.length === beta.length && x.every(valid);
+  const volume =
+    column(volumeLevel, isBeta) && column(volumeScale, isDeviation) && column(volumeNoise, isDeviation)
+      ? { volumeLevel, volumeScale, volumeNoise }
+      : {};
+  return { beta: beta as (number | null)[], deviation: deviation as (number | null)[], ...volume };
 }
 
 /** The regime panel's extras (issue 9; absent from older checkpoints), each kept only when well formed. */

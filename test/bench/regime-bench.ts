@@ -4,18 +4,21 @@
  * the most probable regime each bar, the same filter under the detector's rule (threshold, margin,
  * dwell: the ceiling of this detector's calls), and offline Viterbi (sees the future). Their model:
  * the simulator's transition matrix (from each regime's mean spell length, moves equally likely) and
- * emissions measured on the true labels.
+ * emissions measured on the true labels. And the exact filter of the simulator (regime-exact.ts: the
+ * Bayes-optimal causal detector, what no detector beats on average), by argmax and under the rule.
  */
 import { REGIME_NAMES } from '../../src/core/regime-types.js';
 import { FEATURE_COUNT } from '../../src/core/hmm/features.js';
 import { fitHmm } from '../../src/core/hmm/fit.js';
 import { ForwardFilter, viterbi } from '../../src/core/hmm/inference.js';
 import { createParams, type HmmParams } from '../../src/core/hmm/model.js';
-import { DEFAULT_HMM_SETTINGS, type HmmDetectorSettings } from '../../src/core/hmm/detector.js';
+import { DEFAULT_HMM_SETTINGS } from '../../src/core/hmm/detector.js';
 import { SIM_REGIME_PROFILES } from '../../src/market/sim-market.js';
 import { BACKFILL_BARS, runDetector } from '../support/regime-accuracy.js';
 import { scoreRegimes, type RegimeScore } from '../support/regime-scoring.js';
 import { simFeatureSeries, type SimFeatureSeries } from '../support/sim-features.js';
+import { argmaxCalls, exactPosteriors, simBars } from './regime-exact.js';
+import { ruledCalls } from './detector-rule.js';
 
 export interface RegimeBenchRow {
   readonly detector: string;
@@ -60,37 +63,6 @@ const argmax = (v: Float64Array): number => {
   return best;
 };
 
-/**
- * The detector's rule (HmmRegimeDetector's decide) over a sequence of posteriors: the regime in force
- * changes when another leads with at least `threshold`, `margin` ahead of it, for `dwell` bars in a row.
- */
-function ruledCalls(posteriors: Float64Array, bars: number, settings: HmmDetectorSettings): Uint8Array {
-  const K = REGIME_NAMES.length;
-  const called = new Uint8Array(bars);
-  let current = REGIME_NAMES.indexOf('range');
-  let challenger = -1;
-  let challengerBars = 0;
-  for (let t = 0; t < bars; t++) {
-    const post = posteriors.subarray(t * K, (t + 1) * K);
-    const leader = argmax(post);
-    const lead = post[leader] as number;
-    if (leader !== current && lead >= settings.threshold && lead - (post[current] as number) >= settings.margin) {
-      challengerBars = leader === challenger ? challengerBars + 1 : 1;
-      challenger = leader;
-      if (challengerBars >= settings.dwell) {
-        current = leader;
-        challenger = -1;
-        challengerBars = 0;
-      }
-    } else {
-      challenger = -1;
-      challengerBars = 0;
-    }
-    called[t] = current;
-  }
-  return called;
-}
-
 export async function benchRegimes(seed: number, symbols: number, bars: number): Promise<RegimeBenchRow[]> {
   const series = await simFeatureSeries(seed, symbols, BACKFILL_BARS + bars);
   const rows: RegimeBenchRow[] = [];
@@ -126,7 +98,29 @@ export async function benchRegimes(seed: number, symbols: number, bars: number):
     detector: "forward filter, true parameters, the detector's rule",
     seed,
     symbols,
-    score: scoreRegimes(ruledCalls(posteriors, series.bars, DEFAULT_HMM_SETTINGS), series.truth, BACKFILL_BARS),
+    score: scoreRegimes(ruledCalls(posteriors, DEFAULT_HMM_SETTINGS, series.bars), series.truth, BACKFILL_BARS),
+    microsPerBar: Number.NaN,
+  });
+
+  // The exact filter of the simulator (regime-exact.ts): every symbol's bars under the generator's own
+  // likelihood, the Bayes-optimal causal detector (its argmax), and under the detector's rule.
+  const sim = await simBars(seed, symbols, series.bars);
+  const truth = sim.truth.subarray(sim.first);
+  if (truth.length !== series.bars || truth.some((y, t) => y !== series.truth[t]))
+    throw new Error('the exact filter saw another market than the detector');
+  const exact = exactPosteriors(sim).posteriors.subarray(sim.first * K);
+  rows.push({
+    detector: 'exact filter of the simulator (argmax)',
+    seed,
+    symbols,
+    score: scoreRegimes(argmaxCalls(exact), series.truth, BACKFILL_BARS),
+    microsPerBar: Number.NaN,
+  });
+  rows.push({
+    detector: "exact filter of the simulator, the detector's rule",
+    seed,
+    symbols,
+    score: scoreRegimes(ruledCalls(exact, DEFAULT_HMM_SETTINGS), series.truth, BACKFILL_BARS),
     microsPerBar: Number.NaN,
   });
 

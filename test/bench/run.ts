@@ -193,6 +193,13 @@ for (const [columns, rows] of [
     `  ${columns}x${rows}, the chart full (1440 points, a restart of a 1500-iteration run): ${fmt(monitor.bytesPerSecond)} B/s (mean ${fmt(monitor.meanBytesPerSecond)}, ${fmt(monitor.framesPerSecond, 1)} frames/s of ${fmt(monitor.bytesPerFrame)} B), CPU ${fmt(monitor.cpuPercent, 1)}%, rss ${fmt(monitor.rssMb)} MB = ${fmt(monitor.rssMb / bare.rssMb, 2)} x bare Ink's ${fmt(bare.rssMb)} MB`,
   );
 }
+const steadyFrom = Number(process.env.BENCH_STEADY_FROM_SECONDS ?? 60);
+const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 180);
+const steadyCpu = await terminal.benchSteadyCpu(120, 40, steadyFrom, steadySeconds);
+if (steadyCpu !== null)
+  console.log(
+    `  120x40, CPU in the steady state (${steadyFrom} s to ${steadyFrom + steadySeconds} s after a fresh start, side by side with the bare app): ${fmt(steadyCpu.monitorPercent, 2)}% of a core (bare Ink ${fmt(steadyCpu.barePercent, 2)}%), rss ${fmt(steadyCpu.monitorRssMb)} MB (bare ${fmt(steadyCpu.bareRssMb)} MB)`,
+  );
 const first = await terminal.benchFirstFrames(120, 40, 5);
 if (first !== null)
   console.log(

@@ -143,6 +143,59 @@ export async function benchSteadyState(
   return { monitor, bare };
 }
 
+export interface SteadyCpu {
+  readonly columns: number;
+  readonly rows: number;
+  /** From `fromSeconds` to `fromSeconds + seconds` after the start, both programs at the same time. */
+  readonly fromSeconds: number;
+  readonly seconds: number;
+  readonly monitorPercent: number;
+  readonly barePercent: number;
+  readonly monitorRssMb: number;
+  readonly bareRssMb: number;
+}
+
+/**
+ * CPU in the steady state: the monitor (fresh start, --interval 1s) and the bare Ink app side by side
+ * in two panes, so that a busy machine weighs on both alike, measured once the JIT has settled
+ * (`fromSeconds` after the start) over a long window (a frame a second is a few ms of CPU: a short
+ * window is mostly noise).
+ */
+export async function benchSteadyCpu(
+  columns: number,
+  rows: number,
+  fromSeconds: number,
+  seconds: number,
+): Promise<SteadyCpu | null> {
+  if (!hasTmux) return null;
+  const monitor = new TmuxPane();
+  const bare = new TmuxPane();
+  try {
+    monitor.start(monitorCommand('--interval 1s'), columns, rows);
+    bare.start(bareCommand, columns, rows);
+    const pids = [Number(monitor.read('pane_pid')), Number(bare.read('pane_pid'))] as const;
+    await sleep(fromSeconds * 1000);
+    const first = pids.map(cpuTicks);
+    const startedAt = performance.now();
+    await sleep(seconds * 1000);
+    const elapsed = (performance.now() - startedAt) / 1000;
+    const percent = pids.map((pid, i) => ((cpuTicks(pid) - (first[i] as number)) / CLOCK_TICKS / elapsed) * 100);
+    return {
+      columns,
+      rows,
+      fromSeconds,
+      seconds,
+      monitorPercent: percent[0] as number,
+      barePercent: percent[1] as number,
+      monitorRssMb: rssMb(pids[0]),
+      bareRssMb: rssMb(pids[1]),
+    };
+  } finally {
+    monitor.kill();
+    bare.kill();
+  }
+}
+
 /**
  * With the chart full: a database holding 1500 iterations (written headless at --interval 0), then the
  * monitor continuing it at --interval 1s: its 1440 points are on screen from the start.

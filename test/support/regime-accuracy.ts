@@ -2,7 +2,7 @@ import { DEFAULT_DETECTOR_CONFIG, RegimeController, type RegimeDetectorConfig } 
 import { REGIME_NAMES } from '../../src/core/regime-types.js';
 import { FEATURE_COUNT } from '../../src/core/hmm/features.js';
 import { scoreRegimes, type RegimeScore } from './regime-scoring.js';
-import { BACKFILL_BARS, simFeatureSeries, type SimFeatureSeries } from './sim-features.js';
+import { BACKFILL_BARS, simFeatureSeries, type SimFeatureSeries, type SimVolumes } from './sim-features.js';
 
 export { BACKFILL_BARS };
 
@@ -46,8 +46,9 @@ export async function measureRegimeAccuracy(
   bars: number,
   symbols = 20,
   config: RegimeDetectorConfig = DEFAULT_DETECTOR_CONFIG,
+  volumes: SimVolumes = 'simulated',
 ): Promise<AccuracyResult> {
-  const series = await simFeatureSeries(seed, symbols, BACKFILL_BARS + bars);
+  const series = await simFeatureSeries(seed, symbols, BACKFILL_BARS + bars, BACKFILL_BARS, volumes);
   const { called, microsPerBar } = runDetector(series, BACKFILL_BARS, config);
   const score = scoreRegimes(called, series.truth, BACKFILL_BARS);
   const counts = new Array<number>(REGIME_NAMES.length).fill(0);

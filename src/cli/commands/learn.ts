@@ -80,9 +80,12 @@ function describeModel(result: RegimeReport): string {
   if (model === null) return '\nno regime model saved yet (the detector saves one each time it fits)\n';
   const bps = (x: number): string => `${(x * 10_000).toFixed(2)} bp`;
   const factor = model.factorFeatures;
-  const over = factor
-    ? "the market's move (GLS over the symbols' betas) and the symbols' dispersion in their own noise"
-    : "each bar's mean log return and dispersion of the symbols";
+  const volume = model.regimes.every((r) => r.moveScale !== undefined);
+  const over =
+    (factor
+      ? "the market's move (GLS over the symbols' betas) and the symbols' dispersion in their own noise"
+      : "each bar's mean log return and dispersion of the symbols") +
+    (volume ? ', and how large the moves are for their volume' : '');
   return (
     `\nregime model in force at ${new Date(model.time).toISOString()} (run ${model.runId}): a hidden Markov model over ${over}\n` +
     formatTable(
@@ -91,6 +94,7 @@ function describeModel(result: RegimeReport): string {
         { header: 'mean return', align: 'right' },
         { header: 'sd', align: 'right' },
         { header: 'dispersion', align: 'right' },
+        ...(volume ? [{ header: 'moves for volume', align: 'right' as const }] : []),
         { header: 'P(stay)', align: 'right' },
         { header: 'expected duration', align: 'right' },
       ],
@@ -99,13 +103,17 @@ function describeModel(result: RegimeReport): string {
         bps(r.meanReturn),
         bps(r.returnSd),
         factor ? `${r.dispersion.toFixed(3)}×` : bps(r.dispersion),
+        ...(volume ? [`${(r.moveScale ?? Number.NaN).toFixed(2)}×`] : []),
         r.stayProbability.toFixed(4),
         Number.isFinite(r.expectedBars) ? `${Math.round(r.expectedBars).toLocaleString('en-US')} bars` : 'never leaves',
       ]),
     ) +
     (factor
       ? "per bar; dispersion: the typical size of the symbols' moves apart from the market's, as a multiple of each one's usual noise.\n"
-      : "per bar; dispersion: the typical standard deviation of the symbols' returns across the universe.\n")
+      : "per bar; dispersion: the typical standard deviation of the symbols' returns across the universe.\n") +
+    (volume
+      ? "moves for volume: how large the symbols' moves are for the volume they draw, as a multiple of their usual (below 1: heavy trading for small moves).\n"
+      : '')
   );
 }
 

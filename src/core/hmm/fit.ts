@@ -329,7 +329,9 @@ const CALM_QUANTILE = 0.2;
  * dispersion (its noise within a regime) — so a window that is mostly volatile or mostly trend still
  * gives the calm scale. Range has no drift and σ; the trends drift ±σ/5 a bar (a t-statistic of one
  * over 25 bars) with σ; volatile moves twice as much (4σ²) with its symbols twice as dispersed
- * (log dispersion + log 2). Relative units only: any market's bars give them.
+ * (log dispersion + log 2). Any further feature (the volume-implied move scale) gets the same prior in
+ * every state, its median window's level and spread: the names say nothing of it. Relative units only:
+ * any market's bars give them.
  */
 export function namesPrior(observations: Float64Array, length: number, D: number): HmmParams {
   const K = 4;
@@ -371,10 +373,10 @@ export function namesPrior(observations: Float64Array, length: number, D: number
     const noise = at(sortedSpreads, 0.5);
     const spread = d === 0 ? calmSpread : noise;
     const variance = spread > 0 ? spread * spread : 1;
-    const level = d === 0 ? 0 : at(sortedLevels, CALM_QUANTILE);
+    const level = d === 0 ? 0 : at(sortedLevels, d === 1 ? CALM_QUANTILE : 0.5);
     for (let k = 0; k < K; k++) {
       p.variances[k * D + d] = variance * (d === 0 && k === VOLATILE ? 4 : 1);
-      p.means[k * D + d] = Number.isFinite(level) ? level + (d > 0 && k === VOLATILE ? Math.LN2 : 0) : 0;
+      p.means[k * D + d] = Number.isFinite(level) ? level + (d === 1 && k === VOLATILE ? Math.LN2 : 0) : 0;
     }
     if (d === 0 && spread > 0) {
       p.means[UP * D] = 0.2 * spread;

@@ -3,10 +3,20 @@
  * a reader (resume, watch, `learn report`) knows what the numbers are. Reading validates everything:
  * a damaged or foreign model is refused (null), never half-used. Two feature sets exist: the plain
  * ones (every model saved before the factor features) and the factor ones; a reader takes either and
- * says which, and a detector takes only a model of the features it computes.
+ * says which, and a detector takes only a model of the features it computes. Models saved before the
+ * volume feature have two features; a detector takes one of its own set with the third added alike
+ * in every state (so it weighs nothing until the next refit learns it).
  */
 import { REGIME_NAMES } from '../regime-types.js';
-import { FACTOR_FEATURE_NAMES, FEATURE_NAMES, type FactorLoadings, type FeatureNames } from './features.js';
+import {
+  FACTOR_FEATURE_NAMES,
+  FEATURE_NAMES,
+  TWO_FACTOR_FEATURE_NAMES,
+  TWO_FEATURE_NAMES,
+  type FactorLoadings,
+  type FeatureNames,
+  type VolumeLoadings,
+} from './features.js';
 import { isUsable, type HmmParams } from './model.js';
 
 export interface SavedRegimeModel {
@@ -29,12 +39,27 @@ export interface SavedRegimeModel {
 export interface SavedLoadings {
   readonly beta: readonly (number | null)[];
   readonly deviation: readonly (number | null)[];
+  /** The volume feature's (absent in loadings saved before it: the feature is then missing). */
+  readonly volumeLevel?: readonly (number | null)[];
+  readonly volumeScale?: readonly (number | null)[];
+  readonly volumeNoise?: readonly (number | null)[];
 }
 
 const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 export function saveLoadings(loadings: FactorLoadings): SavedLoadings {
-  return { beta: Array.from(loadings.beta, orNull), deviation: Array.from(loadings.deviation, orNull) };
+  const volume = loadings.volume;
+  return {
+    beta: Array.from(loadings.beta, orNull),
+    deviation: Array.from(loadings.deviation, orNull),
+    ...(volume === undefined
+      ? {}
+      : {
+          volumeLevel: Array.from(volume.level, orNull),
+          volumeScale: Array.from(volume.scale, orNull),
+          volumeNoise: Array.from(volume.noise, orNull),
+        }),
+  };
 }
 
 const isBeta = (x: unknown): boolean => x === null || (typeof x === 'number' && Number.isFinite(x));
@@ -47,10 +72,25 @@ export function readLoadings(value: unknown, symbols: number): FactorLoadings | 
   if (!Array.isArray(beta) || !Array.isArray(deviation)) return null;
   if (beta.length !== symbols || deviation.length !== symbols) return null;
   if (!beta.every(isBeta) || !deviation.every(isDeviation)) return null;
-  return {
+  const loadings = {
     beta: Float64Array.from(beta as (number | null)[], (x) => x ?? Number.NaN),
     deviation: Float64Array.from(deviation as (number | null)[], (x) => x ?? Number.NaN),
   };
+  const volume = readVolumeLoadings(value as Record<string, unknown>, symbols);
+  return volume === null ? loadings : { ...loadings, volume };
+}
+
+/** The volume feature's loadings, or null (none saved, or damaged: the feature is then missing). */
+function readVolumeLoadings(value: Record<string, unknown>, symbols: number): VolumeLoadings | null {
+  const { volumeLevel, volumeScale, volumeNoise } = value;
+  const column = (x: unknown, valid: (y: unknown) => boolean): Float64Array | null =>
+    Array.isArray(x) && x.length === symbols && x.every(valid)
+      ? Float64Array.from(x as (number | null)[], (y) => y ?? Number.NaN)
+      : null;
+  const level = column(volumeLevel, isBeta);
+  const scale = column(volumeScale, isDeviation);
+  const noise = column(volumeNoise, isDeviation);
+  return level === null || scale === null || noise === null ? null : { level, scale, noise };
 }
 
 export function saveModel(
@@ -83,8 +123,20 @@ export function modelFeatures(value: unknown): FeatureNames | null {
   const features = (value as Record<string, unknown>).features;
   if (sameNames(features, FEATURE_NAMES)) return FEATURE_NAMES;
   if (sameNames(features, FACTOR_FEATURE_NAMES)) return FACTOR_FEATURE_NAMES;
+  if (sameNames(features, TWO_FEATURE_NAMES)) return TWO_FEATURE_NAMES;
+  if (sameNames(features, TWO_FACTOR_FEATURE_NAMES)) return TWO_FACTOR_FEATURE_NAMES;
   return null;
 }
+
+/** True for the factor features, with the volume feature or saved before it. */
+export const isFactorFeatures = (names: FeatureNames | null): boolean =>
+  names === FACTOR_FEATURE_NAMES || names === TWO_FACTOR_FEATURE_NAMES;
+
+/** The current feature set a set saved before the volume feature became. */
+const CURRENT_OF: ReadonlyMap<FeatureNames, FeatureNames> = new Map<FeatureNames, FeatureNames>([
+  [TWO_FEATURE_NAMES, FEATURE_NAMES],
+  [TWO_FACTOR_FEATURE_NAMES, FACTOR_FEATURE_NAMES],
+]);
 
 /**
  * The model a saved JSON value holds, or null when it is not one this version can use; with
@@ -94,8 +146,9 @@ export function readModel(value: unknown, features?: FeatureNames): HmmParams | 
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
   const names = modelFeatures(value);
-  if (!sameNames(v.states, REGIME_NAMES) || names === null || (features !== undefined && names !== features))
-    return null;
+  if (!sameNames(v.states, REGIME_NAMES) || names === null) return null;
+  const older = features !== undefined && names !== features && CURRENT_OF.get(names) === features;
+  if (features !== undefined && names !== features && !older) return null;
   const K = REGIME_NAMES.length;
   const D = names.length;
   const initial = numbers(v.initial, K);
@@ -104,5 +157,19 @@ export function readModel(value: unknown, features?: FeatureNames): HmmParams | 
   const variances = numbers(v.variances, K * D);
   if (initial === null || transition === null || means === null || variances === null) return null;
   const params: HmmParams = { states: K, features: D, initial, transition, means, variances };
-  return isUsable(params) ? params : null;
+  if (!isUsable(params)) return null;
+  return older ? withInertFeatures(params, features.length) : params;
+}
+
+/** The model with features added up to `D`, alike in every state (mean 0, variance 1): they weigh nothing. */
+function withInertFeatures(p: HmmParams, D: number): HmmParams {
+  const K = p.states;
+  const means = new Float64Array(K * D);
+  const variances = new Float64Array(K * D).fill(1);
+  for (let k = 0; k < K; k++)
+    for (let d = 0; d < p.features; d++) {
+      means[k * D + d] = p.means[k * p.features + d] as number;
+      variances[k * D + d] = p.variances[k * p.features + d] as number;
+    }
+  return { ...p, features: D, means, variances };
 }
